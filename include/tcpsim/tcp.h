@@ -1,0 +1,253 @@
+/* tcpsim/tcp.h - one RFC 9293 TCP endpoint, pure and deterministic.
+ * Read first: RFC 9293 §3.3.2 (state diagram), §3.4 (sequence numbers),
+ * §3.10 (event processing), RFC 5961 (challenge ACKs), RFC 6298 (RTO),
+ * RFC 7323 (window scale, timestamps), RFC 2018 (SACK), RFC 1122 (keep-alive).
+ *
+ * The endpoint is a function of (state, event, now): every entry point takes the
+ * current time and appends what happened to a caller-owned tcpsim_tcp_out:
+ * segments to transmit, data delivered, state transitions (with RFC rule and a
+ * one-line reason), user-visible errors and notes. It does no I/O and reads no
+ * clock. The simulator, the script runner and the replay observer all drive it. */
+#ifndef TCPSIM_TCP_H
+#define TCPSIM_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsim/error.h"
+#include "tcpsim/tcp_why.h"
+#include "tcpsim/wire.h"
+
+/* ---- time ---- */
+typedef uint64_t tcpsim_time_t; /* microseconds (virtual time or capture time) */
+#define TCPSIM_TIME_NEVER UINT64_MAX
+#define TCPSIM_USEC(x) ((tcpsim_time_t)(x))
+#define TCPSIM_MSEC(x) ((tcpsim_time_t)(x) * 1000u)
+#define TCPSIM_SEC(x) ((tcpsim_time_t)(x) * 1000000u)
+
+/* ---- sequence arithmetic modulo 2^32 (RFC 9293 §3.4) ---- */
+static inline bool tcpsim_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool tcpsim_seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool tcpsim_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool tcpsim_seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+/* lo <= x < hi, modulo 2^32 */
+static inline bool tcpsim_seq_between(uint32_t lo, uint32_t x, uint32_t hi)
+{
+    return (uint32_t)(x - lo) < (uint32_t)(hi - lo);
+}
+
+/* ---- states (RFC 9293 §3.3.2) ---- */
+enum tcpsim_tcp_state {
+    TCPSIM_TCP_CLOSED,
+    TCPSIM_TCP_LISTEN,
+    TCPSIM_TCP_SYN_SENT,
+    TCPSIM_TCP_SYN_RECEIVED,
+    TCPSIM_TCP_ESTABLISHED,
+    TCPSIM_TCP_FIN_WAIT_1,
+    TCPSIM_TCP_FIN_WAIT_2,
+    TCPSIM_TCP_CLOSE_WAIT,
+    TCPSIM_TCP_CLOSING,
+    TCPSIM_TCP_LAST_ACK,
+    TCPSIM_TCP_TIME_WAIT,
+};
+#define TCPSIM_TCP_NSTATES 11
+
+/* "SYN_RECEIVED" etc. (the names of the replay JSON contract). */
+const char *tcpsim_tcp_state_name(enum tcpsim_tcp_state s);
+/* Parse a state name (case-insensitive, also accepts "SYN-RECEIVED"). */
+bool tcpsim_tcp_state_parse(const char *name, enum tcpsim_tcp_state *s);
+/* True for ESTABLISHED and later (RFC 9293 "synchronized states"). */
+bool tcpsim_tcp_state_synchronized(enum tcpsim_tcp_state s);
+
+/* ---- configuration ---- */
+enum tcpsim_tcp_profile {
+    TCPSIM_PROFILE_RFC,   /* plain RFC 9293 choices (simulator default) */
+    TCPSIM_PROFILE_LINUX, /* what Linux does where the RFC leaves it open (script runner) */
+};
+
+struct tcpsim_tcp_endpoint;
+
+struct tcpsim_tcp_config {
+    enum tcpsim_tcp_profile profile;
+    /* ISN: isn_fn when set, else `iss` (deterministic tests). */
+    uint32_t iss;
+    uint32_t (*isn_fn)(void *ctx, tcpsim_time_t now);
+    void *isn_ctx;
+    uint16_t mss;       /* MSS we advertise; also caps what we send (default 1460) */
+    bool opt_wscale;    /* offer window scaling (default true) */
+    uint8_t wscale;     /* our shift count (default 7; Linux profile 8) */
+    bool opt_sack;      /* offer SACK-permitted (default true) */
+    bool opt_ts;        /* offer timestamps (default true) */
+    uint32_t rcv_buf;   /* receive buffer: the most we advertise (default 65535) */
+    uint32_t snd_buf;   /* send buffer capacity (default 1 MiB) */
+    bool store_data;    /* keep payload bytes (default true); false counts bytes only */
+    tcpsim_time_t rto_initial; /* RFC 6298: 1 s */
+    tcpsim_time_t rto_min;     /* RFC 6298: 1 s (Linux: 200 ms) */
+    tcpsim_time_t rto_max;     /* 60 s (Linux: 120 s) */
+    unsigned syn_retries;      /* SYN / SYN-ACK retransmissions before giving up (default 5; Linux 6) */
+    unsigned max_retries;      /* data/FIN retransmissions before aborting (default 8; Linux 15) */
+    tcpsim_time_t msl;         /* Maximum Segment Lifetime; TIME_WAIT lasts 2*MSL (default 60 s) */
+    bool challenge_ack;        /* RFC 5961 challenge ACKs (default true) */
+    bool keepalive;            /* RFC 1122 §4.2.3.6, off by default */
+    tcpsim_time_t ka_idle, ka_interval; /* defaults 2 h, 75 s */
+    unsigned ka_probes;                 /* default 9 */
+    bool rst_on_close_unread;  /* close() with unread data sends RST (Linux profile) */
+    bool tw_reopen;            /* RFC 6191: a new SYN above RCV.NXT reopens from TIME_WAIT */
+};
+
+/* Fill `c` with the defaults of a profile. */
+void tcpsim_tcp_config_default(struct tcpsim_tcp_config *c, enum tcpsim_tcp_profile p);
+
+/* ---- outputs ---- */
+#define TCPSIM_TCP_OUT_SEGS 64
+#define TCPSIM_TCP_OUT_TRANS 8
+#define TCPSIM_TCP_OUT_DELIV 16
+#define TCPSIM_TCP_OUT_ERRS 4
+#define TCPSIM_TCP_OUT_NOTES 16
+
+/* A segment to transmit. seg.payload points into the endpoint's send buffer
+ * and stays valid until the next call on that endpoint (NULL when the
+ * endpoint does not store data; payload_len is still right). */
+struct tcpsim_tcp_tx {
+    struct tcpsim_segment seg;
+    bool retransmission;
+    enum tcpsim_tcp_why why; /* why it was sent (e.g. TCPSIM_WHY_CHALLENGE_ACK) */
+};
+
+struct tcpsim_tcp_transition {
+    enum tcpsim_tcp_state from, to;
+    enum tcpsim_tcp_why why; /* rule and reason: tcpsim_tcp_why_rule / _text */
+    tcpsim_time_t at;
+};
+
+/* In-order payload handed to the user side (the receive buffer). */
+struct tcpsim_tcp_delivery {
+    uint32_t seq;
+    const uint8_t *data; /* NULL when the endpoint does not store data */
+    size_t len;
+};
+
+/* A decision worth showing that is not a transition: a dropped segment, a
+ * challenge ACK, a timer firing, a user call refused ... */
+struct tcpsim_tcp_note {
+    enum tcpsim_tcp_why why;
+    tcpsim_time_t at;
+};
+
+struct tcpsim_tcp_out {
+    size_t nseg, ntrans, ndeliv, nerr, nnote;
+    size_t dropped_notes; /* notes that did not fit */
+    struct tcpsim_tcp_tx seg[TCPSIM_TCP_OUT_SEGS];
+    struct tcpsim_tcp_transition trans[TCPSIM_TCP_OUT_TRANS];
+    struct tcpsim_tcp_delivery deliv[TCPSIM_TCP_OUT_DELIV];
+    enum tcpsim_err err[TCPSIM_TCP_OUT_ERRS]; /* ERR_REFUSED, ERR_RESET, ERR_TIMEDOUT, ERR_CLOSING */
+    struct tcpsim_tcp_note note[TCPSIM_TCP_OUT_NOTES];
+};
+
+void tcpsim_tcp_out_reset(struct tcpsim_tcp_out *out);
+
+/* ---- the endpoint (TCB, RFC 9293 §3.3.1) ----
+ * Callers may read these fields; only the functions below change them. */
+struct tcpsim_tcp_endpoint {
+    struct tcpsim_tcp_config cfg;
+    enum tcpsim_tcp_state state;
+    bool passive;          /* reached SYN_RECEIVED from LISTEN (RST returns to LISTEN) */
+    uint16_t local_port, remote_port;
+
+    /* send sequence variables */
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, snd_max;
+    /* receive sequence variables */
+    uint32_t irs, rcv_nxt, rcv_wnd, rcv_up;
+
+    /* negotiated options (RFC 7323, RFC 2018) */
+    uint16_t snd_mss;      /* MSS we may send (peer's MSS clamped to ours) */
+    bool ws_ok;            /* both sides offered window scaling */
+    uint8_t snd_wscale;    /* peer's shift (applied to windows we receive) */
+    uint8_t rcv_wscale;    /* our shift (applied to windows we send) */
+    bool sack_ok, ts_ok;
+    uint32_t ts_recent;
+
+    /* RTO estimator (RFC 6298) */
+    tcpsim_time_t srtt, rttvar, rto;
+    bool rtt_valid;
+    unsigned backoff;      /* consecutive retransmissions of the oldest segment */
+
+    /* timers: absolute deadlines, TCPSIM_TIME_NEVER when off */
+    tcpsim_time_t t_rtx, t_time_wait, t_persist, t_keepalive;
+
+    /* closing */
+    bool fin_queued;       /* user called CLOSE / SHUTDOWN(WR); FIN follows queued data */
+    bool fin_sent;
+    uint32_t fin_seq;      /* sequence number of our FIN once sent */
+    bool user_closed;      /* close() (not just shutdown): Linux RSTs later data */
+    unsigned dup_acks;
+
+    /* opaque implementation state (buffers, RTT sample, out-of-order queue);
+     * owned by the implementation, released by tcpsim_tcp_free */
+    struct tcpsim_tcp_priv *priv;
+};
+
+/* Initialise an endpoint in CLOSED. Allocates its buffers (the only
+ * allocation; per-event processing never allocates). */
+enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_config *cfg,
+                                uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
+void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep);
+
+/* ---- user calls (RFC 9293 §3.10.1 - §3.10.5) ---- */
+/* OPEN: active (send SYN, -> SYN_SENT) or passive (-> LISTEN). */
+enum tcpsim_err tcpsim_tcp_open(struct tcpsim_tcp_endpoint *ep, bool active, tcpsim_time_t now,
+                                struct tcpsim_tcp_out *out);
+/* SEND: queue up to len bytes (data may be NULL when !store_data); *accepted
+ * says how many fit in the send buffer. Sends what the window allows. */
+enum tcpsim_err tcpsim_tcp_send(struct tcpsim_tcp_endpoint *ep, const void *data, size_t len, size_t *accepted,
+                                tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* RECEIVE: take up to cap bytes of in-order data (buf may be NULL to discard);
+ * opening the window may send a window update. ERR_CLOSING once the peer's FIN
+ * has been consumed and nothing is left. */
+enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, size_t cap, size_t *got,
+                                   tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* Bytes waiting to be read. */
+size_t tcpsim_tcp_readable(const struct tcpsim_tcp_endpoint *ep);
+/* True once the peer's FIN has been received in order. */
+bool tcpsim_tcp_peer_closed(const struct tcpsim_tcp_endpoint *ep);
+/* CLOSE (RFC 9293 §3.10.4): no more data from us; FIN after queued data. */
+enum tcpsim_err tcpsim_tcp_close(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* SHUTDOWN of the send side only (half-close): like CLOSE, but the user keeps reading. */
+enum tcpsim_err tcpsim_tcp_shutdown(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* ABORT (RFC 9293 §3.10.5): RST in synchronized states, -> CLOSED. */
+enum tcpsim_err tcpsim_tcp_abort(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* ---- SEGMENT ARRIVES (RFC 9293 §3.10.7) ---- */
+enum tcpsim_err tcpsim_tcp_segment_arrives(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
+                                           tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* ---- timeouts (RFC 9293 §3.10.8) ---- */
+/* Earliest pending deadline, or TCPSIM_TIME_NEVER. */
+tcpsim_time_t tcpsim_tcp_next_timeout(const struct tcpsim_tcp_endpoint *ep);
+/* Run every timer due at or before `now` (retransmission, TIME_WAIT, persist,
+ * keep-alive). */
+void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* ---- passive observation (replay) ----
+ * Tell the endpoint that it transmitted `seg` (seen in a capture). The same
+ * rules as the user calls apply: a SYN from CLOSED is an active OPEN with
+ * ISS = SEG.SEQ, a SYN-ACK in SYN_RECEIVED fixes the ISS, a FIN is a CLOSE,
+ * an RST an ABORT; SND.NXT/SND.MAX advance. Transitions are appended to out. */
+enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
+                                        tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* ---- fixtures and mid-stream starts ----
+ * Put an endpoint straight into a synchronized state with the given sequence
+ * variables (a test fixture, or a capture that starts mid-connection). */
+struct tcpsim_tcp_sync {
+    enum tcpsim_tcp_state state;
+    uint32_t iss, irs;     /* SND.UNA = SND.NXT = iss + 1, RCV.NXT = irs + 1 unless set below */
+    uint32_t snd_nxt, rcv_nxt; /* 0 = derive from iss / irs */
+    uint32_t snd_wnd, rcv_wnd; /* 0 = defaults */
+    bool passive;
+};
+enum tcpsim_err tcpsim_tcp_force_state(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_sync *sync,
+                                       tcpsim_time_t now) TCPSIM_WUR;
+
+#endif
