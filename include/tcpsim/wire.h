@@ -154,4 +154,37 @@ uint16_t tcpsim_csum_fold(uint32_t sum); /* returns ~folded sum */
 uint16_t tcpsim_tcp_checksum(const struct tcpsim_ip_addr *src, const struct tcpsim_ip_addr *dst, const uint8_t *tcp,
                              size_t tcp_len);
 
+/* ---- link layer (pcap link types) ---- */
+#define TCPSIM_DLT_NULL 0        /* BSD loopback: 4-byte AF in host order of the capturing machine */
+#define TCPSIM_DLT_EN10MB 1      /* Ethernet, with 802.1Q / 802.1ad (QinQ) tags */
+#define TCPSIM_DLT_RAW 101       /* LINKTYPE_RAW: raw IPv4/IPv6 (DLT_RAW 12 and 14 map here too) */
+#define TCPSIM_DLT_LOOP 108      /* OpenBSD loopback: AF in network order */
+#define TCPSIM_DLT_LINUX_SLL 113 /* Linux cooked v1 */
+#define TCPSIM_DLT_IPV4 228
+#define TCPSIM_DLT_IPV6 229
+#define TCPSIM_DLT_LINUX_SLL2 276 /* Linux cooked v2 */
+
+enum tcpsim_l3 { TCPSIM_L3_OTHER, TCPSIM_L3_IPV4, TCPSIM_L3_IPV6 };
+
+struct tcpsim_link {
+    enum tcpsim_l3 l3;       /* what the link header says follows */
+    uint16_t ethertype;      /* innermost ethertype (or mapped from AF / SLL protocol) */
+    unsigned vlan_count;     /* 802.1Q / 802.1ad tags skipped */
+    uint16_t vlan_id[2];     /* outermost first */
+    const uint8_t *l3_data;  /* bytes after the link header, within caplen */
+    size_t l3_len;
+};
+
+/* Decode the link header of a captured packet for link type `dlt` (the pcap
+ * LINKTYPE value). ERR_TRUNCATED when caplen is shorter than the link header,
+ * ERR_UNSUPPORTED for an unknown link type. */
+enum tcpsim_err tcpsim_link_decode(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link) TCPSIM_WUR;
+
+/* ---- whole packets (for writing captures) ---- */
+/* Build Ethernet (fixed MACs derived from the addresses) + IPv4/IPv6 + TCP with
+ * correct IP and TCP checksums; the IP version follows src->family. */
+enum tcpsim_err tcpsim_packet_encode(const struct tcpsim_ip_addr *src, const struct tcpsim_ip_addr *dst,
+                                     const struct tcpsim_segment *seg, uint16_t ip_id, uint8_t *buf, size_t cap,
+                                     size_t *written) TCPSIM_WUR;
+
 #endif
