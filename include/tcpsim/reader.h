@@ -174,4 +174,15 @@ static inline bool tcpsim_write_u32(struct tcpsim_writer *w, uint32_t v)
     return tcpsim_write_bytes(w, b, 4);
 }
 
+/* Overwrite a big-endian u16 at buf[off] (for a checksum filled in after the
+ * bytes it covers are written). False, and nothing written, if it does not fit. */
+static inline bool tcpsim_write_u16_at(uint8_t *buf, size_t cap, size_t off, uint16_t v)
+{
+    if (off > cap || 2 > cap - off)
+        return false;
+    buf[off] = (uint8_t)(v >> 8);
+    buf[off + 1] = (uint8_t)v;
+    return true;
+}
+
 #endif

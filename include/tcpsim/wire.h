@@ -90,14 +90,24 @@ static inline uint32_t tcpsim_seg_len(const struct tcpsim_segment *s)
  * ERR_MALFORMED (data offset < 5, option length < 2 or past the header). */
 enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_segment *seg) TCPSIM_WUR;
 
-/* Decode only the option bytes (a header's option area). */
+/* Decode only the option bytes (a header's option area, at most 40 bytes).
+ * A known kind with the wrong length (MSS != 4, WS != 3, SACK-perm != 2,
+ * TS != 10, SACK not 2+8n with 1..4 blocks) is ERR_MALFORMED, as Wireshark
+ * flags it. Bytes after EOL are padding: each is kept as an EOL entry in
+ * layout (so the header length round-trips; non-zero padding comes back as 0). */
 enum tcpsim_err tcpsim_tcp_opts_decode(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts) TCPSIM_WUR;
 
 /* Encoded size of the options (padded to a multiple of 4). */
 size_t tcpsim_tcp_opts_size(const struct tcpsim_tcp_opts *opts);
 
 /* Encode header + options + payload into buf. The checksum field is written as
- * seg->checksum; use tcpsim_tcp_checksum_v4/v6 to compute it. Sets *written. */
+ * seg->checksum; use tcpsim_tcp_checksum (or tcpsim_packet_encode) to compute
+ * it. data_offset is computed from the options, not read from seg. Options come
+ * from opts.layout when layout_len > 0 (every kind there must be present, every
+ * present option must be there, unknown kinds take the next TLV of opts.unknown),
+ * else in the canonical Linux order. Sets *written.
+ * Errors: ERR_NOSPACE (cap too small), ERR_INVALID (options over 40 bytes or
+ * layout and summary disagree). */
 enum tcpsim_err tcpsim_tcp_encode(const struct tcpsim_segment *seg, uint8_t *buf, size_t cap, size_t *written) TCPSIM_WUR;
 
 /* Printable flags in Wireshark/tcpdump-ish form: "SYN,ACK" (empty string for none). */
@@ -127,6 +137,14 @@ struct tcpsim_ip {
     size_t declared_payload_len; /* what the header says */
     bool checksum_ok;      /* IPv4 header checksum verified (true for v6) */
 };
+
+/* True when the upper-layer header starts in this packet's payload: not a
+ * fragment, or the first fragment (RFC 791 §3.2, RFC 8200 §4.5). A non-first
+ * fragment's payload is the middle of a segment and must not be decoded as TCP. */
+static inline bool tcpsim_ip_l4_present(const struct tcpsim_ip *ip)
+{
+    return !ip->is_fragment || ip->first_fragment;
+}
 
 /* Decode an IPv4 or IPv6 packet (version nibble chooses). `len` is what was
  * captured; a packet cut short after its headers still decodes, with
