@@ -1,0 +1,187 @@
+/* cert.c - the Certificate message and the X.509 fields people look at.
+ * Read first: RFC 5246 §7.4.2 (TLS 1.2 layout), RFC 8446 §4.4.2 (TLS 1.3:
+ * request context and per-entry extensions), RFC 5280 §4.1 (X.509 fields).
+ * DER is parsed by OpenSSL libcrypto (d2i_X509), never by hand. */
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tls/tls_internal.h"
+
+static void name_text(const X509_NAME *n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    /* RFC 2253 order (most specific first), UTF-8 kept as is */
+    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        int k = BIO_read(b, out, (int)cap - 1);
+        out[k > 0 ? k : 0] = '\0';
+    }
+    BIO_free(b);
+}
+
+static void time_text(const ASN1_TIME *t, char *out, size_t cap)
+{
+    struct tm tm;
+    out[0] = '\0';
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return;
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, out, cap);
+    tcpsim__sb_printf(&b, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                      tm.tm_min, tm.tm_sec);
+}
+
+static void sans_text(X509 *x, char *out, size_t cap)
+{
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, out, cap);
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    if (!gens)
+        return;
+    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        char tmp[256];
+        if (g->type == GEN_DNS) {
+            const ASN1_IA5STRING *s = g->d.dNSName;
+            tcpsim__printable(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), tmp, sizeof tmp);
+            tcpsim__sb_printf(&b, "%sDNS:%s", b.len ? "," : "", tmp);
+        } else if (g->type == GEN_IPADD) {
+            const unsigned char *ip = ASN1_STRING_get0_data(g->d.iPAddress);
+            int n = ASN1_STRING_length(g->d.iPAddress);
+            if (n == 4) {
+                tcpsim__sb_printf(&b, "%sIP:%u.%u.%u.%u", b.len ? "," : "", ip[0], ip[1], ip[2], ip[3]);
+            } else if (n == 16) {
+                tcpsim__sb_printf(&b, "%sIP:", b.len ? "," : "");
+                for (int k = 0; k < 16; k += 2)
+                    tcpsim__sb_printf(&b, "%s%x", k ? ":" : "", (unsigned)(ip[k] << 8 | ip[k + 1]));
+            }
+        } else if (g->type == GEN_EMAIL) {
+            const ASN1_IA5STRING *s = g->d.rfc822Name;
+            tcpsim__printable(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), tmp, sizeof tmp);
+            tcpsim__sb_printf(&b, "%semail:%s", b.len ? "," : "", tmp);
+        } else if (g->type == GEN_URI) {
+            const ASN1_IA5STRING *s = g->d.uniformResourceIdentifier;
+            tcpsim__printable(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), tmp, sizeof tmp);
+            tcpsim__sb_printf(&b, "%sURI:%s", b.len ? "," : "", tmp);
+        }
+    }
+    GENERAL_NAMES_free(gens);
+}
+
+static void key_info(X509 *x, struct tcpsim_tls_cert *c)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    if (!k)
+        return;
+    c->key_bits = EVP_PKEY_get_bits(k);
+    int id = EVP_PKEY_get_base_id(k);
+    const char *t = id == EVP_PKEY_RSA       ? "RSA"
+                    : id == EVP_PKEY_RSA_PSS ? "RSA-PSS"
+                    : id == EVP_PKEY_EC      ? "EC"
+                    : id == EVP_PKEY_ED25519 ? "Ed25519"
+                    : id == EVP_PKEY_ED448   ? "Ed448"
+                    : id == EVP_PKEY_DSA     ? "DSA"
+                    : id == EVP_PKEY_DH      ? "DH"
+                                             : "unknown";
+    snprintf(c->key_type, sizeof c->key_type, "%s", t);
+    if (id == EVP_PKEY_EC) {
+        char gname[64];
+        size_t gl = 0;
+        if (EVP_PKEY_get_utf8_string_param(k, "group", gname, sizeof gname, &gl) == 1) {
+            struct tcpsim__sb b;
+            tcpsim__sb_init(&b, c->key_curve, sizeof c->key_curve);
+            tcpsim__sb_puts(&b, gname);
+        }
+    }
+}
+
+static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
+{
+    static const char hex[] = "0123456789abcdef";
+    memset(c, 0, sizeof *c);
+    c->der_len = len;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32) {
+        for (unsigned i = 0; i < 32; i++) {
+            c->sha256[2 * i] = hex[md[i] >> 4];
+            c->sha256[2 * i + 1] = hex[md[i] & 15];
+        }
+        c->sha256[64] = '\0';
+    }
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x)
+        return;
+    c->parsed = true;
+    name_text(X509_get_subject_name(x), c->subject, sizeof c->subject);
+    name_text(X509_get_issuer_name(x), c->issuer, sizeof c->issuer);
+    time_text(X509_get0_notBefore(x), c->not_before, sizeof c->not_before);
+    time_text(X509_get0_notAfter(x), c->not_after, sizeof c->not_after);
+    sans_text(x, c->sans, sizeof c->sans);
+    key_info(x, c);
+    const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+    if (sn) {
+        int n = ASN1_STRING_length(sn);
+        const unsigned char *s = ASN1_STRING_get0_data(sn);
+        size_t o = 0;
+        for (int i = 0; i < n && o + 3 < sizeof c->serial; i++) {
+            c->serial[o++] = hex[s[i] >> 4];
+            c->serial[o++] = hex[s[i] & 15];
+        }
+        c->serial[o] = '\0';
+    }
+    c->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+    X509_free(x);
+}
+
+enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool tls13, struct tcpsim_tls_cert *certs,
+                                          size_t max, size_t *ncerts, size_t *chain_len, const char **what)
+{
+    struct tcpsim_reader r = tcpsim_reader_make(body, len), list, ctx;
+    *ncerts = 0;
+    *chain_len = 0;
+    *what = "";
+    /* TLS 1.3 (RFC 8446 §4.4.2): certificate_request_context<0..2^8-1> first */
+    if (tls13 && !tcpsim_read_vec(&r, 1, &ctx)) {
+        *what = "certificate_request_context truncated";
+        return TCPSIM_ERR_MALFORMED;
+    }
+    if (!tcpsim_read_vec(&r, 3, &list) || tcpsim_reader_left(&r) != 0) {
+        *what = "certificate_list length does not match the message";
+        return TCPSIM_ERR_MALFORMED;
+    }
+    while (tcpsim_reader_left(&list) > 0) {
+        struct tcpsim_reader der, exts;
+        if (!tcpsim_read_vec(&list, 3, &der) || tcpsim_reader_left(&der) == 0) {
+            *what = "certificate entry truncated or empty";
+            return TCPSIM_ERR_MALFORMED;
+        }
+        if (tls13 && !tcpsim_read_vec(&list, 2, &exts)) {
+            *what = "certificate entry extensions truncated";
+            return TCPSIM_ERR_MALFORMED;
+        }
+        if (*ncerts < max)
+            one_cert(der.p, tcpsim_reader_left(&der), &certs[(*ncerts)++]);
+        (*chain_len)++;
+    }
+    return TCPSIM_OK;
+}
+
+void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap)
+{
+    if (c->key_curve[0])
+        snprintf(buf, cap, "%s %d (%s)", c->key_type, c->key_bits, c->key_curve);
+    else if (c->key_bits > 0 && strcmp(c->key_type, "Ed25519") != 0 && strcmp(c->key_type, "Ed448") != 0)
+        snprintf(buf, cap, "%s %d", c->key_type, c->key_bits);
+    else
+        snprintf(buf, cap, "%s", c->key_type[0] ? c->key_type : "unknown key");
+}

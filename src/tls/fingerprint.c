@@ -1,0 +1,209 @@
+/* fingerprint.c - JA3, JA3S and JA4 client/server fingerprints.
+ * Read first: docs/reference-facts.md ("TLS numbers": the exact JA3/JA4
+ * rules), RFC 8701 (GREASE values are skipped everywhere). Only the
+ * BSD-licensed JA4 (client) method is implemented, none of the other JA4+. */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls_internal.h"
+
+static void hexify(const unsigned char *md, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static bool digest(const EVP_MD *md, const char *s, size_t len, char *hexout)
+{
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(s, len, out, &n, md, NULL) != 1)
+        return false;
+    hexify(out, n, hexout);
+    return true;
+}
+
+static size_t min_sz(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+static void dash_list16(struct tcpsim__sb *b, const uint16_t *v, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (tcpsim_tls_is_grease(v[i]))
+            continue;
+        tcpsim__sb_printf(b, "%s%u", first ? "" : "-", (unsigned)v[i]);
+        first = false;
+    }
+}
+
+static bool lists_complete(const struct tcpsim_tls_hello *h)
+{
+    return h->nciphers <= TCPSIM_TLS_MAX_LIST && h->ngroups <= TCPSIM_TLS_MAX_LIST &&
+           h->nsig_algs <= TCPSIM_TLS_MAX_LIST && h->npoint_formats <= sizeof h->point_formats;
+}
+
+enum tcpsim_err tcpsim_tls_ja3(const struct tcpsim_tls_hello *ch, char *full, size_t fullcap, char md5hex[33])
+{
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, full, fullcap);
+    tcpsim__sb_printf(&b, "%u,", (unsigned)ch->legacy_version);
+    dash_list16(&b, ch->ciphers, min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST));
+    tcpsim__sb_putc(&b, ',');
+    dash_list16(&b, ch->exts, ch->nexts);
+    tcpsim__sb_putc(&b, ',');
+    dash_list16(&b, ch->groups, min_sz(ch->ngroups, TCPSIM_TLS_MAX_LIST));
+    tcpsim__sb_putc(&b, ',');
+    for (size_t i = 0; i < min_sz(ch->npoint_formats, sizeof ch->point_formats); i++)
+        tcpsim__sb_printf(&b, "%s%u", i ? "-" : "", (unsigned)ch->point_formats[i]);
+    if (b.overflow)
+        return TCPSIM_ERR_NOSPACE;
+    if (!digest(EVP_md5(), b.buf, b.len, md5hex))
+        return TCPSIM_ERR_UNSUPPORTED;
+    return lists_complete(ch) ? TCPSIM_OK : TCPSIM_ERR_UNSUPPORTED;
+}
+
+enum tcpsim_err tcpsim_tls_ja3s(const struct tcpsim_tls_hello *sh, char *full, size_t fullcap, char md5hex[33])
+{
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, full, fullcap);
+    tcpsim__sb_printf(&b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->ciphers[0]);
+    dash_list16(&b, sh->exts, sh->nexts);
+    if (b.overflow)
+        return TCPSIM_ERR_NOSPACE;
+    if (!digest(EVP_md5(), b.buf, b.len, md5hex))
+        return TCPSIM_ERR_UNSUPPORTED;
+    return TCPSIM_OK;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0002:
+        return "s2";
+    default:
+        return "00"; /* integer switch over a wire value */
+    }
+}
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* first 12 hex chars of SHA-256 over s, or twelve zeros for an empty input */
+static void trunc_sha(const char *s, size_t len, char out[13])
+{
+    char full[2 * EVP_MAX_MD_SIZE + 1];
+    if (len == 0 || !digest(EVP_sha256(), s, len, full)) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    memcpy(out, full, 12);
+    out[12] = '\0';
+}
+
+enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, size_t cap)
+{
+    uint16_t v[TCPSIM_TLS_MAX_LIST];
+    size_t n = 0, ncs = 0, next = 0;
+    char buf[TCPSIM_TLS_MAX_LIST * 5 + TCPSIM_TLS_MAX_LIST * 5 + 8];
+    struct tcpsim__sb b;
+    char hb[13], hc[13];
+
+    /* a: protocol, version, SNI, counts, ALPN */
+    uint16_t ver = ch->legacy_version;
+    bool has_sv = false, has_sni = false;
+    for (size_t i = 0; i < ch->nexts; i++) {
+        if (ch->exts[i] == 43)
+            has_sv = true;
+        if (ch->exts[i] == 0)
+            has_sni = true;
+    }
+    if (has_sv) {
+        uint16_t best = 0;
+        for (size_t i = 0; i < min_sz(ch->nversions, sizeof ch->versions / sizeof ch->versions[0]); i++)
+            if (!tcpsim_tls_is_grease(ch->versions[i]) && ch->versions[i] > best)
+                best = ch->versions[i];
+        ver = best;
+    }
+    for (size_t i = 0; i < min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST); i++)
+        if (!tcpsim_tls_is_grease(ch->ciphers[i]))
+            ncs++;
+    for (size_t i = 0; i < ch->nexts; i++)
+        if (!tcpsim_tls_is_grease(ch->exts[i]))
+            next++;
+    char alpn[3] = "00";
+    if (ch->nalpn > 0 && ch->alpn0_len > 0) {
+        uint8_t f = ch->alpn0_raw[0], l = ch->alpn0_raw[ch->alpn0_len - 1];
+        if (is_alnum(f) && is_alnum(l)) {
+            alpn[0] = (char)f;
+            alpn[1] = (char)l;
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            alpn[0] = hex[f >> 4];
+            alpn[1] = hex[l & 15];
+        }
+    }
+
+    /* b: sorted cipher suites, 4-digit hex */
+    for (size_t i = 0; i < min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST); i++)
+        if (!tcpsim_tls_is_grease(ch->ciphers[i]))
+            v[n++] = ch->ciphers[i];
+    qsort(v, n, sizeof v[0], cmp_u16);
+    tcpsim__sb_init(&b, buf, sizeof buf);
+    for (size_t i = 0; i < n; i++)
+        tcpsim__sb_printf(&b, "%s%04x", i ? "," : "", (unsigned)v[i]);
+    trunc_sha(b.buf, b.len, hb);
+
+    /* c: sorted extensions without SNI and ALPN, "_", signature algorithms in order */
+    n = 0;
+    for (size_t i = 0; i < ch->nexts; i++)
+        if (!tcpsim_tls_is_grease(ch->exts[i]) && ch->exts[i] != 0x0000 && ch->exts[i] != 0x0010)
+            v[n++] = ch->exts[i];
+    qsort(v, n, sizeof v[0], cmp_u16);
+    tcpsim__sb_init(&b, buf, sizeof buf);
+    for (size_t i = 0; i < n; i++)
+        tcpsim__sb_printf(&b, "%s%04x", i ? "," : "", (unsigned)v[i]);
+    size_t nsig = 0;
+    for (size_t i = 0; i < min_sz(ch->nsig_algs, TCPSIM_TLS_MAX_LIST); i++) {
+        if (tcpsim_tls_is_grease(ch->sig_algs[i]))
+            continue;
+        tcpsim__sb_printf(&b, "%s%04x", nsig ? "," : "_", (unsigned)ch->sig_algs[i]);
+        nsig++;
+    }
+    if (next == 0)
+        b.len = 0;
+    trunc_sha(b.buf, b.len, hc);
+
+    struct tcpsim__sb o;
+    tcpsim__sb_init(&o, out, cap);
+    tcpsim__sb_printf(&o, "t%s%c%02u%02u%s_%s_%s", ja4_version(ver), has_sni ? 'd' : 'i',
+                      (unsigned)(ncs > 99 ? 99 : ncs), (unsigned)(next > 99 ? 99 : next), alpn, hb, hc);
+    if (o.overflow)
+        return TCPSIM_ERR_NOSPACE;
+    return lists_complete(ch) ? TCPSIM_OK : TCPSIM_ERR_UNSUPPORTED;
+}

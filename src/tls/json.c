@@ -1,0 +1,390 @@
+/* json.c - compact JSON for the `tls` parts of the replay contract
+ * (docs/replay-json.md): per-segment items and the per-connection object.
+ * Read first: RFC 8259 §7 (string escaping), RFC 3629 (UTF-8 validity). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/tls_internal.h"
+
+void tcpsim__sb_init(struct tcpsim__sb *b, char *buf, size_t cap)
+{
+    b->buf = buf;
+    b->cap = cap;
+    b->len = 0;
+    b->overflow = cap == 0;
+    if (cap > 0)
+        buf[0] = '\0';
+}
+
+static void sb_put(struct tcpsim__sb *b, const char *s, size_t n)
+{
+    if (b->overflow)
+        return;
+    if (n + 1 > b->cap - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+void tcpsim__sb_puts(struct tcpsim__sb *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+void tcpsim__sb_putc(struct tcpsim__sb *b, char c)
+{
+    sb_put(b, &c, 1);
+}
+
+void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...)
+{
+    if (b->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= b->cap - b->len) {
+        b->buf[b->len] = '\0';
+        b->overflow = true;
+        return;
+    }
+    b->len += (size_t)n;
+}
+
+/* length of a valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f)) /* overlong, surrogates */
+            return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    tcpsim__sb_putc(b, '"');
+    while (*s) {
+        unsigned char c = *s;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            sb_put(b, e, 2);
+            s++;
+        } else if (c < 0x20 || c == 0x7f) {
+            tcpsim__sb_printf(b, "\\u%04x", c);
+            s++;
+        } else {
+            size_t n = utf8_len(s); /* a NUL terminator fails the continuation checks */
+            if (n == 0) {
+                tcpsim__sb_puts(b, "\\ufffd");
+                s++;
+            } else {
+                sb_put(b, (const char *)s, n);
+                s += n;
+            }
+        }
+    }
+    tcpsim__sb_putc(b, '"');
+}
+
+static void key(struct tcpsim__sb *b, const char *k)
+{
+    tcpsim__sb_printf(b, ",\"%s\":", k);
+}
+
+static void kstr(struct tcpsim__sb *b, const char *k, const char *v)
+{
+    key(b, k);
+    if (v)
+        tcpsim__sb_jstr(b, v);
+    else
+        tcpsim__sb_puts(b, "null");
+}
+
+static void kstr_or_null(struct tcpsim__sb *b, const char *k, const char *v)
+{
+    kstr(b, k, v && *v ? v : NULL);
+}
+
+static void knum(struct tcpsim__sb *b, const char *k, unsigned long long v)
+{
+    key(b, k);
+    tcpsim__sb_printf(b, "%llu", v);
+}
+
+static void name_or_hex(struct tcpsim__sb *b, const char *name, unsigned v)
+{
+    if (name) {
+        tcpsim__sb_jstr(b, name);
+    } else {
+        char tmp[16];
+        snprintf(tmp, sizeof tmp, "0x%04x", v);
+        tcpsim__sb_jstr(b, tmp);
+    }
+}
+
+static enum tcpsim_err finish(struct tcpsim__sb *b, size_t *len_out)
+{
+    if (len_out)
+        *len_out = b->overflow ? 0 : b->len;
+    return b->overflow ? TCPSIM_ERR_NOSPACE : TCPSIM_OK;
+}
+
+static void hello_fields(struct tcpsim__sb *b, const struct tcpsim_tls_item *it)
+{
+    const struct tcpsim_tls_hello *h = it->hello;
+    if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO) {
+        kstr(b, "max_version", tcpsim_tls_version_name(h->version));
+        knum(b, "ciphers", h->nciphers);
+        kstr_or_null(b, "sni", h->has_sni ? h->sni : NULL);
+        key(b, "alpn");
+        tcpsim__sb_putc(b, '[');
+        for (size_t i = 0; i < h->nalpn; i++) {
+            if (i)
+                tcpsim__sb_putc(b, ',');
+            tcpsim__sb_jstr(b, h->alpn[i]);
+        }
+        tcpsim__sb_putc(b, ']');
+        key(b, "extensions");
+        tcpsim__sb_putc(b, '[');
+        for (size_t i = 0; i < h->nexts; i++) {
+            if (i)
+                tcpsim__sb_putc(b, ',');
+            name_or_hex(b, tcpsim_tls_ext_name(h->exts[i]), h->exts[i]);
+        }
+        tcpsim__sb_putc(b, ']');
+        if (h->sslv2)
+            tcpsim__sb_puts(b, ",\"sslv2\":true");
+    } else {
+        kstr(b, "tls_version", tcpsim_tls_version_name(h->version));
+        key(b, "cipher");
+        name_or_hex(b, tcpsim_tls_cipher_name(h->ciphers[0]), h->ciphers[0]);
+        if (h->nkey_shares > 0) {
+            key(b, "group");
+            name_or_hex(b, tcpsim_tls_group_name(h->key_share_groups[0]), h->key_share_groups[0]);
+        }
+        if (h->nalpn > 0)
+            kstr(b, "alpn", h->alpn[0]);
+    }
+}
+
+enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out)
+{
+    struct tcpsim__sb b;
+    char ex[512];
+    tcpsim__sb_init(&b, buf, cap);
+    tcpsim__sb_printf(&b, "{\"dir\":\"%s\"", tcpsim_tls_side_name(it->dir));
+    kstr(&b, "record", tcpsim_tls_record_name(it->record));
+    if (it->hs != TCPSIM_TLS_HS_NONE)
+        kstr(&b, "handshake", tcpsim_tls_hs_name(it->hs));
+    if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
+        knum(&b, "handshake_type", it->hs_type);
+    kstr(&b, "record_version", tcpsim_tls_version_name(it->record_version));
+    knum(&b, "length", it->length);
+    if (it->malformed)
+        tcpsim__sb_puts(&b, ",\"malformed\":true");
+    if (it->encrypted)
+        tcpsim__sb_puts(&b, ",\"encrypted\":true");
+    if (it->hello)
+        hello_fields(&b, it);
+    if (it->hs == TCPSIM_TLS_HS_CERTIFICATE && !it->malformed) {
+        knum(&b, "certificates", it->chain_len);
+        if (it->ncerts > 0 && it->certs[0].parsed) {
+            kstr(&b, "subject", it->certs[0].subject);
+            kstr(&b, "issuer", it->certs[0].issuer);
+        }
+    }
+    if (it->group) {
+        key(&b, "group");
+        name_or_hex(&b, tcpsim_tls_group_name(it->group), it->group);
+    }
+    if (it->key_bytes)
+        knum(&b, "key_bytes", it->key_bytes);
+    if (it->dh_prime_bits)
+        knum(&b, "dh_prime_bits", it->dh_prime_bits);
+    if (it->record == TCPSIM_TLS_REC_ALERT && !it->encrypted && !it->malformed) {
+        const char *lv = tcpsim_tls_alert_level_name(it->alert_level), *ds = tcpsim_tls_alert_name(it->alert_desc);
+        key(&b, "level");
+        if (lv)
+            tcpsim__sb_jstr(&b, lv);
+        else
+            tcpsim__sb_printf(&b, "%u", it->alert_level);
+        key(&b, "description");
+        if (ds)
+            tcpsim__sb_jstr(&b, ds);
+        else
+            tcpsim__sb_printf(&b, "%u", it->alert_desc);
+    }
+    if (it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET && !it->malformed) {
+        knum(&b, "ticket_lifetime", it->ticket_lifetime);
+        knum(&b, "ticket_len", it->ticket_len);
+    }
+    kstr(&b, "explain", it->explain ? it->explain : tcpsim_tls_explain_en(&it->why, ex, sizeof ex));
+    tcpsim__sb_putc(&b, '}');
+    return finish(&b, len_out);
+}
+
+static const char *resumption_name(enum tcpsim_tls_resumption r)
+{
+    switch (r) {
+    case TCPSIM_TLS_RESUME_NONE:
+        return "none";
+    case TCPSIM_TLS_RESUME_SESSION_ID:
+        return "session_id";
+    case TCPSIM_TLS_RESUME_TICKET:
+        return "ticket";
+    case TCPSIM_TLS_RESUME_PSK:
+        return "psk";
+    }
+    return "none";
+}
+
+static void cert_json(struct tcpsim__sb *b, const struct tcpsim_tls_cert *c)
+{
+    char keytxt[64];
+    tcpsim__sb_putc(b, '{');
+    tcpsim__sb_printf(b, "\"der_len\":%zu", c->der_len);
+    if (c->parsed) {
+        kstr(b, "subject", c->subject);
+        kstr(b, "issuer", c->issuer);
+        kstr(b, "not_before", c->not_before);
+        kstr(b, "not_after", c->not_after);
+        tcpsim__cert_key_text(c, keytxt, sizeof keytxt);
+        kstr(b, "key", keytxt);
+        kstr(b, "key_type", c->key_type);
+        knum(b, "key_bits", (unsigned long long)(c->key_bits > 0 ? c->key_bits : 0));
+        key(b, "sans");
+        tcpsim__sb_putc(b, '[');
+        /* c->sans is "DNS:a,DNS:b": split on commas */
+        const char *p = c->sans;
+        bool first = true;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            char one[256];
+            if (n >= sizeof one)
+                n = sizeof one - 1;
+            memcpy(one, p, n);
+            one[n] = '\0';
+            if (!first)
+                tcpsim__sb_putc(b, ',');
+            tcpsim__sb_jstr(b, one);
+            first = false;
+            p = e ? e + 1 : p + strlen(p);
+        }
+        tcpsim__sb_putc(b, ']');
+        kstr(b, "serial", c->serial);
+        tcpsim__sb_printf(b, ",\"self_signed\":%s", c->self_signed ? "true" : "false");
+    } else {
+        tcpsim__sb_puts(b, ",\"parsed\":false");
+    }
+    kstr(b, "sha256", c->sha256);
+    tcpsim__sb_putc(b, '}');
+}
+
+enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char *buf, size_t cap, size_t *len_out)
+{
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, buf, cap);
+    if (!s || !s->is_tls) {
+        tcpsim__sb_puts(&b, "null");
+        return finish(&b, len_out);
+    }
+    tcpsim__sb_puts(&b, "{\"version\":");
+    if (s->have_server_hello)
+        tcpsim__sb_jstr(&b, tcpsim_tls_version_name(s->version));
+    else
+        tcpsim__sb_puts(&b, "null");
+    kstr_or_null(&b, "sni", s->sni);
+    kstr_or_null(&b, "alpn", s->alpn);
+    key(&b, "cipher");
+    if (s->have_server_hello)
+        name_or_hex(&b, tcpsim_tls_cipher_name(s->cipher), s->cipher);
+    else
+        tcpsim__sb_puts(&b, "null");
+    kstr(&b, "resumption", resumption_name(s->resumption));
+    tcpsim__sb_printf(&b, ",\"hello_retry\":%s", s->hrr ? "true" : "false");
+    kstr_or_null(&b, "ja3", s->ja3);
+    kstr_or_null(&b, "ja3_full", s->ja3[0] ? s->ja3_full : NULL);
+    kstr_or_null(&b, "ja3s", s->ja3s);
+    kstr_or_null(&b, "ja3s_full", s->ja3s[0] ? s->ja3s_full : NULL);
+    kstr_or_null(&b, "ja4", s->ja4);
+    key(&b, "messages");
+    tcpsim__sb_putc(&b, '[');
+    for (size_t i = 0; i < s->nmsgs; i++) {
+        const struct tcpsim_tls_msg *m = &s->msgs[i];
+        tcpsim__sb_printf(&b, "%s{\"frame\":%llu,\"dir\":\"%s\",\"record\":\"%s\"", i ? "," : "",
+                          (unsigned long long)m->frame, tcpsim_tls_side_name(m->dir),
+                          tcpsim_tls_record_name(m->record));
+        if (m->hs != TCPSIM_TLS_HS_NONE)
+            kstr(&b, "handshake", tcpsim_tls_hs_name(m->hs));
+        tcpsim__sb_putc(&b, '}');
+    }
+    tcpsim__sb_putc(&b, ']');
+    if (s->msgs_total > s->nmsgs)
+        knum(&b, "messages_omitted", s->msgs_total - s->nmsgs);
+    key(&b, "alerts");
+    tcpsim__sb_putc(&b, '[');
+    for (size_t i = 0; i < s->nalerts; i++) {
+        const struct tcpsim_tls_alert *a = &s->alerts[i];
+        tcpsim__sb_printf(&b, "%s{\"frame\":%llu,\"dir\":\"%s\"", i ? "," : "", (unsigned long long)a->frame,
+                          tcpsim_tls_side_name(a->dir));
+        if (a->encrypted) {
+            tcpsim__sb_puts(&b, ",\"encrypted\":true");
+        } else {
+            const char *lv = tcpsim_tls_alert_level_name(a->level), *ds = tcpsim_tls_alert_name(a->desc);
+            key(&b, "level");
+            if (lv)
+                tcpsim__sb_jstr(&b, lv);
+            else
+                tcpsim__sb_printf(&b, "%u", a->level);
+            key(&b, "description");
+            if (ds)
+                tcpsim__sb_jstr(&b, ds);
+            else
+                tcpsim__sb_printf(&b, "%u", a->desc);
+        }
+        tcpsim__sb_putc(&b, '}');
+    }
+    tcpsim__sb_putc(&b, ']');
+    key(&b, "certificates");
+    tcpsim__sb_putc(&b, '[');
+    for (size_t i = 0; i < s->ncerts; i++) {
+        if (i)
+            tcpsim__sb_putc(&b, ',');
+        cert_json(&b, &s->certs[i]);
+    }
+    tcpsim__sb_putc(&b, ']');
+    knum(&b, "chain_length", s->chain_len);
+    tcpsim__sb_printf(&b,
+                      ",\"application_data\":{\"c2s\":{\"records\":%llu,\"bytes\":%llu},"
+                      "\"s2c\":{\"records\":%llu,\"bytes\":%llu}}",
+                      (unsigned long long)s->app_records[0], (unsigned long long)s->app_bytes[0],
+                      (unsigned long long)s->app_records[1], (unsigned long long)s->app_bytes[1]);
+    tcpsim__sb_printf(&b, ",\"gaps\":{\"c2s\":%llu,\"s2c\":%llu}", (unsigned long long)s->gaps[0],
+                      (unsigned long long)s->gaps[1]);
+    tcpsim__sb_printf(&b, ",\"malformed\":{\"c2s\":%llu,\"s2c\":%llu}", (unsigned long long)s->malformed[0],
+                      (unsigned long long)s->malformed[1]);
+    tcpsim__sb_putc(&b, '}');
+    return finish(&b, len_out);
+}

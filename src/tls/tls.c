@@ -1,0 +1,1028 @@
+/* tls.c - per-connection TLS decoder: detection, record layer, handshake
+ * message framing, and the per-connection summary (include/tcpsim/tls.h).
+ * Read first: RFC 8446 §5.1-5.2 (records), §4 (handshake framing, TLS 1.3
+ * encrypted flight), §D.4 (middlebox-compatibility CCS); RFC 5246 §6.2, §7.1
+ * (ChangeCipherSpec), §7.4 and §E.2 (SSLv2-compatible ClientHello). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls_internal.h"
+
+/* A record header plus the longest record plus the next header: enough to
+ * confirm a resynchronisation candidate by the header that follows it. */
+#define RB_CAP (2u * (5u + TCPSIM_TLS_MAX_RECORD))
+
+enum detect { DET_UNKNOWN, DET_TLS, DET_NOT_TLS };
+
+struct dir_state {
+    struct tcpsim_tls_conn *c;
+    enum tcpsim_side side;
+    struct tcpsim_reasm reasm;
+    uint8_t pre[8]; /* first bytes, before detection (no allocation yet) */
+    size_t pre_len;
+    uint8_t *rb; /* record bytes not yet consumed (RB_CAP) */
+    size_t rb_len;
+    uint8_t *hs; /* handshake message spanning records (hs_cap), allocated on first need */
+    size_t hs_len;
+    size_t hs_skip;   /* bytes of an oversized message still to skip */
+    uint8_t big_type; /* the oversized message */
+    size_t big_len;
+    bool resync;        /* after a gap or a bad header: hunting for a record boundary */
+    bool not_tls;       /* this direction does not carry TLS: nothing is buffered */
+    bool any_record;    /* a record was seen in this direction */
+    bool sslv2_first;   /* the first client message uses the SSLv2 header */
+    bool encrypted;     /* handshake records are ciphertext (after CCS / TLS 1.3 ServerHello) */
+    bool finished_seen; /* first encrypted handshake record after CCS (the Finished) seen */
+    bool app_seen;      /* first TLS 1.3 application_data record seen */
+    bool full_flight;   /* server sent Certificate/ServerHelloDone (not an abbreviated handshake) */
+    uint16_t rec_version;
+    uint64_t frame;
+    tcpsim_time_t time;
+    bool fin;
+};
+
+struct tcpsim_tls_conn {
+    struct tcpsim_tls_config cfg;
+    tcpsim_tls_item_fn on_item;
+    void *ctx;
+    enum detect det;
+    struct dir_state d[2];
+    bool tls13; /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
+    bool have_ch, have_sh;
+    uint16_t kx_group; /* ECDHE group from ServerKeyExchange */
+    struct tcpsim_tls_hello ch, sh, scratch;
+    struct tcpsim_tls_cert certs[TCPSIM_TLS_MAX_CERTS];
+    struct tcpsim_tls_summary sum;
+    char explain[512];
+    char cert_leaf_key[48];
+    char alpn_join[TCPSIM_TLS_MAX_ALPN * 65];
+};
+
+/* ---------------------------------------------------------------- items */
+
+static void item_init(struct dir_state *d, struct tcpsim_tls_item *it, enum tcpsim_tls_record rec, uint16_t ver,
+                      size_t len)
+{
+    memset(it, 0, sizeof *it);
+    it->dir = d->side;
+    it->frame = d->frame;
+    it->time = d->time;
+    it->record = rec;
+    it->record_version = ver;
+    it->length = len;
+    it->hs = TCPSIM_TLS_HS_NONE;
+}
+
+static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_tls_summary *s = &c->sum;
+    tcpsim__explain_render(it, c->explain, sizeof c->explain);
+    it->explain = c->explain;
+    if (it->malformed)
+        s->malformed[d->side]++;
+    if (it->record == TCPSIM_TLS_REC_APPLICATION_DATA && it->hs == TCPSIM_TLS_HS_NONE) {
+        s->app_records[d->side]++;
+        s->app_bytes[d->side] += it->length;
+    } else {
+        if (s->nmsgs < TCPSIM_TLS_MAX_MSGS) {
+            struct tcpsim_tls_msg *m = &s->msgs[s->nmsgs++];
+            m->frame = it->frame;
+            m->dir = it->dir;
+            m->record = it->record;
+            m->hs = it->hs;
+        }
+        s->msgs_total++;
+    }
+    if (c->on_item)
+        c->on_item(c->ctx, it);
+}
+
+static void emit_malformed(struct dir_state *d, enum tcpsim_tls_record rec, uint16_t ver, size_t len,
+                           enum tcpsim_tls_hs hs, const char *what)
+{
+    struct tcpsim_tls_item it;
+    item_init(d, &it, rec, ver, len);
+    it.hs = hs;
+    it.malformed = true;
+    it.why.id = TCPSIM_TLS_X_MALFORMED;
+    it.why.s[0] = what;
+    emit(d, &it);
+}
+
+/* ------------------------------------------------------------ handshake */
+
+static enum tcpsim_tls_hs hs_kind(uint8_t t)
+{
+    switch (t) {
+    case 0:
+        return TCPSIM_TLS_HS_HELLO_REQUEST;
+    case 1:
+        return TCPSIM_TLS_HS_CLIENT_HELLO;
+    case 2:
+        return TCPSIM_TLS_HS_SERVER_HELLO;
+    case 4:
+        return TCPSIM_TLS_HS_NEW_SESSION_TICKET;
+    case 5:
+        return TCPSIM_TLS_HS_END_OF_EARLY_DATA;
+    case 8:
+        return TCPSIM_TLS_HS_ENCRYPTED_EXTENSIONS;
+    case 11:
+        return TCPSIM_TLS_HS_CERTIFICATE;
+    case 12:
+        return TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE;
+    case 13:
+        return TCPSIM_TLS_HS_CERTIFICATE_REQUEST;
+    case 14:
+        return TCPSIM_TLS_HS_SERVER_HELLO_DONE;
+    case 15:
+        return TCPSIM_TLS_HS_CERTIFICATE_VERIFY;
+    case 16:
+        return TCPSIM_TLS_HS_CLIENT_KEY_EXCHANGE;
+    case 20:
+        return TCPSIM_TLS_HS_FINISHED;
+    case 22:
+        return TCPSIM_TLS_HS_CERTIFICATE_STATUS;
+    case 24:
+        return TCPSIM_TLS_HS_KEY_UPDATE;
+    case 25:
+        return TCPSIM_TLS_HS_COMPRESSED_CERTIFICATE;
+    case 254:
+        return TCPSIM_TLS_HS_MESSAGE_HASH;
+    default:
+        return TCPSIM_TLS_HS_UNKNOWN; /* integer switch over a wire value */
+    }
+}
+
+static size_t count_non_grease(const uint16_t *v, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && i < TCPSIM_TLS_MAX_LIST; i++)
+        if (!tcpsim_tls_is_grease(v[i]))
+            k++;
+    return k + (n > TCPSIM_TLS_MAX_LIST ? n - TCPSIM_TLS_MAX_LIST : 0);
+}
+
+static const char *cipher_text(uint16_t cs)
+{
+    const char *n = tcpsim_tls_cipher_name(cs);
+    return n ? n : "an unassigned cipher suite";
+}
+
+static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, const struct tcpsim_tls_hello *h)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_tls_summary *s = &c->sum;
+    if (!c->have_ch) {
+        /* the first ClientHello defines the fingerprints (a second one after
+         * a HelloRetryRequest repeats most of it, RFC 8446 §4.1.2) */
+        c->ch = *h;
+        c->have_ch = true;
+        s->is_tls = true;
+        memcpy(s->sni, h->sni, sizeof s->sni);
+        (void)tcpsim_tls_ja3(h, s->ja3_full, sizeof s->ja3_full, s->ja3);
+        (void)tcpsim_tls_ja4(h, s->ja4, sizeof s->ja4);
+    }
+    it->hello = h;
+    it->why.id = h->sslv2 ? TCPSIM_TLS_X_CLIENT_HELLO_V2 : TCPSIM_TLS_X_CLIENT_HELLO;
+    it->why.n[0] = (long long)count_non_grease(h->ciphers, h->nciphers);
+    it->why.s[0] = tcpsim_tls_version_name(h->version);
+    it->why.n[1] = h->via_supported_versions;
+    it->why.s[1] = h->has_sni ? h->sni : "";
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, c->alpn_join, sizeof c->alpn_join);
+    for (size_t i = 0; i < h->nalpn; i++)
+        tcpsim__sb_printf(&b, "%s%s", i ? "," : "", h->alpn[i]);
+    it->why.s[2] = c->alpn_join;
+}
+
+static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, const struct tcpsim_tls_hello *h)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_tls_summary *s = &c->sum;
+    it->hello = h;
+    if (h->version == 0x0304)
+        c->tls13 = true;
+    if (h->hrr) {
+        /* RFC 8446 §4.1.3-4.1.4: a ServerHello with the special random */
+        it->hs = TCPSIM_TLS_HS_HELLO_RETRY_REQUEST;
+        s->hrr = true;
+        it->why.id = TCPSIM_TLS_X_HELLO_RETRY;
+        const char *g = h->nkey_shares ? tcpsim_tls_group_name(h->key_share_groups[0]) : NULL;
+        it->why.s[0] = g ? g : "";
+        it->why.s[1] = cipher_text(h->ciphers[0]);
+        return;
+    }
+    if (!c->have_sh) {
+        c->sh = *h;
+        c->have_sh = true;
+        s->have_server_hello = true;
+        s->version = h->version;
+        s->cipher = h->ciphers[0];
+        if (h->nalpn > 0)
+            memcpy(s->alpn, h->alpn[0], sizeof s->alpn);
+        (void)tcpsim_tls_ja3s(h, s->ja3s_full, sizeof s->ja3s_full, s->ja3s);
+        if (c->tls13) {
+            if (h->has_psk)
+                s->resumption = TCPSIM_TLS_RESUME_PSK; /* RFC 8446 §4.2.11 */
+        } else if (c->have_ch && h->session_id_len > 0 && h->session_id_len == c->ch.session_id_len &&
+                   memcmp(h->session_id, c->ch.session_id, h->session_id_len) == 0) {
+            /* RFC 5246 §7.4.1.3 echo = abbreviated handshake; with a ticket
+             * the server echoes the client's id too (RFC 5077 §3.4) */
+            s->resumption = c->ch.session_ticket_len > 0 ? TCPSIM_TLS_RESUME_TICKET : TCPSIM_TLS_RESUME_SESSION_ID;
+        }
+    }
+    if (c->tls13) /* RFC 8446 §2: everything after ServerHello is encrypted */
+        d->encrypted = true;
+    it->why.id = TCPSIM_TLS_X_SERVER_HELLO;
+    it->why.s[0] = cipher_text(h->ciphers[0]);
+    it->why.s[1] = tcpsim_tls_version_name(h->version);
+    it->why.n[1] = c->sum.resumption != TCPSIM_TLS_RESUME_NONE;
+}
+
+static bool cipher_has(uint16_t cs, const char *part)
+{
+    const char *n = tcpsim_tls_cipher_name(cs);
+    return n && strstr(n, part) != NULL;
+}
+
+/* RFC 8422 §5.4 (ECDHE ServerECDHParams), RFC 5246 §7.4.3 (ServerDHParams) */
+static void on_ske(struct dir_state *d, struct tcpsim_tls_item *it, const uint8_t *b, size_t n)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_reader r = tcpsim_reader_make(b, n), v;
+    uint16_t cs = c->have_sh ? c->sh.ciphers[0] : 0;
+    uint8_t ctype;
+    uint16_t g;
+    if (cipher_has(cs, "ECDH") || (!cipher_has(cs, "DHE_") && n > 0 && b[0] == 3)) {
+        if (!tcpsim_read_u8(&r, &ctype) || ctype != 3 || !tcpsim_read_u16(&r, &g) || !tcpsim_read_vec(&r, 1, &v)) {
+            it->malformed = true;
+            it->why.id = TCPSIM_TLS_X_MALFORMED;
+            it->why.s[0] = "ServerKeyExchange: expected named_curve ECDH parameters";
+            return;
+        }
+        c->kx_group = g;
+        it->group = g;
+        it->key_bytes = tcpsim_reader_left(&v);
+        const char *gn = tcpsim_tls_group_name(g);
+        it->why.id = TCPSIM_TLS_X_SKE_ECDHE;
+        it->why.s[0] = gn ? gn : "an unknown group";
+        it->why.n[0] = (long long)it->key_bytes;
+        return;
+    }
+    if (cipher_has(cs, "DHE_") || cipher_has(cs, "DH_anon")) {
+        if (!tcpsim_read_vec(&r, 2, &v)) {
+            it->malformed = true;
+            it->why.id = TCPSIM_TLS_X_MALFORMED;
+            it->why.s[0] = "ServerKeyExchange: DH prime truncated";
+            return;
+        }
+        size_t pl = tcpsim_reader_left(&v);
+        while (pl > 0 && *v.p == 0) { /* leading zero bytes do not count */
+            v.p++;
+            pl--;
+        }
+        unsigned bits = (unsigned)pl * 8;
+        if (pl > 0)
+            for (uint8_t top = v.p[0]; !(top & 0x80); top = (uint8_t)(top << 1))
+                bits--;
+        it->dh_prime_bits = bits;
+        it->why.id = TCPSIM_TLS_X_SKE_DHE;
+        it->why.n[0] = bits;
+        return;
+    }
+    it->why.id = TCPSIM_TLS_X_SKE_OTHER;
+    it->why.n[0] = (long long)n;
+}
+
+/* RFC 5246 §7.4.7, RFC 8422 §5.7 */
+static void on_cke(struct dir_state *d, struct tcpsim_tls_item *it, const uint8_t *b, size_t n)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_reader r = tcpsim_reader_make(b, n), v;
+    uint16_t cs = c->have_sh ? c->sh.ciphers[0] : 0;
+    if (cipher_has(cs, "ECDH")) {
+        if (!tcpsim_read_vec(&r, 1, &v) || tcpsim_reader_left(&r) != 0)
+            goto bad;
+        it->group = c->kx_group;
+        it->key_bytes = tcpsim_reader_left(&v);
+        const char *gn = tcpsim_tls_group_name(c->kx_group);
+        it->why.id = TCPSIM_TLS_X_CKE_ECDHE;
+        it->why.s[0] = gn ? gn : "the server's group";
+        it->why.n[0] = (long long)it->key_bytes;
+        return;
+    }
+    if (cipher_has(cs, "DHE_") || cipher_has(cs, "DH_anon")) {
+        if (!tcpsim_read_vec(&r, 2, &v) || tcpsim_reader_left(&r) != 0)
+            goto bad;
+        it->key_bytes = tcpsim_reader_left(&v);
+        it->why.id = TCPSIM_TLS_X_CKE_DHE;
+        it->why.n[0] = (long long)it->key_bytes;
+        return;
+    }
+    if (cipher_has(cs, "TLS_RSA_")) {
+        /* TLS 1.0+ prefixes EncryptedPreMasterSecret with 2 length bytes; SSL 3.0 does not */
+        if (c->have_sh && c->sh.version == 0x0300) {
+            it->key_bytes = n;
+        } else {
+            if (!tcpsim_read_vec(&r, 2, &v) || tcpsim_reader_left(&r) != 0)
+                goto bad;
+            it->key_bytes = tcpsim_reader_left(&v);
+        }
+        it->why.id = TCPSIM_TLS_X_CKE_RSA;
+        it->why.n[0] = (long long)it->key_bytes;
+        return;
+    }
+    it->key_bytes = n;
+    it->why.id = TCPSIM_TLS_X_CKE_OTHER;
+    it->why.n[0] = (long long)n;
+    return;
+bad:
+    it->malformed = true;
+    it->why.id = TCPSIM_TLS_X_MALFORMED;
+    it->why.s[0] = "ClientKeyExchange: length does not match the message";
+}
+
+/* One whole handshake message: 4-byte header + body. */
+static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, uint16_t rec_ver)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct tcpsim_tls_item it;
+    const uint8_t *b = msg + 4;
+    size_t n = total - 4;
+    const char *what = "";
+    item_init(d, &it, TCPSIM_TLS_REC_HANDSHAKE, rec_ver, n);
+    it.hs_type = msg[0];
+    it.hs = hs_kind(msg[0]);
+    if (it.hs == TCPSIM_TLS_HS_CERTIFICATE || it.hs == TCPSIM_TLS_HS_SERVER_HELLO_DONE ||
+        it.hs == TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE)
+        d->full_flight = true;
+    switch (it.hs) {
+    case TCPSIM_TLS_HS_CLIENT_HELLO:
+        if (tcpsim__parse_client_hello(b, n, &c->scratch, &what) != TCPSIM_OK)
+            goto bad;
+        on_client_hello(d, &it, &c->scratch);
+        break;
+    case TCPSIM_TLS_HS_SERVER_HELLO:
+        if (tcpsim__parse_server_hello(b, n, &c->scratch, &what) != TCPSIM_OK)
+            goto bad;
+        on_server_hello(d, &it, &c->scratch);
+        break;
+    case TCPSIM_TLS_HS_CERTIFICATE: {
+        size_t nc = 0, chain = 0;
+        if (tcpsim__parse_certificate(b, n, c->tls13, c->certs, TCPSIM_TLS_MAX_CERTS, &nc, &chain, &what) != TCPSIM_OK)
+            goto bad;
+        it.certs = c->certs;
+        it.ncerts = nc;
+        it.chain_len = chain;
+        if (d->side == TCPSIM_SIDE_SERVER && c->sum.chain_len == 0) {
+            memcpy(c->sum.certs, c->certs, nc * sizeof c->certs[0]);
+            c->sum.ncerts = nc;
+            c->sum.chain_len = chain;
+        }
+        if (chain == 0) {
+            it.why.id = TCPSIM_TLS_X_CERTIFICATE_EMPTY;
+        } else {
+            it.why.id = TCPSIM_TLS_X_CERTIFICATE;
+            it.why.n[0] = (long long)chain;
+            it.why.s[0] = c->certs[0].parsed ? c->certs[0].subject : "(unparsable certificate)";
+            it.why.s[1] = c->certs[0].parsed ? c->certs[0].issuer : "";
+            tcpsim__cert_key_text(&c->certs[0], c->cert_leaf_key, sizeof c->cert_leaf_key);
+            it.why.s[2] = c->certs[0].parsed ? c->cert_leaf_key : "";
+        }
+        break;
+    }
+    case TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE:
+        on_ske(d, &it, b, n);
+        break;
+    case TCPSIM_TLS_HS_CLIENT_KEY_EXCHANGE:
+        on_cke(d, &it, b, n);
+        break;
+    case TCPSIM_TLS_HS_CERTIFICATE_REQUEST:
+        it.why.id = TCPSIM_TLS_X_CERT_REQUEST;
+        break;
+    case TCPSIM_TLS_HS_SERVER_HELLO_DONE:
+        if (n != 0) {
+            what = "ServerHelloDone must be empty";
+            goto bad;
+        }
+        it.why.id = TCPSIM_TLS_X_SERVER_HELLO_DONE;
+        break;
+    case TCPSIM_TLS_HS_NEW_SESSION_TICKET: {
+        /* RFC 5077 §3.3 (TLS 1.2): lifetime_hint(4) ticket<0..2^16-1> */
+        struct tcpsim_reader r = tcpsim_reader_make(b, n), t;
+        if (!tcpsim_read_u32(&r, &it.ticket_lifetime) || !tcpsim_read_vec(&r, 2, &t) || tcpsim_reader_left(&r)) {
+            what = "NewSessionTicket: ticket length does not match the message";
+            goto bad;
+        }
+        it.ticket_len = tcpsim_reader_left(&t);
+        it.why.id = TCPSIM_TLS_X_NEW_SESSION_TICKET;
+        it.why.n[0] = it.ticket_lifetime;
+        it.why.n[1] = (long long)it.ticket_len;
+        break;
+    }
+    case TCPSIM_TLS_HS_HELLO_REQUEST:
+    case TCPSIM_TLS_HS_END_OF_EARLY_DATA:
+    case TCPSIM_TLS_HS_ENCRYPTED_EXTENSIONS:
+    case TCPSIM_TLS_HS_CERTIFICATE_VERIFY:
+    case TCPSIM_TLS_HS_FINISHED:
+    case TCPSIM_TLS_HS_CERTIFICATE_STATUS:
+    case TCPSIM_TLS_HS_KEY_UPDATE:
+    case TCPSIM_TLS_HS_COMPRESSED_CERTIFICATE:
+    case TCPSIM_TLS_HS_MESSAGE_HASH:
+    case TCPSIM_TLS_HS_UNKNOWN:
+    case TCPSIM_TLS_HS_HELLO_RETRY_REQUEST:
+    case TCPSIM_TLS_HS_ENCRYPTED:
+    case TCPSIM_TLS_HS_NONE:
+        it.why.id = TCPSIM_TLS_X_HANDSHAKE_OTHER;
+        it.why.s[0] = tcpsim_tls_hs_name(it.hs);
+        it.why.n[0] = (long long)n;
+        break;
+    }
+    emit(d, &it);
+    return;
+bad:
+    it.malformed = true;
+    it.why.id = TCPSIM_TLS_X_MALFORMED;
+    it.why.s[0] = what;
+    emit(d, &it);
+}
+
+static uint32_t hs_cap(const struct tcpsim_tls_conn *c)
+{
+    return c->cfg.hs_cap ? c->cfg.hs_cap : TCPSIM_TLS_DEFAULT_HS_CAP;
+}
+
+/* Handshake record payload: messages may span records and one record may hold
+ * several (RFC 8446 §5.1). */
+static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n, uint16_t ver)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    while (n > 0) {
+        if (d->hs_skip > 0) {
+            size_t k = n < d->hs_skip ? n : d->hs_skip;
+            p += k;
+            n -= k;
+            d->hs_skip -= k;
+            if (d->hs_skip == 0) {
+                struct tcpsim_tls_item it;
+                item_init(d, &it, TCPSIM_TLS_REC_HANDSHAKE, ver, d->big_len);
+                it.hs_type = d->big_type;
+                it.hs = hs_kind(d->big_type);
+                it.why.id = TCPSIM_TLS_X_TOO_LARGE;
+                it.why.s[0] = tcpsim_tls_hs_name(it.hs);
+                it.why.n[0] = (long long)d->big_len;
+                emit(d, &it);
+            }
+            continue;
+        }
+        if (d->hs_len == 0 && n >= 4) {
+            size_t mlen = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+            if (4 + mlen <= n) { /* whole message in this record: no copy */
+                on_message(d, p, 4 + mlen, ver);
+                p += 4 + mlen;
+                n -= 4 + mlen;
+                continue;
+            }
+        }
+        if (!d->hs) {
+            d->hs = malloc(hs_cap(c));
+            if (!d->hs) {
+                emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, n, TCPSIM_TLS_HS_UNKNOWN,
+                               "out of memory for a handshake message spanning records");
+                return;
+            }
+        }
+        /* header first (at most 4 bytes, always fits: hs_cap >= 4096) */
+        while (d->hs_len < 4 && n > 0) {
+            d->hs[d->hs_len++] = *p++;
+            n--;
+        }
+        if (d->hs_len < 4)
+            return;
+        size_t mlen = (size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3];
+        if (4 + mlen > hs_cap(c)) {
+            d->big_type = d->hs[0];
+            d->big_len = mlen;
+            d->hs_skip = mlen;
+            d->hs_len = 0;
+            if (mlen == 0) /* cannot happen with hs_cap >= 4, kept for clarity */
+                d->hs_skip = 0;
+            continue;
+        }
+        size_t want = 4 + mlen - d->hs_len;
+        size_t k = n < want ? n : want;
+        memcpy(d->hs + d->hs_len, p, k);
+        d->hs_len += k;
+        p += k;
+        n -= k;
+        if (d->hs_len == 4 + mlen) {
+            d->hs_len = 0;
+            on_message(d, d->hs, 4 + mlen, ver);
+        }
+    }
+}
+
+/* --------------------------------------------------------------- records */
+
+static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uint8_t *body, size_t len)
+{
+    struct tcpsim_tls_conn *c = d->c;
+    struct dir_state *peer = &c->d[!d->side];
+    struct tcpsim_tls_item it;
+    d->rec_version = ver;
+    d->any_record = true;
+    item_init(d, &it, (enum tcpsim_tls_record)type, ver, len);
+    switch ((enum tcpsim_tls_record)type) {
+    case TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC:
+        if (c->tls13 || (!c->have_sh && c->have_ch && c->ch.version == 0x0304)) {
+            it.why.id = TCPSIM_TLS_X_CCS_COMPAT; /* RFC 8446 §D.4: ignored by the peer */
+        } else {
+            it.why.id = TCPSIM_TLS_X_CCS; /* RFC 5246 §7.1 */
+            d->encrypted = true;
+            d->finished_seen = false;
+            /* RFC 5246 §7.3 / RFC 5077 §3.1: a server CCS right after
+             * ServerHello is the abbreviated (resumed) handshake, even when
+             * the session id was not echoed (ticket with empty id) */
+            if (d->side == TCPSIM_SIDE_SERVER && c->have_sh && !d->full_flight &&
+                c->sum.resumption == TCPSIM_TLS_RESUME_NONE)
+                c->sum.resumption = c->have_ch && c->ch.session_ticket_len > 0 ? TCPSIM_TLS_RESUME_TICKET
+                                                                               : TCPSIM_TLS_RESUME_SESSION_ID;
+        }
+        if (len != 1 || body[0] != 1) {
+            it.malformed = true;
+            it.why.id = TCPSIM_TLS_X_MALFORMED;
+            it.why.s[0] = "ChangeCipherSpec must be the single byte 1";
+        }
+        emit(d, &it);
+        return;
+    case TCPSIM_TLS_REC_ALERT: {
+        /* RFC 5246 §7.2: level(1) description(1). Under the new keys (after
+         * CCS, or TLS 1.3 after ServerHello) or longer than 2 bytes: ciphertext */
+        struct tcpsim_tls_summary *s = &c->sum;
+        bool enc = len != 2 || d->encrypted;
+        if (!enc) {
+            it.alert_level = body[0];
+            it.alert_desc = body[1];
+            it.why.id = TCPSIM_TLS_X_ALERT;
+            const char *lv = tcpsim_tls_alert_level_name(body[0]), *ds = tcpsim_tls_alert_name(body[1]);
+            it.why.s[0] = lv ? lv : "unknown-level";
+            it.why.s[1] = ds ? ds : "unknown";
+            it.why.n[0] = body[0];
+            it.why.n[1] = body[1];
+        } else {
+            it.encrypted = true;
+            it.why.id = TCPSIM_TLS_X_ALERT_ENC;
+            it.why.n[0] = (long long)len;
+        }
+        if (s->nalerts < TCPSIM_TLS_MAX_ALERTS) {
+            struct tcpsim_tls_alert *a = &s->alerts[s->nalerts++];
+            a->frame = d->frame;
+            a->dir = d->side;
+            a->encrypted = it.encrypted;
+            a->level = it.alert_level;
+            a->desc = it.alert_desc;
+        }
+        s->alerts_total++;
+        emit(d, &it);
+        return;
+    }
+    case TCPSIM_TLS_REC_HANDSHAKE:
+        if (d->encrypted) {
+            /* RFC 5246 §7.4.9: the first message under the new keys is Finished */
+            it.hs = TCPSIM_TLS_HS_ENCRYPTED;
+            it.encrypted = true;
+            it.why.id = d->finished_seen ? TCPSIM_TLS_X_ENCRYPTED_HS : TCPSIM_TLS_X_FINISHED_ENC;
+            d->finished_seen = true;
+            emit(d, &it);
+            return;
+        }
+        hs_feed(d, body, len, ver);
+        return;
+    case TCPSIM_TLS_REC_APPLICATION_DATA:
+        it.encrypted = true;
+        if (c->tls13 && c->have_sh && !d->app_seen) {
+            /* RFC 8446 §2: the server's flight after ServerHello and the
+             * client's Finished travel as application_data records. The
+             * server's flight lasts until the client's Finished is seen. */
+            if (d->side == TCPSIM_SIDE_SERVER && !peer->app_seen) {
+                it.hs = TCPSIM_TLS_HS_ENCRYPTED;
+                it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_S;
+                it.why.n[0] = (long long)len;
+                emit(d, &it);
+                return;
+            }
+            if (d->side == TCPSIM_SIDE_CLIENT) {
+                d->app_seen = true;
+                it.hs = TCPSIM_TLS_HS_ENCRYPTED;
+                it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_C;
+                it.why.n[0] = (long long)len;
+                emit(d, &it);
+                return;
+            }
+            d->app_seen = true;
+        }
+        it.why.id = TCPSIM_TLS_X_APP_DATA;
+        it.why.n[0] = (long long)len;
+        emit(d, &it);
+        return;
+    case TCPSIM_TLS_REC_HEARTBEAT: /* RFC 6520 */
+        it.why.id = TCPSIM_TLS_X_HEARTBEAT;
+        it.why.n[0] = (long long)len;
+        emit(d, &it);
+        return;
+    case TCPSIM_TLS_REC_INVALID: /* excluded by header_plausible() */
+        return;
+    }
+}
+
+/* RFC 8446 §5.1: type 20..24, legacy_record_version 0x0300..0x0304, and
+ * RFC 8446 §5.2: length <= 2^14 + 2048. */
+static bool header_plausible(const uint8_t *h, uint16_t want_ver)
+{
+    uint16_t ver = (uint16_t)(h[1] << 8 | h[2]);
+    size_t len = (size_t)h[3] << 8 | h[4];
+    if (h[0] < 20 || h[0] > 24 || ver < 0x0300 || ver > 0x0304 || len > TCPSIM_TLS_MAX_RECORD)
+        return false;
+    return want_ver == 0 || ver == want_ver;
+}
+
+/* Hunt for a record boundary after a gap or a bad header. A candidate must be
+ * a plausible header and, when the bytes are there, be followed by another
+ * plausible header, so that garbage is never read as records. Returns the
+ * offset to resume at, or SIZE_MAX to wait for more bytes (from `*from`). */
+static size_t resync_scan(struct dir_state *d, size_t *from, bool final)
+{
+    size_t i;
+    for (i = *from; i + 5 <= d->rb_len; i++) {
+        const uint8_t *h = d->rb + i;
+        if (!header_plausible(h, d->rec_version))
+            continue;
+        size_t end = i + 5 + ((size_t)h[3] << 8 | h[4]);
+        if (end + 5 <= d->rb_len) {
+            if (header_plausible(d->rb + end, d->rec_version))
+                return i;
+            continue;
+        }
+        if (end == d->rb_len && final)
+            return i;
+        if (end + 5 - i <= RB_CAP && !final) {
+            *from = i;
+            return SIZE_MAX;
+        }
+        if (end + 5 - i > RB_CAP)
+            return i;
+    }
+    *from = i;
+    return SIZE_MAX;
+}
+
+/* Consume complete records from rb; keep the rest at its start. */
+static void parse_buffer(struct dir_state *d, bool final)
+{
+    size_t off = 0;
+    while (!d->not_tls) {
+        if (d->resync) {
+            size_t from = off;
+            size_t at = resync_scan(d, &from, final);
+            if (at == SIZE_MAX) {
+                off = from;
+                break;
+            }
+            off = at;
+            d->resync = false;
+        }
+        size_t avail = d->rb_len - off;
+        const uint8_t *h = d->rb + off;
+        if (d->sslv2_first) {
+            /* RFC 5246 §E.2: 2-byte header with the top bit set, then the message */
+            if (avail < 2)
+                break;
+            size_t mlen = (size_t)(h[0] & 0x7f) << 8 | h[1];
+            if (avail < 2 + mlen)
+                break;
+            const char *what = "";
+            struct tcpsim_tls_item it;
+            d->sslv2_first = false;
+            item_init(d, &it, TCPSIM_TLS_REC_HANDSHAKE, 0x0002, mlen);
+            it.hs = TCPSIM_TLS_HS_CLIENT_HELLO;
+            it.hs_type = 1;
+            d->any_record = true;
+            if (tcpsim__parse_client_hello_v2(h + 2, mlen, &d->c->scratch, &what) != TCPSIM_OK) {
+                it.malformed = true;
+                it.why.id = TCPSIM_TLS_X_MALFORMED;
+                it.why.s[0] = what;
+                emit(d, &it);
+            } else {
+                on_client_hello(d, &it, &d->c->scratch);
+                emit(d, &it);
+            }
+            off += 2 + mlen;
+            continue;
+        }
+        if (avail < 5)
+            break;
+        uint16_t ver = (uint16_t)(h[1] << 8 | h[2]);
+        size_t len = (size_t)h[3] << 8 | h[4];
+        if (!header_plausible(h, 0)) {
+            if (!d->any_record && d->side == TCPSIM_SIDE_SERVER) {
+                /* the server answered in something other than TLS (e.g. an
+                 * HTTP error to a TLS client): stop decoding this direction */
+                d->not_tls = true;
+                d->rb_len = 0;
+                return;
+            }
+            bool type_ok = h[0] >= 20 && h[0] <= 24 && ver >= 0x0300 && ver <= 0x0304;
+            emit_malformed(d, type_ok ? (enum tcpsim_tls_record)h[0] : TCPSIM_TLS_REC_INVALID, ver, len,
+                           TCPSIM_TLS_HS_NONE,
+                           type_ok ? "record longer than 2^14+2048 bytes (RFC 8446 §5.2); resynchronising"
+                                   : "not a TLS record header; resynchronising");
+            d->resync = true;
+            d->hs_len = 0;
+            d->hs_skip = 0;
+            off += 1;
+            continue;
+        }
+        if (avail < 5 + len)
+            break;
+        on_record(d, h[0], ver, h + 5, len);
+        off += 5 + len;
+    }
+    if (d->not_tls) {
+        d->rb_len = 0;
+        return;
+    }
+    if (off > 0) {
+        memmove(d->rb, d->rb + off, d->rb_len - off);
+        d->rb_len -= off;
+    }
+    if (final && d->rb_len > 0) {
+        /* the stream ended inside a record */
+        if (!d->resync)
+            emit_malformed(d,
+                           d->rb_len >= 1 && d->rb[0] >= 20 && d->rb[0] <= 24 ? (enum tcpsim_tls_record)d->rb[0]
+                                                                              : TCPSIM_TLS_REC_INVALID,
+                           0, d->rb_len, TCPSIM_TLS_HS_NONE, "stream ends inside a record");
+        d->rb_len = 0;
+    }
+}
+
+static enum tcpsim_err alloc_buffers(struct tcpsim_tls_conn *c)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!c->d[i].rb) {
+            c->d[i].rb = malloc(RB_CAP);
+            if (!c->d[i].rb)
+                return TCPSIM_ERR_NOMEM;
+        }
+    }
+    return TCPSIM_OK;
+}
+
+static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
+{
+    while (n > 0 && !d->not_tls) {
+        size_t k = RB_CAP - d->rb_len;
+        if (k == 0) { /* cannot happen (parse_buffer leaves room); never spin */
+            d->rb_len = 0;
+            d->resync = true;
+            continue;
+        }
+        if (k > n)
+            k = n;
+        memcpy(d->rb + d->rb_len, p, k);
+        d->rb_len += k;
+        p += k;
+        n -= k;
+        parse_buffer(d, false);
+    }
+}
+
+/* RFC 8446 §5.1 / RFC 5246 §E.2: does the client's stream start with a ClientHello? */
+static enum detect detect_client(const uint8_t *b, size_t n, bool *sslv2)
+{
+    *sslv2 = false;
+    if (n >= 1 && b[0] == 22) {
+        if (n < 6)
+            return DET_UNKNOWN;
+        uint16_t ver = (uint16_t)(b[1] << 8 | b[2]);
+        size_t len = (size_t)b[3] << 8 | b[4];
+        if (ver >= 0x0300 && ver <= 0x0304 && len >= 4 && len <= TCPSIM_TLS_MAX_RECORD && b[5] == 1)
+            return DET_TLS;
+        return DET_NOT_TLS;
+    }
+    if (n >= 1 && (b[0] & 0x80)) {
+        if (n < 5)
+            return DET_UNKNOWN;
+        size_t len = (size_t)(b[0] & 0x7f) << 8 | b[1];
+        uint16_t ver = (uint16_t)(b[3] << 8 | b[4]);
+        if (b[2] == 1 && len >= 9 + 3 + 16 && (ver == 0x0002 || (ver >= 0x0300 && ver <= 0x0304))) {
+            *sslv2 = true;
+            return DET_TLS;
+        }
+        return DET_NOT_TLS;
+    }
+    return n >= 1 ? DET_NOT_TLS : DET_UNKNOWN;
+}
+
+static void stop_not_tls(struct tcpsim_tls_conn *c)
+{
+    c->det = DET_NOT_TLS;
+    for (int i = 0; i < 2; i++) {
+        c->d[i].not_tls = true;
+        c->d[i].rb_len = 0;
+        c->d[i].pre_len = 0;
+    }
+}
+
+/* reassembler callback: in-order bytes of one direction */
+static void on_data(void *ctx, uint32_t seq, const uint8_t *data, size_t len)
+{
+    struct dir_state *d = ctx;
+    struct tcpsim_tls_conn *c = d->c;
+    (void)seq;
+    if (c->det == DET_NOT_TLS || d->not_tls)
+        return;
+    if (c->det == DET_UNKNOWN) {
+        if (d->side == TCPSIM_SIDE_SERVER) {
+            /* the server spoke first: a TLS client always does (RFC 8446 §2) */
+            stop_not_tls(c);
+            return;
+        }
+        size_t k = sizeof d->pre - d->pre_len;
+        if (k > len)
+            k = len;
+        memcpy(d->pre + d->pre_len, data, k);
+        d->pre_len += k;
+        data += k;
+        len -= k;
+        bool v2;
+        enum detect r = detect_client(d->pre, d->pre_len, &v2);
+        if (r == DET_NOT_TLS || (r == DET_UNKNOWN && d->fin)) {
+            stop_not_tls(c);
+            return;
+        }
+        if (r == DET_UNKNOWN)
+            return;
+        if (alloc_buffers(c) != TCPSIM_OK) {
+            stop_not_tls(c);
+            return;
+        }
+        c->det = DET_TLS;
+        c->sum.is_tls = true;
+        d->sslv2_first = v2;
+        record_bytes(d, d->pre, d->pre_len);
+        d->pre_len = 0;
+    }
+    record_bytes(d, data, len);
+}
+
+/* reassembler callback: bytes that will never come */
+static void on_gap(void *ctx, uint32_t seq, uint32_t len)
+{
+    struct dir_state *d = ctx;
+    struct tcpsim_tls_conn *c = d->c;
+    (void)seq;
+    c->sum.gaps[d->side]++;
+    c->sum.gap_bytes[d->side] += len;
+    if (c->det == DET_UNKNOWN) {
+        /* the start of the conversation is missing: we cannot tell */
+        stop_not_tls(c);
+        return;
+    }
+    if (c->det == DET_NOT_TLS || d->not_tls)
+        return;
+    /* RFC 8446 §5.1 framing is lost: drop the partial record and message,
+     * hunt for the next record header */
+    d->rb_len = 0;
+    d->hs_len = 0;
+    d->hs_skip = 0;
+    d->sslv2_first = false;
+    d->resync = true;
+}
+
+/* ------------------------------------------------------------ public API */
+
+struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx)
+{
+    struct tcpsim_tls_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (cfg)
+        c->cfg = *cfg;
+    if (c->cfg.ooo_cap == 0)
+        c->cfg.ooo_cap = TCPSIM_TLS_DEFAULT_CAP;
+    if (c->cfg.hs_cap < 4096)
+        c->cfg.hs_cap = c->cfg.hs_cap == 0 ? TCPSIM_TLS_DEFAULT_HS_CAP : 4096;
+    c->on_item = on_item;
+    c->ctx = ctx;
+    for (int i = 0; i < 2; i++) {
+        struct dir_state *d = &c->d[i];
+        d->c = c;
+        d->side = (enum tcpsim_side)i;
+        struct tcpsim_reasm_cb cb = {on_data, on_gap, d};
+        tcpsim_reasm_init(&d->reasm, c->cfg.ooo_cap / 2, cb);
+    }
+    return c;
+}
+
+void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < 2; i++) {
+        tcpsim_reasm_free(&c->d[i].reasm);
+        free(c->d[i].rb);
+        free(c->d[i].hs);
+    }
+    free(c);
+}
+
+static bool dir_ok(enum tcpsim_side dir)
+{
+    return dir == TCPSIM_SIDE_CLIENT || dir == TCPSIM_SIDE_SERVER;
+}
+
+void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq)
+{
+    if (c && dir_ok(dir))
+        tcpsim_reasm_start(&c->d[dir].reasm, seq);
+}
+
+static void release_if_done(struct tcpsim_tls_conn *c)
+{
+    /* once a direction is known not to be TLS, hold nothing for it */
+    for (int i = 0; i < 2; i++) {
+        struct dir_state *d = &c->d[i];
+        if (d->not_tls) {
+            tcpsim_reasm_free(&d->reasm);
+            d->reasm.nisl = 0;
+        }
+    }
+}
+
+enum tcpsim_err tcpsim_tls_feed(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq, const uint8_t *data,
+                                size_t len, uint64_t frame, tcpsim_time_t time)
+{
+    if (!c || !dir_ok(dir) || (len > 0 && !data))
+        return TCPSIM_ERR_INVALID;
+    struct dir_state *d = &c->d[dir];
+    if (c->det == DET_NOT_TLS || d->not_tls || len == 0)
+        return TCPSIM_OK;
+    d->frame = frame;
+    d->time = time;
+    enum tcpsim_err err = tcpsim_reasm_push(&d->reasm, seq, data, len);
+    release_if_done(c);
+    return err;
+}
+
+void tcpsim_tls_gap(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq, uint64_t frame, tcpsim_time_t time)
+{
+    if (!c || !dir_ok(dir))
+        return;
+    struct dir_state *d = &c->d[dir];
+    if (c->det == DET_NOT_TLS || d->not_tls)
+        return;
+    d->frame = frame;
+    d->time = time;
+    tcpsim_reasm_skip_to(&d->reasm, seq);
+    release_if_done(c);
+}
+
+void tcpsim_tls_fin(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time)
+{
+    if (!c || !dir_ok(dir))
+        return;
+    struct dir_state *d = &c->d[dir];
+    if (d->fin)
+        return;
+    d->frame = frame;
+    d->time = time;
+    if (c->det == DET_NOT_TLS || d->not_tls) {
+        d->fin = true;
+        return;
+    }
+    tcpsim_reasm_flush(&d->reasm);
+    d->fin = true;
+    if (c->det == DET_UNKNOWN && d->side == TCPSIM_SIDE_CLIENT && d->pre_len > 0)
+        stop_not_tls(c); /* too short to be a ClientHello */
+    else if (c->det == DET_TLS && !d->not_tls && d->rb)
+        parse_buffer(d, true);
+    release_if_done(c);
+}
+
+bool tcpsim_tls_is_tls(const struct tcpsim_tls_conn *c)
+{
+    return c && c->det == DET_TLS;
+}
+
+bool tcpsim_tls_is_not_tls(const struct tcpsim_tls_conn *c)
+{
+    return c && c->det == DET_NOT_TLS;
+}
+
+const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn *c)
+{
+    static const struct tcpsim_tls_summary empty;
+    return c ? &c->sum : &empty;
+}

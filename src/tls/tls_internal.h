@@ -1,0 +1,57 @@
+/* tls_internal.h - shared between the files of src/tls/ (not installed).
+ * Read first: RFC 8446 §4-5, RFC 5246 §6-7. */
+#ifndef TCPSIM_TLS_INTERNAL_H
+#define TCPSIM_TLS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsim/reader.h"
+#include "tcpsim/tls.h"
+
+struct tcpsim__cipher_name {
+    uint16_t value;
+    const char *name;
+};
+extern const struct tcpsim__cipher_name tcpsim__ciphers[];
+extern const size_t tcpsim__nciphers;
+
+/* hello.c: decode a ClientHello / ServerHello body (after the 4-byte
+ * handshake header). On failure `what` names the problem. */
+enum tcpsim_err tcpsim__parse_client_hello(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                           const char **what);
+enum tcpsim_err tcpsim__parse_server_hello(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                           const char **what);
+/* SSLv2-compatible CLIENT-HELLO (RFC 5246 §E.2), `msg` after the 2-byte header. */
+enum tcpsim_err tcpsim__parse_client_hello_v2(const uint8_t *msg, size_t len, struct tcpsim_tls_hello *h,
+                                              const char **what);
+
+/* cert.c: Certificate message body; `tls13` selects the RFC 8446 §4.4.2 layout.
+ * Fills up to `max` certs, sets *chain_len to the total. */
+enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool tls13, struct tcpsim_tls_cert *certs,
+                                          size_t max, size_t *ncerts, size_t *chain_len, const char **what);
+/* "RSA 2048", "EC 256 (prime256v1)", "Ed25519" into buf */
+void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap);
+
+/* explain.c */
+void tcpsim__explain_render(struct tcpsim_tls_item *it, char *buf, size_t cap);
+
+/* a bounded text builder (json.c, explain.c, fingerprint.c) */
+struct tcpsim__sb {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+};
+void tcpsim__sb_init(struct tcpsim__sb *b, char *buf, size_t cap);
+void tcpsim__sb_puts(struct tcpsim__sb *b, const char *s);
+void tcpsim__sb_putc(struct tcpsim__sb *b, char c);
+void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* JSON string literal with quotes, escaping; invalid UTF-8 becomes U+FFFD */
+void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *s);
+
+/* copy a name from the wire for display: printable ASCII kept, others as \xNN */
+void tcpsim__printable(const uint8_t *p, size_t n, char *out, size_t cap);
+
+#endif

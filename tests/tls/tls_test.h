@@ -1,0 +1,73 @@
+/* tls_test.h - helpers shared by the TLS test files: a record/handshake
+ * builder, an item recorder, a capture-segment loader and a JSON checker. */
+#ifndef TCPSIM_TLS_TEST_H
+#define TCPSIM_TLS_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsim/tls.h"
+
+/* ---- builder: append bytes, open/close length-prefixed blocks ---- */
+struct bld {
+    uint8_t b[70000];
+    size_t len;
+    size_t stack[16];
+    unsigned pfx[16];
+    int depth;
+};
+void b_init(struct bld *b);
+void b_u8(struct bld *b, unsigned v);
+void b_u16(struct bld *b, unsigned v);
+void b_u24(struct bld *b, unsigned v);
+void b_bytes(struct bld *b, const void *p, size_t n);
+void b_fill(struct bld *b, uint8_t v, size_t n);
+void b_open(struct bld *b, unsigned prefix); /* 1, 2 or 3 length bytes */
+void b_close(struct bld *b);
+/* record header + handshake header around a body built by fn */
+void b_record_open(struct bld *b, unsigned type, unsigned version);
+void b_hs_open(struct bld *b, unsigned type);
+
+/* ---- recorder ---- */
+#define REC_MAX 256
+struct rec_item {
+    enum tcpsim_side dir;
+    uint64_t frame;
+    enum tcpsim_tls_record record;
+    enum tcpsim_tls_hs hs;
+    bool malformed, encrypted;
+    char explain[256];
+    char json[2048];
+    size_t chain_len, key_bytes;
+    uint16_t group;
+    uint8_t alert_level, alert_desc;
+};
+struct recorder {
+    struct rec_item it[REC_MAX];
+    size_t n;
+};
+void rec_cb(void *ctx, const struct tcpsim_tls_item *item);
+
+/* ---- capture segments (tests/tls/data/NAME.segs: "frame dir seq hex") ---- */
+struct seg {
+    uint64_t frame;
+    enum tcpsim_side dir;
+    uint32_t seq;
+    uint8_t *data;
+    size_t len;
+};
+size_t load_segs(const char *name, struct seg *out, size_t max);
+void free_segs(struct seg *s, size_t n);
+
+/* ---- a strict JSON syntax check (RFC 8259) ---- */
+bool json_valid(const char *s);
+
+/* feed a whole buffer as one stream of `dir` in `chunk`-byte segments */
+void feed_stream(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq, const uint8_t *p, size_t n,
+                 size_t chunk, uint64_t frame);
+
+int run_msgs_tests(void);
+int run_reasm_tests(void);
+
+#endif
