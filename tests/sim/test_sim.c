@@ -1,0 +1,679 @@
+/* test_sim.c - the simulator: event queue, PRNG, durations, the scenario DSL,
+ * the synthetic TLS records, link faults, and every built-in scenario's state
+ * sequences checked against RFC 9293 §3.5/§3.6 and RFC 6298. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim/sim_int.h"
+#include "tcpsim/reader.h"
+#include "tcpsim/report.h"
+
+#define C TCPSIM_SIDE_CLIENT
+#define S TCPSIM_SIDE_SERVER
+#define ST(x) TCPSIM_TCP_##x
+
+/* ---- a sink that keeps what the tests look at ---- */
+struct seen_seg {
+    enum tcpsim_side from;
+    uint8_t flags;
+    uint32_t seq, ack;
+    size_t len;
+    tcpsim_time_t t_sent;
+    bool dropped, dup, rtx;
+};
+struct rec {
+    struct seen_seg seg[256];
+    size_t nseg;
+    char tls[32][40];
+    size_t ntls;
+    unsigned begins, ends, notes;
+    enum tcpsim_tcp_why last_why[2]; /* of each side's last transition */
+};
+
+static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
+{
+    struct rec *r = ctx;
+    switch (ev->kind) {
+    case TCPSIM_TL_BEGIN: r->begins++; break;
+    case TCPSIM_TL_END: r->ends++; break;
+    case TCPSIM_TL_NOTE: r->notes++; break;
+    case TCPSIM_TL_STATE: r->last_why[ev->u.state.side] = ev->u.state.why; break;
+    case TCPSIM_TL_SEGMENT: {
+        const struct tcpsim_tl_segment *s = &ev->u.segment;
+        if (r->nseg < 256) {
+            struct seen_seg *x = &r->seg[r->nseg++];
+            x->from = s->from;
+            x->flags = s->seg->flags;
+            x->seq = s->seg->seq;
+            x->ack = s->seg->ack;
+            x->len = s->seg->payload_len;
+            x->t_sent = s->t_sent;
+            x->dropped = s->dropped;
+            x->dup = s->duplicated;
+            x->rtx = s->retransmission;
+        }
+        for (size_t i = 0; i < s->ntls && r->ntls < 32; i++)
+            snprintf(r->tls[r->ntls++], 40, "%s", s->tls[i].handshake ? s->tls[i].handshake : s->tls[i].record);
+        break;
+    }
+    }
+}
+
+static struct tcpsim_sim *run_builtin(const char *name, size_t run, struct rec *r, const char *k1, const char *v1)
+{
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin(name, &sc, err, sizeof err), TCPSIM_OK);
+    if (k1)
+        assert_int_equal(tcpsim_scenario_set(sc, k1, v1, err, sizeof err), TCPSIM_OK);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, run, &sim), TCPSIM_OK);
+    memset(r, 0, sizeof *r);
+    struct tcpsim_tl_sink k = {rec_event, r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    assert_int_equal(r->begins, 1);
+    assert_int_equal(r->ends, 1);
+    /* the sim keeps a pointer to the scenario: park it for the caller */
+    static struct tcpsim_scenario *keep[64];
+    static size_t nkeep;
+    if (nkeep == 64) {
+        for (size_t i = 0; i < 64; i++)
+            tcpsim_scenario_free(keep[i]);
+        nkeep = 0;
+    }
+    keep[nkeep++] = sc;
+    return sim;
+}
+
+static void expect_states(const struct tcpsim_sim *sim, enum tcpsim_side side, const enum tcpsim_tcp_state *want,
+                          size_t n)
+{
+    const enum tcpsim_tcp_state *got;
+    size_t ng = tcpsim_sim_states(sim, side, &got);
+    if (ng != n) {
+        for (size_t i = 0; i < ng; i++)
+            print_message("  got[%zu] = %d\n", i, (int)got[i]);
+    }
+    assert_int_equal(ng, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(got[i], want[i]);
+}
+#define EXPECT_STATES(sim, side, ...)                                                                      \
+    do {                                                                                                   \
+        static const enum tcpsim_tcp_state w_[] = {__VA_ARGS__};                                           \
+        expect_states(sim, side, w_, sizeof w_ / sizeof w_[0]);                                            \
+    } while (0)
+
+/* ======== scheduler, PRNG, durations ======== */
+static void test_evq_pop_orders_by_time_then_insertion(void **st)
+{
+    (void)st;
+    struct tcpsim__evq q;
+    memset(&q, 0, sizeof q);
+    static const tcpsim_time_t ts[] = {50, 10, 30, 10, 0, 30, 99, 10};
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(tcpsim__evq_push(&q, ts[i], 0, (void *)(uintptr_t)i), TCPSIM_OK);
+    static const size_t order[] = {4, 1, 3, 7, 2, 5, 0, 6};
+    struct sim_ev ev;
+    for (size_t i = 0; i < 8; i++) {
+        assert_true(tcpsim__evq_pop(&q, &ev));
+        assert_int_equal((uintptr_t)ev.data, order[i]);
+    }
+    assert_false(tcpsim__evq_pop(&q, &ev));
+    tcpsim__evq_free(&q);
+}
+
+static void test_rng_same_seed_same_sequence(void **st)
+{
+    (void)st;
+    struct tcpsim_rng a, b, c;
+    tcpsim_rng_seed(&a, 7);
+    tcpsim_rng_seed(&b, 7);
+    tcpsim_rng_seed(&c, 8);
+    bool differs = false;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = tcpsim_rng_next(&a);
+        assert_true(x == tcpsim_rng_next(&b));
+        differs |= x != tcpsim_rng_next(&c);
+        double u = tcpsim_rng_unit(&a);
+        assert_true(u >= 0.0 && u < 1.0);
+        (void)tcpsim_rng_unit(&b);
+        (void)tcpsim_rng_unit(&c);
+    }
+    assert_true(differs);
+}
+
+static void test_duration_units_parse(void **st)
+{
+    (void)st;
+    tcpsim_time_t t = 42;
+    assert_true(tcpsim_parse_duration("20ms", &t));
+    assert_int_equal(t, 20000);
+    assert_true(tcpsim_parse_duration("1.5s", &t));
+    assert_int_equal(t, 1500000);
+    assert_true(tcpsim_parse_duration("300us", &t));
+    assert_int_equal(t, 300);
+    assert_true(tcpsim_parse_duration("2m", &t));
+    assert_int_equal(t, 120000000);
+    assert_true(tcpsim_parse_duration("0", &t));
+    assert_int_equal(t, 0);
+    t = 42;
+    static const char *const bad[] = {"", "-5ms", "20", "ms", "1.5x", "20 ms", "+3s", "1e3ms", ".ms"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(tcpsim_parse_duration(bad[i], &t));
+        assert_int_equal(t, 42);
+    }
+}
+
+/* ======== the DSL ======== */
+static void expect_parse_error(const char *text, const char *needle)
+{
+    struct tcpsim_scenario *sc = (void *)1;
+    char err[256] = "";
+    assert_int_not_equal(tcpsim_scenario_parse(text, "t.txt", &sc, err, sizeof err), TCPSIM_OK);
+    assert_null(sc);
+    if (!strstr(err, needle))
+        print_message("message: %s\n", err);
+    assert_non_null(strstr(err, needle));
+}
+
+static void test_dsl_errors_name_file_line_and_expectation(void **st)
+{
+    (void)st;
+    expect_parse_error("at 0 server listen\nat 0 clinet connect\n", "t.txt, line 2: expected a side");
+    expect_parse_error("at 0 client dance\n", "line 1: unknown action 'dance'");
+    expect_parse_error("at soon client connect\n", "expected a time");
+    expect_parse_error("on client WAITING client close\n", "expected a state");
+    expect_parse_error("fault drop client SYN\nat 0 client connect\n", "#N");
+    expect_parse_error("fault delay client FIN #1\nat 0 client connect\n", "expected how long");
+    expect_parse_error("set loss 1.5\n", "between 0 and 1");
+    expect_parse_error("set delay -3ms\n", "non-negative duration");
+    expect_parse_error("set delay 20\n", "with a unit");
+    expect_parse_error("set colour blue\n", "unknown parameter 'colour'");
+    expect_parse_error("at 0 client send \"oops\n", "closing '\"'");
+    expect_parse_error("at 0 client send tls99-hello\n", "unknown TLS flight");
+    expect_parse_error("at 0 client connect now\n", "unexpected 'now'");
+    expect_parse_error("# nothing\n", "nothing would happen");
+    expect_parse_error("jump 3\n", "unknown statement 'jump'");
+}
+
+static void test_dsl_full_grammar_parses(void **st)
+{
+    (void)st;
+    struct tcpsim_scenario *sc = NULL;
+    char err[256] = "";
+    const char *text = "# comment\n"
+                       "describe \"custom run\"\n"
+                       "set delay 5ms\n"
+                       "set seed 9\n"
+                       "fault dup server FIN #1 +1500ms\n"
+                       "fault delay client FIN #1 300ms\n"
+                       "fault drop server data #2\n"
+                       "at 0 server listen\n"
+                       "at 1ms client connect isn 77\n"
+                       "on client ESTABLISHED +2ms client send \"hello world\"\n"
+                       "on server got 1 server send 10\n"
+                       "on server got 1 +1s server close   # trailing comment\n"
+                       "variant lossy loss 0.5\n";
+    assert_int_equal(tcpsim_scenario_parse(text, "x", &sc, err, sizeof err), TCPSIM_OK);
+    assert_string_equal(tcpsim_scenario_desc(sc), "custom run");
+    assert_int_equal(sc->p.delay, 5000);
+    assert_int_equal(sc->p.seed, 9);
+    assert_int_equal(sc->nfault, 3);
+    assert_int_equal(sc->fault[0].kind, SIM_FAULT_DUP);
+    assert_int_equal(sc->fault[0].t, 1500000);
+    assert_int_equal(sc->fault[1].flags, TCPSIM_FIN);
+    assert_true(sc->fault[2].data);
+    assert_int_equal(sc->nrule, 5);
+    assert_true(sc->rule[1].isn_set);
+    assert_int_equal(sc->rule[1].isn, 77);
+    assert_string_equal(sc->rule[2].text, "hello world");
+    assert_int_equal(sc->rule[3].trig, SIM_TRIG_GOT);
+    assert_int_equal(sc->rule[4].t, 1000000);
+    assert_int_equal(tcpsim_scenario_runs(sc), 2);
+    assert_string_equal(tcpsim_scenario_run_label(sc, 1), "lossy");
+    tcpsim_scenario_free(sc);
+}
+
+static void test_builtins_all_parse_and_unknown_is_refused(void **st)
+{
+    (void)st;
+    char err[256];
+    assert_true(tcpsim_scenario_builtin_count() >= 16);
+    for (size_t i = 0; i < tcpsim_scenario_builtin_count(); i++) {
+        struct tcpsim_scenario *sc = NULL;
+        assert_int_equal(tcpsim_scenario_builtin(tcpsim_scenario_builtin_name(i), &sc, err, sizeof err), TCPSIM_OK);
+        assert_true(strlen(tcpsim_scenario_desc(sc)) > 10);
+        tcpsim_scenario_free(sc);
+    }
+    struct tcpsim_scenario *sc = (void *)1;
+    assert_int_equal(tcpsim_scenario_builtin("handshak", &sc, err, sizeof err), TCPSIM_ERR_NOTFOUND);
+    assert_null(sc);
+    assert_non_null(strstr(err, "unknown scenario 'handshak'"));
+}
+
+/* ======== synthetic TLS ======== */
+static void test_tls_flights_are_well_formed_records(void **st)
+{
+    (void)st;
+    for (size_t id = 0; id < tcpsim__tls_flight_count(); id++) {
+        struct sim_tls_flight f;
+        assert_int_equal(tcpsim__tls_flight_build((int)id, &f), TCPSIM_OK);
+        struct tcpsim_reader r = tcpsim_reader_make(f.bytes, f.len);
+        size_t item = 0;
+        while (tcpsim_reader_left(&r)) {
+            uint8_t type = 0;
+            uint16_t ver = 0;
+            struct tcpsim_reader body = {NULL, NULL};
+            assert_true(tcpsim_read_u8(&r, &type));
+            assert_true(type >= 20 && type <= 23);
+            assert_true(tcpsim_read_u16(&r, &ver));
+            assert_true(ver == 0x0301 || ver == 0x0303);
+            assert_true(tcpsim_read_vec(&r, 2, &body));
+            if (type == 22 && f.item[item].handshake &&
+                strcmp(f.item[item].handshake, "encrypted")) {
+                /* a plaintext handshake message fills its record exactly */
+                uint8_t ht = 0;
+                struct tcpsim_reader msg = {NULL, NULL};
+                assert_true(tcpsim_read_u8(&body, &ht));
+                assert_true(tcpsim_read_vec(&body, 3, &msg));
+                assert_int_equal(tcpsim_reader_left(&body), 0);
+            }
+            /* every record is one item, ending where the record ends */
+            assert_true(item < f.nitem);
+            assert_int_equal(f.item[item].end, (size_t)(r.p - f.bytes));
+            item++;
+        }
+        assert_int_equal(item, f.nitem);
+        free(f.bytes);
+    }
+    assert_int_equal(tcpsim__tls_flight_id("tls12-client-hello"), 0);
+    assert_int_equal(tcpsim__tls_flight_id("tls12-hello"), -1);
+    assert_true(tcpsim__tls_cert_der_len > 300 && tcpsim__tls_cert_der[0] == 0x30);
+}
+
+/* ======== scenarios: RFC 9293 §3.5 opening ======== */
+static void test_handshake_three_segments_both_established(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("handshake", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED));
+    assert_int_equal(r.nseg, 3);
+    assert_int_equal(r.seg[0].flags, TCPSIM_SYN);
+    assert_int_equal(r.seg[0].seq, 1000);
+    assert_int_equal(r.seg[1].flags, TCPSIM_SYN | TCPSIM_ACK);
+    assert_int_equal(r.seg[1].seq, 5000);
+    assert_int_equal(r.seg[1].ack, 1001);
+    assert_int_equal(r.seg[2].flags & (TCPSIM_SYN | TCPSIM_ACK), TCPSIM_ACK);
+    assert_int_equal(r.seg[2].ack, 5001);
+    tcpsim_sim_free(sim);
+}
+
+static void test_simultaneous_open_both_pass_syn_received(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("simultaneous-open", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(SYN_RECEIVED), ST(ESTABLISHED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(SYN_SENT), ST(SYN_RECEIVED), ST(ESTABLISHED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_refused_rst_and_error(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("refused", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED));
+    assert_int_equal(r.nseg, 2);
+    assert_true(r.seg[1].flags & TCPSIM_RST);
+    assert_int_equal(r.seg[1].ack, 1001); /* RFC 9293 3.10.7.1: ACK = SEG.SEQ + SEG.LEN */
+    const enum tcpsim_err *errs;
+    assert_int_equal(tcpsim_sim_errors(sim, C, &errs), 1);
+    assert_int_equal(errs[0], TCPSIM_ERR_REFUSED);
+    tcpsim_sim_free(sim);
+}
+
+static void test_syn_lost_retransmitted_with_backoff(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("syn-lost", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED));
+    size_t n = 0;
+    tcpsim_time_t t[3];
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].from == C && (r.seg[i].flags & TCPSIM_SYN) && n < 3) {
+            assert_int_equal(r.seg[i].seq, 1000); /* same ISN every time */
+            assert_int_equal(r.seg[i].dropped, n < 2);
+            assert_int_equal(r.seg[i].rtx, n > 0);
+            t[n++] = r.seg[i].t_sent;
+        }
+    assert_int_equal(n, 3);
+    /* RFC 6298 2.1 / 5.5: initial RTO 1 s, doubled after each expiry */
+    assert_int_equal(t[1] - t[0], TCPSIM_SEC(1));
+    assert_int_equal(t[2] - t[1], TCPSIM_SEC(2));
+    assert_int_equal(tcpsim_sim_segments_lost(sim, C), 2);
+    tcpsim_sim_free(sim);
+}
+
+static void test_synack_lost_both_retransmit_then_established(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("synack-lost", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED));
+    assert_int_equal(tcpsim_sim_segments_lost(sim, S), 1);
+    bool rtx = false;
+    for (size_t i = 0; i < r.nseg; i++)
+        rtx |= r.seg[i].rtx && (r.seg[i].flags & TCPSIM_SYN);
+    assert_true(rtx);
+    tcpsim_sim_free(sim);
+}
+
+/* ======== scenarios: RFC 9293 §3.6 closing ======== */
+static void test_close_client_first_client_waits_in_time_wait(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("close-client-first", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
+                  ST(TIME_WAIT), ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
+                  ST(LAST_ACK), ST(CLOSED));
+    /* TIME_WAIT lasts 2*MSL (MSL 5 s in the simulator) */
+    assert_true(tcpsim_sim_now(sim) >= TCPSIM_SEC(10));
+    tcpsim_sim_free(sim);
+}
+
+static void test_close_server_first_server_waits_in_time_wait(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("close-server-first", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(FIN_WAIT_1),
+                  ST(FIN_WAIT_2), ST(TIME_WAIT), ST(CLOSED));
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(CLOSE_WAIT), ST(LAST_ACK), ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_simultaneous_close_both_pass_closing(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("simultaneous-close", 0, &r, NULL, NULL);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(CLOSING), ST(TIME_WAIT),
+                  ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(CLOSING),
+                  ST(TIME_WAIT), ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_half_close_client_keeps_reading(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("half-close", 0, &r, NULL, NULL);
+    assert_int_equal(tcpsim_sim_bytes_read(sim, S), 100);
+    assert_int_equal(tcpsim_sim_bytes_read(sim, C), 3000);
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2), ST(TIME_WAIT),
+                  ST(CLOSED));
+    /* the server's data went out after it entered CLOSE_WAIT: server data
+     * segments exist after the client's FIN */
+    size_t fin = 0, data_after = 0;
+    for (size_t i = 0; i < r.nseg; i++) {
+        if (r.seg[i].from == C && (r.seg[i].flags & TCPSIM_FIN))
+            fin = i + 1;
+        if (fin && r.seg[i].from == S && r.seg[i].len)
+            data_after += r.seg[i].len;
+    }
+    assert_true(fin > 0);
+    assert_int_equal(data_after, 3000);
+    tcpsim_sim_free(sim);
+}
+
+static void test_abort_rst_resets_peer(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("abort", 0, &r, NULL, NULL);
+    assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(CLOSED));
+    assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(CLOSED));
+    const enum tcpsim_err *errs;
+    size_t n = tcpsim_sim_errors(sim, C, &errs);
+    assert_int_equal(n, 1);
+    assert_int_equal(errs[0], TCPSIM_ERR_RESET);
+    assert_true(r.seg[r.nseg - 1].flags & TCPSIM_RST);
+    assert_int_equal(r.seg[r.nseg - 1].from, S);
+    tcpsim_sim_free(sim);
+}
+
+static void test_fin_lost_fin_retransmitted(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("fin-lost", 0, &r, NULL, NULL);
+    size_t fins = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].from == C && (r.seg[i].flags & TCPSIM_FIN)) {
+            assert_int_equal(r.seg[i].dropped, fins == 0);
+            assert_int_equal(r.seg[i].rtx, fins > 0);
+            fins++;
+        }
+    assert_int_equal(fins, 2);
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
+                  ST(LAST_ACK), ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_data_transfer_lost_segment_retransmitted(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("data-transfer", 0, &r, NULL, NULL);
+    assert_int_equal(tcpsim_sim_bytes_read(sim, S), 4000);
+    assert_int_equal(tcpsim_sim_bytes_read(sim, C), 200);
+    size_t rtx = 0, maxlen = 0;
+    for (size_t i = 0; i < r.nseg; i++) {
+        if (r.seg[i].from == C && r.seg[i].rtx && r.seg[i].len)
+            rtx++;
+        if (r.seg[i].len > maxlen)
+            maxlen = r.seg[i].len;
+    }
+    assert_true(rtx >= 1);
+    /* MSS 536 bounds the payload; TCP options (timestamps) may take some of it (RFC 6691) */
+    assert_true(maxlen <= 536 && maxlen >= 536 - 40);
+    assert_int_equal(tcpsim_sim_segments_lost(sim, C), 1);
+    tcpsim_sim_free(sim);
+}
+
+static void test_time_wait_absorbs_late_fin_and_without_it_rst(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("time-wait", 0, &r, NULL, NULL);
+    /* the final ACK was lost; the server's retransmitted FIN reaches the client
+     * in TIME_WAIT, which ACKs it again (RFC 9293 3.10.7.4) */
+    size_t server_fins = 0, acks_after = 0;
+    for (size_t i = 0; i < r.nseg; i++) {
+        if (r.seg[i].from == S && (r.seg[i].flags & TCPSIM_FIN))
+            server_fins++;
+        else if (server_fins == 2 && r.seg[i].from == C && !(r.seg[i].flags & TCPSIM_RST))
+            acks_after++;
+        assert_false(r.seg[i].flags & TCPSIM_RST);
+    }
+    assert_int_equal(server_fins, 2);
+    assert_int_equal(acks_after, 1);
+    const enum tcpsim_err *errs;
+    assert_int_equal(tcpsim_sim_errors(sim, S, &errs), 0);
+    assert_int_equal(r.last_why[S], TCPSIM_WHY_FIN_ACKED);
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
+                  ST(LAST_ACK), ST(CLOSED));
+    tcpsim_sim_free(sim);
+
+    sim = run_builtin("time-wait", 1, &r, NULL, NULL);
+    /* without TIME_WAIT the client has forgotten the connection: RST */
+    bool rst = false;
+    for (size_t i = 0; i < r.nseg; i++)
+        rst |= r.seg[i].from == C && (r.seg[i].flags & TCPSIM_RST);
+    assert_true(rst);
+    /* the server leaves LAST_ACK because of that RST, not the ACK it wanted */
+    assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(CLOSED));
+    assert_true(r.last_why[S] == TCPSIM_WHY_RST_RECEIVED || r.last_why[S] == TCPSIM_WHY_RST_CLOSES);
+    tcpsim_sim_free(sim);
+}
+
+/* ======== scenarios: TLS over TCP ======== */
+static void test_tls_before_tcp_refused_then_in_order(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("tls-before-tcp", 0, &r, NULL, NULL);
+    const enum tcpsim_err *errs;
+    assert_true(tcpsim_sim_errors(sim, C, &errs) >= 1);
+    assert_int_equal(errs[0], TCPSIM_ERR_NOTCONN); /* RFC 9293 3.10.2: SEND in CLOSED */
+    struct sim_tls_flight f;
+    assert_int_equal(tcpsim__tls_flight_build(tcpsim__tls_flight_id("tls12-client-hello"), &f), TCPSIM_OK);
+    assert_int_equal(tcpsim_sim_bytes_read(sim, S), f.len); /* sent once, after the handshake */
+    free(f.bytes);
+    assert_true(r.ntls >= 2);
+    assert_string_equal(r.tls[0], "ClientHello");
+    tcpsim_sim_free(sim);
+}
+
+static void test_tls12_handshake_messages_in_order(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("tls12-handshake", 0, &r, NULL, NULL);
+    static const char *const want[] = {"ClientHello",        "ServerHello", "Certificate",
+                                       "ServerHelloDone",    "ClientKeyExchange", "change_cipher_spec",
+                                       "encrypted",          "change_cipher_spec", "encrypted"};
+    assert_int_equal(r.ntls, 9);
+    for (size_t i = 0; i < 9; i++)
+        assert_string_equal(r.tls[i], want[i]);
+    assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_tls13_handshake_messages_in_order(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("tls13-handshake", 0, &r, NULL, NULL);
+    static const char *const want[] = {"ClientHello", "ServerHello", "change_cipher_spec", "application_data",
+                                       "change_cipher_spec", "application_data"};
+    assert_int_equal(r.ntls, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(r.tls[i], want[i]);
+    tcpsim_sim_free(sim);
+}
+
+/* ======== the link ======== */
+static void test_link_total_loss_times_out(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("handshake", 0, &r, "loss", "1");
+    assert_int_equal(tcpsim_sim_segments_lost(sim, C), tcpsim_sim_segments_sent(sim, C));
+    assert_true(tcpsim_sim_segments_sent(sim, C) >= 2);
+    const enum tcpsim_err *errs;
+    assert_int_equal(tcpsim_sim_errors(sim, C, &errs), 1);
+    assert_int_equal(errs[0], TCPSIM_ERR_TIMEDOUT);
+    assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_link_dup_one_duplicates_everything(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("handshake", 0, &r, "dup", "1");
+    size_t dups = 0, orig = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        r.seg[i].dup ? dups++ : orig++;
+    assert_int_equal(dups, orig);
+    assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(ESTABLISHED));
+    assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(ESTABLISHED));
+    tcpsim_sim_free(sim);
+}
+
+static char *json_of(const char *scenario, const char *seed)
+{
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin(scenario, &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "loss", "0.2", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "jitter", "5ms", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "seed", seed, err, sizeof err), TCPSIM_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct tcpsim_json *j = tcpsim_json_new(f, NULL);
+    struct tcpsim_tl_sink k = tcpsim_json_sink(j);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    tcpsim_sim_free(sim);
+    tcpsim_json_free(j);
+    fclose(f);
+    tcpsim_scenario_free(sc);
+    return buf;
+}
+
+static void test_seed_same_run_twice_identical(void **st)
+{
+    (void)st;
+    char *a = json_of("data-transfer", "7"), *b = json_of("data-transfer", "7"), *c = json_of("data-transfer", "8");
+    assert_string_equal(a, b);
+    assert_true(strcmp(a, c) != 0);
+    assert_non_null(strstr(a, "\"dropped\":true"));
+    free(a);
+    free(b);
+    free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_evq_pop_orders_by_time_then_insertion),
+        cmocka_unit_test(test_rng_same_seed_same_sequence),
+        cmocka_unit_test(test_duration_units_parse),
+        cmocka_unit_test(test_dsl_errors_name_file_line_and_expectation),
+        cmocka_unit_test(test_dsl_full_grammar_parses),
+        cmocka_unit_test(test_builtins_all_parse_and_unknown_is_refused),
+        cmocka_unit_test(test_tls_flights_are_well_formed_records),
+        cmocka_unit_test(test_handshake_three_segments_both_established),
+        cmocka_unit_test(test_simultaneous_open_both_pass_syn_received),
+        cmocka_unit_test(test_refused_rst_and_error),
+        cmocka_unit_test(test_syn_lost_retransmitted_with_backoff),
+        cmocka_unit_test(test_synack_lost_both_retransmit_then_established),
+        cmocka_unit_test(test_close_client_first_client_waits_in_time_wait),
+        cmocka_unit_test(test_close_server_first_server_waits_in_time_wait),
+        cmocka_unit_test(test_simultaneous_close_both_pass_closing),
+        cmocka_unit_test(test_half_close_client_keeps_reading),
+        cmocka_unit_test(test_abort_rst_resets_peer),
+        cmocka_unit_test(test_fin_lost_fin_retransmitted),
+        cmocka_unit_test(test_data_transfer_lost_segment_retransmitted),
+        cmocka_unit_test(test_time_wait_absorbs_late_fin_and_without_it_rst),
+        cmocka_unit_test(test_tls_before_tcp_refused_then_in_order),
+        cmocka_unit_test(test_tls12_handshake_messages_in_order),
+        cmocka_unit_test(test_tls13_handshake_messages_in_order),
+        cmocka_unit_test(test_link_total_loss_times_out),
+        cmocka_unit_test(test_link_dup_one_duplicates_everything),
+        cmocka_unit_test(test_seed_same_run_twice_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
