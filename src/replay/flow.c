@@ -1,0 +1,242 @@
+/* flow.c - the replay flow table (see flow.h): a pool of connection slots in
+ * chunks that never move, an open-addressing index with linear probing and
+ * backward-shift deletion, and one LRU list per conntrack idle-timeout class.
+ * Memory grows only with the number of connections held at once, never with
+ * the length of the capture. Read first: reference-facts.md "Passive tracking". */
+#include "replay/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC(x) ((tcpsim_ns_t)(x) * 1000000000u)
+
+tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
+{
+    /* Linux nf_conntrack defaults (reference-facts.md). */
+    switch (cls) {
+    case TCPSIM__TC_SYN_SENT: return SEC(120);
+    case TCPSIM__TC_SYN_RECV: return SEC(60);
+    case TCPSIM__TC_ESTABLISHED: return SEC(5 * 24 * 3600);
+    case TCPSIM__TC_FIN_WAIT: return SEC(120);
+    case TCPSIM__TC_CLOSE_WAIT: return SEC(60);
+    case TCPSIM__TC_LAST_ACK: return SEC(30);
+    case TCPSIM__TC_TIME_WAIT: return SEC(120);
+    case TCPSIM__TC_CLOSE: return SEC(10);
+    case TCPSIM__TC_COUNT: break;
+    }
+    return SEC(120);
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t ep_hash(const struct tcpsim_ip_addr *a, uint16_t port)
+{
+    uint64_t h = (uint64_t)a->family << 16 | port;
+    unsigned n = a->family == 6 ? 16 : 4;
+    for (unsigned i = 0; i < n; i += 4)
+        h = mix64(h ^ ((uint64_t)a->a[i] << 24 | (uint64_t)a->a[i + 1] << 16 | (uint64_t)a->a[i + 2] << 8 | a->a[i + 3]));
+    return h;
+}
+
+/* Symmetric: both directions of a connection hash alike. */
+static uint32_t key_hash(const struct tcpsim__key *k)
+{
+    return (uint32_t)mix64(ep_hash(k->a, k->pa) + ep_hash(k->b, k->pb));
+}
+
+static bool addr_eq(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
+{
+    return x->family == y->family && !memcmp(x->a, y->a, x->family == 6 ? 16 : 4);
+}
+
+static bool conn_matches(const struct tcpsim_rp_conn *c, const struct tcpsim__key *k)
+{
+    if (c->port[0] == k->pa && c->port[1] == k->pb && addr_eq(&c->addr[0], k->a) && addr_eq(&c->addr[1], k->b))
+        return true;
+    return c->port[1] == k->pa && c->port[0] == k->pb && addr_eq(&c->addr[1], k->a) && addr_eq(&c->addr[0], k->b);
+}
+
+static uint32_t conn_hash(const struct tcpsim_rp_conn *c)
+{
+    struct tcpsim__key k = {&c->addr[0], &c->addr[1], c->port[0], c->port[1]};
+    return key_hash(&k);
+}
+
+bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
+{
+    memset(t, 0, sizeof *t);
+    t->max = max ? max : 1u << 20;
+    t->nchunks = (t->max + TCPSIM__FLOW_CHUNK - 1) / TCPSIM__FLOW_CHUNK;
+    t->chunk = calloc(t->nchunks, sizeof *t->chunk);
+    uint32_t isz = 1024;
+    t->index = malloc(isz * sizeof *t->index);
+    if (!t->chunk || !t->index) {
+        free(t->chunk);
+        free(t->index);
+        return false;
+    }
+    memset(t->index, 0xff, isz * sizeof *t->index);
+    t->index_mask = isz - 1;
+    t->free_head = TCPSIM__FLOW_NONE;
+    for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
+        t->head[i] = t->tail[i] = TCPSIM__FLOW_NONE;
+    t->allocations = 2;
+    return true;
+}
+
+void tcpsim__flow_free(struct tcpsim__flowtab *t)
+{
+    if (t->chunk)
+        for (uint32_t i = 0; i < t->nchunks; i++)
+            free(t->chunk[i]);
+    free(t->chunk);
+    free(t->index);
+    memset(t, 0, sizeof *t);
+}
+
+uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k)
+{
+    uint32_t i = key_hash(k) & t->index_mask;
+    for (;;) {
+        uint32_t s = t->index[i];
+        if (s == TCPSIM__FLOW_NONE)
+            return TCPSIM__FLOW_NONE;
+        if (conn_matches(tcpsim__flow_conn(t, s), k))
+            return s;
+        i = (i + 1) & t->index_mask;
+    }
+}
+
+static void index_put(uint32_t *index, uint32_t mask, uint32_t h, uint32_t slot)
+{
+    uint32_t i = h & mask;
+    while (index[i] != TCPSIM__FLOW_NONE)
+        i = (i + 1) & mask;
+    index[i] = slot;
+}
+
+/* Keep the load factor under 1/2; growth is the only allocation besides new
+ * pool chunks, and both depend on the connections held at once. */
+static bool index_grow(struct tcpsim__flowtab *t)
+{
+    uint32_t nsz = (t->index_mask + 1) * 2;
+    uint32_t *n = malloc((size_t)nsz * sizeof *n);
+    if (!n)
+        return false;
+    t->allocations++;
+    memset(n, 0xff, (size_t)nsz * sizeof *n);
+    for (uint32_t i = 0; i <= t->index_mask; i++)
+        if (t->index[i] != TCPSIM__FLOW_NONE)
+            index_put(n, nsz - 1, conn_hash(tcpsim__flow_conn(t, t->index[i])), t->index[i]);
+    free(t->index);
+    t->index = n;
+    t->index_mask = nsz - 1;
+    return true;
+}
+
+uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
+{
+    if (t->count >= t->max)
+        return TCPSIM__FLOW_NONE;
+    if ((t->count + 1) * 2 > t->index_mask + 1 && !index_grow(t))
+        return TCPSIM__FLOW_NONE;
+    uint32_t s = t->free_head;
+    if (s != TCPSIM__FLOW_NONE) {
+        t->free_head = tcpsim__flow_conn(t, s)->lru_next;
+    } else {
+        s = t->used_hw;
+        uint32_t ci = s / TCPSIM__FLOW_CHUNK;
+        if (ci >= t->nchunks)
+            return TCPSIM__FLOW_NONE;
+        if (!t->chunk[ci]) {
+            t->chunk[ci] = calloc(TCPSIM__FLOW_CHUNK, sizeof **t->chunk);
+            if (!t->chunk[ci])
+                return TCPSIM__FLOW_NONE;
+            t->allocations++;
+        }
+        t->used_hw++;
+    }
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, s);
+    memset(c, 0, sizeof *c);
+    c->lru_prev = c->lru_next = TCPSIM__FLOW_NONE;
+    c->tclass = TCPSIM__TC_COUNT; /* on no list yet */
+    return s;
+}
+
+void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot)
+{
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
+    c->in_use = true;
+    index_put(t->index, t->index_mask, conn_hash(c), slot);
+    t->count++;
+}
+
+static void lru_unlink(struct tcpsim__flowtab *t, uint32_t slot)
+{
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
+    if (c->tclass >= TCPSIM__TC_COUNT)
+        return;
+    if (c->lru_prev != TCPSIM__FLOW_NONE)
+        tcpsim__flow_conn(t, c->lru_prev)->lru_next = c->lru_next;
+    else
+        t->head[c->tclass] = c->lru_next;
+    if (c->lru_next != TCPSIM__FLOW_NONE)
+        tcpsim__flow_conn(t, c->lru_next)->lru_prev = c->lru_prev;
+    else
+        t->tail[c->tclass] = c->lru_prev;
+    c->lru_prev = c->lru_next = TCPSIM__FLOW_NONE;
+    c->tclass = TCPSIM__TC_COUNT;
+}
+
+void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls)
+{
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
+    if (c->tclass == cls && c->lru_next == TCPSIM__FLOW_NONE)
+        return; /* already the newest of its class */
+    lru_unlink(t, slot);
+    c->tclass = (uint8_t)cls;
+    c->lru_prev = t->tail[cls];
+    c->lru_next = TCPSIM__FLOW_NONE;
+    if (t->tail[cls] != TCPSIM__FLOW_NONE)
+        tcpsim__flow_conn(t, t->tail[cls])->lru_next = slot;
+    else
+        t->head[cls] = slot;
+    t->tail[cls] = slot;
+}
+
+void tcpsim__flow_remove(struct tcpsim__flowtab *t, uint32_t slot)
+{
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
+    lru_unlink(t, slot);
+    /* Backward-shift deletion keeps every probe chain unbroken. */
+    uint32_t i = conn_hash(c) & t->index_mask;
+    while (t->index[i] != slot)
+        i = (i + 1) & t->index_mask;
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & t->index_mask;
+        uint32_t s = t->index[j];
+        if (s == TCPSIM__FLOW_NONE)
+            break;
+        uint32_t home = conn_hash(tcpsim__flow_conn(t, s)) & t->index_mask;
+        /* Move s back into the hole unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            t->index[i] = s;
+            i = j;
+        }
+    }
+    t->index[i] = TCPSIM__FLOW_NONE;
+    c->in_use = false;
+    c->lru_next = t->free_head;
+    t->free_head = slot;
+    t->count--;
+}

@@ -1,0 +1,136 @@
+/* reader.c - reading a capture with libpcap: pcap and pcapng in either byte
+ * order, nanosecond timestamps, a tcpdump-style BPF filter applied per record
+ * (frame numbers still count every record, as Wireshark's frame.number), "-"
+ * for stdin. libpcap's error on a damaged file becomes a message naming the
+ * file and the frame; everything before the damage has been replayed.
+ * Read first: pcap(3PCAP), pcap_next_ex(3PCAP), pcap_offline_filter(3PCAP). */
+#include "replay/replay.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+/* Progress on a terminal for long files: checked every 2^16 frames, redrawn
+ * at most twice a second, erased at the end. Never on a pipe or file (the
+ * CLI passes in->progress only when stderr is a terminal). */
+struct progress {
+    bool on;
+    const char *name;
+    FILE *f;           /* the capture stream, for the position */
+    off_t size;        /* 0 when unknown (stdin) */
+    struct timespec last;
+    bool drawn;
+};
+
+static void progress_init(struct progress *pr, const struct tcpsim_replay_input *in, const char *name, pcap_t *p)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->on = in->progress;
+    pr->name = name;
+    if (!pr->on)
+        return;
+    pr->f = pcap_file(p);
+    struct stat st;
+    if (pr->f && fstat(fileno(pr->f), &st) == 0 && S_ISREG(st.st_mode))
+        pr->size = st.st_size;
+    clock_gettime(CLOCK_MONOTONIC, &pr->last);
+}
+
+static void progress_tick(struct progress *pr, const struct tcpsim_replay *rp, uint64_t frame)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(now.tv_sec - pr->last.tv_sec) * 1000 + (now.tv_nsec - pr->last.tv_nsec) / 1000000;
+    if (ms < 500)
+        return;
+    pr->last = now;
+    char pct[16] = "";
+    if (pr->size > 0) {
+        off_t at = ftello(pr->f);
+        if (at >= 0)
+            snprintf(pct, sizeof pct, " %3d%%", (int)((double)at * 100.0 / (double)pr->size));
+    }
+    fprintf(stderr, "\r\033[K%s:%s %llu frames, %zu connections open", pr->name, pct, (unsigned long long)frame,
+            tcpsim_replay_open_conns(rp));
+    fflush(stderr);
+    pr->drawn = true;
+}
+
+static void progress_done(struct progress *pr)
+{
+    if (pr->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
+enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
+                                   size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    const char *name = in->path ? in->path : "-";
+    pcap_t *p;
+    if (in->fp)
+        p = pcap_fopen_offline_with_tstamp_precision(in->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+    else if (!strcmp(name, "-"))
+        p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_NANO, perr);
+    else
+        p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!p) {
+        if (in->fp)
+            fclose(in->fp); /* ours either way: libpcap would have closed it */
+        snprintf(errbuf, errlen, "%s: cannot read as pcap or pcapng: %s", name, perr);
+        tcpsim_replay_finish(rp);
+        return access(name, R_OK) == 0 || in->fp || !strcmp(name, "-") ? TCPSIM_ERR_MALFORMED : TCPSIM_ERR_NOTFOUND;
+    }
+    struct bpf_program prog;
+    bool have_filter = false;
+    if (in->filter && *in->filter) {
+        if (pcap_compile(p, &prog, in->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(errbuf, errlen, "%s: bad filter '%s': %s", name, in->filter, pcap_geterr(p));
+            pcap_close(p);
+            return TCPSIM_ERR_INVALID;
+        }
+        have_filter = true;
+    }
+    int dlt = pcap_datalink(p);
+    uint64_t frame = 0;
+    struct progress pr;
+    progress_init(&pr, in, name, p);
+    enum tcpsim_err rc = TCPSIM_OK;
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int r = pcap_next_ex(p, &h, &data);
+        if (r == PCAP_ERROR_BREAK)
+            break; /* end of file */
+        if (r != 1) {
+            /* The record after the last good one is damaged. */
+            snprintf(errbuf, errlen, "%s: frame %llu: damaged or truncated record (expected a complete pcap record): %s",
+                     name, (unsigned long long)(frame + 1), pcap_geterr(p));
+            rc = TCPSIM_ERR_MALFORMED;
+            break;
+        }
+        frame++;
+        tcpsim_ns_t ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
+        if (have_filter && !pcap_offline_filter(&prog, h, data)) {
+            tcpsim_replay_filtered(rp, frame, ts);
+            continue;
+        }
+        /* pcapng may change the link type per interface; pcap_datalink follows. */
+        dlt = pcap_datalink(p);
+        tcpsim_replay_packet(rp, frame, ts, dlt, data, h->caplen, h->len);
+        if (pr.on && (frame & 0xffff) == 0)
+            progress_tick(&pr, rp, frame);
+    }
+    progress_done(&pr);
+    if (have_filter)
+        pcap_freecode(&prog);
+    /* libpcap owns a FILE given to pcap_fopen_offline: pcap_close closes it. */
+    pcap_close(p);
+    tcpsim_replay_finish(rp);
+    return rc;
+}

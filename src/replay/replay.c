@@ -1,0 +1,546 @@
+/* replay.c - the per-packet path of the replayer: decode (link, IP, TCP through
+ * src/wire), find or create the connection (Wireshark's tcp.stream numbering and
+ * port-reuse rule), analyse, observe with two RFC 9293 endpoints, hand the
+ * segment to the views, expire idle connections. No allocation per packet.
+ * Read first: docs/replay-json.md, RFC 9293 §3.4 (ISN, relative numbers),
+ * RFC 7323 §2.3 (window scale applies from the first non-SYN segment). */
+#include "replay/flow.h"
+#include "replay/replay.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The TLS items one segment completed: collected by the decoder's callback
+ * while tcpsim_tls_feed runs, handed to the views with the segment. */
+struct tls_scratch {
+    size_t n;
+    uint32_t dropped;
+    bool collect;                               /* false: items only go to the summary */
+    struct tcpsim_tl_tls it[TCPSIM_RP_MAX_TLS];
+    size_t json_len, arena_len;
+    char json[TCPSIM_RP_TLS_ARENA];             /* "{...},{...}" */
+    char arena[TCPSIM_RP_TLS_ARENA];            /* explanations */
+};
+
+struct tcpsim_replay {
+    struct tcpsim_replay_cfg cfg;
+    struct tcpsim__flowtab ft;
+    uint32_t next_id;
+    struct tcpsim_rp_summary sum;
+    bool have_time;
+    tcpsim_ns_t first_ts, last_ts;
+    bool finished;
+    struct tls_scratch tls;
+};
+
+void tcpsim_replay_cfg_default(struct tcpsim_replay_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_conns = 1u << 20;
+    cfg->observe = true;
+    cfg->tls = true;
+}
+
+struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
+{
+    struct tcpsim_replay *rp = calloc(1, sizeof *rp);
+    if (!rp)
+        return NULL;
+    rp->cfg = *cfg;
+    if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
+        rp->cfg.max_conns = 1u << 20;
+    if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
+        free(rp);
+        return NULL;
+    }
+    return rp;
+}
+
+static void tls_release(struct tcpsim_rp_conn *c)
+{
+    tcpsim_tls_conn_free(c->tls);
+    c->tls = NULL;
+}
+
+static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_leave why)
+{
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
+    if (c->tls) {
+        /* Records still buffered (no FIN seen) complete now; they have no
+         * segment to ride on and go to the conn record's summary only. */
+        rp->tls.collect = false;
+        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, c->last_frame, c->end / 1000u);
+        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, c->last_frame, c->end / 1000u);
+    }
+    if (rp->cfg.h.conn)
+        rp->cfg.h.conn(rp->cfg.h.ctx, c, why);
+    if (c->obs_ok)
+        tcpsim__rp_obs_free(c);
+    tls_release(c);
+    tcpsim__flow_remove(&rp->ft, slot);
+}
+
+void tcpsim_replay_free(struct tcpsim_replay *rp)
+{
+    if (!rp)
+        return;
+    /* Release observers of connections never written (finish not called). */
+    for (uint32_t s = 0; s < rp->ft.used_hw; s++) {
+        struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
+        if (c->in_use && c->obs_ok)
+            tcpsim__rp_obs_free(c);
+        if (c->in_use)
+            tls_release(c);
+    }
+    tcpsim__flow_free(&rp->ft);
+    free(rp);
+}
+
+size_t tcpsim_replay_open_conns(const struct tcpsim_replay *rp)
+{
+    return rp->ft.count;
+}
+
+uint64_t tcpsim_replay_allocations(const struct tcpsim_replay *rp)
+{
+    return rp->ft.allocations;
+}
+
+static void note_time(struct tcpsim_replay *rp, tcpsim_ns_t ts)
+{
+    if (!rp->have_time) {
+        rp->have_time = true;
+        rp->first_ts = ts;
+    }
+    rp->last_ts = ts;
+}
+
+/* The conntrack class a connection is in, from what each side has sent. */
+static enum tcpsim__tclass conn_class(const struct tcpsim_rp_conn *c)
+{
+    const struct tcpsim_rp_dir *o = &c->d[TCPSIM_SIDE_CLIENT], *r = &c->d[TCPSIM_SIDE_SERVER];
+    if (c->first_rst >= 0)
+        return TCPSIM__TC_CLOSE;
+    if (o->sent_fin && r->sent_fin)
+        return TCPSIM__TC_TIME_WAIT;
+    if (o->sent_fin || r->sent_fin)
+        return TCPSIM__TC_FIN_WAIT;
+    if (o->sent_syn && !r->sent_synack)
+        return TCPSIM__TC_SYN_SENT;
+    if (r->sent_synack && !(c->completeness & 4))
+        return TCPSIM__TC_SYN_RECV;
+    return TCPSIM__TC_ESTABLISHED;
+}
+
+/* Connections whose idle timeout has passed leave, oldest first. */
+static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
+{
+    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
+        tcpsim_ns_t to = tcpsim__flow_timeout((enum tcpsim__tclass)k);
+        for (;;) {
+            uint32_t s = rp->ft.head[k];
+            if (s == TCPSIM__FLOW_NONE)
+                break;
+            struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
+            if (now < c->end || now - c->end <= to)
+                break;
+            bool closed = k == TCPSIM__TC_TIME_WAIT || k == TCPSIM__TC_CLOSE;
+            conn_leave(rp, s, closed ? TCPSIM_RP_LEAVE_CLOSED : TCPSIM_RP_LEAVE_IDLE);
+        }
+    }
+}
+
+/* --max-conns reached: the connection idle the longest leaves. */
+static void evict_oldest(struct tcpsim_replay *rp)
+{
+    uint32_t best = TCPSIM__FLOW_NONE;
+    tcpsim_ns_t best_t = 0;
+    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
+        uint32_t s = rp->ft.head[k];
+        if (s == TCPSIM__FLOW_NONE)
+            continue;
+        struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
+        if (best == TCPSIM__FLOW_NONE || c->end < best_t) {
+            best = s;
+            best_t = c->end;
+        }
+    }
+    if (best != TCPSIM__FLOW_NONE) {
+        rp->sum.evicted++;
+        conn_leave(rp, best, TCPSIM_RP_LEAVE_EVICTED);
+    }
+}
+
+static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, const struct tcpsim_segment *seg,
+                         uint64_t frame, tcpsim_ns_t ts)
+{
+    uint32_t s = tcpsim__flow_alloc(&rp->ft);
+    if (s == TCPSIM__FLOW_NONE) {
+        evict_oldest(rp);
+        s = tcpsim__flow_alloc(&rp->ft);
+        if (s == TCPSIM__FLOW_NONE)
+            return s;
+    }
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
+    /* The client sends the first SYN without ACK. A SYN-ACK seen first means
+     * the SYN was missed: its receiver is the client (Zeek's '^' flip). With
+     * no SYN at all, the sender of the first segment is the client. */
+    bool syn = (seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN;
+    bool synack = (seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK);
+    int cl = synack ? 1 : 0; /* 0: the sender is the client */
+    c->addr[cl] = ip->src;
+    c->port[cl] = seg->src_port;
+    c->addr[!cl] = ip->dst;
+    c->port[!cl] = seg->dst_port;
+    c->inferred = !syn;
+    c->flipped = synack;
+    c->id = rp->next_id++;
+    c->first_frame = frame;
+    c->start = ts;
+    c->first_rst = -1;
+    c->d[0].win_scale = c->d[1].win_scale = -1;
+    for (int i = 0; i < 2; i++)
+        tcpsim_endpoint_str(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
+    tcpsim__flow_insert(&rp->ft, s);
+    rp->sum.connections++;
+    if (rp->ft.count > rp->sum.max_open)
+        rp->sum.max_open = rp->ft.count;
+    return s;
+}
+
+static bool addr_same(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
+{
+    return x->family == y->family && !memcmp(x->a, y->a, x->family == 6 ? 16 : 4);
+}
+
+/* Window scale bookkeeping (RFC 7323 §2.2): a side scales only when both SYNs
+ * carried the option; -1 = not known yet, -2 = not used. */
+static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg)
+{
+    if (!(seg->flags & TCPSIM_SYN))
+        return;
+    struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    if (seg->opts.present & TCPSIM_HAS_WSCALE)
+        fwd->win_scale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
+    else
+        fwd->win_scale = -2;
+    if ((seg->flags & TCPSIM_ACK) && (fwd->win_scale == -2 || rev->win_scale == -2))
+        fwd->win_scale = rev->win_scale = -2;
+}
+
+/* The decoder's callback: one record or handshake message completed by the
+ * segment being fed. Pointers in `it` die with the call, so the JSON and the
+ * explanation are copied into the scratch arena now. */
+static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
+{
+    struct tcpsim_replay *rp = ctx;
+    struct tls_scratch *t = &rp->tls;
+    if (!t->collect)
+        return;
+    if (t->n == TCPSIM_RP_MAX_TLS) {
+        t->dropped++;
+        return;
+    }
+    size_t jl = 0;
+    if (rp->cfg.tls_json) {
+        size_t room = sizeof t->json - t->json_len;
+        if (room < 2 || tcpsim_tls_item_json(it, t->json + t->json_len + 1, room - 1, &jl) != TCPSIM_OK) {
+            t->dropped++;
+            return;
+        }
+    }
+    const char *ex = it->explain ? it->explain : "";
+    size_t el = strlen(ex) + 1;
+    if (el > sizeof t->arena - t->arena_len) {
+        t->dropped++;
+        return;
+    }
+    if (rp->cfg.tls_json) {
+        t->json[t->json_len] = ','; /* the separator; the first one is skipped */
+        t->json_len += jl + 1;
+    }
+    char *copy = memcpy(t->arena + t->arena_len, ex, el);
+    t->arena_len += el;
+    struct tcpsim_tl_tls *x = &t->it[t->n++];
+    x->dir = it->dir;
+    x->record = tcpsim_tls_record_name(it->record);
+    x->handshake = it->hs == TCPSIM_TLS_HS_NONE ? NULL : tcpsim_tls_hs_name(it->hs);
+    x->explain = copy;
+}
+
+/* Is this connection TLS? Decided on the client's first payload at the start
+ * of its stream: a TLS client speaks first, with a handshake record (content
+ * type 22, RFC 8446 §5.1) or an SSLv2-compatible ClientHello (high bit set,
+ * RFC 5246 §E.2). Only then is the decoder allocated; src/tls confirms. A
+ * server speaking first means not TLS (RFC 8446 §2: the client sends the
+ * ClientHello). Payload that is not at the stream start (reordering before
+ * the first byte) is left to the decoder, which reassembles. */
+static void tls_decide(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg)
+{
+    uint32_t start = c->d[dir].base_seq + 1;
+    uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
+    bool at_start = seq == start;
+    if (dir == TCPSIM_SIDE_SERVER) {
+        if (!c->d[TCPSIM_SIDE_CLIENT].bytes)
+            c->tls_det = TCPSIM_RP_TLS_NO;
+        return;
+    }
+    if (at_start) {
+        uint8_t b0 = seg->payload[0];
+        if (b0 != 22 && !(b0 & 0x80)) {
+            c->tls_det = TCPSIM_RP_TLS_NO;
+            return;
+        }
+    }
+    c->tls = tcpsim_tls_conn_new(NULL, on_tls_item, rp);
+    if (!c->tls) {
+        c->tls_det = TCPSIM_RP_TLS_NO; /* out of memory: plain TCP then */
+        return;
+    }
+    c->tls_det = TCPSIM_RP_TLS_YES;
+    /* The streams start after the SYNs when they were seen (RFC 9293 §3.4). */
+    for (int i = 0; i < 2; i++)
+        if (c->d[i].syn_seen)
+            tcpsim_tls_start(c->tls, (enum tcpsim_side)i, c->d[i].base_seq + 1);
+}
+
+/* Hand one segment's payload to the TLS decoder (RFC 9293 §3.4: a SYN takes
+ * one sequence number before the data; RST and FIN end the direction). */
+static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg,
+                        uint32_t seglen, uint64_t frame, tcpsim_ns_t ts)
+{
+    if (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0)
+        tls_decide(rp, c, dir, seg);
+    if (!c->tls)
+        return;
+    tcpsim_time_t now = ts / 1000u;
+    enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
+    rp->tls.collect = true;
+    if (seg->payload_len > 0)
+        (void)tcpsim_tls_feed(c->tls, side, seq, seg->payload, seg->payload_len, frame, now);
+    if (seglen > seg->payload_len) /* cut by the snap length: those bytes are lost */
+        tcpsim_tls_gap(c->tls, side, seq + seglen, frame, now);
+    if (seg->flags & TCPSIM_RST) {
+        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, frame, now);
+        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, frame, now);
+    } else if (seg->flags & TCPSIM_FIN) {
+        tcpsim_tls_fin(c->tls, side, frame, now);
+    }
+    if (tcpsim_tls_is_not_tls(c->tls)) {
+        /* src/tls disagreed with the first byte: nothing more to hold. */
+        c->tls_det = TCPSIM_RP_TLS_NO;
+        tls_release(c);
+    }
+}
+
+static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, const struct tcpsim_ip *ip,
+                        const struct tcpsim_segment *seg, uint32_t seglen)
+{
+    struct tcpsim__key k = {&ip->src, &ip->dst, seg->src_port, seg->dst_port};
+    uint32_t slot = tcpsim__flow_find(&rp->ft, &k);
+    bool reused = false;
+    if (slot != TCPSIM__FLOW_NONE) {
+        struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
+        int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &ip->src)) ? 0 : 1;
+        /* Wireshark's port-reuse rule: a SYN without ACK whose sequence number
+         * differs from the base this direction already has starts a new
+         * conversation (a retransmitted SYN keeps the same ISN). */
+        if ((seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN && c->d[dir].base_set &&
+            seg->seq != c->d[dir].base_seq) {
+            conn_leave(rp, slot, TCPSIM_RP_LEAVE_REUSED);
+            slot = TCPSIM__FLOW_NONE;
+            reused = true;
+        }
+    }
+    bool fresh = slot == TCPSIM__FLOW_NONE;
+    if (fresh) {
+        slot = conn_new(rp, ip, seg, frame, ts);
+        if (slot == TCPSIM__FLOW_NONE) {
+            rp->sum.skipped.unsupported_link++; /* cannot happen with a sane cap */
+            return;
+        }
+    }
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
+    c->reused_ports_pending = reused;
+    int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &ip->src)) ? 0 : 1;
+    struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+
+    /* Relative numbers as Wireshark shows them: the ISN of a SYN, else one
+     * before the first sequence number seen; an ACK fixes the peer's base
+     * when the peer has not been seen yet. */
+    if (!fwd->base_set) {
+        fwd->base_set = true;
+        fwd->base_seq = (seg->flags & TCPSIM_SYN) ? seg->seq : seg->seq - 1;
+    }
+    if ((seg->flags & TCPSIM_ACK) && !rev->base_set) {
+        rev->base_set = true;
+        rev->base_seq = seg->ack - 1;
+    }
+    if ((seg->flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
+        fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
+    note_wscale(c, dir, seg);
+
+    uint32_t an = tcpsim__rp_analyze(c, dir, seg, seglen, ts);
+    tcpsim__rp_account(c, dir, seg, seglen, an, ts);
+
+    struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
+    size_t nev = 0;
+    if (rp->cfg.observe) {
+        if (fresh)
+            tcpsim__rp_obs_init(c, dir, seg);
+        if (c->obs_ok)
+            nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, ev, TCPSIM_RP_MAX_EVENTS);
+    }
+    c->last_frame = frame;
+    c->end = ts;
+
+    struct tls_scratch *tl = &rp->tls;
+    tl->n = 0;
+    tl->dropped = 0;
+    tl->json_len = 0;
+    tl->arena_len = 0;
+    if (rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO)
+        tls_segment(rp, c, dir, seg, seglen, frame, ts);
+
+    if (rp->cfg.h.segment) {
+        struct tcpsim_rp_segment s;
+        memset(&s, 0, sizeof s);
+        s.frame = frame;
+        s.time = ts;
+        s.capture_start = rp->first_ts;
+        s.conn = c->id;
+        s.dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+        s.src = c->label[dir];
+        s.dst = c->label[!dir];
+        s.seg = seg;
+        s.len = seglen;
+        s.rel_seq_known = true;
+        s.rel_seq = seg->seq - fwd->base_seq;
+        s.rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
+        s.rel_ack = seg->ack - rev->base_seq;
+        s.win = seg->window;
+        if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
+            s.win = (uint64_t)seg->window << fwd->win_scale;
+        s.analysis = an;
+        s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+        s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+        s.server_state_known = tcpsim__rp_obs_known(c, TCPSIM_SIDE_SERVER);
+        s.nevents = nev;
+        s.events = ev;
+        s.ntls = tl->n;
+        s.tls = tl->it;
+        s.tls_json = tl->json_len ? tl->json + 1 : "";
+        s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
+        s.tls_dropped = tl->dropped;
+        rp->cfg.h.segment(rp->cfg.h.ctx, c, &s);
+    }
+    tcpsim__flow_touch(&rp->ft, slot, conn_class(c));
+}
+
+void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts)
+{
+    (void)frame;
+    rp->sum.frames++;
+    rp->sum.skipped.filtered++;
+    note_time(rp, ts);
+}
+
+void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                          size_t caplen, size_t wirelen)
+{
+    (void)wirelen;
+    rp->sum.frames++;
+    note_time(rp, ts);
+    expire(rp, ts);
+
+    struct tcpsim_link link;
+    enum tcpsim_err e = tcpsim_link_decode(dlt, data, caplen, &link);
+    if (e == TCPSIM_ERR_UNSUPPORTED) {
+        rp->sum.skipped.unsupported_link++;
+        return;
+    }
+    if (e != TCPSIM_OK) {
+        rp->sum.skipped.truncated++;
+        return;
+    }
+    if (link.l3 == TCPSIM_L3_OTHER) {
+        rp->sum.skipped.non_ip++;
+        return;
+    }
+    struct tcpsim_ip ip;
+    e = tcpsim_ip_decode(link.l3_data, link.l3_len, &ip);
+    if (e == TCPSIM_ERR_TRUNCATED) {
+        rp->sum.skipped.truncated++;
+        return;
+    }
+    if (e != TCPSIM_OK) {
+        rp->sum.skipped.bad_header++;
+        return;
+    }
+    if (ip.proto != 6) {
+        rp->sum.skipped.non_tcp++;
+        return;
+    }
+    /* Fragments are counted and skipped: a non-first fragment's payload is the
+     * middle of a segment (RFC 791 §3.2), and we do not reassemble. */
+    if (ip.is_fragment) {
+        rp->sum.skipped.fragment++;
+        return;
+    }
+    struct tcpsim_segment seg;
+    e = tcpsim_tcp_decode(ip.payload, ip.payload_len, &seg);
+    if (e == TCPSIM_ERR_TRUNCATED) {
+        rp->sum.skipped.truncated++;
+        return;
+    }
+    if (e != TCPSIM_OK) {
+        rp->sum.skipped.bad_header++;
+        return;
+    }
+    /* A snapped packet is tracked from its headers: the length is what the IP
+     * header declares, not what was captured. */
+    size_t hl = (size_t)seg.data_offset * 4;
+    uint32_t seglen = (uint32_t)seg.payload_len;
+    if (ip.declared_payload_len >= hl && ip.declared_payload_len - hl > seg.payload_len)
+        seglen = (uint32_t)(ip.declared_payload_len - hl);
+    rp->sum.tcp_segments++;
+    process_tcp(rp, frame, ts, &ip, &seg, seglen);
+}
+
+static const struct tcpsim__flowtab *sort_ctx;
+
+static int by_id(const void *a, const void *b)
+{
+    uint32_t x = tcpsim__flow_conn(sort_ctx, *(const uint32_t *)a)->id;
+    uint32_t y = tcpsim__flow_conn(sort_ctx, *(const uint32_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+void tcpsim_replay_finish(struct tcpsim_replay *rp)
+{
+    if (rp->finished)
+        return;
+    rp->finished = true;
+    /* Remaining connections leave in order of their number. */
+    uint32_t n = 0, *order = malloc(((size_t)rp->ft.count + 1) * sizeof *order);
+    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
+        if (!order) { /* no memory: any order will do */
+            while (rp->ft.head[k] != TCPSIM__FLOW_NONE)
+                conn_leave(rp, rp->ft.head[k], TCPSIM_RP_LEAVE_END);
+            continue;
+        }
+        for (uint32_t s = rp->ft.head[k]; s != TCPSIM__FLOW_NONE; s = tcpsim__flow_conn(&rp->ft, s)->lru_next)
+            order[n++] = s;
+    }
+    if (order) {
+        sort_ctx = &rp->ft;
+        qsort(order, n, sizeof *order, by_id);
+        for (uint32_t i = 0; i < n; i++)
+            conn_leave(rp, order[i], TCPSIM_RP_LEAVE_END);
+        free(order);
+    }
+    rp->sum.seconds = rp->have_time ? (double)(rp->last_ts - rp->first_ts) / 1e9 : 0.0;
+    if (rp->cfg.h.summary)
+        rp->cfg.h.summary(rp->cfg.h.ctx, &rp->sum);
+}

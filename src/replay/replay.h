@@ -1,0 +1,242 @@
+/* replay.h - the capture replayer: pcap reading, flow table, passive observer,
+ * Wireshark-style analysis, Zeek-style summary. Internal API of src/replay/,
+ * used by the CLI (src/cli/cmd_replay.c), teach and the tests.
+ * Read first: docs/replay-json.md (the output contract), RFC 9293 §3.3.2 and
+ * §3.10.7, reference-facts.md (Wireshark/Zeek/conntrack vocabulary). */
+#ifndef TCPSIM_REPLAY_REPLAY_H
+#define TCPSIM_REPLAY_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcpsim/error.h"
+#include "tcpsim/tcp.h"
+#include "tcpsim/timeline.h"
+#include "tcpsim/tls.h"
+#include "tcpsim/wire.h"
+
+/* Capture time in nanoseconds since the epoch (libpcap nanosecond precision). */
+typedef uint64_t tcpsim_ns_t;
+
+#define TCPSIM_RP_MAX_STATES 16 /* states remembered per endpoint for the conn record */
+#define TCPSIM_RP_HIST_MAX 48   /* Zeek history string */
+#define TCPSIM_RP_MAX_EVENTS 8  /* transitions one segment can cause (both endpoints) */
+#define TCPSIM_RP_MAX_TLS 32    /* TLS items kept per segment; more are counted in tls_dropped */
+#define TCPSIM_RP_TLS_ARENA 32768 /* bytes for one segment's TLS JSON and explanations */
+
+/* One transition caused by a segment (the `events` array of a segment record). */
+struct tcpsim_rp_event {
+    enum tcpsim_side endpoint;
+    enum tcpsim_tcp_state from, to;
+    enum tcpsim_tcp_why why;
+};
+
+/* Everything the views need about one captured TCP segment. Pointers are valid
+ * only during the callback. */
+struct tcpsim_rp_segment {
+    uint64_t frame;
+    tcpsim_ns_t time;
+    tcpsim_ns_t capture_start; /* time of the capture's first frame (ladder times are relative to it) */
+    uint32_t conn;
+    enum tcpsim_side dir; /* CLIENT = c2s */
+    const char *src, *dst; /* "10.0.0.1:443" */
+    const struct tcpsim_segment *seg;
+    uint32_t len;          /* TCP payload length from the IP header (not the captured part) */
+    bool rel_seq_known, rel_ack_known;
+    uint32_t rel_seq, rel_ack;
+    uint64_t win;          /* scaled when the scale is known */
+    uint32_t analysis;     /* TCPSIM_AN_* */
+    enum tcpsim_tcp_state client_state, server_state;
+    bool server_state_known; /* false while the server has not answered (JSON null) */
+    size_t nevents;
+    const struct tcpsim_rp_event *events;
+    size_t ntls;
+    const struct tcpsim_tl_tls *tls; /* explain strings copied, valid during the callback */
+    const char *tls_json;            /* the `tls` array elements, comma-separated (cfg.tls_json) */
+    size_t tls_json_len;
+    uint32_t tls_dropped;            /* items beyond TCPSIM_RP_MAX_TLS or the arena */
+};
+
+/* Zeek's per-direction bookkeeping for the history string (reference-facts.md). */
+struct tcpsim_rp_zeek {
+    uint8_t once;                  /* a, d, i, q already written */
+    bool s_seen, h_seen, f_seen, r_seen;
+    uint32_t s_seq, h_seq, f_seq, r_seq;
+    uint32_t n_c, n_g, n_t, n_w;   /* logarithmic letters: count of events */
+};
+
+/* Wireshark's per-direction analysis state (packet-tcp.c tcp_flow_t and
+ * tcp_analyze_seq_info), in relative sequence numbers like Wireshark. */
+struct tcpsim_rp_dir {
+    bool base_set;
+    bool syn_seen;
+    uint32_t base_seq;
+    uint32_t nextseq;        /* highest seq + len seen (0 = none yet) */
+    tcpsim_ns_t nextseqtime;
+    uint32_t maxseqtobeacked;
+    uint32_t lastack;
+    tcpsim_ns_t lastacktime;
+    uint32_t window;         /* raw (unscaled) window of the last segment */
+    bool window_set;
+    int win_scale;           /* -1 unknown, -2 not used, else the shift */
+    uint32_t dupacknum;
+    uint32_t lastsegmentflags;
+    uint64_t packets, bytes;
+    struct tcpsim_rp_zeek z;
+    bool sent_syn, sent_synack, sent_fin, sent_rst, sent_any;
+};
+
+/* The observer's note of a client SYN the server has not answered yet. */
+struct tcpsim_rp_pending {
+    bool active;
+    bool have_syn;
+    struct tcpsim_segment syn;
+    tcpsim_time_t syn_at;
+};
+
+/* A connection of the flow table. */
+struct tcpsim_rp_conn {
+    uint32_t id;                    /* tcp.stream */
+    bool in_use;
+    struct tcpsim_ip_addr addr[2];  /* [CLIENT], [SERVER] */
+    uint16_t port[2];
+    char label[2][56];              /* "10.0.0.1:443" */
+    uint64_t first_frame, last_frame;
+    tcpsim_ns_t start, end;
+    bool inferred, flipped, reused_ports_pending;
+    uint8_t completeness;
+    tcpsim_ns_t syn_time;           /* most recent SYN (Wireshark ts_mru_syn) */
+    bool rtt_known;
+    tcpsim_ns_t rtt;                /* handshake RTT (Wireshark initial_rtt) */
+    struct tcpsim_rp_dir d[2];
+    uint32_t an_count[TCPSIM_AN_COUNT];
+    char history[TCPSIM_RP_HIST_MAX];
+    uint8_t hist_len;
+    int first_rst;                  /* side that sent the first RST, -1 none */
+    /* observer */
+    bool obs_ok;
+    struct tcpsim_tcp_endpoint ep[2];
+    struct tcpsim_rp_pending pend;
+    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    uint8_t nstates[2];
+    bool states_overflow[2];
+    /* flow-table bookkeeping */
+    uint32_t lru_prev, lru_next;
+    uint8_t tclass;                 /* idle-timeout class (which LRU list) */
+    void *view;                     /* per-connection buffer of the ladder view */
+    /* TLS (src/tls), allocated only once the client's first bytes look like a
+     * TLS record header (RFC 8446 §5.1): plain connections cost nothing. */
+    uint8_t tls_det;                /* TCPSIM_RP_TLS_* */
+    struct tcpsim_tls_conn *tls;
+};
+
+enum { TCPSIM_RP_TLS_UNDECIDED, TCPSIM_RP_TLS_YES, TCPSIM_RP_TLS_NO };
+
+/* Why a connection left the table. */
+enum tcpsim_rp_leave {
+    TCPSIM_RP_LEAVE_END,     /* end of input */
+    TCPSIM_RP_LEAVE_CLOSED,  /* closed and quiet */
+    TCPSIM_RP_LEAVE_IDLE,    /* idle timeout */
+    TCPSIM_RP_LEAVE_EVICTED, /* --max-conns */
+    TCPSIM_RP_LEAVE_REUSED,  /* a new SYN reused its 4-tuple */
+};
+
+struct tcpsim_rp_skipped {
+    uint64_t non_tcp, non_ip, truncated, fragment, bad_header, filtered, unsupported_link;
+};
+
+struct tcpsim_rp_summary {
+    uint64_t frames, tcp_segments, connections;
+    struct tcpsim_rp_skipped skipped;
+    double seconds;                 /* last capture time - first */
+    uint64_t max_open;              /* peak connections held at once */
+    uint64_t evicted;               /* connections evicted by --max-conns */
+};
+
+/* The consumer of the replay: called in capture order. */
+struct tcpsim_rp_handler {
+    void (*segment)(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s);
+    void (*conn)(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why);
+    void (*summary)(void *ctx, const struct tcpsim_rp_summary *s);
+    void *ctx;
+};
+
+struct tcpsim_replay_cfg {
+    size_t max_conns;               /* cap on connections held at once (0 = default 1M) */
+    bool observe;                   /* run the two RFC 9293 endpoints (default true) */
+    bool tls;                       /* decode TLS (default true) */
+    bool tls_json;                  /* render each TLS item's JSON for the segment (default false) */
+    struct tcpsim_rp_handler h;
+};
+
+struct tcpsim_replay;
+
+void tcpsim_replay_cfg_default(struct tcpsim_replay_cfg *cfg);
+struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg);
+void tcpsim_replay_free(struct tcpsim_replay *rp);
+
+/* One captured record. `frame` counts every record (frame.number). Records
+ * that are not TCP are counted in the summary's `skipped`. */
+void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                          size_t caplen, size_t wirelen);
+/* A record rejected by the BPF filter: counted, nothing else. */
+void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts);
+/* End of input: every connection still held is written, then the summary. */
+void tcpsim_replay_finish(struct tcpsim_replay *rp);
+/* Connections currently held (tests, progress line). */
+size_t tcpsim_replay_open_conns(const struct tcpsim_replay *rp);
+/* Allocations made by the flow table since creation (pool/index growth). */
+uint64_t tcpsim_replay_allocations(const struct tcpsim_replay *rp);
+
+/* ---- reading a capture file (reader.c) ---- */
+struct tcpsim_replay_input {
+    const char *path;    /* "-" = stdin */
+    const char *filter;  /* BPF expression or NULL */
+    FILE *fp;            /* when set, read from this stream instead of path (tests, fuzzing);
+                          * tcpsim_replay_read always closes it */
+    bool progress;       /* progress line on stderr */
+};
+
+/* Read the whole capture into `rp` and finish it. On damage the message (naming
+ * the file and frame) is written to errbuf, every frame before the damage has
+ * been replayed and the output finished: returns ERR_MALFORMED / ERR_IO /
+ * ERR_INVALID (bad filter) / ERR_NOTFOUND (cannot open). */
+enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
+                                   size_t errlen);
+
+/* ---- views (output.c) ---- */
+enum tcpsim_rp_format { TCPSIM_RP_JSON, TCPSIM_RP_SUMMARY, TCPSIM_RP_LADDER };
+
+struct tcpsim_rp_writer;
+/* conn_pick < 0: all connections. */
+struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format fmt, long conn_pick, bool color);
+struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w);
+/* Ladder options (ascii, color, absolute); call before the first event. */
+void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute);
+/* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). */
+void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg);
+/* Flushes; returns false when a write failed. */
+bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w);
+
+/* ---- internals shared by the replay files ---- */
+const char *tcpsim__rp_an_name(unsigned bit);
+/* Wireshark analysis of one segment; updates c->d[] (analysis.c). */
+uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
+                            tcpsim_ns_t ts);
+/* Completeness, Zeek history, counters (analysis.c). */
+void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
+                        uint32_t analysis, tcpsim_ns_t ts);
+const char *tcpsim__rp_conn_state(const struct tcpsim_rp_conn *c);
+/* Observer (observer.c). */
+void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);
+size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
+                              tcpsim_ns_t ts, struct tcpsim_rp_event *ev, size_t evcap);
+void tcpsim__rp_obs_free(struct tcpsim_rp_conn *c);
+enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side);
+/* False while the server has not sent anything after the client's SYN: it may
+ * be listening or a closed port (decided by its first segment). */
+bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side);
+
+#endif

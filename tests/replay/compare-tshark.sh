@@ -1,0 +1,181 @@
+#!/bin/sh
+# compare-tshark.sh TCPSIM CAPTURE - run `tcpsim replay --format json` and
+# tshark on one capture and compare frame by frame: connection number
+# (tcp.stream), flags, raw seq/ack, payload length and every tcp.analysis flag.
+# Then check each connection's endpoint state sequences against RFC 9293 for
+# the exchange seen (client-closes-first etc.). POSIX sh + awk, no Python.
+set -u
+TCPSIM=$1
+CAP=$2
+TMP=${TMPDIR:-/tmp}/tcpsim-cmp.$$
+mkdir -p "$TMP" || exit 2
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+
+"$TCPSIM" replay --format json --no-progress "$CAP" > "$TMP/json" 2> "$TMP/err"
+rc=$?
+if [ $rc -ne 0 ]; then
+    echo "FAIL: tcpsim replay exited $rc: $(cat "$TMP/err")"; exit 1
+fi
+
+# Both sides as: frame conn flags seq ack len analysis-flags (0/1 each, in the
+# column order of the *.tshark.tsv references).
+AN="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment duplicate_ack zero_window zero_window_probe zero_window_probe_ack keep_alive keep_alive_ack window_update window_full reused_ports"
+awk -v an="$AN" '
+BEGIN { n = split(an, names, " ") }
+/"type":"segment"/ {
+    line = $0
+    f = 0
+    match(line, /"flags":\[[^]]*\]/); fl = substr(line, RSTART, RLENGTH)
+    if (fl ~ /"FIN"/) f += 1; if (fl ~ /"SYN"/) f += 2; if (fl ~ /"RST"/) f += 4; if (fl ~ /"PSH"/) f += 8
+    if (fl ~ /"ACK"/) f += 16; if (fl ~ /"URG"/) f += 32; if (fl ~ /"ECE"/) f += 64; if (fl ~ /"CWR"/) f += 128
+    match(line, /"analysis":\[[^]]*\]/); a = substr(line, RSTART, RLENGTH)
+    bits = ""
+    for (i = 1; i <= n; i++) bits = bits (index(a, "\"" names[i] "\"") ? " 1" : " 0")
+    printf "%s %s %d %s %s %s%s\n", val(line, "frame"), val(line, "conn"), f, val(line, "seq"), val(line, "ack"), val(line, "len"), bits
+}
+function val(s, k,   r) {
+    if (!match(s, "\"" k "\":[0-9]+")) return "-"
+    r = substr(s, RSTART, RLENGTH); sub(/.*:/, "", r); return r
+}' "$TMP/json" > "$TMP/ours"
+
+# The reference written beside the capture (scripts/tshark-ref.sh), else tshark now.
+REF=${CAP%.pcap}
+REF=${REF%.pcapng}.tshark.tsv
+if [ ! -f "$REF" ]; then
+    tshark -n -r "$CAP" -Y tcp -T fields -E header=y -e frame.number -e frame.time_epoch -e tcp.stream -e ip.src \
+        -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw \
+        -e tcp.len -e tcp.window_size -e tcp.completeness $(for f in $AN; do printf -- '-e tcp.analysis.%s ' $f; done) \
+        -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
+        -e tls.handshake.ciphersuite > "$TMP/ref.tsv" 2>/dev/null || { echo "FAIL: tshark could not read $CAP"; exit 1; }
+    REF=$TMP/ref.tsv
+fi
+awk -F'\t' '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+    bits = ""
+    for (i = col["tcp.analysis.retransmission"]; i <= col["tcp.analysis.reused_ports"]; i++) bits = bits ($i != "" && $i != "0" ? " 1" : " 0")
+    printf "%s %s %d %s %s %s%s\n", $col["frame.number"], $col["tcp.stream"], hex($col["tcp.flags"]), $col["tcp.seq_raw"], $col["tcp.ack_raw"], $col["tcp.len"], bits
+}
+function hex(h,   i, c, v) { sub(/^0x/, "", h); v = 0; h = tolower(h); for (i = 1; i <= length(h); i++) { c = index("0123456789abcdef", substr(h, i, 1)) - 1; v = v * 16 + c }; return v % 256 }' "$REF" > "$TMP/theirs"
+
+if ! cmp -s "$TMP/ours" "$TMP/theirs"; then
+    echo "FAIL: segments differ; columns: frame conn flags seq ack len then 0/1 for: $AN"
+    diff "$TMP/ours" "$TMP/theirs" | head -30
+    fail=1
+fi
+
+# TLS, when the reference has tshark's TLS columns: per frame, the handshake
+# types (RFC 8446 §4 numbers; encrypted handshake records have none in tshark
+# either), the SNI and ALPN values and the ServerHello's cipher suite.
+if head -1 "$REF" | tr '\t' '\n' | grep -qx tls.handshake.type; then
+    awk '
+    BEGIN {
+        split("HelloRequest 0 ClientHello 1 ServerHello 2 HelloRetryRequest 2 NewSessionTicket 4 EndOfEarlyData 5 EncryptedExtensions 8 Certificate 11 ServerKeyExchange 12 CertificateRequest 13 ServerHelloDone 14 CertificateVerify 15 ClientKeyExchange 16 Finished 20 CertificateStatus 22 KeyUpdate 24 CompressedCertificate 25", t, " ")
+        for (i = 1; i < 34; i += 2) hs[t[i]] = t[i + 1]
+        # IANA TLS cipher suite registry: the suites our captures and tools use
+        split("TLS_AES_128_GCM_SHA256 0x1301 TLS_AES_256_GCM_SHA384 0x1302 TLS_CHACHA20_POLY1305_SHA256 0x1303 TLS_AES_128_CCM_SHA256 0x1304 TLS_AES_128_CCM_8_SHA256 0x1305 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 0xc02b TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 0xc02c TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 0xc02f TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 0xc030 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 0xcca8 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 0xcca9 TLS_RSA_WITH_AES_128_GCM_SHA256 0x009c TLS_RSA_WITH_AES_256_GCM_SHA384 0x009d TLS_RSA_WITH_AES_128_CBC_SHA 0x002f TLS_RSA_WITH_AES_256_CBC_SHA 0x0035 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA 0xc013 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA 0xc014 TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 0x009e TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 0x009f", c, " ")
+        for (i = 1; i < 38; i += 2) cs[c[i]] = c[i + 1]
+    }
+    function str(s, k,   r) {
+        if (!match(s, "\"" k "\":\"[^\"]*\"")) return ""
+        r = substr(s, RSTART + length(k) + 4, RLENGTH - length(k) - 5); return r
+    }
+    /"type":"segment"/ {
+        if (!match($0, /"tls":\[.*\]/)) next
+        arr = substr($0, RSTART + 7, RLENGTH - 8)
+        if (arr == "") next
+        n = split(arr, it, /\{"dir":/)
+        types = ""; sni = ""; alpn = ""; cipher = ""
+        for (i = 2; i <= n; i++) {
+            h = str(it[i], "handshake")
+            if (h == "" || h == "encrypted") continue
+            types = types (types == "" ? "" : ",") (h in hs ? hs[h] : "?" h)
+            if (h == "ClientHello") {
+                v = str(it[i], "sni"); if (v != "") sni = sni (sni == "" ? "" : ",") v
+                if (match(it[i], /"alpn":\[[^]]*\]/)) {
+                    a = substr(it[i], RSTART + 8, RLENGTH - 9); gsub(/"/, "", a)
+                    if (a != "") alpn = alpn (alpn == "" ? "" : ",") a
+                }
+            }
+            if (h == "ServerHello" || h == "HelloRetryRequest") {
+                v = str(it[i], "alpn"); if (v != "") alpn = alpn (alpn == "" ? "" : ",") v
+                v = str(it[i], "cipher"); cipher = (v in cs) ? cs[v] : (v ~ /^0x/ ? v : "?" v)
+            }
+        }
+        match($0, /"frame":[0-9]+/); f = substr($0, RSTART + 8, RLENGTH - 8)
+        if (types != "" || sni != "" || alpn != "") printf "%s|%s|%s|%s|%s\n", f, types, sni, alpn, cipher
+    }' "$TMP/json" > "$TMP/tls-ours"
+    awk -F'\t' '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    {
+        types = $col["tls.handshake.type"]; sni = $col["tls.handshake.extensions_server_name"]
+        alpn = $col["tls.handshake.extensions_alpn_str"]; cipher = ""
+        if (("," types ",") ~ /,2,/ && ("," types ",") !~ /,1,/) { cipher = $col["tls.handshake.ciphersuite"]; sub(/,.*/, "", cipher) }
+        if (types != "" || sni != "" || alpn != "") printf "%s|%s|%s|%s|%s\n", $col["frame.number"], types, sni, alpn, cipher
+    }' "$REF" > "$TMP/tls-theirs"
+    if ! cmp -s "$TMP/tls-ours" "$TMP/tls-theirs"; then
+        echo "FAIL: TLS differs; columns: frame|handshake types|SNI|ALPN|ServerHello cipher (< ours, > tshark)"
+        diff "$TMP/tls-ours" "$TMP/tls-theirs" | head -30
+        fail=1
+    elif [ ! -s "$TMP/tls-theirs" ]; then
+        case $(basename "$CAP") in
+        tls*) echo "FAIL: no TLS handshake found in $CAP (by either tool)"; fail=1 ;;
+        *) echo "ok: no TLS in $CAP (tshark agrees)" ;;
+        esac
+    else
+        echo "ok: $(wc -l < "$TMP/tls-ours") TLS frames of $CAP match tshark (types, SNI, ALPN, cipher)"
+    fi
+fi
+
+# RFC 9293 state sequences for the exchanges we can recognise from the
+# Zeek history of each connection (upper case = client).
+awk -v fail=0 '
+# The server state is unknown (null) exactly until the server first sends, and
+# the conn record agrees: [] when it never did.
+/"type":"segment"/ {
+    match($0, /"conn":[0-9]+/); id = substr($0, RSTART + 7, RLENGTH - 7)
+    if ($0 ~ /"dir":"s2c"/) spoke[id] = 1
+    isnull = $0 ~ /"server_state":null/
+    if (isnull && spoke[id]) { print "FAIL: conn " id ": server_state null after the server sent"; fail = 1 }
+    if (isnull) nulls[id] = 1
+}
+/"type":"conn"/ {
+    match($0, /"conn":[0-9]+/); cid = substr($0, RSTART + 7, RLENGTH - 7)
+    empty = $0 ~ /"server_states":\[\]/
+    if ($0 !~ /"inferred":true/ && empty != !spoke[cid]) { print "FAIL: conn " cid ": server_states " (empty ? "[]" : "not []") " but the server " (spoke[cid] ? "sent" : "never sent"); fail = 1 }
+}
+/"type":"conn"/ {
+    match($0, /"history":"[^"]*"/); h = substr($0, RSTART + 11, RLENGTH - 12)
+    match($0, /"client_states":\[[^]]*\]/); cs = substr($0, RSTART + 16, RLENGTH - 16)
+    match($0, /"server_states":\[[^]]*\]/); ss = substr($0, RSTART + 16, RLENGTH - 16)
+    match($0, /"conn":[0-9]+/); id = substr($0, RSTART + 7, RLENGTH - 7)
+    gsub(/"/, "", cs); gsub(/"/, "", ss)
+    if (h !~ /[Rr]/ && h ~ /^ShA/ && index(h, "F") && index(h, "f")) {
+        if (index(h, "F") < index(h, "f")) {
+            wc = "[CLOSED,SYN_SENT,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,TIME_WAIT]"
+            ws = "[LISTEN,SYN_RECEIVED,ESTABLISHED,CLOSE_WAIT,LAST_ACK,CLOSED]"
+            wc2 = "[CLOSED,SYN_SENT,ESTABLISHED,FIN_WAIT_1,TIME_WAIT]"
+            # the server FIN crossed ours: it does not ACK our FIN (RFC 9293 §3.6 case 2)
+            wc3 = "[CLOSED,SYN_SENT,ESTABLISHED,FIN_WAIT_1,CLOSING,TIME_WAIT]"
+        } else {
+            wc = "[CLOSED,SYN_SENT,ESTABLISHED,CLOSE_WAIT,LAST_ACK,CLOSED]"
+            ws = "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,TIME_WAIT]"
+            wc2 = wc
+            wc3 = wc
+        }
+        if ((cs != wc && cs != wc2 && cs != wc3) || (ss != ws && ss != "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,TIME_WAIT]" && ss != "[LISTEN,SYN_RECEIVED,ESTABLISHED,CLOSE_WAIT,LAST_ACK,CLOSED]")) {
+            print "FAIL: conn " id " (history " h "): client " cs " server " ss ", RFC 9293 expects client " wc " server " ws
+            fail = 1
+        }
+    }
+    if (h ~ /^S$/ || h ~ /^S+r$/ || h ~ /^Sr/) {
+        if (h ~ /r/ && ss != "[CLOSED]") { print "FAIL: conn " id " refused, server states " ss " expected [CLOSED]"; fail = 1 }
+    }
+}
+END { exit fail }' "$TMP/json" || fail=1
+
+if [ $fail -eq 0 ]; then
+    echo "ok: $(wc -l < "$TMP/ours") segments of $CAP match tshark"
+fi
+exit $fail
