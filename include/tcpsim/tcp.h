@@ -94,6 +94,11 @@ struct tcpsim_tcp_config {
     unsigned ka_probes;                 /* default 9 */
     bool rst_on_close_unread;  /* close() with unread data sends RST (Linux profile) */
     bool tw_reopen;            /* RFC 6191: a new SYN above RCV.NXT reopens from TIME_WAIT */
+    /* Added by the tcp module (all zero = off): */
+    tcpsim_time_t fin_wait2_timeout; /* orphaned FIN_WAIT_2 (after close()) -> CLOSED; 0 = never (RFC), Linux 60 s */
+    bool cc;                   /* RFC 5681 congestion control (default true; false: only the peer's window limits) */
+    unsigned init_cwnd;        /* initial window in segments; 0 = RFC 5681 §3.1 rule (2-4); Linux profile 10 (RFC 6928) */
+    bool paws;                 /* RFC 7323 §5 PAWS when timestamps are in use (default true) */
 };
 
 /* Fill `c` with the defaults of a profile. */
@@ -138,6 +143,7 @@ struct tcpsim_tcp_note {
 struct tcpsim_tcp_out {
     size_t nseg, ntrans, ndeliv, nerr, nnote;
     size_t dropped_notes; /* notes that did not fit */
+    size_t dropped_segs;  /* segments that did not fit (the endpoint sends them later where it can) */
     struct tcpsim_tcp_tx seg[TCPSIM_TCP_OUT_SEGS];
     struct tcpsim_tcp_transition trans[TCPSIM_TCP_OUT_TRANS];
     struct tcpsim_tcp_delivery deliv[TCPSIM_TCP_OUT_DELIV];
@@ -183,6 +189,11 @@ struct tcpsim_tcp_endpoint {
     bool user_closed;      /* close() (not just shutdown): Linux RSTs later data */
     unsigned dup_acks;
 
+    /* congestion control (RFC 5681), when cfg.cc */
+    uint32_t cwnd, ssthresh;
+    bool in_recovery;      /* fast recovery (RFC 5681 §3.2, RFC 6582 NewReno) until SND.UNA passes `recover` */
+    uint32_t recover;
+
     /* opaque implementation state (buffers, RTT sample, out-of-order queue);
      * owned by the implementation, released by tcpsim_tcp_free */
     struct tcpsim_tcp_priv *priv;
@@ -199,12 +210,15 @@ void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep);
 enum tcpsim_err tcpsim_tcp_open(struct tcpsim_tcp_endpoint *ep, bool active, tcpsim_time_t now,
                                 struct tcpsim_tcp_out *out);
 /* SEND: queue up to len bytes (data may be NULL when !store_data); *accepted
- * says how many fit in the send buffer. Sends what the window allows. */
+ * says how many fit in the send buffer. Sends what the window allows.
+ * ERR_NOTCONN in CLOSED, ERR_CLOSING after CLOSE/SHUTDOWN, ERR_WOULDBLOCK when
+ * the send buffer is full. */
 enum tcpsim_err tcpsim_tcp_send(struct tcpsim_tcp_endpoint *ep, const void *data, size_t len, size_t *accepted,
                                 tcpsim_time_t now, struct tcpsim_tcp_out *out);
 /* RECEIVE: take up to cap bytes of in-order data (buf may be NULL to discard);
  * opening the window may send a window update. ERR_CLOSING once the peer's FIN
- * has been consumed and nothing is left. */
+ * has been consumed and nothing is left; ERR_WOULDBLOCK when nothing is there
+ * yet (*got = 0); ERR_NOTCONN in CLOSED. */
 enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, size_t cap, size_t *got,
                                    tcpsim_time_t now, struct tcpsim_tcp_out *out);
 /* Bytes waiting to be read. */
@@ -233,13 +247,31 @@ void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struc
  * Tell the endpoint that it transmitted `seg` (seen in a capture). The same
  * rules as the user calls apply: a SYN from CLOSED is an active OPEN with
  * ISS = SEG.SEQ, a SYN-ACK in SYN_RECEIVED fixes the ISS, a FIN is a CLOSE,
- * an RST an ABORT; SND.NXT/SND.MAX advance. Transitions are appended to out. */
+ * an RST an ABORT; SND.NXT/SND.MAX advance. Transitions are appended to out.
+ * Once an endpoint has been told about a sent segment it is an observer: its
+ * receive window follows the windows it was seen to advertise, delivered data
+ * counts as read at the next call, and it runs no retransmission, persist or
+ * keep-alive timers (TIME_WAIT still expires). An ACK it is seen to send past
+ * RCV.NXT (data the capture missed) brings RCV.NXT up to date. Odd segments
+ * leave the state as it is and add a TCPSIM_WHY_OBSERVE_* note; it never fails
+ * on capture input (only ERR_INVALID for NULL arguments). */
 enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
                                         tcpsim_time_t now, struct tcpsim_tcp_out *out);
 
 /* ---- fixtures and mid-stream starts ----
  * Put an endpoint straight into a synchronized state with the given sequence
- * variables (a test fixture, or a capture that starts mid-connection). */
+ * variables (a test fixture, or a capture that starts mid-connection).
+ * snd_nxt / rcv_nxt are SND.NXT / RCV.NXT themselves. Where our FIN has been
+ * sent it is the last sequence number below SND.NXT (FIN_WAIT_1, CLOSING,
+ * LAST_ACK: unacknowledged, SND.UNA = SND.NXT - 1; FIN_WAIT_2, TIME_WAIT:
+ * acknowledged); where the peer's FIN has been received (CLOSE_WAIT, CLOSING,
+ * LAST_ACK, TIME_WAIT) it was RCV.NXT - 1. Derived defaults (0) count those
+ * FINs: SND.NXT = iss + 2, RCV.NXT = irs + 2. SYN_SENT / SYN_RECEIVED / LISTEN /
+ * CLOSED are accepted too (SYN or SYN-ACK outstanding, nothing sent). An
+ * endpoint that already has a connection keeps what it negotiated (MSS, window
+ * scale, SACK, timestamps) and its RTT estimate; a fresh one starts with
+ * MSS = cfg.mss and no options. Queued data is dropped. Timers start as the state implies (retransmission while a
+ * SYN or FIN is outstanding, 2*MSL in TIME_WAIT). */
 struct tcpsim_tcp_sync {
     enum tcpsim_tcp_state state;
     uint32_t iss, irs;     /* SND.UNA = SND.NXT = iss + 1, RCV.NXT = irs + 1 unless set below */

@@ -1,0 +1,144 @@
+/* tcp_priv.h - internals of the RFC 9293 endpoint shared by the src/tcp sources.
+ * Read first: RFC 9293 §3.3.1 (TCB), §3.10 (event processing), RFC 6298. */
+#ifndef TCPSIM_TCP_PRIV_H
+#define TCPSIM_TCP_PRIV_H
+
+#include "tcpsim/tcp.h"
+
+/* Out-of-order queue entries (RFC 9293 §3.10.7.4 seventh step lets us keep
+ * segments beyond RCV.NXT; a small bounded queue keeps memory fixed). */
+#define TCPSIM_TCP_OOO_MAX 8
+/* Smallest MSS we accept from a peer (Linux TCP_MIN_MSS); RFC 9293 §3.7.1 lets
+ * an implementation clamp values that would make segments absurdly small. */
+#define TCPSIM_TCP_MIN_MSS 88u
+/* RFC 9293 §3.7.1: the MSS to assume when the peer sends no MSS option (IPv4). */
+#define TCPSIM_TCP_DEFAULT_MSS 536u
+/* RFC 6298 §2: clock granularity G. */
+#define TCPSIM_TCP_CLOCK_G TCPSIM_MSEC(1)
+
+struct tcpsim_tcp_ooo {
+    uint32_t seq; /* first byte */
+    uint32_t len; /* payload bytes */
+    bool fin;     /* a FIN follows the last byte */
+};
+
+struct tcpsim_tcp_priv {
+    /* send buffer: bytes [snd_off, snd_off + snd_q) of snd_buf, first one at
+     * sequence snd_base (unacknowledged, then unsent) */
+    uint8_t *sbuf;
+    uint32_t snd_cap, snd_off, snd_q, snd_base;
+    /* receive buffer: readable bytes at [0, rcv_q); out-of-order payload is
+     * stored at rcv_q + (seq - RCV.NXT) */
+    uint8_t *rbuf;
+    uint32_t rcv_cap, rcv_q;
+    bool peer_fin;          /* peer's FIN received in order */
+    uint32_t rcv_adv;       /* right edge of the window we last advertised */
+    uint32_t last_ack_sent; /* RFC 7323 §4.3 Last.ACK.sent */
+    struct tcpsim_tcp_ooo ooo[TCPSIM_TCP_OOO_MAX];
+    unsigned nooo;
+
+    /* what the peer offered on its SYN (RFC 7323, RFC 2018) */
+    bool peer_mss_set, peer_ws, peer_sack, peer_ts;
+    uint16_t peer_mss;
+    uint8_t peer_wscale;
+
+    /* RTT measurement in progress (RFC 6298 §3, Karn: never on a retransmission) */
+    bool rtt_pending;
+    uint32_t rtt_seq;
+    tcpsim_time_t rtt_sent;
+
+    uint32_t max_snd_wnd; /* RFC 5961 §5.2 MAX.SND.WND */
+    unsigned persist_backoff;
+    unsigned ka_sent; /* keep-alive probes without answer */
+    tcpsim_time_t t_fin_wait2;
+    bool ack_pending; /* an ACK must go out at the end of this event */
+    enum tcpsim_tcp_why ack_why;
+    bool syn_rtx;      /* our SYN / SYN-ACK was retransmitted (RFC 6298 (5.7)) */
+    bool observer;     /* passive replay (tcpsim_tcp_observe_sent seen) */
+    uint32_t obs_edge; /* observer: right edge of the window seen advertised */
+    bool obs_edge_set;
+    bool ws_unknown; /* started mid-stream (force_state): the window scale was never seen */
+};
+
+/* ---- out helpers (output.c) ---- */
+void tcpsim__note(struct tcpsim_tcp_out *out, enum tcpsim_tcp_why why, tcpsim_time_t now);
+void tcpsim__err(struct tcpsim_tcp_out *out, enum tcpsim_err err);
+void tcpsim__transition(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, enum tcpsim_tcp_why why,
+                        tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* ---- segments (output.c) ---- */
+/* Emit one segment built from the TCB. flags decide the option layout (SYN
+ * options on SYN). seq is given explicitly; ack = RCV.NXT when ACK is set. */
+struct tcpsim_tcp_tx *tcpsim__emit(struct tcpsim_tcp_endpoint *ep, uint8_t flags, uint32_t seq, uint32_t ack,
+                                   const uint8_t *payload, uint32_t len, enum tcpsim_tcp_why why, bool rtx,
+                                   tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* A reset answering `seg` (RFC 9293 §3.10.7.1 rules: <SEQ=SEG.ACK><CTL=RST>
+ * when it has ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>). */
+void tcpsim__reply_rst(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, enum tcpsim_tcp_why why,
+                       tcpsim_time_t now, struct tcpsim_tcp_out *out);
+void tcpsim__send_syn(struct tcpsim_tcp_endpoint *ep, bool with_ack, bool rtx, enum tcpsim_tcp_why why,
+                      tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* Send queued data / FIN as the windows allow (at most max_segs segments;
+ * retransmitted ones carry rtx_why), then a pure ACK if one is still owed. */
+void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcpsim_tcp_why rtx_why, tcpsim_time_t now,
+                      struct tcpsim_tcp_out *out);
+void tcpsim__output(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* RFC 5681: window at connection start, and the reactions to loss. */
+void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep);
+void tcpsim__cc_on_ack(struct tcpsim_tcp_endpoint *ep, uint32_t acked, uint32_t ack, tcpsim_time_t now,
+                       struct tcpsim_tcp_out *out);
+bool tcpsim__cc_on_dupack(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+void tcpsim__cc_on_rto(struct tcpsim_tcp_endpoint *ep);
+/* Send the earliest unacknowledged segment again (RFC 6298 (5.4), RFC 5681 §3.2). */
+void tcpsim__retransmit_first(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
+                              struct tcpsim_tcp_out *out);
+/* Payload bytes that fit in one segment (MSS less the timestamp option). */
+uint32_t tcpsim__eff_mss(const struct tcpsim_tcp_endpoint *ep);
+/* The window field we advertise now (scaled unless SYN). */
+uint16_t tcpsim__win_field(struct tcpsim_tcp_endpoint *ep, bool syn);
+uint32_t tcpsim__ts_now(tcpsim_time_t now);
+/* States in which queued data and our FIN may be sent. */
+bool tcpsim__state_sends(enum tcpsim_tcp_state s);
+/* Ask for an ACK at the end of this event (tcpsim__output sends it). */
+void tcpsim__want_ack(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why);
+/* Forget everything about the previous connection (new OPEN, LISTEN again). */
+void tcpsim__reset_conn(struct tcpsim_tcp_endpoint *ep);
+
+/* ---- retransmission, timers (rtx.c) ---- */
+void tcpsim__rtt_sample(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t rtt);
+/* Re-arm or stop the retransmission / persist / keep-alive timers after an event. */
+void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now);
+/* Release every resource tied to the connection, stop timers (-> CLOSED or LISTEN). */
+void tcpsim__drop_tcb(struct tcpsim_tcp_endpoint *ep);
+/* Process an acknowledgment that advances SND.UNA to `ack`. */
+void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_time_t now);
+
+/* ---- buffers (buffers.c) ---- */
+uint32_t tcpsim__snd_end(const struct tcpsim_tcp_endpoint *ep); /* seq after the last queued byte */
+const uint8_t *tcpsim__snd_data(const struct tcpsim_tcp_endpoint *ep, uint32_t seq);
+uint32_t tcpsim__snd_append(struct tcpsim_tcp_endpoint *ep, const uint8_t *data, uint32_t len);
+void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack);
+void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep);
+/* Accept payload at `seq` (already trimmed to the window). Returns true when
+ * RCV.NXT moved (in-order data) and fills deliveries. *fin_now says a FIN
+ * (given with the segment or held in the queue) is now in order. */
+bool tcpsim__rcv_data(struct tcpsim_tcp_endpoint *ep, uint32_t seq, const uint8_t *data, uint32_t len, bool fin,
+                      bool *fin_now, bool *queue_full, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* Observer: the capture shows we acknowledged up to `ack`: catch RCV.NXT up. */
+bool tcpsim__rcv_catch_up(struct tcpsim_tcp_endpoint *ep, uint32_t ack, bool *fin_now);
+void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep);
+
+/* ---- segment processing shared with observe.c (endpoint.c) ---- */
+void tcpsim__enter_time_wait(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out);
+void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+void tcpsim__record_peer_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg);
+uint32_t tcpsim__choose_iss(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now);
+/* RFC 9293 §3.10.7.4 eighth step once the peer's FIN is in order. */
+void tcpsim__peer_fin(struct tcpsim_tcp_endpoint *ep, bool fin_acked_here, tcpsim_time_t now,
+                      struct tcpsim_tcp_out *out);
+void tcpsim__set_iss(struct tcpsim_tcp_endpoint *ep, uint32_t iss, tcpsim_time_t now);
+void tcpsim__reset_to(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, enum tcpsim_tcp_why why,
+                      tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+#endif

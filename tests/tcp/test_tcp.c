@@ -1,0 +1,13 @@
+/* test_tcp.c - the tcp module's cmocka suite: RFC 9293 endpoint by state
+ * (test_tcp_states.c), timers (test_tcp_timers.c), profiles / observe /
+ * wraparound / robustness (test_tcp_misc.c). */
+#include "tcp_test.h"
+
+int main(void)
+{
+    int fails = 0;
+    fails += _cmocka_run_group_tests("tcp_states", tcp_state_tests, tcp_state_tests_n, NULL, NULL);
+    fails += _cmocka_run_group_tests("tcp_timers", tcp_timer_tests, tcp_timer_tests_n, NULL, NULL);
+    fails += _cmocka_run_group_tests("tcp_misc", tcp_misc_tests, tcp_misc_tests_n, NULL, NULL);
+    return fails;
+}
