@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-./build/tcpsim sim handshake
+./build/tcpsim replay captures/tls12-rsa.pcap --format ladder
