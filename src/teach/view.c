@@ -94,35 +94,6 @@ static const char *side_name(struct tcpsim_stepper *st, enum tcpsim_side s)
     return tcpsim_msg_raw(st->o.lang, s == TCPSIM_SIDE_CLIENT ? "side.client" : "side.server");
 }
 
-static const char *state_name(enum tcpsim_tcp_state s)
-{
-    switch (s) {
-    case TCPSIM_TCP_CLOSED:
-        return "CLOSED";
-    case TCPSIM_TCP_LISTEN:
-        return "LISTEN";
-    case TCPSIM_TCP_SYN_SENT:
-        return "SYN_SENT";
-    case TCPSIM_TCP_SYN_RECEIVED:
-        return "SYN_RECEIVED";
-    case TCPSIM_TCP_ESTABLISHED:
-        return "ESTABLISHED";
-    case TCPSIM_TCP_FIN_WAIT_1:
-        return "FIN_WAIT_1";
-    case TCPSIM_TCP_FIN_WAIT_2:
-        return "FIN_WAIT_2";
-    case TCPSIM_TCP_CLOSE_WAIT:
-        return "CLOSE_WAIT";
-    case TCPSIM_TCP_CLOSING:
-        return "CLOSING";
-    case TCPSIM_TCP_LAST_ACK:
-        return "LAST_ACK";
-    case TCPSIM_TCP_TIME_WAIT:
-        return "TIME_WAIT";
-    }
-    return "?";
-}
-
 static const char *const why_ids[] = {
 #define W_(id, rule, text) #id,
     TCPSIM_TCP_WHYS(W_)
@@ -255,7 +226,7 @@ static void panel_and_wait(struct tcpsim_stepper *st)
         for (int s = 0; s < 2; s++) {
             enum tcpsim_tcp_state x = order[i];
             bool cur = st->cur[s] == x, seen = (st->visited[s] >> (unsigned)x) & 1u;
-            const char *name = state_name(x);
+            const char *name = tcpsim_tcp_state_name(x);
             int w = 0;
             if (cur && st->o.color)
                 w = fprintf(st->f, "  \033[7;1m> %-12s\033[0m", name) - 10;
@@ -435,7 +406,7 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
         visit(st, TCPSIM_SIDE_SERVER, g->server_state);
         fputc('\n', st->f);
         tcpsim__stepper_header(st);
-        ladder_row(st, state_name(g->client_state), "", state_name(g->server_state));
+        ladder_row(st, tcpsim_tcp_state_name(g->client_state), "", tcpsim_tcp_state_name(g->server_state));
         return;
     }
     case TCPSIM_TL_SEGMENT:
@@ -447,18 +418,18 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
         bool first = !((st->visited[s->side] >> (unsigned)s->to) & 1u);
         visit(st, s->side, s->to);
         if (s->side == TCPSIM_SIDE_CLIENT)
-            ladder_row(st, state_name(s->to), "", "");
+            ladder_row(st, tcpsim_tcp_state_name(s->to), "", "");
         else
-            ladder_row(st, "", "", state_name(s->to));
+            ladder_row(st, "", "", tcpsim_tcp_state_name(s->to));
         size_t wi = (size_t)s->why;
-        const char *a[5] = {side_name(st, s->side), state_name(s->from), state_name(s->to), why_text(st, s->why),
-                            wi < NWHY ? why_rules[wi] : ""};
+        const char *a[5] = {side_name(st, s->side), tcpsim_tcp_state_name(s->from), tcpsim_tcp_state_name(s->to),
+                            why_text(st, s->why), wi < NWHY ? why_rules[wi] : ""};
         say_lines(st, "     * ", msg(st, "state.change", a, 5, b, sizeof b));
         if (st->lesson && first) {
             /* the lesson's remark the first time a side enters a state */
             char key[128];
             snprintf(key, sizeof key, "%s.%s.%s", st->lesson, s->side == TCPSIM_SIDE_CLIENT ? "client" : "server",
-                     state_name(s->to));
+                     tcpsim_tcp_state_name(s->to));
             const char *t = tcpsim_catalog_get(tcpsim_catalog_builtin(st->o.lang), key);
             if (!t)
                 t = tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_EN), key);
@@ -488,7 +459,8 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
             size_t n = 0;
             path[0] = '\0';
             for (size_t i = 0; i < st->npath[s] && n < sizeof path - 20; i++)
-                n += (size_t)snprintf(path + n, sizeof path - n, "%s%s", i ? " > " : "", state_name(st->path[s][i]));
+                n += (size_t)snprintf(path + n, sizeof path - n, "%s%s", i ? " > " : "",
+                                      tcpsim_tcp_state_name(st->path[s][i]));
             const char *a[2] = {side_name(st, (enum tcpsim_side)s), path};
             say_lines(st, "  ", msg(st, "ui.path", a, 2, b, sizeof b));
         }
