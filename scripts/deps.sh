@@ -3,7 +3,8 @@
 # Idempotent: does nothing when every package is already installed.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcap-dev libcmocka-dev libssl-dev openssl
-      tshark tcpdump iproute2 ethtool clang libclang-rt-14-dev nftables python3 chromium)
+      tshark tcpdump iproute2 ethtool clang libclang-rt-14-dev nftables python3 chromium graphviz)
+pkgs+=(time)  # bench/run.sh: peak memory with /usr/bin/time -v
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

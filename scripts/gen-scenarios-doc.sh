@@ -28,13 +28,13 @@ One statement per line; `#` starts a comment; times are `0`, `20ms`, `1.5s`, `30
 | statement | meaning |
 |---|---|
 | `describe "TEXT"` | one-line description |
-| `set KEY VALUE` | parameter: `seed`, `delay`, `jitter`, `loss`, `dup`, `reorder`, `mss`, `isn-client`, `isn-server`, `msl`, `ipv6 on/off`, `timewait on/off`, `autoread on/off`, `until` (the CLI's `--KEY VALUE` overrides these) |
+| `set KEY VALUE` | parameter: `seed`, `delay`, `jitter`, `loss`, `dup`, `reorder`, `mss`, `isn-client`, `isn-server`, `msl`, `ipv6 on/off`, `timewait on/off`, `autoread on/off`, `timestamps on/off` (RFC 7323 timestamps, and so PAWS), `until` (the CLI's `--KEY VALUE` overrides these) |
 | `at TIME SIDE ACTION` | run an application action at an absolute time |
 | `on SIDE STATE [+DELAY] SIDE ACTION` | run it when SIDE first enters STATE (e.g. `on client ESTABLISHED +50ms client close`) |
 | `on SIDE got K [+DELAY] SIDE ACTION` | run it once SIDE has read all of the peer's K-th message (one `send` is one message) |
-| `fault drop SIDE [FLAGS] #N` | lose the N-th segment from SIDE that has all of FLAGS (`SYN`, `FIN`, `SYN,ACK`, `data`, ...) |
-| `fault delay SIDE [FLAGS] #N DURATION` | hold that segment back for DURATION more |
-| `fault dup SIDE [FLAGS] #N [+DURATION]` | deliver it twice, the copy DURATION later (default 1 ms) |
+| `fault drop [SIDE[#N]] [FLAGS] [#N\|first\|last]` | lose the N-th segment (from SIDE; either side if none is given) that has all of FLAGS (`SYN`, `FIN`, `ACK`, `SYN,ACK`, `data`, ...); default the first; `last` = the last such segment of the run without this fault (found by a dry run). `fault drop server#2`: the server's 2nd segment |
+| `fault delay ... DURATION` | hold that segment back for DURATION more: `fault delay client FIN 300ms` |
+| `fault dup ... [+DURATION]` | deliver it twice, the copy DURATION later (default 1 ms): `fault dup last ACK` |
 | `variant LABEL KEY VALUE` | run the scenario again with one parameter changed |
 
 SIDE is `client` or `server`. ACTION is `listen`, `connect [isn N|+N|-N]`,
@@ -42,7 +42,15 @@ SIDE is `client` or `server`. ACTION is `listen`, `connect [isn N|+N|-N]`,
 `tls12-server-hello`, `tls12-client-finish`, `tls12-server-finish`,
 `tls13-client-hello`, `tls13-server-hello`, `tls13-client-finish`), `read`,
 `close`, `shutdown` (half-close), `abort` (RST). The application reads
-everything that arrives unless `set autoread off`.
+everything that arrives unless `set autoread off`. The CLI's `--fault SPEC`
+adds a `fault` statement (`--fault 'dup last ACK'`).
+
+How to read a ladder: rows are in time order; at the right of a state change
+is who moved, why and the RFC rule; notes follow a `*`; under SYN arrows are
+the TCP options (packetdrill notation); under segments that complete TLS
+records, the items the TLS decoder found, with their explanations. An arrow
+in flight while other things happen has an `in flight` row and an `arrives`
+row. `--brief` shows arrows and states only.
 
 HEAD
 for s in $("$cli" sim --list | awk '{print $1}'); do

@@ -25,12 +25,22 @@ struct tcpsim_view_opts {
     bool notes;       /* show notes (timers, challenge ACKs, errors); default true */
     const char *lang; /* "en" (default; NULL means "en"); placeholder for "ko" */
     const char *title;/* optional heading line (e.g. "scenario handshake, seed 1") */
+    bool brief;       /* ladder: arrows and states only; no reasons (RFC rules), notes,
+                         TCP options or TLS explanations (the CLI's --brief) */
 };
 
 /* ascii=false, color=false, absolute=false, notes=true, lang="en", title=NULL. */
 void tcpsim_view_opts_default(struct tcpsim_view_opts *o);
 
-/* ---- ladder: the two-column arrow diagram learners draw by hand ---- */
+/* ---- ladder: the two-column arrow diagram learners draw by hand ----
+ * Rows are in time order: the ladder keeps a connection's rows until
+ * TCPSIM_TL_END (or _free) and sorts them, so an arrow sent before and
+ * delivered after other events is drawn twice: "in flight" where it leaves and
+ * "arrives" where it lands. Unless `brief`, a state change carries its reason
+ * and RFC rule at the right ("client: active OPEN: SYN sent (RFC 9293
+ * 3.10.1)"), notes sit in the same column, SYN segments show their options in
+ * packetdrill notation (<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>) and TLS
+ * items their one-line explanation. */
 struct tcpsim_ladder;
 /* NULL on allocation failure. `o` may be NULL (defaults); it is copied, but
  * the strings it points to must outlive the view. */

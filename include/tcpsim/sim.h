@@ -54,6 +54,13 @@ const char *tcpsim_scenario_builtin_text(size_t i);
  * says what was expected. */
 enum tcpsim_err tcpsim_scenario_set(struct tcpsim_scenario *sc, const char *key, const char *value, char *err,
                                     size_t errcap) TCPSIM_WUR;
+/* Add a link fault as the DSL's "fault ..." statement does, without the word
+ * "fault" (the CLI's --fault): "drop server#2" (the server's 2nd segment),
+ * "delay client FIN 300ms", "dup last ACK" (the run's last segment with ACK,
+ * from either side). Grammar in docs/scenarios.md. ERR_PARSE with a message
+ * that says what was expected. */
+enum tcpsim_err tcpsim_scenario_add_fault(struct tcpsim_scenario *sc, const char *spec, char *err,
+                                          size_t errcap) TCPSIM_WUR;
 const char *tcpsim_scenario_name(const struct tcpsim_scenario *sc);
 const char *tcpsim_scenario_desc(const struct tcpsim_scenario *sc);
 /* Variants: the scenario run again with one parameter changed (e.g. the

@@ -31,7 +31,11 @@ static void usage(FILE *f)
           "parameters (override the scenario's):\n"
           "  --seed N --delay 20ms --jitter 5ms --loss 0.1 --dup 0.01 --reorder 0.05\n"
           "  --mss 536 --isn-client 1000 --isn-server 5000 --msl 30s --until 600s\n"
-          "  --ipv6 --no-timewait\n",
+          "  --ipv6 --no-timewait\n"
+          "faults (repeatable; as the DSL's 'fault' statement, see docs/scenarios.md):\n"
+          "  --fault 'drop server#2'          lose the server's 2nd segment\n"
+          "  --fault 'delay client FIN 300ms' hold the client's first FIN back 300 ms\n"
+          "  --fault 'dup last ACK'           deliver the run's last ACK twice\n",
           f);
 }
 
@@ -101,6 +105,8 @@ int tcpsim_cli_sim(int argc, char **argv)
     /* parameter overrides, applied after the scenario is parsed */
     const char *keys[32], *vals[32];
     size_t nset = 0;
+    const char *faults[16];
+    size_t nfault = 0;
     static const char *const params[] = {"seed", "delay", "jitter", "loss", "dup", "reorder", "mss",
                                          "isn-client", "isn-server", "msl", "until"};
     for (int i = 1; i < argc; i++) {
@@ -145,6 +151,17 @@ int tcpsim_cli_sim(int argc, char **argv)
                 }
                 o.lang = next;
             }
+        } else if (!strcmp(a, "--fault")) {
+            if (!next) {
+                fprintf(stderr, "tcpsim sim: --fault expects a fault such as 'drop server#2'\n");
+                return 2;
+            }
+            if (nfault == sizeof faults / sizeof faults[0]) {
+                fprintf(stderr, "tcpsim sim: too many --fault options (at most 16)\n");
+                return 2;
+            }
+            faults[nfault++] = next;
+            i++;
         } else if (!strcmp(a, "--ipv6")) {
             keys[nset] = "ipv6";
             vals[nset++] = "on";
@@ -157,6 +174,8 @@ int tcpsim_cli_sim(int argc, char **argv)
             o.absolute = true;
         } else if (!strcmp(a, "--no-notes")) {
             o.notes = false;
+        } else if (!strcmp(a, "--brief")) {
+            o.brief = true;
         } else if (!strcmp(a, "--color")) {
             color = 1;
         } else if (!strcmp(a, "--no-color")) {
@@ -221,6 +240,12 @@ int tcpsim_cli_sim(int argc, char **argv)
     }
     for (size_t i = 0; i < nset; i++)
         if (tcpsim_scenario_set(sc, keys[i], vals[i], err, sizeof err) != TCPSIM_OK) {
+            fprintf(stderr, "tcpsim sim: --%s\n", err);
+            tcpsim_scenario_free(sc);
+            return 2;
+        }
+    for (size_t i = 0; i < nfault; i++)
+        if (tcpsim_scenario_add_fault(sc, faults[i], err, sizeof err) != TCPSIM_OK) {
             fprintf(stderr, "tcpsim sim: --%s\n", err);
             tcpsim_scenario_free(sc);
             return 2;

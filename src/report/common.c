@@ -139,6 +139,83 @@ const char *tcpsim_report_time(tcpsim_time_t t, char *buf, size_t cap)
     return buf;
 }
 
+/* RFC 9293 3.2 kinds, written as packetdrill writes them. */
+static size_t opt_one(const struct tcpsim_tcp_opts *o, uint8_t kind, char *b, size_t cap)
+{
+    int n = 0;
+    switch (kind) {
+    case TCPSIM_OPT_EOL: n = snprintf(b, cap, "eol"); break;
+    case TCPSIM_OPT_NOP: n = snprintf(b, cap, "nop"); break;
+    case TCPSIM_OPT_MSS: n = snprintf(b, cap, "mss %u", (unsigned)o->mss); break;
+    case TCPSIM_OPT_WSCALE: n = snprintf(b, cap, "wscale %u", (unsigned)o->wscale); break;
+    case TCPSIM_OPT_SACK_PERM: n = snprintf(b, cap, "sackOK"); break;
+    case TCPSIM_OPT_TS:
+        n = snprintf(b, cap, "TS val %lu ecr %lu", (unsigned long)o->ts_val, (unsigned long)o->ts_ecr);
+        break;
+    case TCPSIM_OPT_SACK: {
+        n = snprintf(b, cap, "sack");
+        for (unsigned i = 0; i < o->sack_count && i < TCPSIM_MAX_SACK_BLOCKS && n > 0 && (size_t)n < cap; i++)
+            n += snprintf(b + n, cap - (size_t)n, " %lu:%lu", (unsigned long)o->sack[i].left,
+                          (unsigned long)o->sack[i].right);
+        break;
+    }
+    default: n = snprintf(b, cap, "kind %u", (unsigned)kind); break;
+    }
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+const char *tcpsim__report_tcp_opts(const struct tcpsim_tcp_opts *o, char *buf, size_t cap)
+{
+    uint8_t k[TCPSIM_TCP_OPT_SPACE * 2];
+    size_t nk = 0;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    if (o->layout_len) {
+        for (size_t i = 0; i < o->layout_len; i++)
+            k[nk++] = o->layout[i];
+    } else {
+        /* the order the wire encoder uses (Linux tcp_options_write()) */
+        if (o->present & TCPSIM_HAS_MSS)
+            k[nk++] = TCPSIM_OPT_MSS;
+        if (o->present & TCPSIM_HAS_TS) {
+            if (o->present & TCPSIM_HAS_SACK_PERM) {
+                k[nk++] = TCPSIM_OPT_SACK_PERM;
+            } else {
+                k[nk++] = TCPSIM_OPT_NOP;
+                k[nk++] = TCPSIM_OPT_NOP;
+            }
+            k[nk++] = TCPSIM_OPT_TS;
+        } else if (o->present & TCPSIM_HAS_SACK_PERM) {
+            k[nk++] = TCPSIM_OPT_NOP;
+            k[nk++] = TCPSIM_OPT_NOP;
+            k[nk++] = TCPSIM_OPT_SACK_PERM;
+        }
+        if (o->present & TCPSIM_HAS_WSCALE) {
+            k[nk++] = TCPSIM_OPT_NOP;
+            k[nk++] = TCPSIM_OPT_WSCALE;
+        }
+        if (o->present & TCPSIM_HAS_SACK) {
+            k[nk++] = TCPSIM_OPT_NOP;
+            k[nk++] = TCPSIM_OPT_NOP;
+            k[nk++] = TCPSIM_OPT_SACK;
+        }
+    }
+    if (nk == 0)
+        return buf;
+    size_t n = 0;
+    buf[n++] = '<';
+    for (size_t i = 0; i < nk && n + 2 < cap; i++) {
+        if (i)
+            buf[n++] = ',';
+        n += opt_one(o, k[i], buf + n, cap - n - 1);
+    }
+    if (n + 1 < cap)
+        buf[n++] = '>';
+    buf[n < cap ? n : cap - 1] = '\0';
+    return buf;
+}
+
 static const char *const fmt_names[] = {"ladder", "mermaid", "dot", "json"};
 
 bool tcpsim_view_format_parse(const char *name, enum tcpsim_view_format *f)

@@ -23,4 +23,9 @@ void tcpsim__report_opts(struct tcpsim_view_opts *dst, const struct tcpsim_view_
 void tcpsim__report_numbers(const struct tcpsim_tl_segment *s, bool absolute, uint32_t *seq, uint32_t *ack,
                             bool *show_ack);
 
+/* TCP options in packetdrill notation, in wire order ("<mss 1460,sackOK,TS val
+ * 1 ecr 0,nop,wscale 7>"); the canonical (Linux) order when the segment has no
+ * recorded layout. "" when there are none. Returns buf. */
+const char *tcpsim__report_tcp_opts(const struct tcpsim_tcp_opts *o, char *buf, size_t cap);
+
 #endif

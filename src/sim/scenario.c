@@ -75,14 +75,26 @@ static const struct builtin {
      "on client got 1 +10ms client close\n"
      "on server CLOSE_WAIT +10ms server close\n"},
     {"time-wait",
-     "the final ACK is lost; the retransmitted FIN reaches TIME_WAIT and is re-ACKed; without TIME_WAIT it meets "
-     "RST (RFC 9293 3.6)",
+     "why TIME_WAIT (RFC 9293 3.6): a lost final ACK, then an old delayed segment meets the next connection on "
+     "the same ports",
      "set msl 2s\n"
-     "fault drop client ACK #3\n"
+     "# RFC 7323 PAWS would also reject the old copy by its timestamp: off, to see what TIME_WAIT alone does\n"
+     "set timestamps off\n"
+     "# the client's 4th segment with ACK is its final ACK: lost, so the server retransmits its FIN\n"
+     "fault drop client ACK #4\n"
+     "# a copy of the old request stays in the network for 1.3 s (RFC 9293 3.4.1: up to MSL)\n"
+     "fault dup client data #1 1.3s\n"
      "at 0 server listen\n"
      "at 0 client connect\n"
+     "on client ESTABLISHED +10ms client send \"GET /old\"\n"
      "on client ESTABLISHED +50ms client close\n"
      "on server CLOSE_WAIT +20ms server close\n"
+     "# a new connection on the same 4-tuple, with the same ISN (as a careless ISN generator would pick)\n"
+     "on server CLOSED server listen\n"
+     "on server CLOSED +50ms client connect isn +0\n"
+     "at 1345ms client send \"GET /new\"\n"
+     "at 1600ms client close\n"
+     "at 1700ms server close\n"
      "variant without-TIME_WAIT timewait off\n"},
     {"tls-before-tcp",
      "a ClientHello sent before the connection exists is refused (SEND in CLOSED, RFC 9293 3.10.2), then sent in order",
@@ -142,6 +154,7 @@ void tcpsim__sim_params_default(struct sim_params *p)
     p->isn[1] = 5000;
     p->timewait = true;
     p->autoread = true;
+    p->timestamps = true;
 }
 
 static void errf(char *err, size_t cap, const char *fmt, ...)
@@ -234,6 +247,7 @@ static enum tcpsim_err set_param(struct sim_params *p, const char *key, const ch
     ONOFF("ipv6", ipv6)
     ONOFF("timewait", timewait)
     ONOFF("autoread", autoread)
+    ONOFF("timestamps", timestamps)
 #undef DUR
 #undef PROB
 #undef ONOFF
@@ -263,7 +277,7 @@ static enum tcpsim_err set_param(struct sim_params *p, const char *key, const ch
     }
     errf(err, cap,
          "unknown parameter '%s' (expected seed, delay, jitter, loss, dup, reorder, mss, isn-client, isn-server, "
-         "msl, ipv6, timewait, autoread or until)",
+         "msl, ipv6, timewait, autoread, timestamps or until)",
          key);
     return TCPSIM_ERR_INVALID;
 }
@@ -362,6 +376,140 @@ static bool parse_flags(const char *s, uint8_t *flags, bool *data)
             return false;
     }
     return true;
+}
+
+/* "#3" -> 3; "first" -> 1; "last" -> last */
+static bool parse_nth(const char *t, struct sim_fault *f)
+{
+    uint64_t u;
+    if (!strcmp(t, "first")) {
+        f->nth = 1;
+        return true;
+    }
+    if (!strcmp(t, "last")) {
+        f->last = true;
+        return true;
+    }
+    if (t[0] != '#' || !parse_u64(t + 1, 1000000, &u) || u == 0)
+        return false;
+    f->nth = (unsigned)u;
+    return true;
+}
+
+#define FAULT_SYNTAX "'drop|delay|dup [client|server][#N] [FLAGS] [#N|first|last] [DURATION]'"
+
+/* The words of a fault may come in any order after the kind: a side
+ * (optionally with its number glued on, "server#2"), flags, which one, and
+ * for delay/dup a duration. Defaults: either side, any segment, the first. */
+bool tcpsim__fault_parse(char **tok, int n, struct sim_fault *f, char *err, size_t cap)
+{
+    memset(f, 0, sizeof *f);
+    f->any_side = true;
+    f->nth = 1;
+    if (n < 1) {
+        errf(err, cap, "fault: expected %s", FAULT_SYNTAX);
+        return false;
+    }
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(f->spec + used, sizeof f->spec - used, "%s%s", i ? " " : "", tok[i]);
+        if (w > 0 && (size_t)w < sizeof f->spec - used)
+            used += (size_t)w;
+    }
+    if (!strcmp(tok[0], "drop"))
+        f->kind = SIM_FAULT_DROP;
+    else if (!strcmp(tok[0], "delay"))
+        f->kind = SIM_FAULT_DELAY;
+    else if (!strcmp(tok[0], "dup"))
+        f->kind = SIM_FAULT_DUP;
+    else {
+        errf(err, cap, "fault: expected drop, delay or dup, got '%s'", tok[0]);
+        return false;
+    }
+    bool have_side = false, have_flags = false, have_nth = false, have_t = false;
+    for (int i = 1; i < n; i++) {
+        const char *t = tok[i];
+        char side[16];
+        size_t sl = strcspn(t, "#");
+        if (sl < sizeof side) {
+            memcpy(side, t, sl);
+            side[sl] = '\0';
+        } else {
+            side[0] = '\0';
+        }
+        if (parse_side(side, &f->side)) {
+            if (have_side) {
+                errf(err, cap, "fault: more than one side ('%s')", t);
+                return false;
+            }
+            have_side = true;
+            f->any_side = false;
+            if (t[sl] == '#') {
+                if (have_nth || !parse_nth(t + sl, f)) {
+                    errf(err, cap, "fault: expected SIDE#N with N >= 1, such as server#2, got '%s'", t);
+                    return false;
+                }
+                have_nth = true;
+            }
+            continue;
+        }
+        if (t[0] == '#' || !strcmp(t, "first") || !strcmp(t, "last")) {
+            if (have_nth || !parse_nth(t, f)) {
+                errf(err, cap, "fault: expected which segment as #N (N >= 1), first or last, got '%s'", t);
+                return false;
+            }
+            have_nth = true;
+            continue;
+        }
+        if (isupper((unsigned char)t[0]) || !strncmp(t, "data", 4)) {
+            if (have_flags || !parse_flags(t, &f->flags, &f->data)) {
+                errf(err, cap, "fault: expected flags such as SYN, FIN, ACK, SYN,ACK or data, got '%s'", t);
+                return false;
+            }
+            have_flags = true;
+            continue;
+        }
+        const char *d = t[0] == '+' ? t + 1 : t;
+        if (f->kind != SIM_FAULT_DROP && !have_t && tcpsim_parse_duration(d, &f->t)) {
+            have_t = true;
+            continue;
+        }
+        if (f->kind == SIM_FAULT_DROP)
+            errf(err, cap, "fault: unexpected '%s' (expected %s)", t, FAULT_SYNTAX);
+        else
+            errf(err, cap, "fault: expected a duration such as 300ms, got '%s'", t);
+        return false;
+    }
+    if (f->kind == SIM_FAULT_DELAY && !have_t) {
+        errf(err, cap, "fault delay: expected how long, such as 300ms");
+        return false;
+    }
+    return true;
+}
+
+enum tcpsim_err tcpsim_scenario_add_fault(struct tcpsim_scenario *sc, const char *spec, char *err, size_t cap)
+{
+    if (!sc || !spec)
+        return TCPSIM_ERR_INVALID;
+    if (sc->nfault == SIM_MAX_FAULTS) {
+        errf(err, cap, "fault '%s': at most %d faults", spec, SIM_MAX_FAULTS);
+        return TCPSIM_ERR_PARSE;
+    }
+    char buf[256], *tok[MAX_TOK];
+    bool bad_quote;
+    snprintf(buf, sizeof buf, "%s", spec);
+    int n = tokenize(buf, tok, MAX_TOK, &bad_quote);
+    char m[200];
+    if (n < 0) {
+        errf(err, cap, "fault '%s': too many words", spec);
+        return TCPSIM_ERR_PARSE;
+    }
+    if (!tcpsim__fault_parse(tok, n, &sc->fault[sc->nfault], m, sizeof m)) {
+        errf(err, cap, "fault '%s': %s", spec, m + (strncmp(m, "fault: ", 7) ? 0 : 7));
+        return TCPSIM_ERR_PARSE;
+    }
+    sc->nfault++;
+    return TCPSIM_OK;
 }
 
 #define PERR(...)                                                                                          \
@@ -466,47 +614,12 @@ static enum tcpsim_err parse_line(struct tcpsim_scenario *sc, char **tok, int n,
         return (v->label && v->key && v->value) ? TCPSIM_OK : TCPSIM_ERR_NOMEM;
     }
     if (!strcmp(kw, "fault")) {
-        /* fault drop|delay|dup SIDE [FLAGS] #N [DURATION] */
         if (sc->nfault == SIM_MAX_FAULTS)
             PERR("at most %d faults", SIM_MAX_FAULTS);
-        struct sim_fault f;
-        memset(&f, 0, sizeof f);
-        if (n < 4)
-            PERR("fault: expected 'fault drop|delay|dup SIDE [FLAGS] #N [DURATION]'");
-        if (!strcmp(tok[1], "drop"))
-            f.kind = SIM_FAULT_DROP;
-        else if (!strcmp(tok[1], "delay"))
-            f.kind = SIM_FAULT_DELAY;
-        else if (!strcmp(tok[1], "dup"))
-            f.kind = SIM_FAULT_DUP;
-        else
-            PERR("fault: expected drop, delay or dup, got '%s'", tok[1]);
-        if (!parse_side(tok[2], &f.side))
-            PERR("fault: expected a side (client or server), got '%s'", tok[2]);
-        int i = 3;
-        if (tok[i][0] != '#') {
-            if (!parse_flags(tok[i], &f.flags, &f.data))
-                PERR("fault: expected flags such as SYN, FIN, SYN,ACK or data, got '%s'", tok[i]);
-            i++;
-        }
-        uint64_t u;
-        if (i >= n || tok[i][0] != '#' || !parse_u64(tok[i] + 1, 1000000, &u) || u == 0)
-            PERR("fault: expected the segment's number as #N (N >= 1)");
-        f.nth = (unsigned)u;
-        i++;
-        if (f.kind != SIM_FAULT_DROP) {
-            if (i < n) {
-                const char *d = tok[i][0] == '+' ? tok[i] + 1 : tok[i];
-                if (!tcpsim_parse_duration(d, &f.t))
-                    PERR("fault: expected a duration such as 300ms, got '%s'", tok[i]);
-                i++;
-            } else if (f.kind == SIM_FAULT_DELAY) {
-                PERR("fault delay: expected how long, such as 300ms");
-            }
-        }
-        if (i != n)
-            PERR("unexpected '%s'", tok[i]);
-        sc->fault[sc->nfault++] = f;
+        char m[200];
+        if (!tcpsim__fault_parse(tok + 1, n - 1, &sc->fault[sc->nfault], m, sizeof m))
+            PERR("%s", m);
+        sc->nfault++;
         return TCPSIM_OK;
     }
     if (!strcmp(kw, "at") || !strcmp(kw, "on")) {

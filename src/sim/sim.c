@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/sim_int.h"
+#include "tcpsim/tls.h"
 
 enum { EV_RULE, EV_ARRIVE };
 
@@ -22,18 +23,12 @@ struct arrival {
     uint8_t *payload;
     tcpsim_time_t t_sent;
     bool duplicated, retransmission;
-    struct tcpsim_tl_tls tls[SIM_TLS_MAX_ITEMS];
-    size_t ntls;
+    unsigned generation; /* sim->generation when it was sent */
 };
 
 /* one application message (a send action): where it ends in the byte stream */
 struct msg {
     uint64_t end;
-};
-
-struct tls_mark {
-    uint64_t end; /* stream offset just past the item */
-    struct sim_tls_item it;
 };
 
 struct side_st {
@@ -47,8 +42,6 @@ struct side_st {
     uint64_t read;     /* bytes the application read */
     struct msg msg[MAX_MSGS];
     size_t nmsg;
-    struct tls_mark mark[MAX_ITEMS];
-    size_t nmark;
     enum tcpsim_tcp_state hist[MAX_HIST];
     size_t nhist;
     enum tcpsim_err errs[MAX_ERRS];
@@ -67,6 +60,8 @@ struct tcpsim_sim {
     struct side_st s[2];
     bool rule_fired[SIM_MAX_RULES];
     unsigned fault_count[SIM_MAX_FAULTS];
+    unsigned fault_nth[SIM_MAX_FAULTS]; /* `last` resolved by the dry run; 0 = never */
+    bool dry_run;                       /* counting segments for `last`: those faults stay off */
     struct tcpsim_tl_sink sink;
     tcpsim_sim_packet_fn pkt;
     void *pkt_ctx;
@@ -77,6 +72,13 @@ struct tcpsim_sim {
     bool begun, ended;
     uint16_t ip_id[2];
     unsigned depth;
+    unsigned generation; /* +1 whenever an endpoint starts a new connection on the 4-tuple */
+    /* TLS: the bytes that arrive go through the same decoder as replay's
+     * (src/tls), which names the records and messages on the arrows */
+    struct tcpsim_tls_conn *tls;
+    struct tcpsim_tl_tls tls_items[MAX_ITEMS];
+    char tls_explain[MAX_ITEMS][160];
+    size_t ntls_items, tls_items_lost;
 };
 
 static enum tcpsim_side peer(enum tcpsim_side s)
@@ -119,6 +121,7 @@ static enum tcpsim_err init_endpoint(struct tcpsim_sim *sim, enum tcpsim_side si
     tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_RFC);
     cfg.iss = isn;
     cfg.mss = sim->p.mss;
+    cfg.opt_ts = sim->p.timestamps;
     /* no TIME_WAIT: 2*MSL of zero, the endpoint closes at once (the variant
      * that shows why RFC 9293 3.6 keeps the state) */
     cfg.msl = sim->p.timewait ? sim->p.msl : 0;
@@ -161,8 +164,8 @@ static void emit_segment(struct tcpsim_sim *sim, const struct arrival *a, tcpsim
     t->duplicated = a->duplicated;
     t->retransmission = a->retransmission;
     t->analysis = a->retransmission ? TCPSIM_AN_RETRANSMISSION : 0;
-    t->tls = a->tls;
-    t->ntls = a->ntls;
+    t->tls = dropped ? NULL : sim->tls_items;
+    t->ntls = dropped ? 0 : sim->ntls_items;
     tcpsim_tl_emit(&sim->sink, &e);
     if (sim->pkt) {
         uint8_t frame[65600];
@@ -202,21 +205,7 @@ static struct arrival *copy_tx(struct tcpsim_sim *sim, enum tcpsim_side side, co
             memset(a->payload, 0, tx->seg.payload_len);
     }
     a->seg.payload = a->payload;
-    /* TLS items whose last byte this segment carries */
-    const struct side_st *st = &sim->s[side];
-    if (tx->seg.payload_len && st->isn_known) {
-        uint64_t off = (uint32_t)(tx->seg.seq - st->isn - 1); /* stream offset of the first byte */
-        for (size_t i = 0; i < st->nmark && a->ntls < SIM_TLS_MAX_ITEMS; i++) {
-            uint64_t last = st->mark[i].end - 1;
-            if (last >= off && last < off + tx->seg.payload_len) {
-                struct tcpsim_tl_tls *t = &a->tls[a->ntls++];
-                t->dir = side;
-                t->record = st->mark[i].it.record;
-                t->handshake = st->mark[i].it.handshake;
-                t->explain = st->mark[i].it.explain;
-            }
-        }
-    }
+    a->generation = sim->generation;
     return a;
 }
 
@@ -226,6 +215,8 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
     if (tx->seg.flags & TCPSIM_SYN) {
         st->isn = tx->seg.seq;
         st->isn_known = true;
+        if (sim->tls) /* the stream starts after the SYN (RFC 9293 3.4) */
+            tcpsim_tls_start(sim->tls, side, tx->seg.seq + 1);
     }
     st->sent++;
     struct arrival *a = copy_tx(sim, side, tx);
@@ -237,9 +228,9 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
     tcpsim_time_t extra = 0, dup_extra = TCPSIM_MSEC(1);
     for (size_t i = 0; i < sim->sc->nfault; i++) {
         const struct sim_fault *f = &sim->sc->fault[i];
-        if (f->side != side || !fault_matches(f, &tx->seg))
+        if ((!f->any_side && f->side != side) || !fault_matches(f, &tx->seg))
             continue;
-        if (++sim->fault_count[i] != f->nth)
+        if (++sim->fault_count[i] != sim->fault_nth[i] || (f->last && sim->dry_run))
             continue;
         switch (f->kind) {
         case SIM_FAULT_DROP: drop = true; break;
@@ -353,6 +344,39 @@ static void app_read(struct tcpsim_sim *sim, enum tcpsim_side side)
     fire_rules_got(sim, side);
 }
 
+/* A segment of an earlier connection on the same 4-tuple has just arrived:
+ * say what it did to the new one. This is the hazard TIME_WAIT's 2*MSL wait
+ * exists for (RFC 9293 3.6; RFC 1337 for the RST case). */
+static void old_duplicate(struct tcpsim_sim *sim, enum tcpsim_side to, enum tcpsim_tcp_state before,
+                          const struct tcpsim_tcp_out *out)
+{
+    const char *what = "it was not acceptable and was dropped: no harm done";
+    bool reset = false;
+    for (size_t i = 0; i < out->ntrans; i++)
+        reset |= out->trans[i].to == TCPSIM_TCP_CLOSED || out->trans[i].to == TCPSIM_TCP_LISTEN;
+    size_t bytes = 0;
+    for (size_t i = 0; i < out->ndeliv; i++)
+        bytes += out->deliv[i].len;
+    bool rst_sent = false;
+    for (size_t i = 0; i < out->nseg; i++)
+        rst_sent |= (out->seg[i].seg.flags & TCPSIM_RST) != 0;
+    char m[240];
+    if (bytes) {
+        snprintf(m, sizeof m,
+                 "OLD DUPLICATE from the previous connection on this 4-tuple: its %zu bytes were ACCEPTED as "
+                 "data of the new connection (RFC 9293 3.6: this is what TIME_WAIT prevents)",
+                 bytes);
+        what = NULL;
+    } else if (reset) {
+        what = "it RESET the new connection (RFC 9293 3.6, RFC 1337)";
+    } else if (before == TCPSIM_TCP_CLOSED || before == TCPSIM_TCP_LISTEN) {
+        what = rst_sent ? "no connection takes it: answered with RST, absorbed" : "no connection takes it: absorbed";
+    }
+    if (what)
+        snprintf(m, sizeof m, "old duplicate from the previous connection on this 4-tuple: %s", what);
+    note(sim, to, TCPSIM_WHY_NONE, m);
+}
+
 /* ---- rules ---- */
 static void schedule_rule(struct tcpsim_sim *sim, size_t i, tcpsim_time_t at)
 {
@@ -380,6 +404,44 @@ static void fire_rules_got(struct tcpsim_sim *sim, enum tcpsim_side side)
         if (r->k <= other->nmsg && me->read >= other->msg[r->k - 1].end)
             schedule_rule(sim, i, sim->now + r->t);
     }
+}
+
+/* ---- TLS: items as the decoder reports them (src/tls, as in replay) ---- */
+static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
+{
+    struct tcpsim_sim *sim = ctx;
+    if (sim->ntls_items == MAX_ITEMS) {
+        sim->tls_items_lost++;
+        return;
+    }
+    size_t i = sim->ntls_items++;
+    struct tcpsim_tl_tls *x = &sim->tls_items[i];
+    snprintf(sim->tls_explain[i], sizeof sim->tls_explain[i], "%s", it->explain ? it->explain : "");
+    x->dir = it->dir;
+    x->record = tcpsim_tls_record_name(it->record);
+    x->handshake = it->hs == TCPSIM_TLS_HS_NONE ? NULL : tcpsim_tls_hs_name(it->hs);
+    x->explain = sim->tls_explain[i][0] ? sim->tls_explain[i] : NULL;
+}
+
+/* A fresh decoder for a new connection on the 4-tuple (its streams start anew). */
+static void new_tls(struct tcpsim_sim *sim)
+{
+    tcpsim_tls_conn_free(sim->tls);
+    sim->tls = sim->dry_run ? NULL : tcpsim_tls_conn_new(NULL, on_tls_item, sim);
+}
+
+/* The payload of an arriving segment, fed to the decoder by sequence number:
+ * it reassembles retransmitted and reordered bytes the way a receiver does
+ * (RFC 9293 3.10.7.4), so an item shows on the segment that completed it. */
+static void tls_arrival(struct tcpsim_sim *sim, const struct arrival *a)
+{
+    sim->ntls_items = sim->tls_items_lost = 0;
+    if (!sim->tls)
+        return;
+    const struct tcpsim_segment *g = &a->seg;
+    uint32_t seq = g->seq + ((g->flags & TCPSIM_SYN) ? 1u : 0u);
+    if (g->payload_len)
+        (void)tcpsim_tls_feed(sim->tls, a->from, seq, a->payload, g->payload_len, 0, sim->now);
 }
 
 static void user_error(struct tcpsim_sim *sim, enum tcpsim_side side, const char *call, enum tcpsim_err e)
@@ -422,8 +484,10 @@ static void do_rule(struct tcpsim_sim *sim, const struct sim_rule *r)
             if (e != TCPSIM_OK)
                 break;
             st->app_sent = st->read = 0;
-            st->nmsg = st->nmark = 0;
+            st->nmsg = 0;
             st->isn_known = false;
+            sim->generation++;
+            new_tls(sim);
         } else if (isn != st->ep.cfg.iss) {
             e = init_endpoint(sim, side, isn);
             if (e != TCPSIM_OK)
@@ -465,18 +529,8 @@ static void do_rule(struct tcpsim_sim *sim, const struct sim_rule *r)
             len = r->nbytes;
         }
         size_t accepted = 0;
-        uint64_t base = st->app_sent;
-        /* record the marks first: the segments go out during the call */
-        size_t nmark0 = st->nmark;
-        for (size_t i = 0; i < fl.nitem && st->nmark < MAX_ITEMS; i++) {
-            st->mark[st->nmark].end = base + fl.item[i].end;
-            st->mark[st->nmark].it = fl.item[i];
-            st->nmark++;
-        }
         e = tcpsim_tcp_send(&st->ep, data, len, &accepted, sim->now, out);
-        if (e != TCPSIM_OK) {
-            st->nmark = nmark0;
-        } else {
+        if (e == TCPSIM_OK) {
             st->app_sent += accepted;
             if (st->nmsg < MAX_MSGS)
                 st->msg[st->nmsg++].end = st->app_sent;
@@ -511,7 +565,36 @@ static void do_rule(struct tcpsim_sim *sim, const struct sim_rule *r)
 }
 
 /* ---- public API ---- */
+static enum tcpsim_err sim_create(const struct tcpsim_scenario *sc, size_t run, bool dry, struct tcpsim_sim **out);
+
 enum tcpsim_err tcpsim_sim_new(const struct tcpsim_scenario *sc, size_t run, struct tcpsim_sim **out)
+{
+    return sim_create(sc, run, false, out);
+}
+
+/* A `last` fault needs to know how many segments will match: run the
+ * scenario once without those faults (the run is deterministic) and take the
+ * count. The fault then hits the segment that was last in that run. */
+static enum tcpsim_err resolve_last(struct tcpsim_sim *sim)
+{
+    bool any = false;
+    for (size_t i = 0; i < sim->sc->nfault; i++)
+        any |= sim->sc->fault[i].last;
+    if (!any)
+        return TCPSIM_OK;
+    struct tcpsim_sim *dry = NULL;
+    enum tcpsim_err e = sim_create(sim->sc, sim->run, true, &dry);
+    if (e != TCPSIM_OK)
+        return e;
+    tcpsim_sim_run(dry);
+    for (size_t i = 0; i < sim->sc->nfault; i++)
+        if (sim->sc->fault[i].last)
+            sim->fault_nth[i] = dry->fault_count[i];
+    tcpsim_sim_free(dry);
+    return TCPSIM_OK;
+}
+
+static enum tcpsim_err sim_create(const struct tcpsim_scenario *sc, size_t run, bool dry, struct tcpsim_sim **out)
 {
     *out = NULL;
     if (!sc || run >= tcpsim_scenario_runs(sc))
@@ -521,7 +604,10 @@ enum tcpsim_err tcpsim_sim_new(const struct tcpsim_scenario *sc, size_t run, str
         return TCPSIM_ERR_NOMEM;
     sim->sc = sc;
     sim->run = run;
+    sim->dry_run = dry;
     sim->p = sc->p;
+    for (size_t i = 0; i < sc->nfault; i++)
+        sim->fault_nth[i] = sc->fault[i].last ? 0 : sc->fault[i].nth;
     if (run > 0) {
         /* the variant was validated at parse time */
         struct tcpsim_scenario tmp;
@@ -554,9 +640,21 @@ enum tcpsim_err tcpsim_sim_new(const struct tcpsim_scenario *sc, size_t run, str
         sim->s[i].hist[sim->s[i].nhist++] = TCPSIM_TCP_CLOSED;
         sim->ip_id[i] = (uint16_t)(0x1000 * (i + 1));
     }
+    new_tls(sim);
+    if (!dry && !sim->tls) {
+        tcpsim_sim_free(sim);
+        return TCPSIM_ERR_NOMEM;
+    }
     for (size_t i = 0; i < sc->nrule; i++)
         if (sc->rule[i].trig == SIM_TRIG_AT)
             schedule_rule(sim, i, sc->rule[i].t);
+    if (!dry) {
+        enum tcpsim_err e = resolve_last(sim);
+        if (e != TCPSIM_OK) {
+            tcpsim_sim_free(sim);
+            return e;
+        }
+    }
     *out = sim;
     return TCPSIM_OK;
 }
@@ -581,6 +679,16 @@ static void end(struct tcpsim_sim *sim)
         return;
     begin(sim);
     sim->ended = true;
+    /* a fault that never applied is usually a miscounted #N: say so */
+    for (size_t i = 0; i < sim->sc->nfault; i++) {
+        const struct sim_fault *f = &sim->sc->fault[i];
+        if (sim->fault_nth[i] != 0 && sim->fault_count[i] >= sim->fault_nth[i])
+            continue;
+        char m[160];
+        snprintf(m, sizeof m, "fault '%s' never applied: %u matching segment%s in this run", f->spec,
+                 sim->fault_count[i], sim->fault_count[i] == 1 ? "" : "s");
+        note(sim, f->any_side ? TCPSIM_SIDE_CLIENT : f->side, TCPSIM_WHY_NONE, m);
+    }
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
     tcpsim_tl_emit(&sim->sink, &e);
 }
@@ -625,16 +733,23 @@ bool tcpsim_sim_step(struct tcpsim_sim *sim)
     }
     struct arrival *a = ev.data;
     enum tcpsim_side to = peer(a->from);
+    tls_arrival(sim, a);
     emit_segment(sim, a, sim->now, false);
+    if (sim->tls_items_lost)
+        note(sim, to, TCPSIM_WHY_NONE, "more TLS records in this segment than the view keeps: some not shown");
+    sim->ntls_items = 0;
     struct tcpsim_tcp_out *out = malloc(sizeof *out);
     if (out) {
         tcpsim_tcp_out_reset(out);
+        enum tcpsim_tcp_state before = sim->s[to].ep.state;
         enum tcpsim_err e = tcpsim_tcp_segment_arrives(&sim->s[to].ep, &a->seg, sim->now, out);
         if (e != TCPSIM_OK) {
             char m[128];
             snprintf(m, sizeof m, "segment not processed: %s", tcpsim_strerror(e));
             note(sim, to, TCPSIM_WHY_NONE, m);
         }
+        if (a->generation < sim->generation)
+            old_duplicate(sim, to, before, out);
         process(sim, to, out);
         free(out);
     }
@@ -694,6 +809,7 @@ void tcpsim_sim_free(struct tcpsim_sim *sim)
         if (ev.kind == EV_ARRIVE)
             free_arrival(ev.data);
     tcpsim__evq_free(&sim->q);
+    tcpsim_tls_conn_free(sim->tls);
     for (int i = 0; i < 2; i++)
         if (sim->s[i].ep_init)
             tcpsim_tcp_free(&sim->s[i].ep);

@@ -43,11 +43,17 @@ enum sim_fault_kind { SIM_FAULT_DROP, SIM_FAULT_DELAY, SIM_FAULT_DUP };
 struct sim_fault {
     enum sim_fault_kind kind;
     enum tcpsim_side side;
+    bool any_side;  /* no side given: segments from either side count */
     uint8_t flags;  /* all of these must be set */
     bool data;      /* payload required */
-    unsigned nth;   /* 1-based among matching segments from `side` */
+    unsigned nth;   /* 1-based among matching segments (from `side`) */
+    bool last;      /* the last matching segment of the run (found by a dry run) */
     tcpsim_time_t t;/* DELAY: extra delay; DUP: extra delay of the copy */
+    char spec[64];  /* as written, for messages */
 };
+/* Parse a fault as "KIND [SIDE[#N]] [FLAGS] [#N|first|last] [DURATION]"
+ * (tokens after the word "fault"). False with a message in err. */
+bool tcpsim__fault_parse(char **tok, int n, struct sim_fault *f, char *err, size_t cap);
 
 struct sim_params {
     uint64_t seed;
@@ -56,6 +62,7 @@ struct sim_params {
     uint16_t mss;
     uint32_t isn[2];
     bool ipv6, timewait, autoread;
+    bool timestamps; /* RFC 7323 timestamps (and so PAWS) offered by both ends */
 };
 
 struct sim_variant {
@@ -81,16 +88,9 @@ struct tcpsim_scenario {
 void tcpsim__sim_params_default(struct sim_params *p);
 
 /* ---- TLS flights (tls_synth.c) ---- */
-#define SIM_TLS_MAX_ITEMS 8
-struct sim_tls_item {
-    size_t end; /* offset just past the item's last byte within the flight */
-    const char *record, *handshake, *explain;
-};
 struct sim_tls_flight {
     uint8_t *bytes; /* owned; free() */
     size_t len;
-    struct sim_tls_item item[SIM_TLS_MAX_ITEMS];
-    size_t nitem;
 };
 /* Flight ids by name ("tls12-client-hello", ...); -1 when unknown. */
 int tcpsim__tls_flight_id(const char *name);

@@ -2,7 +2,8 @@
  * scenarios: real ClientHello / ServerHello / Certificate / ServerHelloDone /
  * ClientKeyExchange / ChangeCipherSpec / Finished bytes with fixed "random"
  * values, so that Wireshark and the TLS layer decode them. Encrypted parts are
- * filler of the right size. Read first: RFC 5246 §7.4 (TLS 1.2 handshake),
+ * filler of the right size. The flights carry no labels: what the arrows say
+ * comes from the TLS decoder (src/tls) reading these bytes as they arrive. Read first: RFC 5246 §7.4 (TLS 1.2 handshake),
  * RFC 8446 §4 (TLS 1.3), RFC 6066 §3 (SNI). */
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,6 @@ size_t tcpsim__tls_flight_count(void)
 struct fb {
     struct tcpsim_writer w;
     uint8_t *base;
-    struct sim_tls_flight *f;
     uint8_t fill; /* next filler byte: deterministic "random" */
 };
 
@@ -119,18 +119,6 @@ static void filler(struct fb *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         b->fill = (uint8_t)(b->fill * 37u + 11u);
         tcpsim_write_u8(&b->w, b->fill);
-    }
-}
-
-static void item(struct fb *b, const char *record, const char *hs, const char *explain)
-{
-    struct sim_tls_flight *f = b->f;
-    if (f->nitem < SIM_TLS_MAX_ITEMS) {
-        f->item[f->nitem].end = pos(b);
-        f->item[f->nitem].record = record;
-        f->item[f->nitem].handshake = hs;
-        f->item[f->nitem].explain = explain;
-        f->nitem++;
     }
 }
 
@@ -239,9 +227,6 @@ static void client_hello(struct fb *b, bool v13)
     patch(b, exts, 2);
     patch(b, h, 3);
     patch(b, r, 2);
-    item(b, "handshake", "ClientHello",
-         v13 ? "offers TLS 1.3 (supported_versions), 3 cipher suites, an x25519 key share"
-             : "offers TLS 1.2, 8 cipher suites, SNI tcpsim.example");
 }
 
 static void server_hello_body(struct fb *b, bool v13)
@@ -275,21 +260,19 @@ static void server_hello_body(struct fb *b, bool v13)
     patch(b, h, 3);
 }
 
-static void ccs(struct fb *b, const char *explain)
+static void ccs(struct fb *b)
 {
     size_t r = rec_begin(b, 20, 0x0303);
     tcpsim_write_u8(&b->w, 1);
     patch(b, r, 2);
-    item(b, "change_cipher_spec", NULL, explain);
 }
 
 /* An encrypted record of `n` bytes of filler. */
-static void sealed(struct fb *b, uint8_t type, size_t n, const char *hs, const char *explain)
+static void sealed(struct fb *b, uint8_t type, size_t n)
 {
     size_t r = rec_begin(b, type, 0x0303);
     filler(b, n);
     patch(b, r, 2);
-    item(b, type == 23 ? "application_data" : "handshake", hs, explain);
 }
 
 enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
@@ -300,7 +283,7 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
     f->bytes = malloc(FLIGHT_CAP);
     if (!f->bytes)
         return TCPSIM_ERR_NOMEM;
-    struct fb b = {tcpsim_writer_make(f->bytes, FLIGHT_CAP), f->bytes, f, (uint8_t)(id * 17 + 3)};
+    struct fb b = {tcpsim_writer_make(f->bytes, FLIGHT_CAP), f->bytes, (uint8_t)(id * 17 + 3)};
     switch ((enum flight)id) {
     case F12_CH: client_hello(&b, false); break;
     case F13_CH: client_hello(&b, true); break;
@@ -310,7 +293,6 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
         size_t r = rec_begin(&b, 22, 0x0303);
         server_hello_body(&b, false);
         patch(&b, r, 2);
-        item(&b, "handshake", "ServerHello", "chooses TLS 1.2 and TLS_RSA_WITH_AES_128_GCM_SHA256");
         r = rec_begin(&b, 22, 0x0303);
         size_t h = hs_begin(&b, 11);
         tcpsim_write_u24(&b.w, (uint32_t)(tcpsim__tls_cert_der_len + 3));
@@ -318,12 +300,10 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
         tcpsim_write_bytes(&b.w, tcpsim__tls_cert_der, tcpsim__tls_cert_der_len);
         patch(&b, h, 3);
         patch(&b, r, 2);
-        item(&b, "handshake", "Certificate", "one self-signed certificate, CN=tcpsim.example");
         r = rec_begin(&b, 22, 0x0303);
         h = hs_begin(&b, 14);
         patch(&b, h, 3);
         patch(&b, r, 2);
-        item(&b, "handshake", "ServerHelloDone", "the server's first flight is complete");
         break;
     }
     case F12_CF: {
@@ -333,30 +313,27 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
         filler(&b, 128);
         patch(&b, h, 3);
         patch(&b, r, 2);
-        item(&b, "handshake", "ClientKeyExchange", "pre-master secret encrypted to the server's RSA key");
-        ccs(&b, "the client switches to the negotiated keys");
-        sealed(&b, 22, 40, "encrypted", "Finished (encrypted): hash of the handshake so far");
+        ccs(&b);
+        sealed(&b, 22, 40);
         break;
     }
     case F12_SF:
-        ccs(&b, "the server switches to the negotiated keys");
-        sealed(&b, 22, 40, "encrypted", "Finished (encrypted): the handshake is complete");
+        ccs(&b);
+        sealed(&b, 22, 40);
         break;
     case F13_SH: {
         size_t r = rec_begin(&b, 22, 0x0303);
         server_hello_body(&b, true);
         patch(&b, r, 2);
-        item(&b, "handshake", "ServerHello", "chooses TLS 1.3 (supported_versions) and TLS_AES_128_GCM_SHA256");
-        ccs(&b, "middlebox compatibility (RFC 8446 D.4)");
+        ccs(&b);
         /* EncryptedExtensions, Certificate, CertificateVerify, Finished:
          * encrypted, so on the wire they are application_data records */
-        sealed(&b, 23, 17 + 6 + tcpsim__tls_cert_der_len + 15 + 136 + 52, NULL,
-               "encrypted handshake: EncryptedExtensions, Certificate, CertificateVerify, Finished");
+        sealed(&b, 23, 17 + 6 + tcpsim__tls_cert_der_len + 15 + 136 + 52);
         break;
     }
     case F13_CF:
-        ccs(&b, "middlebox compatibility (RFC 8446 D.4)");
-        sealed(&b, 23, 53, NULL, "encrypted handshake: the client's Finished");
+        ccs(&b);
+        sealed(&b, 23, 53);
         break;
     case F_COUNT: break;
     }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +250,218 @@ static void test_ladder_color_only_when_asked(void **st)
     free(s);
 }
 
+/* ---- reasons, --brief, SYN options, rows in time order ---- */
+static void test_ladder_state_row_carries_reason_and_rule(void **st)
+{
+    (void)st;
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    char *s = render(TCPSIM_VIEW_LADDER, &o);
+    char *l = line_with(s, "SYN_SENT");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "|              client: active OPEN: SYN sent (RFC 9293 3.10.1)"));
+    free(l);
+    l = line_with(s, "SYN_RECEIVED");
+    assert_non_null(strstr(l, "SYN_RECEIVED server: SYN received while listening: SYN-ACK sent (RFC 9293 3.10.7.2)"));
+    free(l);
+    /* the note sits in the same column, with its rule */
+    l = line_with(s, "retransmission timer expired");
+    assert_non_null(strstr(l, "* client: retransmission timer expired"));
+    assert_non_null(strstr(l, "(RFC 6298 5)"));
+    assert_non_null(strstr(l, "|"));
+    free(l);
+    free(s);
+}
+
+static void test_ladder_brief_hides_reasons_notes_options(void **st)
+{
+    (void)st;
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    o.brief = true;
+    char *s = render(TCPSIM_VIEW_LADDER, &o);
+    assert_non_null(strstr(s, "SYN_SENT"));
+    assert_non_null(strstr(s, "ESTABLISHED"));
+    assert_non_null(strstr(s, "TLS ClientHello"));
+    assert_null(strstr(s, "RFC 9293"));
+    assert_null(strstr(s, "RFC 6298"));
+    assert_null(strstr(s, "mss"));
+    assert_null(strstr(s, "active OPEN"));
+    free(s);
+}
+
+static void emit_begin(const struct tcpsim_tl_sink *k)
+{
+    struct tcpsim_tl_event b = {.kind = TCPSIM_TL_BEGIN};
+    b.u.begin.client_label = "client";
+    b.u.begin.server_label = "server";
+    b.u.begin.client_state = TCPSIM_TCP_SYN_SENT;
+    b.u.begin.server_state = TCPSIM_TCP_LISTEN;
+    tcpsim_tl_emit(k, &b);
+}
+
+static void test_ladder_syn_options_in_packetdrill_notation(void **st)
+{
+    (void)st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    struct tcpsim_ladder *v = tcpsim_ladder_new(mf, &o);
+    struct tcpsim_tl_sink k = tcpsim_ladder_sink(v);
+    emit_begin(&k);
+    struct tcpsim_segment syn = mkseg(TCPSIM_SYN, 1000, 0, 0);
+    syn.opts.present = TCPSIM_HAS_MSS | TCPSIM_HAS_SACK_PERM | TCPSIM_HAS_TS | TCPSIM_HAS_WSCALE;
+    syn.opts.mss = 1460;
+    syn.opts.ts_val = 1;
+    syn.opts.wscale = 7;
+    ev_seg(&k, TCPSIM_SIDE_CLIENT, &syn, 0, 10, 0, 0, false, false, NULL, 0);
+    /* without timestamps the encoder pads SACK-permitted with NOPs */
+    struct tcpsim_segment synack = mkseg(TCPSIM_SYN | TCPSIM_ACK, 5000, 1001, 0);
+    synack.opts.present = TCPSIM_HAS_MSS | TCPSIM_HAS_SACK_PERM | TCPSIM_HAS_WSCALE;
+    synack.opts.mss = 536;
+    synack.opts.wscale = 8;
+    ev_seg(&k, TCPSIM_SIDE_SERVER, &synack, 10, 20, 0, 1, false, false, NULL, 0);
+    struct tcpsim_segment ack = mkseg(TCPSIM_ACK, 1001, 5001, 0);
+    ack.opts.present = TCPSIM_HAS_TS;
+    ev_seg(&k, TCPSIM_SIDE_CLIENT, &ack, 20, 30, 1, 1, false, false, NULL, 0);
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
+    tcpsim_tl_emit(&k, &e);
+    tcpsim_ladder_free(v);
+    fclose(mf);
+    assert_non_null(strstr(buf, "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>"));
+    assert_non_null(strstr(buf, "<mss 536,nop,nop,sackOK,nop,wscale 8>"));
+    assert_null(strstr(buf, "<nop,nop,TS")); /* options only under SYN arrows */
+    free(buf);
+}
+
+/* A segment sent at 0 that lands at 300 ms while a state change happens at
+ * 100 ms: its arrow leaves at 0 ("in flight"), the state row follows, and an
+ * "arrives" row at 300 ms; the time column never goes back. */
+static void test_ladder_in_flight_arrow_rows_stay_in_time_order(void **st)
+{
+    (void)st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    struct tcpsim_ladder *v = tcpsim_ladder_new(mf, &o);
+    struct tcpsim_tl_sink k = tcpsim_ladder_sink(v);
+    emit_begin(&k);
+    struct tcpsim_segment fin = mkseg(TCPSIM_FIN | TCPSIM_ACK, 1001, 5001, 0);
+    struct tcpsim_segment ack = mkseg(TCPSIM_ACK, 5001, 1001, 0);
+    /* emission order as the simulator reports it: by the time things happen */
+    ev_seg(&k, TCPSIM_SIDE_SERVER, &ack, TCPSIM_MSEC(50), TCPSIM_MSEC(60), 1, 1, false, false, NULL, 0);
+    ev_state(&k, TCPSIM_SIDE_SERVER, TCPSIM_MSEC(100), TCPSIM_TCP_LISTEN, TCPSIM_TCP_CLOSED,
+             TCPSIM_WHY_CLOSE_LISTEN);
+    ev_seg(&k, TCPSIM_SIDE_CLIENT, &fin, 0, TCPSIM_MSEC(300), 1, 1, false, false, NULL, 0);
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
+    tcpsim_tl_emit(&k, &e);
+    tcpsim_ladder_free(v);
+    fclose(mf);
+    /* every time in the first column is >= the one before */
+    unsigned long prev = 0;
+    size_t rows = 0;
+    for (const char *p = buf; *p;) {
+        const char *nl = strchr(p, '\n');
+        unsigned long a, b;
+        if (sscanf(p, " %lu.%lu ", &a, &b) == 2 && (p[0] == ' ' || (p[0] >= '0' && p[0] <= '9'))) {
+            unsigned long t = a * 1000 + b;
+            assert_true(t >= prev);
+            prev = t;
+            rows++;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    assert_true(rows >= 4);
+    char *l = line_with(buf, "in flight");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "   0.000"));
+    assert_non_null(strstr(l, "FIN,ACK"));
+    assert_non_null(strstr(l, "arrives 0.300"));
+    free(l);
+    l = line_with(buf, "FIN,ACK seq=1 ack=1 arrives");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "   0.300"));
+    assert_non_null(strstr(l, "sent 0.000"));
+    free(l);
+    /* the ACK at 50 ms did not need a second row: nothing happened while it flew */
+    assert_non_null(strstr(buf, "arrives 0.060\n"));
+    assert_true(strstr(buf, "in flight") < strstr(buf, "CLOSED"));
+    assert_true(strstr(buf, "CLOSED") < strstr(buf, "FIN,ACK seq=1 ack=1 arrives"));
+    free(buf);
+}
+
+static void test_ladder_tls_explanation_right_of_item(void **st)
+{
+    (void)st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    struct tcpsim_ladder *v = tcpsim_ladder_new(mf, &o);
+    struct tcpsim_tl_sink k = tcpsim_ladder_sink(v);
+    emit_begin(&k);
+    struct tcpsim_segment d = mkseg(TCPSIM_ACK | TCPSIM_PSH, 5001, 1001, 600);
+    char explain[] = "chooses TLS_RSA_WITH_AES_128_GCM_SHA256, TLS 1.2";
+    struct tcpsim_tl_tls sh = {TCPSIM_SIDE_SERVER, "handshake", "ServerHello", explain};
+    ev_seg(&k, TCPSIM_SIDE_SERVER, &d, 0, 10, 1, 1, false, false, &sh, 1);
+    memset(explain, 'x', sizeof explain - 1); /* the view must have copied it */
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
+    tcpsim_tl_emit(&k, &e);
+    tcpsim_ladder_free(v);
+    fclose(mf);
+    char *l = line_with(buf, "TLS ServerHello");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "|              server: chooses TLS_RSA_WITH_AES_128_GCM_SHA256, TLS 1.2"));
+    free(l);
+    free(buf);
+}
+
+/* Mermaid has no validator here (no network for mermaid-cli): check the
+ * structure instead. One arrow line per segment, a note per state. */
+static void test_mermaid_structure_one_arrow_per_segment(void **st)
+{
+    (void)st;
+    char *s = render(TCPSIM_VIEW_MERMAID, NULL);
+    size_t arrows = 0, notes = 0, participants = 0, lines = 0;
+    for (char *p = s; *p;) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        lines++;
+        if (lines == 1)
+            assert_int_equal(strncmp(p, "sequenceDiagram", n), 0);
+        else
+            assert_int_equal(strncmp(p, "    ", 4), 0); /* every statement indented under it */
+        if (!strncmp(p, "    participant ", 16))
+            participants++;
+        if (!strncmp(p, "    C->>S: ", 11) || !strncmp(p, "    S->>C: ", 11) || !strncmp(p, "    C-xS: ", 10) ||
+            !strncmp(p, "    S-xC: ", 10))
+            arrows++;
+        if (!strncmp(p, "    Note over ", 14))
+            notes++;
+        for (size_t i = 0; i < n; i++)
+            assert_true(p[i] != ';' && p[i] != '#');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    assert_int_equal(participants, 2);
+    assert_int_equal(arrows, 4);    /* SYN (lost), SYN again, SYN-ACK, ACK */
+    assert_int_equal(notes, 2 + 4); /* the two initial states, four transitions */
+    free(s);
+}
+
 /* ======== json ======== */
 static void test_json_segment_carries_the_transition_it_caused(void **st)
 {
@@ -410,6 +623,12 @@ int main(void)
         cmocka_unit_test(test_ladder_absolute_shows_raw_numbers),
         cmocka_unit_test(test_ladder_tls_item_under_its_arrow),
         cmocka_unit_test(test_ladder_color_only_when_asked),
+        cmocka_unit_test(test_ladder_state_row_carries_reason_and_rule),
+        cmocka_unit_test(test_ladder_brief_hides_reasons_notes_options),
+        cmocka_unit_test(test_ladder_syn_options_in_packetdrill_notation),
+        cmocka_unit_test(test_ladder_in_flight_arrow_rows_stay_in_time_order),
+        cmocka_unit_test(test_ladder_tls_explanation_right_of_item),
+        cmocka_unit_test(test_mermaid_structure_one_arrow_per_segment),
         cmocka_unit_test(test_json_segment_carries_the_transition_it_caused),
         cmocka_unit_test(test_json_user_call_is_a_state_line),
         cmocka_unit_test(test_json_conn_lists_every_state),

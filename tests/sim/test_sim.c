@@ -13,6 +13,7 @@
 #include "sim/sim_int.h"
 #include "tcpsim/reader.h"
 #include "tcpsim/report.h"
+#include "tcpsim/tls.h"
 
 #define C TCPSIM_SIDE_CLIENT
 #define S TCPSIM_SIDE_SERVER
@@ -24,7 +25,7 @@ struct seen_seg {
     uint8_t flags;
     uint32_t seq, ack;
     size_t len;
-    tcpsim_time_t t_sent;
+    tcpsim_time_t t_sent, t_arrived;
     bool dropped, dup, rtx;
 };
 struct rec {
@@ -33,6 +34,7 @@ struct rec {
     char tls[32][40];
     size_t ntls;
     unsigned begins, ends, notes;
+    char note_text[8192]; /* every note's text, one per line */
     enum tcpsim_tcp_why last_why[2]; /* of each side's last transition */
 };
 
@@ -42,7 +44,13 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
     switch (ev->kind) {
     case TCPSIM_TL_BEGIN: r->begins++; break;
     case TCPSIM_TL_END: r->ends++; break;
-    case TCPSIM_TL_NOTE: r->notes++; break;
+    case TCPSIM_TL_NOTE: {
+        r->notes++;
+        size_t l = strlen(r->note_text);
+        if (ev->u.note.text && l < sizeof r->note_text)
+            snprintf(r->note_text + l, sizeof r->note_text - l, "%s\n", ev->u.note.text);
+        break;
+    }
     case TCPSIM_TL_STATE: r->last_why[ev->u.state.side] = ev->u.state.why; break;
     case TCPSIM_TL_SEGMENT: {
         const struct tcpsim_tl_segment *s = &ev->u.segment;
@@ -54,6 +62,7 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
             x->ack = s->seg->ack;
             x->len = s->seg->payload_len;
             x->t_sent = s->t_sent;
+            x->t_arrived = s->t_arrived;
             x->dropped = s->dropped;
             x->dup = s->duplicated;
             x->rtx = s->retransmission;
@@ -191,7 +200,13 @@ static void test_dsl_errors_name_file_line_and_expectation(void **st)
     expect_parse_error("at 0 client dance\n", "line 1: unknown action 'dance'");
     expect_parse_error("at soon client connect\n", "expected a time");
     expect_parse_error("on client WAITING client close\n", "expected a state");
-    expect_parse_error("fault drop client SYN\nat 0 client connect\n", "#N");
+    expect_parse_error("fault drop client SYN #0\nat 0 client connect\n", "#N");
+    expect_parse_error("fault drop server#0\nat 0 client connect\n", "SIDE#N");
+    expect_parse_error("fault drop client server\nat 0 client connect\n", "more than one side");
+    expect_parse_error("fault drop client SYN,BOGUS\nat 0 client connect\n", "expected flags");
+    expect_parse_error("fault drop client 300ms\nat 0 client connect\n", "unexpected '300ms'");
+    expect_parse_error("fault dup last ACK soon\nat 0 client connect\n", "expected a duration");
+    expect_parse_error("fault explode client\nat 0 client connect\n", "expected drop, delay or dup");
     expect_parse_error("fault delay client FIN #1\nat 0 client connect\n", "expected how long");
     expect_parse_error("set loss 1.5\n", "between 0 and 1");
     expect_parse_error("set delay -3ms\n", "non-negative duration");
@@ -260,6 +275,42 @@ static void test_builtins_all_parse_and_unknown_is_refused(void **st)
 }
 
 /* ======== synthetic TLS ======== */
+struct tls_seen {
+    char name[16][40];
+    size_t n;
+    unsigned malformed;
+};
+
+static void tls_seen_item(void *ctx, const struct tcpsim_tls_item *it)
+{
+    struct tls_seen *t = ctx;
+    if (it->malformed)
+        t->malformed++;
+    if (t->n < 16)
+        snprintf(t->name[t->n++], 40, "%s",
+                 it->hs == TCPSIM_TLS_HS_NONE ? tcpsim_tls_record_name(it->record) : tcpsim_tls_hs_name(it->hs));
+}
+
+/* Feed flights through the real decoder (src/tls), as the simulator does. */
+static void decode_flights(const char *const *flights, size_t n, struct tls_seen *seen)
+{
+    memset(seen, 0, sizeof *seen);
+    struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, tls_seen_item, seen);
+    assert_non_null(c);
+    uint32_t seq[2] = {1001, 5001};
+    tcpsim_tls_start(c, C, seq[0]);
+    tcpsim_tls_start(c, S, seq[1]);
+    for (size_t i = 0; i < n; i++) {
+        struct sim_tls_flight f;
+        assert_int_equal(tcpsim__tls_flight_build(tcpsim__tls_flight_id(flights[i]), &f), TCPSIM_OK);
+        enum tcpsim_side d = strstr(flights[i], "client") ? C : S;
+        assert_int_equal(tcpsim_tls_feed(c, d, seq[d], f.bytes, f.len, i + 1, 0), TCPSIM_OK);
+        seq[d] += (uint32_t)f.len;
+        free(f.bytes);
+    }
+    tcpsim_tls_conn_free(c);
+}
+
 static void test_tls_flights_are_well_formed_records(void **st)
 {
     (void)st;
@@ -267,7 +318,7 @@ static void test_tls_flights_are_well_formed_records(void **st)
         struct sim_tls_flight f;
         assert_int_equal(tcpsim__tls_flight_build((int)id, &f), TCPSIM_OK);
         struct tcpsim_reader r = tcpsim_reader_make(f.bytes, f.len);
-        size_t item = 0;
+        size_t records = 0;
         while (tcpsim_reader_left(&r)) {
             uint8_t type = 0;
             uint16_t ver = 0;
@@ -276,27 +327,44 @@ static void test_tls_flights_are_well_formed_records(void **st)
             assert_true(type >= 20 && type <= 23);
             assert_true(tcpsim_read_u16(&r, &ver));
             assert_true(ver == 0x0301 || ver == 0x0303);
-            assert_true(tcpsim_read_vec(&r, 2, &body));
-            if (type == 22 && f.item[item].handshake &&
-                strcmp(f.item[item].handshake, "encrypted")) {
-                /* a plaintext handshake message fills its record exactly */
-                uint8_t ht = 0;
-                struct tcpsim_reader msg = {NULL, NULL};
-                assert_true(tcpsim_read_u8(&body, &ht));
-                assert_true(tcpsim_read_vec(&body, 3, &msg));
-                assert_int_equal(tcpsim_reader_left(&body), 0);
-            }
-            /* every record is one item, ending where the record ends */
-            assert_true(item < f.nitem);
-            assert_int_equal(f.item[item].end, (size_t)(r.p - f.bytes));
-            item++;
+            assert_true(tcpsim_read_vec(&r, 2, &body)); /* the record is complete */
+            records++;
         }
-        assert_int_equal(item, f.nitem);
+        assert_true(records >= 1);
         free(f.bytes);
     }
     assert_int_equal(tcpsim__tls_flight_id("tls12-client-hello"), 0);
     assert_int_equal(tcpsim__tls_flight_id("tls12-hello"), -1);
     assert_true(tcpsim__tls_cert_der_len > 300 && tcpsim__tls_cert_der[0] == 0x30);
+}
+
+static void test_tls12_flights_decode_to_rfc5246_sequence(void **st)
+{
+    (void)st;
+    static const char *const fl[] = {"tls12-client-hello", "tls12-server-hello", "tls12-client-finish",
+                                     "tls12-server-finish"};
+    struct tls_seen t;
+    decode_flights(fl, 4, &t);
+    /* RFC 5246 7.3, figure 1 (the seeds' picture) */
+    static const char *const want[] = {"ClientHello",       "ServerHello",        "Certificate",
+                                       "ServerHelloDone",   "ClientKeyExchange",  "change_cipher_spec",
+                                       "encrypted",         "change_cipher_spec", "encrypted"};
+    assert_int_equal(t.malformed, 0);
+    assert_int_equal(t.n, 9);
+    for (size_t i = 0; i < 9; i++)
+        assert_string_equal(t.name[i], want[i]);
+}
+
+static void test_tls13_flights_decode_to_rfc8446_sequence(void **st)
+{
+    (void)st;
+    static const char *const fl[] = {"tls13-client-hello", "tls13-server-hello", "tls13-client-finish"};
+    struct tls_seen t;
+    decode_flights(fl, 3, &t);
+    assert_int_equal(t.malformed, 0);
+    assert_true(t.n >= 4);
+    assert_string_equal(t.name[0], "ClientHello");
+    assert_string_equal(t.name[1], "ServerHello");
 }
 
 /* ======== scenarios: RFC 9293 §3.5 opening ======== */
@@ -506,20 +574,18 @@ static void test_time_wait_absorbs_late_fin_and_without_it_rst(void **st)
     /* the final ACK was lost; the server's retransmitted FIN reaches the client
      * in TIME_WAIT, which ACKs it again (RFC 9293 3.10.7.4) */
     size_t server_fins = 0, acks_after = 0;
-    for (size_t i = 0; i < r.nseg; i++) {
+    for (size_t i = 0; i < r.nseg && r.seg[i].t_sent < TCPSIM_MSEC(1150); i++) {
         if (r.seg[i].from == S && (r.seg[i].flags & TCPSIM_FIN))
             server_fins++;
-        else if (server_fins == 2 && r.seg[i].from == C && !(r.seg[i].flags & TCPSIM_RST))
+        else if (server_fins == 2 && r.seg[i].from == C && !r.seg[i].dup)
             acks_after++;
         assert_false(r.seg[i].flags & TCPSIM_RST);
     }
     assert_int_equal(server_fins, 2);
+    assert_int_equal(r.last_why[C], TCPSIM_WHY_TIME_WAIT_EXPIRED);
     assert_int_equal(acks_after, 1);
-    const enum tcpsim_err *errs;
-    assert_int_equal(tcpsim_sim_errors(sim, S, &errs), 0);
-    assert_int_equal(r.last_why[S], TCPSIM_WHY_FIN_ACKED);
     EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
-                  ST(LAST_ACK), ST(CLOSED));
+                  ST(LAST_ACK), ST(CLOSED), ST(LISTEN), ST(CLOSED));
     tcpsim_sim_free(sim);
 
     sim = run_builtin("time-wait", 1, &r, NULL, NULL);
@@ -528,9 +594,48 @@ static void test_time_wait_absorbs_late_fin_and_without_it_rst(void **st)
     for (size_t i = 0; i < r.nseg; i++)
         rst |= r.seg[i].from == C && (r.seg[i].flags & TCPSIM_RST);
     assert_true(rst);
-    /* the server leaves LAST_ACK because of that RST, not the ACK it wanted */
-    assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(CLOSED));
-    assert_true(r.last_why[S] == TCPSIM_WHY_RST_RECEIVED || r.last_why[S] == TCPSIM_WHY_RST_CLOSES);
+    tcpsim_sim_free(sim);
+}
+
+/* RFC 9293 3.6: TIME_WAIT keeps an old connection's delayed segments from
+ * being taken for the next connection on the same 4-tuple. */
+static void test_time_wait_old_duplicate_absorbed_with_tw_accepted_without(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("time-wait", 0, &r, NULL, NULL);
+    const enum tcpsim_err *errs;
+    size_t ne = tcpsim_sim_errors(sim, C, &errs);
+    bool refused = false;
+    for (size_t i = 0; i < ne; i++)
+        refused |= errs[i] == TCPSIM_ERR_EXISTS;
+    assert_true(refused); /* the new connect meets TIME_WAIT */
+    assert_non_null(strstr(r.note_text, "held in TIME_WAIT for 2*MSL"));
+    assert_non_null(strstr(r.note_text, "old duplicate from the previous connection on this 4-tuple: no connection"));
+    assert_null(strstr(r.note_text, "ACCEPTED"));
+    assert_int_equal(tcpsim_sim_bytes_read(sim, S), 0); /* nothing reached a new connection */
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
+                  ST(TIME_WAIT), ST(CLOSED));
+    tcpsim_sim_free(sim);
+
+    sim = run_builtin("time-wait", 1, &r, NULL, NULL);
+    /* the second connection opened, and the old request's copy was taken as
+     * its first 8 bytes: the server read "GET /old" again, the client's
+     * "GET /new" was dropped as a duplicate */
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
+                  ST(TIME_WAIT), ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
+                  ST(TIME_WAIT), ST(CLOSED));
+    assert_non_null(strstr(r.note_text, "its 8 bytes were ACCEPTED as data of the new connection"));
+    assert_int_equal(tcpsim_sim_bytes_read(sim, S), 8);
+    size_t dups = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].dup) {
+            dups++;
+            assert_int_equal(r.seg[i].from, C);
+            assert_int_equal(r.seg[i].len, 8);
+            assert_int_equal(r.seg[i].t_arrived, TCPSIM_MSEC(1340));
+        }
+    assert_int_equal(dups, 1);
     tcpsim_sim_free(sim);
 }
 
@@ -572,8 +677,10 @@ static void test_tls13_handshake_messages_in_order(void **st)
     (void)st;
     struct rec r;
     struct tcpsim_sim *sim = run_builtin("tls13-handshake", 0, &r, NULL, NULL);
-    static const char *const want[] = {"ClientHello", "ServerHello", "change_cipher_spec", "application_data",
-                                       "change_cipher_spec", "application_data"};
+    /* RFC 8446 2: after the ServerHello everything is encrypted; the decoder
+     * calls those records "encrypted" handshake (D.4: dummy CCS records) */
+    static const char *const want[] = {"ClientHello", "ServerHello", "change_cipher_spec", "encrypted",
+                                       "change_cipher_spec", "encrypted"};
     assert_int_equal(r.ntls, 6);
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(r.tls[i], want[i]);
@@ -607,6 +714,178 @@ static void test_link_dup_one_duplicates_everything(void **st)
     assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(ESTABLISHED));
     assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(ESTABLISHED));
     tcpsim_sim_free(sim);
+}
+
+/* ======== scripted faults: DSL and --fault ======== */
+static char *run_json(const char *builtin, const char *dsl_extra, const char *cli_fault, size_t run)
+{
+    struct tcpsim_scenario *sc = NULL;
+    char err[256] = "";
+    if (dsl_extra) {
+        const char *base = NULL;
+        for (size_t i = 0; i < tcpsim_scenario_builtin_count(); i++)
+            if (!strcmp(tcpsim_scenario_builtin_name(i), builtin))
+                base = tcpsim_scenario_builtin_text(i);
+        assert_non_null(base);
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s\n", base, dsl_extra);
+        assert_int_equal(tcpsim_scenario_parse(text, builtin, &sc, err, sizeof err), TCPSIM_OK);
+    } else {
+        assert_int_equal(tcpsim_scenario_builtin(builtin, &sc, err, sizeof err), TCPSIM_OK);
+    }
+    if (cli_fault) {
+        enum tcpsim_err e = tcpsim_scenario_add_fault(sc, cli_fault, err, sizeof err);
+        if (e != TCPSIM_OK)
+            print_message("%s\n", err);
+        assert_int_equal(e, TCPSIM_OK);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct tcpsim_json *j = tcpsim_json_new(f, NULL);
+    struct tcpsim_tl_sink k = tcpsim_json_sink(j);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, run, &sim), TCPSIM_OK);
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    tcpsim_sim_free(sim);
+    tcpsim_json_free(j);
+    fclose(f);
+    tcpsim_scenario_free(sc);
+    return buf;
+}
+
+/* The DSL statement and the CLI's --fault are one grammar: same run. */
+static void expect_same_as_dsl(const char *builtin, const char *spec)
+{
+    char dsl[128];
+    snprintf(dsl, sizeof dsl, "fault %s", spec);
+    char *a = run_json(builtin, dsl, NULL, 0), *b = run_json(builtin, NULL, spec, 0), *c = run_json(builtin, NULL, NULL, 0);
+    assert_string_equal(a, b);
+    assert_true(strcmp(a, c) != 0); /* and the fault changed something */
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_fault_drop_server_second_segment_lost(void **st)
+{
+    (void)st;
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin("close-client-first", &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_add_fault(sc, "drop server#2", err, sizeof err), TCPSIM_OK);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    struct tcpsim_tl_sink k = {rec_event, &r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    /* the server's segments in send order: SYN-ACK, then the ACK of the FIN */
+    size_t nth = 0, lost_at = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].from == S && !r.seg[i].dup) {
+            nth++;
+            if (r.seg[i].dropped) {
+                assert_int_equal(lost_at, 0);
+                lost_at = nth;
+                assert_int_equal(r.seg[i].flags, TCPSIM_ACK);
+            }
+        }
+    assert_int_equal(lost_at, 2);
+    assert_int_equal(tcpsim_sim_segments_lost(sim, S), 1);
+    assert_int_equal(tcpsim_sim_segments_lost(sim, C), 0);
+    tcpsim_sim_free(sim);
+    tcpsim_scenario_free(sc);
+    expect_same_as_dsl("close-client-first", "drop server#2");
+}
+
+static void test_fault_delay_client_fin_300ms_arrives_late(void **st)
+{
+    (void)st;
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin("close-client-first", &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_add_fault(sc, "delay client FIN 300ms", err, sizeof err), TCPSIM_OK);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    struct tcpsim_tl_sink k = {rec_event, &r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    size_t fins = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].from == C && (r.seg[i].flags & TCPSIM_FIN)) {
+            fins++;
+            /* 10 ms link delay + 300 ms held back */
+            assert_int_equal(r.seg[i].t_arrived - r.seg[i].t_sent, TCPSIM_MSEC(310));
+        } else if (!r.seg[i].dropped) {
+            assert_int_equal(r.seg[i].t_arrived - r.seg[i].t_sent, TCPSIM_MSEC(10));
+        }
+    assert_int_equal(fins, 1); /* 310 ms is below the 1 s RTO: no retransmission */
+    assert_int_equal(tcpsim_sim_endpoint(sim, S)->state, ST(CLOSED));
+    tcpsim_sim_free(sim);
+    tcpsim_scenario_free(sc);
+    expect_same_as_dsl("close-client-first", "delay client FIN 300ms");
+}
+
+static void test_fault_dup_last_ack_copies_final_ack(void **st)
+{
+    (void)st;
+    struct rec plain, r;
+    struct tcpsim_sim *sim = run_builtin("close-client-first", 0, &plain, NULL, NULL);
+    tcpsim_sim_free(sim);
+    /* the last segment with ACK in the run without the fault */
+    const struct seen_seg *last = NULL;
+    for (size_t i = 0; i < plain.nseg; i++)
+        if (plain.seg[i].flags & TCPSIM_ACK)
+            last = &plain.seg[i];
+    assert_non_null(last);
+
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin("close-client-first", &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_add_fault(sc, "dup last ACK", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    memset(&r, 0, sizeof r);
+    struct tcpsim_tl_sink k = {rec_event, &r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    size_t dups = 0;
+    for (size_t i = 0; i < r.nseg; i++)
+        if (r.seg[i].dup) {
+            dups++;
+            assert_int_equal(r.seg[i].from, last->from);
+            assert_int_equal(r.seg[i].seq, last->seq);
+            assert_int_equal(r.seg[i].ack, last->ack);
+            assert_int_equal(r.seg[i].t_sent, last->t_sent);
+            assert_int_equal(r.seg[i].flags, last->flags);
+        }
+    assert_int_equal(dups, 1);
+    /* the copy reaches a server that has already closed: RFC 9293 3.10.7.1 RST */
+    bool rst = false;
+    for (size_t i = 0; i < r.nseg; i++)
+        rst |= r.seg[i].from == S && (r.seg[i].flags & TCPSIM_RST);
+    assert_true(rst);
+    tcpsim_sim_free(sim);
+    tcpsim_scenario_free(sc);
+    expect_same_as_dsl("close-client-first", "dup last ACK");
+}
+
+static void test_fault_never_applied_is_noted(void **st)
+{
+    (void)st;
+    char *j = run_json("handshake", NULL, "drop server#9", 0);
+    assert_non_null(strstr(j, "fault 'drop server#9' never applied: 1 matching segment in this run"));
+    free(j);
+    struct tcpsim_scenario *sc = NULL;
+    char err[256] = "";
+    assert_int_equal(tcpsim_scenario_builtin("handshake", &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_add_fault(sc, "drop sever#2", err, sizeof err), TCPSIM_ERR_PARSE);
+    assert_non_null(strstr(err, "fault 'drop sever#2'"));
+    tcpsim_scenario_free(sc);
 }
 
 static char *json_of(const char *scenario, const char *seed)
@@ -655,6 +934,8 @@ int main(void)
         cmocka_unit_test(test_dsl_full_grammar_parses),
         cmocka_unit_test(test_builtins_all_parse_and_unknown_is_refused),
         cmocka_unit_test(test_tls_flights_are_well_formed_records),
+        cmocka_unit_test(test_tls12_flights_decode_to_rfc5246_sequence),
+        cmocka_unit_test(test_tls13_flights_decode_to_rfc8446_sequence),
         cmocka_unit_test(test_handshake_three_segments_both_established),
         cmocka_unit_test(test_simultaneous_open_both_pass_syn_received),
         cmocka_unit_test(test_refused_rst_and_error),
@@ -668,12 +949,17 @@ int main(void)
         cmocka_unit_test(test_fin_lost_fin_retransmitted),
         cmocka_unit_test(test_data_transfer_lost_segment_retransmitted),
         cmocka_unit_test(test_time_wait_absorbs_late_fin_and_without_it_rst),
+        cmocka_unit_test(test_time_wait_old_duplicate_absorbed_with_tw_accepted_without),
         cmocka_unit_test(test_tls_before_tcp_refused_then_in_order),
         cmocka_unit_test(test_tls12_handshake_messages_in_order),
         cmocka_unit_test(test_tls13_handshake_messages_in_order),
         cmocka_unit_test(test_link_total_loss_times_out),
         cmocka_unit_test(test_link_dup_one_duplicates_everything),
         cmocka_unit_test(test_seed_same_run_twice_identical),
+        cmocka_unit_test(test_fault_drop_server_second_segment_lost),
+        cmocka_unit_test(test_fault_delay_client_fin_300ms_arrives_late),
+        cmocka_unit_test(test_fault_dup_last_ack_copies_final_ack),
+        cmocka_unit_test(test_fault_never_applied_is_noted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
