@@ -99,6 +99,10 @@ struct tcpsim_tcp_config {
     bool cc;                   /* RFC 5681 congestion control (default true; false: only the peer's window limits) */
     unsigned init_cwnd;        /* initial window in segments; 0 = RFC 5681 §3.1 rule (2-4); Linux profile 10 (RFC 6928) */
     bool paws;                 /* RFC 7323 §5 PAWS when timestamps are in use (default true) */
+    /* Floor for the peer's MSS (RFC 9293 §3.7.1 sets none; a tiny MSS would make
+     * absurdly small segments). RFC profile 88 (Linux's old TCP_MIN_MSS), Linux
+     * profile 48 (net.ipv4.tcp_min_snd_mss since 5.2); 0 = no floor. */
+    uint16_t min_snd_mss;
 };
 
 /* Fill `c` with the defaults of a profile. */

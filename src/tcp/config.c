@@ -3,7 +3,7 @@
  * RFC 7323 §2 (window scale). Linux values: net.ipv4.tcp_* sysctls. */
 #include <string.h>
 
-#include "tcpsim/tcp.h"
+#include "tcp/tcp_priv.h"
 
 void tcpsim_tcp_config_default(struct tcpsim_tcp_config *c, enum tcpsim_tcp_profile p)
 {
@@ -35,6 +35,7 @@ void tcpsim_tcp_config_default(struct tcpsim_tcp_config *c, enum tcpsim_tcp_prof
     c->cc = true;
     c->init_cwnd = 0;
     c->paws = true;
+    c->min_snd_mss = TCPSIM_TCP_MIN_SND_MSS_RFC;
     switch (p) {
     case TCPSIM_PROFILE_RFC:
         break;
@@ -49,6 +50,7 @@ void tcpsim_tcp_config_default(struct tcpsim_tcp_config *c, enum tcpsim_tcp_prof
         c->tw_reopen = true;
         c->fin_wait2_timeout = TCPSIM_SEC(60); /* tcp_fin_timeout */
         c->init_cwnd = 10;                     /* RFC 6928, Linux TCP_INIT_CWND */
+        c->min_snd_mss = 48;                   /* tcp_min_snd_mss (__tcp_mtu_to_mss) */
         break;
     }
 }

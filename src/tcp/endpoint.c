@@ -84,12 +84,12 @@ void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct
 {
     struct tcpsim_tcp_priv *p = ep->priv;
     /* RFC 9293 §3.7.1: no MSS option means 536; a zero MSS is meaningless and
-     * ignored, a tiny one is raised to a floor so segments stay sane. */
+     * ignored, a tiny one is raised to cfg.min_snd_mss so segments stay sane. */
     uint32_t m = TCPSIM_TCP_DEFAULT_MSS;
     if (p->peer_mss_set && p->peer_mss != 0) {
         m = p->peer_mss;
-        if (m < TCPSIM_TCP_MIN_MSS) {
-            m = TCPSIM_TCP_MIN_MSS;
+        if (m < ep->cfg.min_snd_mss) {
+            m = ep->cfg.min_snd_mss;
             tcpsim__note(out, TCPSIM_WHY_MSS_CLAMPED, now);
         }
     } else if (p->peer_mss_set) {
@@ -749,6 +749,47 @@ static void rst_in_state(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, stru
     }
 }
 
+/* TIME_WAIT in the Linux profile, by Linux's own rules (tcp_timewait_state_process)
+ * rather than §3.10.7.4's steps: only a bare ACK or an RST exactly at RCV.NXT is in
+ * window; the RST ends TIME_WAIT (tcp_rfc1337 = 0), the ACK restarts it. Any other
+ * segment but an RST (old or overlapping data, the FIN again, a SYN that does not
+ * reopen, a PAWS failure) is answered with an ACK (TCP_TW_ACK), restarting TIME_WAIT
+ * when it carries an ACK or fails PAWS; any other RST is ignored (no RFC 5961
+ * challenge in TIME_WAIT). The reopening SYN was handled by the caller. */
+static void time_wait_linux(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                            struct tcpsim_tcp_out *out)
+{
+    uint8_t flags = seg->flags;
+    bool rst = (flags & TCPSIM_RST) != 0;
+    bool has_ts = (seg->opts.present & TCPSIM_HAS_TS) != 0;
+    bool paws_reject = ep->cfg.paws && ep->ts_ok && has_ts && !rst && tcpsim_seq_lt(seg->opts.ts_val, ep->ts_recent);
+    bool bare = seg->payload_len == 0 && !(flags & (TCPSIM_SYN | TCPSIM_FIN));
+    if (!paws_reject && seg->seq == ep->rcv_nxt && (bare || rst)) {
+        if (rst) {
+            tcpsim__reset_to(ep, TCPSIM_TCP_CLOSED, TCPSIM_WHY_RST_CLOSES, now, out);
+            return;
+        }
+        ep->t_time_wait = now + 2 * ep->cfg.msl;
+        if (ep->ts_ok && has_ts)
+            ep->ts_recent = seg->opts.ts_val;
+        return;
+    }
+    if (rst) {
+        tcpsim__note(out, TCPSIM_WHY_RST_OUT_OF_WINDOW, now);
+        return;
+    }
+    if (paws_reject || (flags & TCPSIM_ACK))
+        ep->t_time_wait = now + 2 * ep->cfg.msl;
+    enum tcpsim_tcp_why why = TCPSIM_WHY_NOT_ACCEPTABLE;
+    if (paws_reject)
+        why = TCPSIM_WHY_PAWS_DROPPED;
+    else if (flags & TCPSIM_FIN)
+        why = TCPSIM_WHY_TIME_WAIT_RESTART;
+    else if (seg->payload_len > 0 && tcpsim_seq_gt(seg->seq + (uint32_t)seg->payload_len, ep->rcv_nxt))
+        why = TCPSIM_WHY_TEXT_AFTER_FIN; /* reaches past the peer's FIN */
+    ack_and_drop(ep, why, now, out);
+}
+
 /* RFC 9293 §3.10.7.4: SYN_RECEIVED and the synchronized states. */
 static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
                             struct tcpsim_tcp_out *out)
@@ -767,6 +808,10 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
         uint32_t iss = ep->cfg.isn_fn != NULL ? tcpsim__choose_iss(ep, now) : ep->snd_nxt + 65536u * 2u;
         accept_syn(ep, seg, iss, TCPSIM_WHY_TIME_WAIT_REOPEN, now, out);
         tcpsim__timers_update(ep, now);
+        return;
+    }
+    if (ep->state == TCPSIM_TCP_TIME_WAIT && ep->cfg.profile == TCPSIM_PROFILE_LINUX) {
+        time_wait_linux(ep, seg, now, out);
         return;
     }
     /* A SYN repeated while in SYN_RECEIVED: our SYN-ACK was lost, send it again. */
@@ -951,12 +996,23 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
             return;
         }
         break;
+    case TCPSIM_TCP_TIME_WAIT:
+        /* RFC 9293 §3.10.7.4 fifth step, TIME-WAIT: "The only thing that can arrive
+         * in this state is a retransmission of the remote FIN. Acknowledge it, and
+         * restart the 2 MSL timeout." Text here lies past the peer's FIN (the
+         * seventh step ignores it) and gets that answer too; the FIN itself is
+         * answered at the eighth step. A bare ACK is not acknowledged: answering
+         * ACKs with ACKs would never end. */
+        if (len > 0 && !(flags & TCPSIM_FIN)) {
+            ep->t_time_wait = now + 2 * ep->cfg.msl;
+            tcpsim__want_ack(ep, TCPSIM_WHY_TEXT_AFTER_FIN);
+        }
+        break;
     case TCPSIM_TCP_SYN_RECEIVED:
     case TCPSIM_TCP_ESTABLISHED:
     case TCPSIM_TCP_FIN_WAIT_1:
     case TCPSIM_TCP_FIN_WAIT_2:
     case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_TIME_WAIT:
     case TCPSIM_TCP_CLOSED:
     case TCPSIM_TCP_LISTEN:
     case TCPSIM_TCP_SYN_SENT:

@@ -8,9 +8,10 @@
 /* Out-of-order queue entries (RFC 9293 §3.10.7.4 seventh step lets us keep
  * segments beyond RCV.NXT; a small bounded queue keeps memory fixed). */
 #define TCPSIM_TCP_OOO_MAX 8
-/* Smallest MSS we accept from a peer (Linux TCP_MIN_MSS); RFC 9293 §3.7.1 lets
- * an implementation clamp values that would make segments absurdly small. */
-#define TCPSIM_TCP_MIN_MSS 88u
+/* The RFC profile's floor for the peer's MSS (cfg.min_snd_mss): RFC 9293 §3.7.1
+ * names no minimum; 88 is the value Linux used as TCP_MIN_MSS before
+ * tcp_min_snd_mss (60 + 60 + 8 - 20 - 20: full IP and TCP options plus 8 data octets). */
+#define TCPSIM_TCP_MIN_SND_MSS_RFC 88u
 /* RFC 9293 §3.7.1: the MSS to assume when the peer sends no MSS option (IPv4). */
 #define TCPSIM_TCP_DEFAULT_MSS 536u
 /* RFC 6298 §2: clock granularity G. */

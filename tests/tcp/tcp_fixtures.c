@@ -27,16 +27,33 @@ struct fx *fx_new(enum tcpsim_tcp_profile p)
     return fx_new_cfg(&c);
 }
 
+/* ---- transition recorder: every out of every fixture passes through here
+ * before it is cleared (fx_reset) or thrown away (fx_free), so the suite knows
+ * each from -> to it produced (test_tcp_coverage.c reads the matrix last). */
+unsigned long fx_trans_matrix[TCPSIM_TCP_NSTATES][TCPSIM_TCP_NSTATES];
+
+void fx_record(const struct tcpsim_tcp_out *out)
+{
+    size_t n = out->ntrans < TCPSIM_TCP_OUT_TRANS ? out->ntrans : TCPSIM_TCP_OUT_TRANS;
+    for (size_t i = 0; i < n; i++) {
+        unsigned from = (unsigned)out->trans[i].from, to = (unsigned)out->trans[i].to;
+        if (from < TCPSIM_TCP_NSTATES && to < TCPSIM_TCP_NSTATES)
+            fx_trans_matrix[from][to]++;
+    }
+}
+
 void fx_free(struct fx *f)
 {
     if (f == NULL)
         return;
+    fx_record(&f->out);
     tcpsim_tcp_free(&f->ep);
     free(f);
 }
 
 void fx_reset(struct fx *f)
 {
+    fx_record(&f->out);
     tcpsim_tcp_out_reset(&f->out);
 }
 

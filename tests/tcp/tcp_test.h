@@ -52,6 +52,12 @@ void seg_wscale(struct tcpsim_segment *s, uint8_t ws);
 void seg_sackok(struct tcpsim_segment *s);
 void seg_ts(struct tcpsim_segment *s, uint32_t val, uint32_t ecr);
 
+/* Transition recorder: fx_reset and fx_free add the transitions of f->out to
+ * this from x to matrix before clearing it (see test_tcp_coverage.c). Tests
+ * must therefore clear f->out only through fx_reset. */
+extern unsigned long fx_trans_matrix[TCPSIM_TCP_NSTATES][TCPSIM_TCP_NSTATES];
+void fx_record(const struct tcpsim_tcp_out *out);
+
 /* Drive the endpoint (out is reset first; each call must return OK). */
 void fx_arrive(struct fx *f, const struct tcpsim_segment *s);
 void fx_arrive_at(struct fx *f, tcpsim_time_t at, const struct tcpsim_segment *s);
@@ -82,5 +88,7 @@ extern const struct CMUnitTest tcp_timer_tests[];
 extern const size_t tcp_timer_tests_n;
 extern const struct CMUnitTest tcp_misc_tests[];
 extern const size_t tcp_misc_tests_n;
+extern const struct CMUnitTest tcp_coverage_tests[]; /* run last: reads fx_trans_matrix */
+extern const size_t tcp_coverage_tests_n;
 
 #endif

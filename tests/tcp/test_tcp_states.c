@@ -224,6 +224,55 @@ static void test_listen_syn_tiny_mss_clamped(void **st)
     fx_free(f);
 }
 
+static void test_listen_syn_tiny_mss_linux_clamped_48(void **st)
+{
+    (void)st;
+    /* Linux floors the send MSS at net.ipv4.tcp_min_snd_mss = 48, not the RFC profile's 88 */
+    struct fx *f = fx_listen(LNX);
+    assert_int_equal(f->ep.cfg.min_snd_mss, 48);
+    struct tcpsim_segment s = seg_make(F_S, ISS_R, 0, 65535, NULL, 0);
+    seg_mss(&s, 10);
+    fx_arrive(f, &s);
+    assert_int_equal(f->ep.snd_mss, 48);
+    assert_true(has_note(f, W(MSS_CLAMPED)));
+    expect_state(f, S(SYN_RECEIVED));
+    fx_free(f);
+}
+
+static void test_listen_syn_mss_above_floor_kept(void **st)
+{
+    (void)st;
+    /* 60 is below the RFC profile's floor but above Linux's: only the RFC profile raises it */
+    struct fx *l = fx_listen(LNX);
+    struct fx *r = fx_listen(RFC);
+    struct tcpsim_segment s = seg_make(F_S, ISS_R, 0, 65535, NULL, 0);
+    seg_mss(&s, 60);
+    fx_arrive(l, &s);
+    fx_arrive(r, &s);
+    assert_int_equal(l->ep.snd_mss, 60);
+    assert_false(has_note(l, W(MSS_CLAMPED)));
+    assert_int_equal(r->ep.snd_mss, 88);
+    assert_true(has_note(r, W(MSS_CLAMPED)));
+    fx_free(l);
+    fx_free(r);
+}
+
+static void test_listen_syn_tiny_mss_no_floor_configured(void **st)
+{
+    (void)st;
+    struct tcpsim_tcp_config c = fx_config(RFC);
+    c.min_snd_mss = 0; /* no floor: the peer's value stands */
+    struct fx *f = fx_new_cfg(&c);
+    fx_reset(f);
+    assert_int_equal(tcpsim_tcp_open(&f->ep, false, f->now, &f->out), TCPSIM_OK);
+    struct tcpsim_segment s = seg_make(F_S, ISS_R, 0, 65535, NULL, 0);
+    seg_mss(&s, 10);
+    fx_arrive(f, &s);
+    assert_int_equal(f->ep.snd_mss, 10);
+    assert_false(has_note(f, W(MSS_CLAMPED)));
+    fx_free(f);
+}
+
 static void test_listen_syn_zero_mss_ignored(void **st)
 {
     (void)st;
@@ -1936,6 +1985,132 @@ static void test_time_wait_rst_closed(void **st)
     fx_free(f);
 }
 
+/* Data after the peer's FIN overlapping RCV.NXT (the peer's FIN was ISS_R + 1). */
+static void arrive_data_over_fin(struct fx *f)
+{
+    struct tcpsim_segment s = seg_make(F_P | F_A, ISS_R + 1, ISS_L + 2, 65535, data100, 10);
+    fx_arrive_at(f, f->now + TCPSIM_SEC(5), &s);
+}
+
+static void test_time_wait_data_over_fin_acked_2msl_restarted(void **st)
+{
+    (void)st;
+    /* RFC 9293 §3.10.7.4 fifth step, TIME-WAIT: acknowledge, restart 2 MSL; the text is ignored */
+    struct fx *f = fx_time_wait(RFC);
+    tcpsim_time_t first = f->ep.t_time_wait;
+    arrive_data_over_fin(f);
+    expect_nseg(f, 1);
+    expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
+    assert_int_equal(f->out.seg[0].why, W(TEXT_AFTER_FIN));
+    assert_true(has_note(f, W(TEXT_AFTER_FIN)));
+    assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(5));
+    assert_int_equal(f->out.ndeliv, 0);
+    assert_int_equal(f->ep.rcv_nxt, ISS_R + 2);
+    expect_ntrans(f, 0);
+    expect_state(f, S(TIME_WAIT));
+    fx_free(f);
+}
+
+static void test_time_wait_linux_data_over_fin_acked(void **st)
+{
+    (void)st;
+    /* Linux tcp_timewait_state_process: not a bare in-sequence ACK: TCP_TW_ACK */
+    struct fx *f = fx_time_wait(LNX);
+    tcpsim_time_t first = f->ep.t_time_wait;
+    arrive_data_over_fin(f);
+    expect_nseg(f, 1);
+    expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
+    assert_int_equal(f->out.seg[0].why, W(TEXT_AFTER_FIN));
+    assert_true(has_note(f, W(TEXT_AFTER_FIN)));
+    assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(5));
+    assert_int_equal(f->out.ndeliv, 0);
+    expect_ntrans(f, 0);
+    expect_state(f, S(TIME_WAIT));
+    fx_free(f);
+}
+
+static void test_time_wait_linux_old_data_acked(void **st)
+{
+    (void)st;
+    struct fx *f = fx_time_wait(LNX);
+    struct tcpsim_segment s = seg_make(F_P | F_A, ISS_R - 9, ISS_L + 2, 65535, data100, 10);
+    fx_arrive(f, &s);
+    expect_nseg(f, 1);
+    expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
+    assert_int_equal(f->out.seg[0].why, W(NOT_ACCEPTABLE));
+    assert_false(has_note(f, W(TEXT_AFTER_FIN)));
+    expect_state(f, S(TIME_WAIT));
+    fx_free(f);
+}
+
+static void test_time_wait_bare_ack_not_answered(void **st)
+{
+    (void)st;
+    /* an ACK at RCV.NXT is not acknowledged (no ACK loop); Linux restarts TIME_WAIT on it, the RFC profile does not */
+    for (int prof = 0; prof < 2; prof++) {
+        struct fx *f = fx_time_wait((enum tcpsim_tcp_profile)prof);
+        tcpsim_time_t first = f->ep.t_time_wait;
+        struct tcpsim_segment s = seg_make(F_A, ISS_R + 2, ISS_L + 2, 65535, NULL, 0);
+        fx_arrive_at(f, f->now + TCPSIM_SEC(5), &s);
+        expect_nseg(f, 0);
+        expect_ntrans(f, 0);
+        expect_state(f, S(TIME_WAIT));
+        if (prof == LNX)
+            assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(5));
+        else
+            assert_int_equal(f->ep.t_time_wait, first);
+        fx_free(f);
+    }
+}
+
+static void test_time_wait_rst_inexact_per_profile(void **st)
+{
+    (void)st;
+    /* in window but not at RCV.NXT: RFC 5961 challenge ACK; Linux ignores it in TIME_WAIT */
+    struct fx *r = fx_time_wait(RFC);
+    struct fx *l = fx_time_wait(LNX);
+    struct tcpsim_segment s = seg_make(F_R, ISS_R + 7, 0, 0, NULL, 0);
+    fx_arrive(r, &s);
+    fx_arrive(l, &s);
+    expect_nseg(r, 1);
+    expect_seg(r, 0, F_A, ISS_L + 2, ISS_R + 2);
+    assert_int_equal(r->out.seg[0].why, W(CHALLENGE_ACK));
+    expect_state(r, S(TIME_WAIT));
+    expect_nseg(l, 0);
+    assert_true(has_note(l, W(RST_OUT_OF_WINDOW)));
+    expect_ntrans(l, 0);
+    expect_state(l, S(TIME_WAIT));
+    fx_free(r);
+    fx_free(l);
+}
+
+static void test_time_wait_linux_rst_exact_closed(void **st)
+{
+    (void)st;
+    struct fx *f = fx_time_wait(LNX); /* tcp_rfc1337 = 0: the RST ends TIME_WAIT */
+    struct tcpsim_segment s = seg_make(F_R | F_A, ISS_R + 2, ISS_L + 2, 0, NULL, 0);
+    fx_arrive(f, &s);
+    expect_nseg(f, 0);
+    expect_trans(f, 0, S(TIME_WAIT), S(CLOSED), W(RST_CLOSES));
+    assert_int_equal(tcpsim_tcp_next_timeout(&f->ep), TCPSIM_TIME_NEVER);
+    fx_free(f);
+}
+
+static void test_time_wait_linux_fin_again_reacked(void **st)
+{
+    (void)st;
+    struct fx *f = fx_time_wait(LNX);
+    tcpsim_time_t first = f->ep.t_time_wait;
+    struct tcpsim_segment s = seg_make(F_F | F_A, ISS_R + 1, ISS_L + 2, 65535, NULL, 0);
+    fx_arrive_at(f, f->now + TCPSIM_SEC(1), &s);
+    expect_nseg(f, 1);
+    expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
+    assert_int_equal(f->out.seg[0].why, W(TIME_WAIT_RESTART));
+    assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(1));
+    expect_ntrans(f, 0);
+    fx_free(f);
+}
+
 static void test_time_wait_user_calls_closing(void **st)
 {
     (void)st;
@@ -2240,6 +2415,9 @@ const struct CMUnitTest tcp_state_tests[] = {
     cmocka_unit_test(test_listen_syn_options_negotiated),
     cmocka_unit_test(test_listen_syn_mss_clamped_to_ours),
     cmocka_unit_test(test_listen_syn_tiny_mss_clamped),
+    cmocka_unit_test(test_listen_syn_tiny_mss_linux_clamped_48),
+    cmocka_unit_test(test_listen_syn_mss_above_floor_kept),
+    cmocka_unit_test(test_listen_syn_tiny_mss_no_floor_configured),
     cmocka_unit_test(test_listen_syn_zero_mss_ignored),
     cmocka_unit_test(test_listen_syn_no_mss_default_536),
     cmocka_unit_test(test_listen_syn_wscale_not_offered_not_used),
@@ -2353,6 +2531,13 @@ const struct CMUnitTest tcp_state_tests[] = {
     cmocka_unit_test(test_time_wait_new_syn_without_reopen_acked),
     cmocka_unit_test(test_time_wait_syn_lower_seq_not_reopened),
     cmocka_unit_test(test_time_wait_rst_closed),
+    cmocka_unit_test(test_time_wait_data_over_fin_acked_2msl_restarted),
+    cmocka_unit_test(test_time_wait_linux_data_over_fin_acked),
+    cmocka_unit_test(test_time_wait_linux_old_data_acked),
+    cmocka_unit_test(test_time_wait_bare_ack_not_answered),
+    cmocka_unit_test(test_time_wait_rst_inexact_per_profile),
+    cmocka_unit_test(test_time_wait_linux_rst_exact_closed),
+    cmocka_unit_test(test_time_wait_linux_fin_again_reacked),
     cmocka_unit_test(test_time_wait_user_calls_closing),
     cmocka_unit_test(test_multi_three_way_handshake_data_and_close),
     cmocka_unit_test(test_multi_simultaneous_open),
