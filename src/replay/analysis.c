@@ -6,9 +6,11 @@
 #include "replay/replay.h"
 
 static const char *const an_names[TCPSIM_AN_COUNT] = {
-    "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order", "lost_segment",
-    "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe", "zero_window_probe_ack",
-    "keep_alive", "keep_alive_ack", "window_update", "window_full", "reused_ports",
+    "retransmission",        "fast_retransmission", "spurious_retransmission",
+    "out_of_order",          "lost_segment",        "ack_lost_segment",
+    "duplicate_ack",         "zero_window",         "zero_window_probe",
+    "zero_window_probe_ack", "keep_alive",          "keep_alive_ack",
+    "window_update",         "window_full",         "reused_ports",
 };
 
 const char *tcpsim__rp_an_name(unsigned bit)

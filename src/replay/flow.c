@@ -8,21 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEC(x) ((tcpsim_ns_t)(x) * 1000000000u)
+#define SEC(x) ((tcpsim_ns_t)(x)*1000000000u)
 
 tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
 {
     /* Linux nf_conntrack defaults (reference-facts.md). */
     switch (cls) {
-    case TCPSIM__TC_SYN_SENT: return SEC(120);
-    case TCPSIM__TC_SYN_RECV: return SEC(60);
-    case TCPSIM__TC_ESTABLISHED: return SEC(5 * 24 * 3600);
-    case TCPSIM__TC_FIN_WAIT: return SEC(120);
-    case TCPSIM__TC_CLOSE_WAIT: return SEC(60);
-    case TCPSIM__TC_LAST_ACK: return SEC(30);
-    case TCPSIM__TC_TIME_WAIT: return SEC(120);
-    case TCPSIM__TC_CLOSE: return SEC(10);
-    case TCPSIM__TC_COUNT: break;
+    case TCPSIM__TC_SYN_SENT:
+        return SEC(120);
+    case TCPSIM__TC_SYN_RECV:
+        return SEC(60);
+    case TCPSIM__TC_ESTABLISHED:
+        return SEC(5 * 24 * 3600);
+    case TCPSIM__TC_FIN_WAIT:
+        return SEC(120);
+    case TCPSIM__TC_CLOSE_WAIT:
+        return SEC(60);
+    case TCPSIM__TC_LAST_ACK:
+        return SEC(30);
+    case TCPSIM__TC_TIME_WAIT:
+        return SEC(120);
+    case TCPSIM__TC_CLOSE:
+        return SEC(10);
+    case TCPSIM__TC_COUNT:
+        break;
     }
     return SEC(120);
 }
@@ -42,7 +51,8 @@ static uint64_t ep_hash(const struct tcpsim_ip_addr *a, uint16_t port)
     uint64_t h = (uint64_t)a->family << 16 | port;
     unsigned n = a->family == 6 ? 16 : 4;
     for (unsigned i = 0; i < n; i += 4)
-        h = mix64(h ^ ((uint64_t)a->a[i] << 24 | (uint64_t)a->a[i + 1] << 16 | (uint64_t)a->a[i + 2] << 8 | a->a[i + 3]));
+        h = mix64(h ^
+                  ((uint64_t)a->a[i] << 24 | (uint64_t)a->a[i + 1] << 16 | (uint64_t)a->a[i + 2] << 8 | a->a[i + 3]));
     return h;
 }
 
@@ -70,6 +80,14 @@ static uint32_t conn_hash(const struct tcpsim_rp_conn *c)
     return key_hash(&k);
 }
 
+#define ENT_NONE ((struct tcpsim__flow_ent){TCPSIM__FLOW_NONE, 0})
+
+static void index_clear(struct tcpsim__flow_ent *e, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        e[i] = ENT_NONE;
+}
+
 bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
 {
     memset(t, 0, sizeof *t);
@@ -83,7 +101,7 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
         free(t->index);
         return false;
     }
-    memset(t->index, 0xff, isz * sizeof *t->index);
+    index_clear(t->index, isz);
     t->index_mask = isz - 1;
     t->free_head = TCPSIM__FLOW_NONE;
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
@@ -104,23 +122,25 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
 
 uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k)
 {
-    uint32_t i = key_hash(k) & t->index_mask;
+    uint32_t h = key_hash(k);
+    uint32_t i = h & t->index_mask;
     for (;;) {
-        uint32_t s = t->index[i];
-        if (s == TCPSIM__FLOW_NONE)
+        const struct tcpsim__flow_ent *e = &t->index[i];
+        if (e->slot == TCPSIM__FLOW_NONE)
             return TCPSIM__FLOW_NONE;
-        if (conn_matches(tcpsim__flow_conn(t, s), k))
-            return s;
+        if (e->hash == h && conn_matches(tcpsim__flow_conn(t, e->slot), k))
+            return e->slot;
         i = (i + 1) & t->index_mask;
     }
 }
 
-static void index_put(uint32_t *index, uint32_t mask, uint32_t h, uint32_t slot)
+static void index_put(struct tcpsim__flow_ent *index, uint32_t mask, uint32_t h, uint32_t slot)
 {
     uint32_t i = h & mask;
-    while (index[i] != TCPSIM__FLOW_NONE)
+    while (index[i].slot != TCPSIM__FLOW_NONE)
         i = (i + 1) & mask;
-    index[i] = slot;
+    index[i].slot = slot;
+    index[i].hash = h;
 }
 
 /* Keep the load factor under 1/2; growth is the only allocation besides new
@@ -128,14 +148,14 @@ static void index_put(uint32_t *index, uint32_t mask, uint32_t h, uint32_t slot)
 static bool index_grow(struct tcpsim__flowtab *t)
 {
     uint32_t nsz = (t->index_mask + 1) * 2;
-    uint32_t *n = malloc((size_t)nsz * sizeof *n);
+    struct tcpsim__flow_ent *n = malloc((size_t)nsz * sizeof *n);
     if (!n)
         return false;
     t->allocations++;
-    memset(n, 0xff, (size_t)nsz * sizeof *n);
+    index_clear(n, nsz);
     for (uint32_t i = 0; i <= t->index_mask; i++)
-        if (t->index[i] != TCPSIM__FLOW_NONE)
-            index_put(n, nsz - 1, conn_hash(tcpsim__flow_conn(t, t->index[i])), t->index[i]);
+        if (t->index[i].slot != TCPSIM__FLOW_NONE)
+            index_put(n, nsz - 1, t->index[i].hash, t->index[i].slot);
     free(t->index);
     t->index = n;
     t->index_mask = nsz - 1;
@@ -175,7 +195,8 @@ void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     c->in_use = true;
-    index_put(t->index, t->index_mask, conn_hash(c), slot);
+    c->hash = conn_hash(c);
+    index_put(t->index, t->index_mask, c->hash, slot);
     t->count++;
 }
 
@@ -196,13 +217,14 @@ static void lru_unlink(struct tcpsim__flowtab *t, uint32_t slot)
     c->tclass = TCPSIM__TC_COUNT;
 }
 
-void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls)
+void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls, tcpsim_ns_t now)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
-    if (c->tclass == cls && c->lru_next == TCPSIM__FLOW_NONE)
-        return; /* already the newest of its class */
+    if (c->tclass == cls && (c->lru_next == TCPSIM__FLOW_NONE || now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN))
+        return; /* the newest of its class, or placed recently enough */
     lru_unlink(t, slot);
     c->tclass = (uint8_t)cls;
+    c->lru_t = now;
     c->lru_prev = t->tail[cls];
     c->lru_next = TCPSIM__FLOW_NONE;
     if (t->tail[cls] != TCPSIM__FLOW_NONE)
@@ -217,24 +239,24 @@ void tcpsim__flow_remove(struct tcpsim__flowtab *t, uint32_t slot)
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     lru_unlink(t, slot);
     /* Backward-shift deletion keeps every probe chain unbroken. */
-    uint32_t i = conn_hash(c) & t->index_mask;
-    while (t->index[i] != slot)
+    uint32_t i = c->hash & t->index_mask;
+    while (t->index[i].slot != slot)
         i = (i + 1) & t->index_mask;
     uint32_t j = i;
     for (;;) {
         j = (j + 1) & t->index_mask;
-        uint32_t s = t->index[j];
-        if (s == TCPSIM__FLOW_NONE)
+        struct tcpsim__flow_ent e = t->index[j];
+        if (e.slot == TCPSIM__FLOW_NONE)
             break;
-        uint32_t home = conn_hash(tcpsim__flow_conn(t, s)) & t->index_mask;
-        /* Move s back into the hole unless its home lies cyclically in (i, j]. */
+        uint32_t home = e.hash & t->index_mask;
+        /* Move e back into the hole unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
-            t->index[i] = s;
+            t->index[i] = e;
             i = j;
         }
     }
-    t->index[i] = TCPSIM__FLOW_NONE;
+    t->index[i] = ENT_NONE;
     c->in_use = false;
     c->lru_next = t->free_head;
     t->free_head = slot;

@@ -7,7 +7,7 @@
 
 #include "replay/replay.h"
 
-#define TCPSIM__FLOW_NONE UINT32_MAX
+#define TCPSIM__FLOW_NONE  UINT32_MAX
 #define TCPSIM__FLOW_CHUNK 1024u
 
 /* Idle-timeout classes: one LRU list per class, so the oldest connection of
@@ -24,13 +24,25 @@ enum tcpsim__tclass {
     TCPSIM__TC_COUNT
 };
 
+/* An index entry keeps the 4-tuple's hash beside the slot, so probing past
+ * other connections, growing and deleting never touch their (cold) slots. */
+struct tcpsim__flow_ent {
+    uint32_t slot, hash;
+};
+
+/* A connection moves to the tail of its LRU list only when its last activity
+ * is this much newer than when it was last placed there (or its class
+ * changed): the lists stay ordered to within this, expiry is at most this
+ * late, and a packet costs no list surgery (no cache misses on neighbours). */
+#define TCPSIM__FLOW_LRU_GRAIN ((tcpsim_ns_t)1000000000u)
+
 struct tcpsim__flowtab {
     struct tcpsim_rp_conn **chunk; /* slots in chunks of TCPSIM__FLOW_CHUNK that never move */
     uint32_t nchunks;
-    uint32_t cap, used_hw;       /* slots allocated, high-water mark of slots ever used */
-    uint32_t free_head;          /* free list through lru_next */
-    uint32_t max;                /* --max-conns */
-    uint32_t *index;             /* open addressing: slot numbers, NONE = empty */
+    uint32_t cap, used_hw;          /* slots allocated, high-water mark of slots ever used */
+    uint32_t free_head;             /* free list through lru_next */
+    uint32_t max;                   /* --max-conns */
+    struct tcpsim__flow_ent *index; /* open addressing; slot NONE = empty */
     uint32_t index_mask;
     uint32_t count;
     uint32_t head[TCPSIM__TC_COUNT], tail[TCPSIM__TC_COUNT];
@@ -57,8 +69,9 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t);
 void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot);
 /* Take the connection out of the index and the LRU lists; the slot is freed. */
 void tcpsim__flow_remove(struct tcpsim__flowtab *t, uint32_t slot);
-/* Move to the tail of the list of its (new) class. */
-void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls);
+/* Activity at `now` (c->end): move to the tail of the list of its (new) class
+ * when the class changed or TCPSIM__FLOW_LRU_GRAIN has passed. */
+void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls, tcpsim_ns_t now);
 tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls);
 
 #endif

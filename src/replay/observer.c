@@ -148,8 +148,7 @@ void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct t
  * state is kept). Only for states without a FIN of its own in flight. */
 static void resync(struct tcpsim_tcp_endpoint *ep, uint32_t snd_nxt, uint32_t rcv_nxt, tcpsim_time_t now)
 {
-    if (ep->state != TCPSIM_TCP_ESTABLISHED && ep->state != TCPSIM_TCP_CLOSE_WAIT &&
-        ep->state != TCPSIM_TCP_FIN_WAIT_2)
+    if (ep->state != TCPSIM_TCP_ESTABLISHED && ep->state != TCPSIM_TCP_CLOSE_WAIT && ep->state != TCPSIM_TCP_FIN_WAIT_2)
         return;
     struct tcpsim_tcp_sync sy;
     memset(&sy, 0, sizeof sy);

@@ -54,19 +54,37 @@ static void flush(struct tcpsim_rp_writer *w)
     w->len = 0;
 }
 
-static void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
+static void put_slow(struct tcpsim_rp_writer *w, const char *s, size_t n)
+{
+    flush(w);
+    if (n > OBUF) {
+        if (fwrite(s, 1, n, w->out) != n)
+            w->failed = true;
+        return;
+    }
+    memcpy(w->buf, s, n);
+    w->len = n;
+}
+
+/* The hot path of the JSON view: most pieces are a few bytes, so they are
+ * copied inline (a literal's length is a constant, see PUTL). */
+static inline void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
 {
     if (w->len + n > OBUF) {
-        flush(w);
-        if (n > OBUF) {
-            if (fwrite(s, 1, n, w->out) != n)
-                w->failed = true;
-            return;
-        }
+        put_slow(w, s, n);
+        return;
     }
-    memcpy(w->buf + w->len, s, n);
+    char *d = w->buf + w->len;
+    if (n <= 16) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
     w->len += n;
 }
+
+#define PUTL(w, lit) put((w), (lit), sizeof(lit) - 1)
 
 static void puts_(struct tcpsim_rp_writer *w, const char *s)
 {
@@ -84,23 +102,28 @@ static void putu(struct tcpsim_rp_writer *w, uint64_t v)
     put(w, t + i, (size_t)(24 - i));
 }
 
-/* A JSON string: quotes, backslash and control characters escaped (RFC 8259 §7). */
+/* A JSON string: quotes, backslash and control characters escaped (RFC 8259 §7);
+ * runs of plain bytes are copied at once. */
 static void putq(struct tcpsim_rp_writer *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     put(w, "\"", 1);
+    const char *run = s;
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
+        if (ch != '"' && ch != '\\' && ch >= 0x20)
+            continue;
+        put(w, run, (size_t)(s - run));
+        run = s + 1;
         if (ch == '"' || ch == '\\') {
             char e[2] = {'\\', (char)ch};
             put(w, e, 2);
-        } else if (ch < 0x20) {
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
             put(w, e, 6);
-        } else {
-            put(w, (const char *)&ch, 1);
         }
     }
+    put(w, run, (size_t)(s - run));
     put(w, "\"", 1);
 }
 
@@ -139,17 +162,17 @@ static void put_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
 
 static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
 {
-    puts_(w, "{\"type\":\"segment\",\"frame\":");
+    PUTL(w, "{\"type\":\"segment\",\"frame\":");
     putu(w, s->frame);
-    puts_(w, ",\"time\":");
+    PUTL(w, ",\"time\":");
     puttime(w, s->time);
-    puts_(w, ",\"conn\":");
+    PUTL(w, ",\"conn\":");
     putu(w, s->conn);
     puts_(w, s->dir == TCPSIM_SIDE_CLIENT ? ",\"dir\":\"c2s\",\"src\":" : ",\"dir\":\"s2c\",\"src\":");
     putq(w, s->src);
-    puts_(w, ",\"dst\":");
+    PUTL(w, ",\"dst\":");
     putq(w, s->dst);
-    puts_(w, ",\"flags\":[");
+    PUTL(w, ",\"flags\":[");
     bool first = true;
     for (unsigned b = 0; b < 8; b++)
         if (s->seg->flags & (1u << b)) {
@@ -160,23 +183,23 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
             puts_(w, flag_names[b]);
             put(w, "\"", 1);
         }
-    puts_(w, "],\"seq\":");
+    PUTL(w, "],\"seq\":");
     putu(w, s->seg->seq);
-    puts_(w, ",\"ack\":");
+    PUTL(w, ",\"ack\":");
     putu(w, s->seg->ack);
     if (s->rel_seq_known) {
-        puts_(w, ",\"rel_seq\":");
+        PUTL(w, ",\"rel_seq\":");
         putu(w, s->rel_seq);
     }
     if (s->rel_ack_known) {
-        puts_(w, ",\"rel_ack\":");
+        PUTL(w, ",\"rel_ack\":");
         putu(w, s->rel_ack);
     }
-    puts_(w, ",\"len\":");
+    PUTL(w, ",\"len\":");
     putu(w, s->len);
-    puts_(w, ",\"win\":");
+    PUTL(w, ",\"win\":");
     putu(w, s->win);
-    puts_(w, ",\"analysis\":[");
+    PUTL(w, ",\"analysis\":[");
     first = true;
     for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
         if (s->analysis & (1u << b)) {
@@ -187,85 +210,86 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
             puts_(w, tcpsim__rp_an_name(b));
             put(w, "\"", 1);
         }
-    puts_(w, "],\"client_state\":\"");
+    PUTL(w, "],\"client_state\":\"");
     puts_(w, tcpsim_tcp_state_name(s->client_state));
     if (s->server_state_known) {
-        puts_(w, "\",\"server_state\":\"");
+        PUTL(w, "\",\"server_state\":\"");
         puts_(w, tcpsim_tcp_state_name(s->server_state));
-        puts_(w, "\",\"events\":[");
+        PUTL(w, "\",\"events\":[");
     } else {
-        puts_(w, "\",\"server_state\":null,\"events\":[");
+        PUTL(w, "\",\"server_state\":null,\"events\":[");
     }
     for (size_t i = 0; i < s->nevents; i++) {
         const struct tcpsim_rp_event *e = &s->events[i];
         if (i)
             put(w, ",", 1);
-        puts_(w, e->endpoint == TCPSIM_SIDE_CLIENT ? "{\"endpoint\":\"client\",\"from\":\"" : "{\"endpoint\":\"server\",\"from\":\"");
+        puts_(w, e->endpoint == TCPSIM_SIDE_CLIENT ? "{\"endpoint\":\"client\",\"from\":\""
+                                                   : "{\"endpoint\":\"server\",\"from\":\"");
         puts_(w, tcpsim_tcp_state_name(e->from));
-        puts_(w, "\",\"to\":\"");
+        PUTL(w, "\",\"to\":\"");
         puts_(w, tcpsim_tcp_state_name(e->to));
-        puts_(w, "\",\"rule\":");
+        PUTL(w, "\",\"rule\":");
         putq(w, tcpsim_tcp_why_rule(e->why));
-        puts_(w, ",\"why\":");
+        PUTL(w, ",\"why\":");
         putq(w, tcpsim_tcp_why_text(e->why));
         put(w, "}", 1);
     }
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
-    puts_(w, "],\"tls\":[");
+    PUTL(w, "],\"tls\":[");
     put(w, s->tls_json, s->tls_json_len);
     if (s->tls_dropped) {
-        puts_(w, "],\"tls_dropped\":");
+        PUTL(w, "],\"tls_dropped\":");
         putu(w, s->tls_dropped);
-        puts_(w, "}\n");
+        PUTL(w, "}\n");
     } else {
-        puts_(w, "]}\n");
+        PUTL(w, "]}\n");
     }
 }
 
 static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    puts_(w, "{\"type\":\"conn\",\"conn\":");
+    PUTL(w, "{\"type\":\"conn\",\"conn\":");
     putu(w, c->id);
-    puts_(w, ",\"client\":");
+    PUTL(w, ",\"client\":");
     putq(w, c->label[0]);
-    puts_(w, ",\"server\":");
+    PUTL(w, ",\"server\":");
     putq(w, c->label[1]);
-    puts_(w, ",\"first_frame\":");
+    PUTL(w, ",\"first_frame\":");
     putu(w, c->first_frame);
-    puts_(w, ",\"last_frame\":");
+    PUTL(w, ",\"last_frame\":");
     putu(w, c->last_frame);
-    puts_(w, ",\"start\":");
+    PUTL(w, ",\"start\":");
     puttime(w, c->start);
-    puts_(w, ",\"end\":");
+    PUTL(w, ",\"end\":");
     puttime(w, c->end);
-    puts_(w, ",\"packets\":{\"c2s\":");
+    PUTL(w, ",\"packets\":{\"c2s\":");
     putu(w, c->d[0].packets);
-    puts_(w, ",\"s2c\":");
+    PUTL(w, ",\"s2c\":");
     putu(w, c->d[1].packets);
-    puts_(w, "},\"payload_bytes\":{\"c2s\":");
+    PUTL(w, "},\"payload_bytes\":{\"c2s\":");
     putu(w, c->d[0].bytes);
-    puts_(w, ",\"s2c\":");
+    PUTL(w, ",\"s2c\":");
     putu(w, c->d[1].bytes);
-    puts_(w, "},\"client_states\":");
+    PUTL(w, "},\"client_states\":");
     put_states(w, c, 0);
-    puts_(w, ",\"server_states\":");
+    PUTL(w, ",\"server_states\":");
     put_states(w, c, 1);
     puts_(w, c->inferred ? ",\"inferred\":true,\"completeness\":" : ",\"inferred\":false,\"completeness\":");
     putu(w, c->completeness);
-    puts_(w, ",\"conn_state\":");
+    PUTL(w, ",\"conn_state\":");
     putq(w, tcpsim__rp_conn_state(c));
-    puts_(w, ",\"history\":");
+    PUTL(w, ",\"history\":");
     putq(w, c->history);
-    puts_(w, ",\"handshake_rtt_ms\":");
+    PUTL(w, ",\"handshake_rtt_ms\":");
     if (c->rtt_known) {
         uint64_t us = c->rtt / 1000u;
         putu(w, us / 1000u);
         char t[5] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10), 0};
         put(w, t, 4);
     } else {
-        puts_(w, "null");
+        PUTL(w, "null");
     }
-    puts_(w, ",\"analysis\":{");
+    PUTL(w, ",\"analysis\":{");
     bool first = true;
     for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
@@ -276,40 +300,41 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
             put(w, ":", 1);
             putu(w, c->an_count[b]);
         }
-    puts_(w, "},\"tls\":");
+    PUTL(w, "},\"tls\":");
     size_t tl = 0;
-    if (c->tls && tcpsim_tls_summary_json(tcpsim_tls_summary(c->tls), w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK)
+    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK)
         put(w, w->tlsbuf, tl);
     else
-        puts_(w, "null");
-    puts_(w, "}\n");
+        PUTL(w, "null");
+    PUTL(w, "}\n");
 }
 
 static void json_summary(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summary *s)
 {
-    puts_(w, "{\"type\":\"summary\",\"frames\":");
+    PUTL(w, "{\"type\":\"summary\",\"frames\":");
     putu(w, s->frames);
-    puts_(w, ",\"tcp_segments\":");
+    PUTL(w, ",\"tcp_segments\":");
     putu(w, s->tcp_segments);
-    puts_(w, ",\"connections\":");
+    PUTL(w, ",\"connections\":");
     putu(w, s->connections);
-    puts_(w, ",\"skipped\":{\"non_tcp\":");
+    PUTL(w, ",\"skipped\":{\"non_tcp\":");
     putu(w, s->skipped.non_tcp);
-    puts_(w, ",\"non_ip\":");
+    PUTL(w, ",\"non_ip\":");
     putu(w, s->skipped.non_ip);
-    puts_(w, ",\"truncated\":");
+    PUTL(w, ",\"truncated\":");
     putu(w, s->skipped.truncated);
-    puts_(w, ",\"fragment\":");
+    PUTL(w, ",\"fragment\":");
     putu(w, s->skipped.fragment);
-    puts_(w, ",\"bad_header\":");
+    PUTL(w, ",\"bad_header\":");
     putu(w, s->skipped.bad_header);
-    puts_(w, ",\"filtered\":");
+    PUTL(w, ",\"filtered\":");
     putu(w, s->skipped.filtered);
-    puts_(w, ",\"unsupported_link\":");
+    PUTL(w, ",\"unsupported_link\":");
     putu(w, s->skipped.unsupported_link);
-    puts_(w, "},\"max_open\":");
+    PUTL(w, "},\"max_open\":");
     putu(w, s->max_open);
-    puts_(w, ",\"evicted\":");
+    PUTL(w, ",\"evicted\":");
     putu(w, s->evicted);
     char t[48];
     snprintf(t, sizeof t, ",\"seconds\":%.6f}\n", s->seconds);
@@ -325,7 +350,7 @@ static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
                                                : "? (never answered: listening or a closed port)");
     for (unsigned i = 0; i < c->nstates[side]; i++) {
         if (i)
-            puts_(w, ">");
+            PUTL(w, ">");
         puts_(w, tcpsim_tcp_state_name(c->states[side][i]));
     }
 }
@@ -333,9 +358,9 @@ static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
 /* "  tls TLS 1.3 TLS_AES_128_GCM_SHA256 sni www.example alpn h2 ja4 ..." */
 static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    if (!c->tls || !tcpsim_tls_is_tls(c->tls))
+    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    if (!ts)
         return;
-    const struct tcpsim_tls_summary *ts = tcpsim_tls_summary(c->tls);
     char t[640];
     const char *cn = ts->have_server_hello ? tcpsim_tls_cipher_name(ts->cipher) : NULL;
     char hex[8];
@@ -343,8 +368,9 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
         snprintf(hex, sizeof hex, "0x%04x", ts->cipher);
         cn = hex;
     }
-    snprintf(t, sizeof t, "  tls %s %s%s sni %s alpn %s ja4 %s", ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)",
-             cn ? cn : "-", ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", ts->alpn[0] ? ts->alpn : "-",
+    snprintf(t, sizeof t, "  tls %s %s%s sni %s alpn %s ja4 %s",
+             ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)", cn ? cn : "-",
+             ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", ts->alpn[0] ? ts->alpn : "-",
              ts->ja4[0] ? ts->ja4 : "-");
     puts_(w, t);
     if (ts->nalerts) {
@@ -353,7 +379,7 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
         snprintf(t, sizeof t, "  alert %s from %s", an ? an : "?", a->dir == TCPSIM_SIDE_CLIENT ? "client" : "server");
         puts_(w, t);
     }
-    puts_(w, "\n");
+    PUTL(w, "\n");
 }
 
 static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
@@ -361,11 +387,10 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
     char t[320];
     snprintf(t, sizeof t, "conn %u %s -> %s%s pkts %llu/%llu bytes %llu/%llu\n  client ", c->id, c->label[0],
              c->label[1], c->inferred ? " (inferred)" : "", (unsigned long long)c->d[0].packets,
-             (unsigned long long)c->d[1].packets, (unsigned long long)c->d[0].bytes,
-             (unsigned long long)c->d[1].bytes);
+             (unsigned long long)c->d[1].packets, (unsigned long long)c->d[0].bytes, (unsigned long long)c->d[1].bytes);
     puts_(w, t);
     text_states(w, c, 0);
-    puts_(w, "\n  server ");
+    PUTL(w, "\n  server ");
     text_states(w, c, 1);
     snprintf(t, sizeof t, "\n  zeek %s %s  completeness %u", tcpsim__rp_conn_state(c), c->history[0] ? c->history : "-",
              c->completeness);
@@ -379,7 +404,7 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
             snprintf(t, sizeof t, "  %s=%u", tcpsim__rp_an_name(b), c->an_count[b]);
             puts_(w, t);
         }
-    puts_(w, "\n");
+    PUTL(w, "\n");
     summary_tls(w, c);
 }
 
@@ -479,8 +504,8 @@ static void ladder_note(const struct tcpsim_tl_sink *sink, enum tcpsim_side side
 
 /* The whole connection through the report module's ladder: its states before
  * the first segment are the first entries of the conn record's state lists,
- * so the diagram and the JSON agree. TLS items ride on their arrows, and each
- * item's one-line explanation follows as a note of its sender. */
+ * so the diagram and the JSON agree. TLS items (with their one-line
+ * explanations, which the ladder prints) ride on their arrows. */
 static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
 {
     struct ladder_buf *b = c->view;
@@ -546,14 +571,6 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
                 ev.u.state.why = l->ev[k].why;
                 tcpsim_tl_emit(&sink, &ev);
             }
-            for (uint32_t k = 0; k < l->ntls; k++) {
-                const struct tcpsim_tl_tls *t = &b->tls[l->tls_first + k];
-                if (!t->explain)
-                    continue;
-                char line[600];
-                snprintf(line, sizeof line, "TLS %s: %s", t->handshake ? t->handshake : t->record, t->explain);
-                ladder_note(&sink, t->dir, at, line);
-            }
             if (l->tls_dropped) {
                 char line[80];
                 snprintf(line, sizeof line, "%u more TLS records in this segment not shown", l->tls_dropped);
@@ -581,9 +598,14 @@ static void on_segment(void *ctx, const struct tcpsim_rp_conn *c, const struct t
     if (!picked(w, c->id))
         return;
     switch (w->fmt) {
-    case TCPSIM_RP_JSON: json_segment(w, s); break;
-    case TCPSIM_RP_LADDER: ladder_segment(w, (struct tcpsim_rp_conn *)c, s); break;
-    case TCPSIM_RP_SUMMARY: break;
+    case TCPSIM_RP_JSON:
+        json_segment(w, s);
+        break;
+    case TCPSIM_RP_LADDER:
+        ladder_segment(w, (struct tcpsim_rp_conn *)c, s);
+        break;
+    case TCPSIM_RP_SUMMARY:
+        break;
     }
 }
 
@@ -594,9 +616,15 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
     if (!picked(w, c->id))
         return;
     switch (w->fmt) {
-    case TCPSIM_RP_JSON: json_conn(w, c); break;
-    case TCPSIM_RP_LADDER: ladder_conn(w, (struct tcpsim_rp_conn *)c); break;
-    case TCPSIM_RP_SUMMARY: summary_conn(w, c); break;
+    case TCPSIM_RP_JSON:
+        json_conn(w, c);
+        break;
+    case TCPSIM_RP_LADDER:
+        ladder_conn(w, (struct tcpsim_rp_conn *)c);
+        break;
+    case TCPSIM_RP_SUMMARY:
+        summary_conn(w, c);
+        break;
     }
 }
 
@@ -604,9 +632,13 @@ static void on_summary(void *ctx, const struct tcpsim_rp_summary *s)
 {
     struct tcpsim_rp_writer *w = ctx;
     switch (w->fmt) {
-    case TCPSIM_RP_JSON: json_summary(w, s); break;
+    case TCPSIM_RP_JSON:
+        json_summary(w, s);
+        break;
     case TCPSIM_RP_LADDER:
-    case TCPSIM_RP_SUMMARY: summary_total(w, s); break;
+    case TCPSIM_RP_SUMMARY:
+        summary_total(w, s);
+        break;
     }
     flush(w);
 }
@@ -643,6 +675,8 @@ void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg
 {
     cfg->h = tcpsim_rp_writer_handler(w);
     cfg->tls_json = w->fmt == TCPSIM_RP_JSON;
+    if (w->fmt == TCPSIM_RP_SUMMARY)
+        cfg->h.segment = NULL; /* per connection only: no per-segment record is built */
 }
 
 void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute)

@@ -19,8 +19,8 @@
 struct progress {
     bool on;
     const char *name;
-    FILE *f;           /* the capture stream, for the position */
-    off_t size;        /* 0 when unknown (stdin) */
+    FILE *f;    /* the capture stream, for the position */
+    off_t size; /* 0 when unknown (stdin) */
     struct timespec last;
     bool drawn;
 };
@@ -109,8 +109,9 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
             break; /* end of file */
         if (r != 1) {
             /* The record after the last good one is damaged. */
-            snprintf(errbuf, errlen, "%s: frame %llu: damaged or truncated record (expected a complete pcap record): %s",
-                     name, (unsigned long long)(frame + 1), pcap_geterr(p));
+            snprintf(errbuf, errlen,
+                     "%s: frame %llu: damaged or truncated record (expected a complete pcap record): %s", name,
+                     (unsigned long long)(frame + 1), pcap_geterr(p));
             rc = TCPSIM_ERR_MALFORMED;
             break;
         }

@@ -15,11 +15,11 @@
 struct tls_scratch {
     size_t n;
     uint32_t dropped;
-    bool collect;                               /* false: items only go to the summary */
+    bool collect; /* false: items only go to the summary */
     struct tcpsim_tl_tls it[TCPSIM_RP_MAX_TLS];
     size_t json_len, arena_len;
-    char json[TCPSIM_RP_TLS_ARENA];             /* "{...},{...}" */
-    char arena[TCPSIM_RP_TLS_ARENA];            /* explanations */
+    char json[TCPSIM_RP_TLS_ARENA];  /* "{...},{...}" */
+    char arena[TCPSIM_RP_TLS_ARENA]; /* explanations */
 };
 
 struct tcpsim_replay {
@@ -30,6 +30,7 @@ struct tcpsim_replay {
     bool have_time;
     tcpsim_ns_t first_ts, last_ts;
     bool finished;
+    tcpsim_ns_t next_expire; /* no connection can time out before this (a lower bound) */
     struct tls_scratch tls;
 };
 
@@ -58,6 +59,30 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
 
 static void tls_release(struct tcpsim_rp_conn *c)
 {
+    tcpsim_tls_conn_free(c->tls);
+    c->tls = NULL;
+    free(c->tls_done);
+    c->tls_done = NULL;
+}
+
+const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c)
+{
+    if (c->tls)
+        return tcpsim_tls_is_tls(c->tls) ? tcpsim_tls_summary(c->tls) : NULL;
+    return c->tls_done;
+}
+
+/* Both directions ended: nothing more can be decoded, so the decoder and its
+ * record buffers (~100 KB) go, and only the summary waits for the conn record
+ * (a closed connection is held ~2 minutes, like conntrack's TIME_WAIT). */
+static void tls_both_done(struct tcpsim_rp_conn *c)
+{
+    if (tcpsim_tls_is_tls(c->tls)) {
+        c->tls_done = malloc(sizeof *c->tls_done);
+        if (!c->tls_done)
+            return; /* keep the decoder: the summary stays reachable through it */
+        memcpy(c->tls_done, tcpsim_tls_summary(c->tls), sizeof *c->tls_done);
+    }
     tcpsim_tls_conn_free(c->tls);
     c->tls = NULL;
 }
@@ -132,9 +157,15 @@ static enum tcpsim__tclass conn_class(const struct tcpsim_rp_conn *c)
     return TCPSIM__TC_ESTABLISHED;
 }
 
-/* Connections whose idle timeout has passed leave, oldest first. */
+/* Connections whose idle timeout has passed leave, oldest first. Between
+ * runs only rp->next_expire is compared: the earliest any list head could
+ * time out (a head's end only grows, and a connection entering a list lowers
+ * the bound in process_tcp), so a packet does not touch eight list heads. */
 static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
 {
+    if (now < rp->next_expire)
+        return;
+    tcpsim_ns_t next = UINT64_MAX;
     for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
         tcpsim_ns_t to = tcpsim__flow_timeout((enum tcpsim__tclass)k);
         for (;;) {
@@ -142,12 +173,16 @@ static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
             if (s == TCPSIM__FLOW_NONE)
                 break;
             struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
-            if (now < c->end || now - c->end <= to)
+            if (now < c->end || now - c->end <= to) {
+                if (c->end + to < next)
+                    next = c->end + to;
                 break;
+            }
             bool closed = k == TCPSIM__TC_TIME_WAIT || k == TCPSIM__TC_CLOSE;
             conn_leave(rp, s, closed ? TCPSIM_RP_LEAVE_CLOSED : TCPSIM_RP_LEAVE_IDLE);
         }
     }
+    rp->next_expire = next;
 }
 
 /* --max-conns reached: the connection idle the longest leaves. */
@@ -316,7 +351,7 @@ static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int 
     tcpsim_time_t now = ts / 1000u;
     enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
     uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
-    rp->tls.collect = true;
+    rp->tls.collect = rp->cfg.h.segment != NULL; /* items only ride on segment records */
     if (seg->payload_len > 0)
         (void)tcpsim_tls_feed(c->tls, side, seq, seg->payload, seg->payload_len, frame, now);
     if (seglen > seg->payload_len) /* cut by the snap length: those bytes are lost */
@@ -324,13 +359,17 @@ static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int 
     if (seg->flags & TCPSIM_RST) {
         tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, frame, now);
         tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, frame, now);
+        c->tls_fin[0] = c->tls_fin[1] = true;
     } else if (seg->flags & TCPSIM_FIN) {
         tcpsim_tls_fin(c->tls, side, frame, now);
+        c->tls_fin[dir] = true;
     }
     if (tcpsim_tls_is_not_tls(c->tls)) {
         /* src/tls disagreed with the first byte: nothing more to hold. */
         c->tls_det = TCPSIM_RP_TLS_NO;
         tls_release(c);
+    } else if (c->tls_fin[0] && c->tls_fin[1]) {
+        tls_both_done(c);
     }
 }
 
@@ -435,7 +474,11 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.tls_dropped = tl->dropped;
         rp->cfg.h.segment(rp->cfg.h.ctx, c, &s);
     }
-    tcpsim__flow_touch(&rp->ft, slot, conn_class(c));
+    enum tcpsim__tclass cls = conn_class(c);
+    tcpsim__flow_touch(&rp->ft, slot, cls, ts);
+    tcpsim_ns_t due = ts + tcpsim__flow_timeout(cls);
+    if (due < rp->next_expire)
+        rp->next_expire = due;
 }
 
 void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts)

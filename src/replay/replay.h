@@ -20,11 +20,11 @@
 /* Capture time in nanoseconds since the epoch (libpcap nanosecond precision). */
 typedef uint64_t tcpsim_ns_t;
 
-#define TCPSIM_RP_MAX_STATES 16 /* states remembered per endpoint for the conn record */
-#define TCPSIM_RP_HIST_MAX 48   /* Zeek history string */
-#define TCPSIM_RP_MAX_EVENTS 8  /* transitions one segment can cause (both endpoints) */
-#define TCPSIM_RP_MAX_TLS 32    /* TLS items kept per segment; more are counted in tls_dropped */
-#define TCPSIM_RP_TLS_ARENA 32768 /* bytes for one segment's TLS JSON and explanations */
+#define TCPSIM_RP_MAX_STATES 16    /* states remembered per endpoint for the conn record */
+#define TCPSIM_RP_HIST_MAX   48    /* Zeek history string */
+#define TCPSIM_RP_MAX_EVENTS 8     /* transitions one segment can cause (both endpoints) */
+#define TCPSIM_RP_MAX_TLS    32    /* TLS items kept per segment; more are counted in tls_dropped */
+#define TCPSIM_RP_TLS_ARENA  32768 /* bytes for one segment's TLS JSON and explanations */
 
 /* One transition caused by a segment (the `events` array of a segment record). */
 struct tcpsim_rp_event {
@@ -40,14 +40,14 @@ struct tcpsim_rp_segment {
     tcpsim_ns_t time;
     tcpsim_ns_t capture_start; /* time of the capture's first frame (ladder times are relative to it) */
     uint32_t conn;
-    enum tcpsim_side dir; /* CLIENT = c2s */
+    enum tcpsim_side dir;  /* CLIENT = c2s */
     const char *src, *dst; /* "10.0.0.1:443" */
     const struct tcpsim_segment *seg;
-    uint32_t len;          /* TCP payload length from the IP header (not the captured part) */
+    uint32_t len; /* TCP payload length from the IP header (not the captured part) */
     bool rel_seq_known, rel_ack_known;
     uint32_t rel_seq, rel_ack;
-    uint64_t win;          /* scaled when the scale is known */
-    uint32_t analysis;     /* TCPSIM_AN_* */
+    uint64_t win;      /* scaled when the scale is known */
+    uint32_t analysis; /* TCPSIM_AN_* */
     enum tcpsim_tcp_state client_state, server_state;
     bool server_state_known; /* false while the server has not answered (JSON null) */
     size_t nevents;
@@ -56,15 +56,15 @@ struct tcpsim_rp_segment {
     const struct tcpsim_tl_tls *tls; /* explain strings copied, valid during the callback */
     const char *tls_json;            /* the `tls` array elements, comma-separated (cfg.tls_json) */
     size_t tls_json_len;
-    uint32_t tls_dropped;            /* items beyond TCPSIM_RP_MAX_TLS or the arena */
+    uint32_t tls_dropped; /* items beyond TCPSIM_RP_MAX_TLS or the arena */
 };
 
 /* Zeek's per-direction bookkeeping for the history string (reference-facts.md). */
 struct tcpsim_rp_zeek {
-    uint8_t once;                  /* a, d, i, q already written */
+    uint8_t once; /* a, d, i, q already written */
     bool s_seen, h_seen, f_seen, r_seen;
     uint32_t s_seq, h_seq, f_seq, r_seq;
-    uint32_t n_c, n_g, n_t, n_w;   /* logarithmic letters: count of events */
+    uint32_t n_c, n_g, n_t, n_w; /* logarithmic letters: count of events */
 };
 
 /* Wireshark's per-direction analysis state (packet-tcp.c tcp_flow_t and
@@ -73,14 +73,14 @@ struct tcpsim_rp_dir {
     bool base_set;
     bool syn_seen;
     uint32_t base_seq;
-    uint32_t nextseq;        /* highest seq + len seen (0 = none yet) */
+    uint32_t nextseq; /* highest seq + len seen (0 = none yet) */
     tcpsim_ns_t nextseqtime;
     uint32_t maxseqtobeacked;
     uint32_t lastack;
     tcpsim_ns_t lastacktime;
-    uint32_t window;         /* raw (unscaled) window of the last segment */
+    uint32_t window; /* raw (unscaled) window of the last segment */
     bool window_set;
-    int win_scale;           /* -1 unknown, -2 not used, else the shift */
+    int win_scale; /* -1 unknown, -2 not used, else the shift */
     uint32_t dupacknum;
     uint32_t lastsegmentflags;
     uint64_t packets, bytes;
@@ -98,23 +98,23 @@ struct tcpsim_rp_pending {
 
 /* A connection of the flow table. */
 struct tcpsim_rp_conn {
-    uint32_t id;                    /* tcp.stream */
+    uint32_t id; /* tcp.stream */
     bool in_use;
-    struct tcpsim_ip_addr addr[2];  /* [CLIENT], [SERVER] */
+    struct tcpsim_ip_addr addr[2]; /* [CLIENT], [SERVER] */
     uint16_t port[2];
-    char label[2][56];              /* "10.0.0.1:443" */
+    char label[2][56]; /* "10.0.0.1:443" */
     uint64_t first_frame, last_frame;
     tcpsim_ns_t start, end;
     bool inferred, flipped, reused_ports_pending;
     uint8_t completeness;
-    tcpsim_ns_t syn_time;           /* most recent SYN (Wireshark ts_mru_syn) */
+    tcpsim_ns_t syn_time; /* most recent SYN (Wireshark ts_mru_syn) */
     bool rtt_known;
-    tcpsim_ns_t rtt;                /* handshake RTT (Wireshark initial_rtt) */
+    tcpsim_ns_t rtt; /* handshake RTT (Wireshark initial_rtt) */
     struct tcpsim_rp_dir d[2];
     uint32_t an_count[TCPSIM_AN_COUNT];
     char history[TCPSIM_RP_HIST_MAX];
     uint8_t hist_len;
-    int first_rst;                  /* side that sent the first RST, -1 none */
+    int first_rst; /* side that sent the first RST, -1 none */
     /* observer */
     bool obs_ok;
     struct tcpsim_tcp_endpoint ep[2];
@@ -124,12 +124,16 @@ struct tcpsim_rp_conn {
     bool states_overflow[2];
     /* flow-table bookkeeping */
     uint32_t lru_prev, lru_next;
-    uint8_t tclass;                 /* idle-timeout class (which LRU list) */
-    void *view;                     /* per-connection buffer of the ladder view */
+    uint32_t hash;     /* of the 4-tuple (flow index) */
+    tcpsim_ns_t lru_t; /* when last placed at the tail of its LRU list */
+    uint8_t tclass;    /* idle-timeout class (which LRU list) */
+    void *view;        /* per-connection buffer of the ladder view */
     /* TLS (src/tls), allocated only once the client's first bytes look like a
      * TLS record header (RFC 8446 §5.1): plain connections cost nothing. */
-    uint8_t tls_det;                /* TCPSIM_RP_TLS_* */
-    struct tcpsim_tls_conn *tls;
+    uint8_t tls_det;                     /* TCPSIM_RP_TLS_* */
+    bool tls_fin[2];                     /* each direction ended (FIN or RST) */
+    struct tcpsim_tls_conn *tls;         /* the decoder while a direction is open */
+    struct tcpsim_tls_summary *tls_done; /* its summary, once both ended (decoder freed) */
 };
 
 enum { TCPSIM_RP_TLS_UNDECIDED, TCPSIM_RP_TLS_YES, TCPSIM_RP_TLS_NO };
@@ -150,9 +154,9 @@ struct tcpsim_rp_skipped {
 struct tcpsim_rp_summary {
     uint64_t frames, tcp_segments, connections;
     struct tcpsim_rp_skipped skipped;
-    double seconds;                 /* last capture time - first */
-    uint64_t max_open;              /* peak connections held at once */
-    uint64_t evicted;               /* connections evicted by --max-conns */
+    double seconds;    /* last capture time - first */
+    uint64_t max_open; /* peak connections held at once */
+    uint64_t evicted;  /* connections evicted by --max-conns */
 };
 
 /* The consumer of the replay: called in capture order. */
@@ -164,10 +168,10 @@ struct tcpsim_rp_handler {
 };
 
 struct tcpsim_replay_cfg {
-    size_t max_conns;               /* cap on connections held at once (0 = default 1M) */
-    bool observe;                   /* run the two RFC 9293 endpoints (default true) */
-    bool tls;                       /* decode TLS (default true) */
-    bool tls_json;                  /* render each TLS item's JSON for the segment (default false) */
+    size_t max_conns; /* cap on connections held at once (0 = default 1M) */
+    bool observe;     /* run the two RFC 9293 endpoints (default true) */
+    bool tls;         /* decode TLS (default true) */
+    bool tls_json;    /* render each TLS item's JSON for the segment (default false) */
     struct tcpsim_rp_handler h;
 };
 
@@ -192,11 +196,11 @@ uint64_t tcpsim_replay_allocations(const struct tcpsim_replay *rp);
 
 /* ---- reading a capture file (reader.c) ---- */
 struct tcpsim_replay_input {
-    const char *path;    /* "-" = stdin */
-    const char *filter;  /* BPF expression or NULL */
-    FILE *fp;            /* when set, read from this stream instead of path (tests, fuzzing);
-                          * tcpsim_replay_read always closes it */
-    bool progress;       /* progress line on stderr */
+    const char *path;   /* "-" = stdin */
+    const char *filter; /* BPF expression or NULL */
+    FILE *fp;           /* when set, read from this stream instead of path (tests, fuzzing);
+                         * tcpsim_replay_read always closes it */
+    bool progress;      /* progress line on stderr */
 };
 
 /* Read the whole capture into `rp` and finish it. On damage the message (naming
@@ -229,6 +233,8 @@ uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcps
 void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
                         uint32_t analysis, tcpsim_ns_t ts);
 const char *tcpsim__rp_conn_state(const struct tcpsim_rp_conn *c);
+/* The connection's TLS summary, or NULL when it is not TLS (replay.c). */
+const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c);
 /* Observer (observer.c). */
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,

@@ -1,5 +1,6 @@
 /* fuzz_pcap.c - libFuzzer target: a whole capture file (pcap or pcapng) read
- * through pcap_fopen_offline on fmemopen and replayed into the JSON view.
+ * through pcap_fopen_offline on fmemopen and replayed into the JSON view (TLS
+ * items rendered) and the ladder view. Seeds: tests/fuzz/corpus/pcap/.
  * Any input must end in a clean result or a clear error, never a crash or hang.
  * Read first: src/replay/reader.c, docs/replay-json.md. */
 #include <stddef.h>
@@ -10,10 +11,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One pass of the input through the replayer into one view. */
+static void replay_into(const uint8_t *data, size_t size, enum tcpsim_rp_format fmt)
 {
-    if (size == 0)
-        return 0;
     FILE *in = fmemopen((void *)data, size, "rb");
     FILE *out = fopen("/dev/null", "w");
     if (!in || !out) {
@@ -21,24 +21,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fclose(in);
         if (out)
             fclose(out);
-        return 0;
+        return;
     }
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, fmt, -1, false);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     cfg.max_conns = 64; /* exercise eviction */
     if (w)
-        cfg.h = tcpsim_rp_writer_handler(w);
+        tcpsim_rp_writer_setup(w, &cfg); /* JSON: every TLS item rendered too */
     struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
     if (rp) {
         struct tcpsim_replay_input src = {"fuzz.pcap", NULL, in, false};
         char err[512];
-        (void)tcpsim_replay_read(rp, &src, err, sizeof err); /* closes `in` through libpcap when opened */
+        (void)tcpsim_replay_read(rp, &src, err, sizeof err); /* closes `in` */
         tcpsim_replay_free(rp);
     } else {
         fclose(in);
     }
     tcpsim_rp_writer_free(w);
     fclose(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    replay_into(data, size, TCPSIM_RP_JSON);
+    replay_into(data, size, TCPSIM_RP_LADDER);
     return 0;
 }

@@ -17,8 +17,8 @@
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
 
-#define C "10.0.0.1"
-#define S "10.0.0.2"
+#define C      "10.0.0.1"
+#define S      "10.0.0.2"
 #define MAXREC 256
 
 /* ---- collecting what the replayer reports ---- */
@@ -30,9 +30,9 @@ struct rec_seg {
     bool ss_known;
     size_t nev;
     size_t ntls;
-    char tls_names[96];   /* "ClientHello,ServerHello" */
+    char tls_names[96]; /* "ClientHello,ServerHello" */
     char tls_json[1024];
-    bool has_tls_state;   /* the connection held a TLS decoder after this segment */
+    bool has_tls_state; /* the connection held a TLS decoder after this segment */
 };
 struct rec_conn {
     uint32_t id;
@@ -46,7 +46,7 @@ struct rec_conn {
     enum tcpsim_rp_leave why;
     bool rtt_known;
     bool server_known;
-    char tls[2048];       /* the conn record's `tls` object */
+    char tls[2048]; /* the conn record's `tls` object */
 };
 struct rec {
     size_t nseg, nconn;
@@ -105,7 +105,8 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
         x->rtt_known = c->rtt_known;
         x->server_known = tcpsim__rp_obs_known(c, TCPSIM_SIDE_SERVER);
         size_t tl = 0;
-        if (!c->tls || tcpsim_tls_summary_json(tcpsim_tls_summary(c->tls), x->tls, sizeof x->tls, &tl) != TCPSIM_OK)
+        const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+        if (!ts || tcpsim_tls_summary_json(ts, x->tls, sizeof x->tls, &tl) != TCPSIM_OK)
             strcpy(x->tls, "null");
     }
 }
@@ -408,15 +409,15 @@ static void test_analysis_dup_acks_fast_retrans_expect_flags(void **state)
     pg_tcp(&g, t, C, 40000, S, 80, PG_S, 1000, 0, 64240, 0, &ws7);
     pg_tcp(&g, t += 10000, S, 80, C, 40000, PG_S | PG_A, 5000, 1001, 65160, 0, &ws7);
     pg_tcp(&g, t += 10000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 0, NULL);
-    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL);  /* 1001..1101, lost */
-    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1101, 5001, 502, 100, NULL);  /* arrives */
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);    /* ack */
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);    /* dup 1 */
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);    /* dup 2 */
-    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL);  /* fast retrans */
+    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL);   /* 1001..1101, lost */
+    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1101, 5001, 502, 100, NULL);   /* arrives */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);     /* ack */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);     /* dup 1 */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1001, 510, 0, NULL);     /* dup 2 */
+    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL);   /* fast retrans */
     pg_tcp(&g, t += 500000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL); /* plain retrans */
     pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1201, 510, 0, NULL);
-    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL);   /* spurious */
+    pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 100, NULL); /* spurious */
     assert_int_equal(run(&r, 0, NULL, 0), TCPSIM_OK);
     /* Expectations checked against tshark 4.0 on this capture. */
     assert_int_equal(r.seg[5].analysis, TCPSIM_AN_WINDOW_UPDATE); /* 510 after the SYN-ACK's 65160 */
@@ -439,7 +440,7 @@ static void test_analysis_gap_expect_lost_and_acked_unseen(void **state)
     pg_tcp(&g, t += 10000, C, 40000, S, 80, PG_A, 1001, 5001, 502, 0, NULL);
     pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1101, 5001, 502, 100, NULL); /* 1001..1101 not captured */
     pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1201, 510, 0, NULL);
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5101, 1201, 510, 0, NULL);  /* server bytes not captured */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5101, 1201, 510, 0, NULL); /* server bytes not captured */
     pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1201, 5201, 502, 0, NULL);
     assert_int_equal(run(&r, 0, NULL, 0), TCPSIM_OK);
     /* Expectations checked against tshark 4.0 on this capture. */
@@ -461,10 +462,10 @@ static void test_analysis_zero_window_keepalive_expect_flags(void **state)
     pg_tcp(&g, t += 10000, S, 80, C, 40000, PG_S | PG_A, 5000, 1001, 65160, 0, NULL);
     pg_tcp(&g, t += 10000, C, 40000, S, 80, PG_A, 1001, 5001, 500, 0, NULL);
     pg_tcp(&g, t += 1000, C, 40000, S, 80, PG_A, 1001, 5001, 500, 100, NULL);
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 0, 0, NULL);     /* zero window */
-    pg_tcp(&g, t += 200000, C, 40000, S, 80, PG_A, 1101, 5001, 500, 1, NULL); /* probe */
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 0, 0, NULL);     /* probe ack */
-    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 400, 0, NULL);   /* window update */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 0, 0, NULL);      /* zero window */
+    pg_tcp(&g, t += 200000, C, 40000, S, 80, PG_A, 1101, 5001, 500, 1, NULL);  /* probe */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 0, 0, NULL);      /* probe ack */
+    pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 400, 0, NULL);    /* window update */
     pg_tcp(&g, t += 9000000, C, 40000, S, 80, PG_A, 1100, 5001, 500, 0, NULL); /* keep-alive */
     pg_tcp(&g, t += 1000, S, 80, C, 40000, PG_A, 5001, 1101, 400, 0, NULL);    /* keep-alive ack */
     assert_int_equal(run(&r, 0, NULL, 0), TCPSIM_OK);
@@ -615,15 +616,15 @@ static size_t client_hello(uint8_t *b, const char *sni)
 {
     size_t n = 0, hl = strlen(sni);
     uint8_t *rec = b;
-    b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2;      /* record header, length later */
+    b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2; /* record header, length later */
     size_t hs = n;
-    b[n++] = 1, n += 3;                                /* ClientHello, length later */
+    b[n++] = 1, n += 3; /* ClientHello, length later */
     b[n++] = 3, b[n++] = 3;
     for (int i = 0; i < 32; i++)
         b[n++] = (uint8_t)(i * 7);
-    b[n++] = 0;                                        /* session id */
+    b[n++] = 0; /* session id */
     b[n++] = 0, b[n++] = 2, b[n++] = 0x13, b[n++] = 0x01;
-    b[n++] = 1, b[n++] = 0;                            /* null compression */
+    b[n++] = 1, b[n++] = 0; /* null compression */
     size_t ext = n;
     n += 2;
     b[n++] = 0, b[n++] = 0, b[n++] = 0, b[n++] = (uint8_t)(hl + 5);
@@ -692,21 +693,31 @@ static void test_tls_client_hello_split_expect_item_on_completing_frame(void **s
     pg_tcp(&g, t += 1000, C, 40010, S, 443, PG_A | PG_P, 1001 + (uint32_t)cut, 5001, 502, (uint16_t)(chl - cut), NULL);
     pg_set_payload(sh);
     pg_tcp(&g, t += 10000, S, 443, C, 40010, PG_A | PG_P, 5001, 1001 + (uint32_t)chl, 510, (uint16_t)shl, NULL);
+    /* Both close: the decoder is released, its summary stays for the conn record. */
+    uint32_t cend = 1001 + (uint32_t)chl, send = 5001 + (uint32_t)shl;
+    pg_tcp(&g, t += 1000, C, 40010, S, 443, PG_A | PG_F, cend, send, 502, 0, NULL);
+    pg_tcp(&g, t += 1000, S, 443, C, 40010, PG_A | PG_F, send, cend + 1, 510, 0, NULL);
+    pg_tcp(&g, t += 1000, C, 40010, S, 443, PG_A, cend + 1, send + 1, 502, 0, NULL);
     assert_int_equal(run(&r, 0, NULL, 0), TCPSIM_OK);
-    assert_int_equal(r.nseg, 6);
+    assert_int_equal(r.nseg, 9);
+    assert_true(r.seg[6].has_tls_state);
+    assert_false(r.seg[7].has_tls_state);
     assert_int_equal(r.seg[3].ntls, 0); /* the record is not complete yet */
     assert_true(r.seg[3].has_tls_state);
     assert_int_equal(r.seg[4].ntls, 1);
     assert_string_equal(r.seg[4].tls_names, "ClientHello");
-    assert_non_null(strstr(r.seg[4].tls_json, "\"dir\":\"c2s\",\"record\":\"handshake\",\"handshake\":\"ClientHello\""));
+    assert_non_null(
+        strstr(r.seg[4].tls_json, "\"dir\":\"c2s\",\"record\":\"handshake\",\"handshake\":\"ClientHello\""));
     assert_non_null(strstr(r.seg[4].tls_json, "\"sni\":\"www.tcpsim.test\""));
     assert_string_equal(r.seg[5].tls_names, "ServerHello");
     assert_non_null(strstr(r.seg[5].tls_json, "\"cipher\":\"TLS_AES_128_GCM_SHA256\""));
     const struct rec_conn *c = conn_by_id(&r, 0);
     assert_non_null(strstr(c->tls, "\"version\":\"TLS 1.3\""));
     assert_non_null(strstr(c->tls, "\"sni\":\"www.tcpsim.test\""));
-    assert_non_null(strstr(c->tls, "{\"frame\":5,\"dir\":\"c2s\",\"record\":\"handshake\",\"handshake\":\"ClientHello\"}"));
-    assert_non_null(strstr(c->tls, "{\"frame\":6,\"dir\":\"s2c\",\"record\":\"handshake\",\"handshake\":\"ServerHello\"}"));
+    assert_non_null(
+        strstr(c->tls, "{\"frame\":5,\"dir\":\"c2s\",\"record\":\"handshake\",\"handshake\":\"ClientHello\"}"));
+    assert_non_null(
+        strstr(c->tls, "{\"frame\":6,\"dir\":\"s2c\",\"record\":\"handshake\",\"handshake\":\"ServerHello\"}"));
 }
 
 /* Out of order: the second part of the ClientHello is captured first. The
@@ -778,8 +789,8 @@ static void test_tls_snapped_record_expect_no_item(void **state)
     cap_open();
     uint64_t t = handshake(1000000, 40014, 443, 1000, 5000);
     pg_set_payload(ch);
-    size_t n = pg_build(DLT_EN10MB, pkt, sizeof pkt, C, 40014, S, 443, PG_A | PG_P, 1001, 5001, 502, (uint16_t)chl,
-                        NULL, 9);
+    size_t n =
+        pg_build(DLT_EN10MB, pkt, sizeof pkt, C, 40014, S, 443, PG_A | PG_P, 1001, 5001, 502, (uint16_t)chl, NULL, 9);
     struct pcap_pkthdr h;
     memset(&h, 0, sizeof h);
     h.ts.tv_sec = (time_t)((t + 1000) / 1000000);
