@@ -972,8 +972,8 @@ static void parse_python(struct parser *p, struct ts_event *e)
             snprintf(a->value_text, sizeof a->value_text, "%" PRIu64, v);
         }
         skip_blank(p);
-        if (peek(p, 0) == ',') { /* assert x == y, "message" */
-            while (peek(p, 0) != '\0' && peek(p, 0) != '\n')
+        if (peek(p, 0) == ',') { /* assert x == y, message: up to the line's end or a closing }% */
+            while (peek(p, 0) != '\0' && peek(p, 0) != '\n' && !starts(p, "}%"))
                 adv(p);
         }
         k->n++;
