@@ -40,7 +40,11 @@ One statement per line; `#` starts a comment; times are `0`, `20ms`, `1.5s`, `30
 SIDE is `client` or `server`. ACTION is `listen`, `connect [isn N|+N|-N]`,
 `send N` (N bytes), `send "text"`, `send TLS-FLIGHT` (`tls12-client-hello`,
 `tls12-server-hello`, `tls12-client-finish`, `tls12-server-finish`,
-`tls13-client-hello`, `tls13-server-hello`, `tls13-client-finish`), `read`,
+`tls12-ecdhe-server-hello` (ServerHello, Certificate, ServerKeyExchange on
+x25519, ServerHelloDone), `tls12-ecdhe-client-finish` (ClientKeyExchange with
+an EC point, ChangeCipherSpec, Finished), `tls13-client-hello`,
+`tls13-server-hello`, `tls13-client-finish`, `tls-app-request`,
+`tls-app-response` (encrypted application data)), `read`,
 `close`, `shutdown` (half-close), `abort` (RST). The application reads
 everything that arrives unless `set autoread off`. The CLI's `--fault SPEC`
 adds a `fault` statement (`--fault 'dup last ACK'`).
@@ -50,7 +54,8 @@ is who moved, why and the RFC rule; notes follow a `*`; under SYN arrows are
 the TCP options (packetdrill notation); under segments that complete TLS
 records, the items the TLS decoder found, with their explanations. An arrow
 in flight while other things happen has an `in flight` row and an `arrives`
-row. `--brief` shows arrows and states only.
+row. `--brief` shows arrows and states only. `--lang ko` says the reasons,
+notes, TLS explanations and headings in Korean (protocol terms stay English).
 
 HEAD
 for s in $("$cli" sim --list | awk '{print $1}'); do

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "tcpsim/error.h"
+#include "tcpsim/i18n.h"
 #include "tcpsim/timeline.h"
 
 struct tcpsim_view_opts {
@@ -23,7 +24,10 @@ struct tcpsim_view_opts {
     bool color;       /* ANSI colours (the CLI sets it when stdout is a TTY) */
     bool absolute;    /* raw sequence numbers instead of relative ones */
     bool notes;       /* show notes (timers, challenge ACKs, errors); default true */
-    const char *lang; /* "en" (default; NULL means "en"); placeholder for "ko" */
+    const char *lang; /* words for people: "en" (default; NULL or unknown: "en") or "ko"
+                         (tcpsim/i18n.h): reasons, notes, TLS explanations, headings
+                         and side names; protocol terms stay English. The JSON view
+                         is a machine contract and always English. */
     const char *title;/* optional heading line (e.g. "scenario handshake, seed 1") */
     bool brief;       /* ladder: arrows and states only; no reasons (RFC rules), notes,
                          TCP options or TLS explanations (the CLI's --brief) */
@@ -75,8 +79,9 @@ enum tcpsim_view_format {
     TCPSIM_VIEW_MERMAID,
     TCPSIM_VIEW_DOT,
     TCPSIM_VIEW_JSON,
+    TCPSIM_VIEW_HTML, /* tcpsim_html_* below; the page is written by tcpsim_view_free */
 };
-/* "ladder", "mermaid", "dot", "json"; false for anything else. */
+/* "ladder", "mermaid", "dot", "json", "html"; false for anything else. */
 bool tcpsim_view_format_parse(const char *name, enum tcpsim_view_format *f);
 const char *tcpsim_view_format_name(enum tcpsim_view_format f);
 

@@ -10,51 +10,11 @@
 #include <stdio.h>
 
 #include "tcpsim/error.h"
+#include "tcpsim/i18n.h"
 #include "tcpsim/timeline.h"
 
-/* ---- message catalogues ----
- * Text lives in src/teach/catalog/<lang>.txt, embedded at build time.
- * Format, one entry per key:
- *     # comment
- *     key = text on one line
- *     other.key =
- *       continuation lines are indented by two spaces,
- *       joined with newlines; a lone "." stands for an empty line.
- * Texts may hold {1} .. {9}, replaced by tcpsim_catalog_format's arguments. */
-enum tcpsim_lang {
-    TCPSIM_LANG_EN = 0,
-    TCPSIM_LANG_KO = 1,
-};
-#define TCPSIM_LANG_COUNT 2
-
-/* "en" / "ko" */
-const char *tcpsim_lang_code(enum tcpsim_lang lang);
-bool tcpsim_lang_parse(const char *code, enum tcpsim_lang *lang);
-
-struct tcpsim_catalog;
-
-/* Parse a catalogue from text. `name` (e.g. "ko.txt") appears in errors:
- * "ko.txt:12: expected 'key = text'". ERR_PARSE on bad input, ERR_NOMEM. */
-enum tcpsim_err tcpsim_catalog_parse(const char *text, size_t len, const char *name, struct tcpsim_catalog **out,
-                                     char *errbuf, size_t errcap) TCPSIM_WUR;
-void tcpsim_catalog_free(struct tcpsim_catalog *cat);
-
-/* The built-in catalogue of a language (parsed once, then shared; NULL only
- * if the embedded text is broken, which the test suite rules out). */
-const struct tcpsim_catalog *tcpsim_catalog_builtin(enum tcpsim_lang lang);
-
-/* Text of a key, or NULL when the catalogue lacks it. */
-const char *tcpsim_catalog_get(const struct tcpsim_catalog *cat, const char *key);
-size_t tcpsim_catalog_count(const struct tcpsim_catalog *cat);
-/* Keys in sorted order, i < count. */
-const char *tcpsim_catalog_key_at(const struct tcpsim_catalog *cat, size_t i);
-
-/* Look `key` up in `lang`, falling back to English, then to the key itself,
- * and substitute {1}..{9} with args. Always NUL-terminates; returns the
- * length the full text would have had (like snprintf). */
-size_t tcpsim_msg(enum tcpsim_lang lang, const char *key, const char *const *args, size_t nargs, char *buf, size_t cap);
-/* Plain lookup with the same fallbacks (no substitution); never NULL. */
-const char *tcpsim_msg_raw(enum tcpsim_lang lang, const char *key);
+/* Message catalogues (enum tcpsim_lang, tcpsim_msg, ...) are declared in
+ * tcpsim/i18n.h: the views and the simulator read the same catalogue. */
 
 /* ---- lessons ---- */
 struct tcpsim_lesson_info {

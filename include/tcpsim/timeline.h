@@ -12,6 +12,8 @@
 #include "tcpsim/tcp.h"
 #include "tcpsim/wire.h"
 
+struct tcpsim_tls_explain; /* tls.h */
+
 enum tcpsim_side {
     TCPSIM_SIDE_CLIENT = 0, /* left column; replay: sender of the first SYN */
     TCPSIM_SIDE_SERVER = 1, /* right column */
@@ -41,6 +43,9 @@ struct tcpsim_tl_tls {
     const char *record;    /* "handshake", "change_cipher_spec", "alert", "application_data", "heartbeat" */
     const char *handshake; /* "ClientHello", ..., "encrypted", or NULL */
     const char *explain;   /* one line for people: "offers 31 cipher suites, ..." (may be NULL) */
+    /* The same explanation as an id with parameters (tls.h), so a view can say
+     * it in another language (i18n.h); NULL when the source has none. */
+    const struct tcpsim_tls_explain *why;
 };
 
 enum tcpsim_tl_kind {
@@ -86,11 +91,18 @@ struct tcpsim_tl_state {
     enum tcpsim_tcp_why why;
 };
 
+#define TCPSIM_TL_NOTE_ARGS 4
 struct tcpsim_tl_note {
     enum tcpsim_side side;
     tcpsim_time_t at;
     enum tcpsim_tcp_why why;    /* TCPSIM_WHY_NONE when `text` says it all */
-    const char *text;           /* extra words (may be NULL) */
+    const char *text;           /* extra words, in English (may be NULL) */
+    /* `text` as a message id of the catalogues (i18n.h) and its arguments
+     * {1}..{4}, so that views can say it in the reader's language; NULL when
+     * `text` is all there is (an argument "@key" is itself translated). */
+    const char *msg;
+    const char *args[TCPSIM_TL_NOTE_ARGS];
+    size_t nargs;
 };
 
 struct tcpsim_tl_event {

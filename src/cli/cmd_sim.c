@@ -1,7 +1,7 @@
 /* cmd_sim.c - 'tcpsim sim': run a built-in (or file) scenario on the virtual
- * network and show it as a ladder, Mermaid, DOT or JSON; optionally write the
- * traffic as a pcap. Argument parsing and wiring only: the work is in src/sim
- * and src/report. */
+ * network and show it as a ladder, Mermaid, DOT, JSON or an HTML page, in
+ * English or Korean (--lang); optionally write the traffic as a pcap.
+ * Argument parsing and wiring only: the work is in src/sim and src/report. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "tcpsim/i18n.h"
 #include "tcpsim/report.h"
 #include "tcpsim/sim.h"
 
@@ -19,13 +20,14 @@ static void usage(FILE *f)
           "       tcpsim sim [OPTIONS] --file SCENARIO.txt\n"
           "\n"
           "views:\n"
-          "  --format ladder|mermaid|dot|json   (default ladder)\n"
+          "  --format ladder|mermaid|dot|json|html   (default ladder; html wants -o FILE)\n"
           "  -o FILE            write the view to FILE instead of stdout\n"
           "  --ascii            plain ASCII ladder (no UTF-8)\n"
           "  --color / --no-color   ANSI colour (default: when stdout is a terminal)\n"
           "  --absolute         raw sequence numbers instead of relative ones\n"
           "  --no-notes         hide timer/error notes\n"
-          "  --lang en          language of the words (only en for now)\n"
+          "  --lang en|ko       language of the words: reasons, notes, TLS explanations,\n"
+          "                     headings (protocol terms stay English; JSON is always English)\n"
           "  --pcap FILE        also write the traffic as a pcap capture\n"
           "  --show             print the scenario's DSL text and exit\n"
           "parameters (override the scenario's):\n"
@@ -145,11 +147,12 @@ int tcpsim_cli_sim(int argc, char **argv)
             } else if (!strcmp(a, "--file")) {
                 file = next;
             } else {
-                if (strcmp(next, "en")) {
-                    fprintf(stderr, "tcpsim sim: --lang: only 'en' is available in this build, got '%s'\n", next);
+                enum tcpsim_lang l;
+                if (!tcpsim_lang_parse(next, &l)) {
+                    fprintf(stderr, "tcpsim sim: --lang: expected 'en' or 'ko', got '%s'\n", next);
                     return 2;
                 }
-                o.lang = next;
+                o.lang = tcpsim_lang_code(l);
             }
         } else if (!strcmp(a, "--fault")) {
             if (!next) {
@@ -194,7 +197,11 @@ int tcpsim_cli_sim(int argc, char **argv)
     }
     enum tcpsim_view_format vf;
     if (!tcpsim_view_format_parse(fmt, &vf)) {
-        fprintf(stderr, "tcpsim sim: --format: expected ladder, mermaid, dot or json, got '%s'\n", fmt);
+        fprintf(stderr, "tcpsim sim: --format: expected ladder, mermaid, dot, json or html, got '%s'\n", fmt);
+        return 2;
+    }
+    if (vf == TCPSIM_VIEW_HTML && !outpath) {
+        fprintf(stderr, "tcpsim sim: --format html writes a page: give it a file with -o FILE\n");
         return 2;
     }
     if (!scenario && !file) {
@@ -270,21 +277,45 @@ int tcpsim_cli_sim(int argc, char **argv)
         return 2;
     }
     int rc = 0;
+    enum tcpsim_lang lang = tcpsim_lang_of(o.lang);
+    /* a built-in's description in the reader's language (scenario.<name>) */
+    char dkey[96];
+    snprintf(dkey, sizeof dkey, "scenario.%s", tcpsim_scenario_name(sc));
+    const char *desc = text && lang != TCPSIM_LANG_EN ? tcpsim_catalog_get(tcpsim_catalog_builtin(lang), dkey) : NULL;
+    if (!desc)
+        desc = tcpsim_scenario_desc(sc);
+    /* the HTML view is one page for all runs: made once, written at the end */
+    char page_title[256];
+    const char *pa[2] = {tcpsim_scenario_name(sc), desc};
+    tcpsim_msg(lang, "cli.sim.title", pa, 2, page_title, sizeof page_title);
+    struct tcpsim_view *page = NULL;
+    if (vf == TCPSIM_VIEW_HTML) {
+        o.title = page_title;
+        page = tcpsim_view_new(vf, out, &o);
+        if (!page) {
+            fprintf(stderr, "tcpsim sim: out of memory\n");
+            rc = 2;
+        }
+    }
     for (size_t run = 0; run < tcpsim_scenario_runs(sc) && rc == 0; run++) {
-        char title[256];
+        char title[256], rb[24];
         const char *label = tcpsim_scenario_run_label(sc, run);
+        snprintf(rb, sizeof rb, "%zu", run + 1);
+        if (run == 0 && label && *label) /* "as specified" */
+            label = tcpsim_msg_raw(lang, "cli.sim.as_specified");
+        const char *ta[4] = {tcpsim_scenario_name(sc), rb, label, desc};
         if (label && *label)
-            snprintf(title, sizeof title, "scenario %s, run %zu: %s - %s", tcpsim_scenario_name(sc), run + 1, label,
-                     tcpsim_scenario_desc(sc));
+            tcpsim_msg(lang, "cli.sim.title_run", ta, 4, title, sizeof title);
         else
-            snprintf(title, sizeof title, "scenario %s - %s", tcpsim_scenario_name(sc), tcpsim_scenario_desc(sc));
+            snprintf(title, sizeof title, "%s", page_title);
         o.title = title;
         struct tcpsim_sim *sim = NULL;
-        struct tcpsim_view *v = tcpsim_view_new(vf, out, &o);
+        struct tcpsim_view *v = page ? page : tcpsim_view_new(vf, out, &o);
         enum tcpsim_err e = v ? tcpsim_sim_new(sc, run, &sim) : TCPSIM_ERR_NOMEM;
         if (e != TCPSIM_OK) {
             fprintf(stderr, "tcpsim sim: %s: %s\n", tcpsim_scenario_name(sc), tcpsim_strerror(e));
-            tcpsim_view_free(v);
+            if (v != page)
+                tcpsim_view_free(v);
             rc = 2;
             break;
         }
@@ -296,10 +327,12 @@ int tcpsim_cli_sim(int argc, char **argv)
         /* the next run's packets start a second after this one's last */
         po.base = po.last + TCPSIM_SEC(1);
         tcpsim_sim_free(sim);
-        tcpsim_view_free(v);
+        if (v != page)
+            tcpsim_view_free(v);
         if (vf == TCPSIM_VIEW_LADDER && run + 1 < tcpsim_scenario_runs(sc))
             fputc('\n', out);
     }
+    tcpsim_view_free(page); /* writes the page */
     if (po.w && tcpsim_pcap_writer_close(po.w) != TCPSIM_OK) {
         fprintf(stderr, "tcpsim sim: %s: error writing the capture\n", pcap);
         rc = 2;

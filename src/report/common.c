@@ -76,6 +76,44 @@ const char *tcpsim__report_why_text(enum tcpsim_tcp_why w)
     return i < sizeof why_texts / sizeof why_texts[0] ? why_texts[i] : "";
 }
 
+enum tcpsim_lang tcpsim__report_lang(const struct tcpsim_view_opts *o)
+{
+    return tcpsim_lang_of(o ? o->lang : NULL);
+}
+
+const char *tcpsim__report_label(enum tcpsim_lang lang, const char *label, enum tcpsim_side side, char *buf,
+                                 size_t cap)
+{
+    const char *word = side == TCPSIM_SIDE_CLIENT ? "client" : "server";
+    size_t wl = strlen(word);
+    if (!label)
+        snprintf(buf, cap, "%s", tcpsim_i18n_side(lang, side));
+    else if (!strncmp(label, word, wl) && (label[wl] == ' ' || label[wl] == '\0'))
+        snprintf(buf, cap, "%s%s", tcpsim_i18n_side(lang, side), label + wl);
+    else
+        snprintf(buf, cap, "%s", label);
+    return buf;
+}
+
+size_t tcpsim__report_width(const char *s)
+{
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        uint32_t cp = *p++;
+        int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+        cp &= more == 3 ? 0x07u : more == 2 ? 0x0Fu : more == 1 ? 0x1Fu : 0x7Fu;
+        for (; more > 0 && (*p & 0xC0) == 0x80; more--)
+            cp = (cp << 6) | (*p++ & 0x3Fu);
+        /* East Asian wide: Hangul jamo, CJK and Hangul syllables, fullwidth forms */
+        bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                    (cp >= 0xFF00 && cp <= 0xFF60);
+        w += wide ? 2 : 1;
+    }
+    return w;
+}
+
 const char *tcpsim__report_side(enum tcpsim_side s)
 {
     switch (s) {
@@ -216,7 +254,7 @@ const char *tcpsim__report_tcp_opts(const struct tcpsim_tcp_opts *o, char *buf, 
     return buf;
 }
 
-static const char *const fmt_names[] = {"ladder", "mermaid", "dot", "json"};
+static const char *const fmt_names[] = {"ladder", "mermaid", "dot", "json", "html"};
 
 bool tcpsim_view_format_parse(const char *name, enum tcpsim_view_format *f)
 {
@@ -235,6 +273,7 @@ const char *tcpsim_view_format_name(enum tcpsim_view_format f)
     case TCPSIM_VIEW_MERMAID: return "mermaid";
     case TCPSIM_VIEW_DOT: return "dot";
     case TCPSIM_VIEW_JSON: return "json";
+    case TCPSIM_VIEW_HTML: return "html";
     }
     return "?";
 }
@@ -255,6 +294,7 @@ struct tcpsim_view *tcpsim_view_new(enum tcpsim_view_format f, FILE *out, const 
     case TCPSIM_VIEW_MERMAID: v->impl = tcpsim_mermaid_new(out, o); break;
     case TCPSIM_VIEW_DOT: v->impl = tcpsim_dot_new(out, o); break;
     case TCPSIM_VIEW_JSON: v->impl = tcpsim_json_new(out, o); break;
+    case TCPSIM_VIEW_HTML: v->impl = tcpsim_html_new(out, o); break;
     }
     if (!v->impl) {
         free(v);
@@ -273,6 +313,7 @@ struct tcpsim_tl_sink tcpsim_view_sink(struct tcpsim_view *v)
     case TCPSIM_VIEW_MERMAID: return tcpsim_mermaid_sink(v->impl);
     case TCPSIM_VIEW_DOT: return tcpsim_dot_sink(v->impl);
     case TCPSIM_VIEW_JSON: return tcpsim_json_sink(v->impl);
+    case TCPSIM_VIEW_HTML: return tcpsim_html_sink(v->impl);
     }
     return none;
 }
@@ -286,6 +327,7 @@ void tcpsim_view_free(struct tcpsim_view *v)
     case TCPSIM_VIEW_MERMAID: tcpsim_mermaid_free(v->impl); break;
     case TCPSIM_VIEW_DOT: tcpsim_dot_free(v->impl); break;
     case TCPSIM_VIEW_JSON: tcpsim_json_free(v->impl); break;
+    case TCPSIM_VIEW_HTML: tcpsim_html_free(v->impl); break;
     }
     free(v);
 }

@@ -37,6 +37,7 @@ struct hconn {
 struct tcpsim_html {
     FILE *out;
     struct tcpsim_view_opts o;
+    enum tcpsim_lang lang;
     struct hitem *it;
     size_t nit, capit, omitted;
     struct hconn *c;
@@ -135,8 +136,10 @@ static void tls_join(struct tcpsim_html *v, struct hitem *h, const struct tcpsim
         int w = snprintf(names + nn, sizeof names - nn, "%s%s", nn ? ", " : "", name);
         if (w > 0 && (size_t)w < sizeof names - nn)
             nn += (size_t)w;
-        if (t->explain) {
-            w = snprintf(expl + ne, sizeof expl - ne, "%s%s: %s", ne ? "; " : "", name, t->explain);
+        char xb[320];
+        const char *x = tcpsim_i18n_tls(v->lang, t, xb, sizeof xb);
+        if (x) {
+            w = snprintf(expl + ne, sizeof expl - ne, "%s%s: %s", ne ? "; " : "", name, x);
             if (w > 0 && (size_t)w < sizeof expl - ne)
                 ne += (size_t)w;
         }
@@ -211,7 +214,9 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
         h->side = ev->u.note.side;
         h->why = ev->u.note.why;
         h->t0 = ev->u.note.at;
-        h->text = arena_str(v, ev->u.note.text);
+        char t[512];
+        tcpsim_i18n_note(v->lang, &ev->u.note, t, sizeof t);
+        h->text = t[0] ? arena_str(v, t) : SIZE_MAX;
         return;
     }
     case TCPSIM_TL_END:
@@ -228,6 +233,7 @@ struct tcpsim_html *tcpsim_html_new(FILE *out, const struct tcpsim_view_opts *o)
         return NULL;
     v->out = out;
     tcpsim__report_opts(&v->o, o);
+    v->lang = tcpsim__report_lang(&v->o);
     return v;
 }
 
@@ -393,7 +399,9 @@ static void write_fsm(struct tcpsim_html *v, FILE *f, const struct hconn *c)
     }
     fprintf(f, "<svg class=\"fsm\" viewBox=\"0 0 620 550\" width=\"620\" height=\"550\" role=\"img\" "
                "aria-label=\"RFC 9293 state diagram\">\n");
-    fprintf(f, "<text x=\"8\" y=\"16\" class=\"cap\">RFC 9293 &#167;3.3.2 state diagram</text>\n");
+    fprintf(f, "<text x=\"8\" y=\"16\" class=\"cap\">");
+    esc(f, tcpsim_msg_raw(v->lang, "html.fsm"));
+    fprintf(f, "</text>\n");
     for (size_t e = 0; e < NEDGES; e++) {
         const struct node_pos *a = node_of(edges[e].from), *b = node_of(edges[e].to);
         const char *st = tcpsim__report_state(edges[e].from), *en = tcpsim__report_state(edges[e].to);
@@ -467,10 +475,11 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
     int height = y + 30;
     fprintf(f, "<svg class=\"ladder\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", LAD_W, height,
             LAD_W, height);
+    char lb[128];
     fprintf(f, "<text class=\"who\" x=\"%d\" y=\"20\">", XC);
-    esc(f, astr(v, c->client_label, "client"));
+    esc(f, tcpsim__report_label(v->lang, astr(v, c->client_label, NULL), TCPSIM_SIDE_CLIENT, lb, sizeof lb));
     fprintf(f, "</text><text class=\"who\" x=\"%d\" y=\"20\">", XS);
-    esc(f, astr(v, c->server_label, "server"));
+    esc(f, tcpsim__report_label(v->lang, astr(v, c->server_label, NULL), TCPSIM_SIDE_SERVER, lb, sizeof lb));
     fprintf(f, "</text>\n");
     fprintf(f, "<line class=\"life\" x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\"/>", XC, XC, height - 10);
     fprintf(f, "<line class=\"life\" x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\"/>\n", XS, XS, height - 10);
@@ -496,19 +505,38 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
             }
             fprintf(f, "<g class=\"seg%s%s\" data-seg=\"%zu\" data-from=\"%s\" data-flags=\"%s\" data-detail=\"",
                     h->dropped ? " dropped" : "", h->retrans ? " rtx" : "", *segno, tcpsim__report_side(h->side), fl);
-            /* details shown on hover/click */
-            fprintf(f, "#%zu %s &#8594; %s&#10;", *segno, tcpsim__report_side(h->side),
-                    tcpsim__report_side(h->side == TCPSIM_SIDE_CLIENT ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT));
-            if (h->frame)
-                fprintf(f, "frame %" PRIu64 "&#10;", h->frame);
+            /* details shown on hover/click, in the page's language */
+            char w[160], nb[32];
+            const char *a[1] = {nb};
+            fprintf(f, "#%zu ", *segno);
+            esc(f, tcpsim_i18n_side(v->lang, h->side));
+            fprintf(f, " &#8594; ");
+            esc(f, tcpsim_i18n_side(v->lang, h->side == TCPSIM_SIDE_CLIENT ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT));
+            fprintf(f, "&#10;");
+            if (h->frame) {
+                snprintf(nb, sizeof nb, "%" PRIu64, h->frame);
+                esc(f, (tcpsim_msg(v->lang, "html.frame", a, 1, w, sizeof w), w));
+                fprintf(f, "&#10;");
+            }
             esc(f, lab);
-            fprintf(f, "&#10;window %" PRIu64 "&#10;sent %s s", h->win, tcpsim_report_time(h->t0, t0, sizeof t0));
-            if (h->dropped)
-                fprintf(f, ", lost on the link");
-            else if (h->t1 != TCPSIM_TIME_NEVER)
-                fprintf(f, ", arrived %s s", tcpsim_report_time(h->t1, t1, sizeof t1));
-            if (h->dup)
-                fprintf(f, "&#10;duplicate made by the link");
+            snprintf(nb, sizeof nb, "%" PRIu64, h->win);
+            fprintf(f, "&#10;");
+            esc(f, (tcpsim_msg(v->lang, "html.window", a, 1, w, sizeof w), w));
+            fprintf(f, "&#10;");
+            a[0] = tcpsim_report_time(h->t0, t0, sizeof t0);
+            esc(f, (tcpsim_msg(v->lang, "html.sent", a, 1, w, sizeof w), w));
+            if (h->dropped) {
+                fprintf(f, ", ");
+                esc(f, tcpsim_msg_raw(v->lang, "html.lost"));
+            } else if (h->t1 != TCPSIM_TIME_NEVER) {
+                a[0] = tcpsim_report_time(h->t1, t1, sizeof t1);
+                fprintf(f, ", ");
+                esc(f, (tcpsim_msg(v->lang, "html.arrived", a, 1, w, sizeof w), w));
+            }
+            if (h->dup) {
+                fprintf(f, "&#10;");
+                esc(f, tcpsim_msg_raw(v->lang, "html.dup"));
+            }
             for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
                 if (h->analysis & (1u << b))
                     fprintf(f, "&#10;tcp.analysis.%s", tcpsim_analysis_name(b));
@@ -546,7 +574,7 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
                     "&#8594; %s: ",
                     cl ? "c" : "s", cl ? XC - 8 : XS + 8, y + 10, tcpsim__report_state(h->to),
                     tcpsim__report_side(h->side), tcpsim__report_state(h->from), tcpsim__report_state(h->to));
-            esc(f, tcpsim__report_why_text(h->why));
+            esc(f, tcpsim_i18n_why(v->lang, h->why));
             fprintf(f, " (");
             esc(f, tcpsim__report_why_rule(h->why));
             fprintf(f, ")</title>%s</text>\n", tcpsim__report_state(h->to));
@@ -558,7 +586,7 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
             fprintf(f, "<text class=\"note %s\" x=\"%d\" y=\"%d\" data-note=\"%s\">", cl ? "c" : "s",
                     cl ? XC + 6 : XS - 6, y + 10, tcpsim__report_side(h->side));
             const char *t = astr(v, h->text, NULL);
-            esc(f, t ? t : tcpsim__report_why_text(h->why));
+            esc(f, t ? t : tcpsim_i18n_why(v->lang, h->why));
             fprintf(f, "</text>\n");
             y += 20;
             break;
@@ -624,9 +652,9 @@ enum tcpsim_err tcpsim_html_finish(struct tcpsim_html *v)
     esc(f, title);
     fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>", css);
     esc(f, title);
-    fprintf(f, "</h1>\n<p class=\"legend\">Hover or click an arrow for the segment's details. Blue labels are "
-               "each endpoint's state after the event; the diagram highlights the states and transitions this "
-               "run visited (RFC 9293 &#167;3.3.2).</p>\n");
+    fprintf(f, "</h1>\n<p class=\"legend\">");
+    esc(f, tcpsim_msg_raw(v->lang, "html.legend"));
+    fprintf(f, "</p>\n");
     fprintf(f, "<svg width=\"0\" height=\"0\" style=\"position:absolute\"><defs>"
                "<marker id=\"la\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" "
                "markerWidth=\"11\" markerHeight=\"11\" "
@@ -635,25 +663,45 @@ enum tcpsim_err tcpsim_html_finish(struct tcpsim_html *v)
                "markerWidth=\"9\" markerHeight=\"9\" "
                "orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#555\"/></marker>"
                "</defs></svg>\n");
-    if (v->oom)
-        fprintf(f, "<p class=\"warn\">Out of memory: some events are missing.</p>\n");
-    if (v->omitted)
-        fprintf(f, "<p class=\"warn\">%zu events after the first %d are not shown.</p>\n", v->omitted,
-                TCPSIM_HTML_MAX_ITEMS);
-    if (v->nc == 0)
-        fprintf(f, "<p>No events.</p>\n");
+    char w[256], n1[32], n2[32];
+    const char *a[2] = {n1, n2};
+    if (v->oom) {
+        fprintf(f, "<p class=\"warn\">");
+        esc(f, tcpsim_msg_raw(v->lang, "html.oom"));
+        fprintf(f, "</p>\n");
+    }
+    if (v->omitted) {
+        snprintf(n1, sizeof n1, "%zu", v->omitted);
+        snprintf(n2, sizeof n2, "%d", TCPSIM_HTML_MAX_ITEMS);
+        fprintf(f, "<p class=\"warn\">");
+        esc(f, (tcpsim_msg(v->lang, "html.omitted", a, 2, w, sizeof w), w));
+        fprintf(f, "</p>\n");
+    }
+    if (v->nc == 0) {
+        fprintf(f, "<p>");
+        esc(f, tcpsim_msg_raw(v->lang, "html.no_events"));
+        fprintf(f, "</p>\n");
+    }
     size_t segno = 1;
     for (size_t i = 0; i < v->nc; i++) {
         const struct hconn *c = &v->c[i];
-        fprintf(f, "<section class=\"conn\" data-conn=\"%u\">\n<h2>Connection %u: ", c->conn, c->conn);
-        esc(f, astr(v, c->client_label, "client"));
+        char lb[128];
+        snprintf(n1, sizeof n1, "%u", c->conn);
+        fprintf(f, "<section class=\"conn\" data-conn=\"%u\">\n<h2>", c->conn);
+        esc(f, (tcpsim_msg(v->lang, "html.connection", a, 1, w, sizeof w), w));
+        fprintf(f, ": ");
+        esc(f, tcpsim__report_label(v->lang, astr(v, c->client_label, NULL), TCPSIM_SIDE_CLIENT, lb, sizeof lb));
         fprintf(f, " &#8596; ");
-        esc(f, astr(v, c->server_label, "server"));
-        if (c->inferred)
-            fprintf(f, " (capture started mid-connection: first states are guesses)");
+        esc(f, tcpsim__report_label(v->lang, astr(v, c->server_label, NULL), TCPSIM_SIDE_SERVER, lb, sizeof lb));
+        if (c->inferred) {
+            fprintf(f, " ");
+            esc(f, tcpsim_msg_raw(v->lang, "html.inferred"));
+        }
         fprintf(f, "</h2>\n<div class=\"row\">\n");
         write_ladder(v, f, c, &segno);
-        fprintf(f, "<div><div class=\"details\">Hover or click an arrow.</div>\n");
+        fprintf(f, "<div><div class=\"details\">");
+        esc(f, tcpsim_msg_raw(v->lang, "html.hover"));
+        fprintf(f, "</div>\n");
         write_fsm(v, f, c);
         fprintf(f, "</div></div></section>\n");
     }

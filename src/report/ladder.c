@@ -36,6 +36,7 @@ struct seg_copy {
 struct tcpsim_ladder {
     FILE *out;
     struct tcpsim_view_opts o;
+    enum tcpsim_lang lang;
     enum tcpsim_tcp_state st[2];
     bool open;
     struct row *rows;
@@ -140,8 +141,8 @@ static void right_col(struct tcpsim_ladder *v, const char *state, enum tcpsim_si
     color(v, col);
     if (bullet)
         fprintf(v->out, "%s ", bullet);
-    fprintf(v->out, "%s: ", tcpsim__report_side(side));
-    const char *w = why != TCPSIM_WHY_NONE ? tcpsim__report_why_text(why) : NULL;
+    fprintf(v->out, "%s: ", tcpsim_i18n_side(v->lang, side));
+    const char *w = why != TCPSIM_WHY_NONE ? tcpsim_i18n_why(v->lang, why) : NULL;
     if (w && text && *text)
         fprintf(v->out, "%s: %s", text, w);
     else
@@ -207,11 +208,11 @@ static void tags(struct tcpsim_ladder *v, const struct tcpsim_tl_segment *s)
     const char *t[4];
     size_t nt = 0;
     if (s->dropped)
-        t[nt++] = "lost";
+        t[nt++] = tcpsim_msg_raw(v->lang, "view.tag.lost");
     if (s->retransmission)
-        t[nt++] = "retransmission";
+        t[nt++] = tcpsim_msg_raw(v->lang, "view.tag.retransmission");
     if (s->duplicated)
-        t[nt++] = "duplicate";
+        t[nt++] = tcpsim_msg_raw(v->lang, "view.tag.duplicate");
     for (size_t i = 0; i < nt; i++)
         fprintf(v->out, "%s%s", i ? ", " : " (", t[i]);
     if (nt)
@@ -288,11 +289,13 @@ static void draw_send(struct tcpsim_ladder *v, const struct seg_copy *c)
     arrow(v, c2s, c2s ? 0 : LADDER_W - len, len, label, ln, g->line, tip,
           s->dropped ? C_LOST : c2s ? C_CLIENT : C_SERVER);
     tags(v, s);
-    char tb[32];
+    char tb[32], w[96];
+    const char *a[1] = {tb};
+    ms(s->t_arrived, tb, sizeof tb);
     if (c->split)
-        fprintf(v->out, " in flight, arrives %s (below)", ms(s->t_arrived, tb, sizeof tb));
+        fprintf(v->out, " %s", (tcpsim_msg(v->lang, "view.in_flight", a, 1, w, sizeof w), w));
     else if (!s->dropped && s->t_arrived != TCPSIM_TIME_NEVER && s->t_arrived != s->t_sent)
-        fprintf(v->out, " arrives %s", ms(s->t_arrived, tb, sizeof tb));
+        fprintf(v->out, " %s", (tcpsim_msg(v->lang, "view.arrives", a, 1, w, sizeof w), w));
     fputc('\n', v->out);
     seg_extras(v, c, true, !c->split);
 }
@@ -318,8 +321,10 @@ static void draw_arrive(struct tcpsim_ladder *v, const struct seg_copy *c)
     arrow(v, c2s, c2s ? LADDER_W - len : 0, len, label, ln, g->flight, c2s ? g->right : g->left,
           c2s ? C_CLIENT : C_SERVER);
     tags(v, s);
-    char tb[32];
-    fprintf(v->out, " sent %s\n", ms(s->t_sent, tb, sizeof tb));
+    char tb[32], w[96];
+    const char *a[1] = {ms(s->t_sent, tb, sizeof tb)};
+    tcpsim_msg(v->lang, "view.sent", a, 1, w, sizeof w);
+    fprintf(v->out, " %s\n", w);
     seg_extras(v, c, false, true);
 }
 
@@ -415,7 +420,11 @@ static void on_segment(struct tcpsim_ladder *v, const struct tcpsim_tl_segment *
         }
         for (size_t i = 0; i < s->ntls; i++) {
             c->tls[i] = s->tls[i]; /* record and handshake names are static strings */
-            c->tls[i].explain = s->tls[i].explain ? strdup(s->tls[i].explain) : NULL;
+            /* said now, in the view's language: the item's id is not kept */
+            char x[320];
+            const char *t = tcpsim_i18n_tls(v->lang, &s->tls[i], x, sizeof x);
+            c->tls[i].explain = t ? strdup(t) : NULL;
+            c->tls[i].why = NULL;
         }
     }
     c->s.tls = c->tls;
@@ -526,7 +535,7 @@ static void flush_rows(struct tcpsim_ladder *v)
         }
     }
     if (v->oom)
-        fprintf(v->out, "%8s  (out of memory: some rows are missing)\n", "");
+        fprintf(v->out, "%8s  %s\n", "", tcpsim_msg_raw(v->lang, "view.oom"));
 }
 
 static void clear_rows(struct tcpsim_ladder *v)
@@ -550,20 +559,28 @@ static void on_begin(struct tcpsim_ladder *v, const struct tcpsim_tl_begin *b)
     v->st[TCPSIM_SIDE_SERVER] = b->server_state;
     if (v->o.title)
         fprintf(v->out, "%s\n", v->o.title);
-    if (b->conn)
-        fprintf(v->out, "connection %u\n", b->conn);
-    const char *cl = b->client_label ? b->client_label : "client";
-    const char *sl = b->server_label ? b->server_label : "server";
-    /* left label starts at the left lifeline, right label ends at the right one */
-    int pad = 2 + LADDER_W - (int)strlen(cl) - (int)strlen(sl);
-    fprintf(v->out, "%8s  %12s %s%*s%s\n", "time", "", cl, pad > 1 ? pad : 1, "", sl);
+    char lb[2][128], nb[16], w[64];
+    if (b->conn) {
+        const char *a[1] = {nb};
+        snprintf(nb, sizeof nb, "%u", b->conn);
+        tcpsim_msg(v->lang, "view.connection", a, 1, w, sizeof w);
+        fprintf(v->out, "%s\n", w);
+    }
+    const char *cl = tcpsim__report_label(v->lang, b->client_label, TCPSIM_SIDE_CLIENT, lb[0], sizeof lb[0]);
+    const char *sl = tcpsim__report_label(v->lang, b->server_label, TCPSIM_SIDE_SERVER, lb[1], sizeof lb[1]);
+    /* left label starts at the left lifeline, right label ends at the right one;
+     * widths in terminal cells (Hangul takes two) */
+    const char *tw = tcpsim_msg_raw(v->lang, "view.time");
+    int tpad = 8 - (int)tcpsim__report_width(tw);
+    int pad = 2 + LADDER_W - (int)tcpsim__report_width(cl) - (int)tcpsim__report_width(sl);
+    fprintf(v->out, "%*s%s  %12s %s%*s%s\n", tpad > 0 ? tpad : 0, "", tw, "", cl, pad > 1 ? pad : 1, "", sl);
     time_col(v, 0, false);
     left_state(v, tcpsim__report_state(b->client_state));
     plain_area(v, NULL, NULL);
     right_col(v, tcpsim__report_state(b->server_state), TCPSIM_SIDE_SERVER, TCPSIM_WHY_NONE, NULL, NULL, NULL);
     fputc('\n', v->out);
     if (b->inferred)
-        fprintf(v->out, "%8s  (states inferred: the start of the connection was not seen)\n", "");
+        fprintf(v->out, "%8s  %s\n", "", tcpsim_msg_raw(v->lang, "view.inferred"));
 }
 
 static void on_state(struct tcpsim_ladder *v, const struct tcpsim_tl_state *s)
@@ -596,7 +613,9 @@ static void on_note(struct tcpsim_ladder *v, const struct tcpsim_tl_note *n)
     r->after = r->ev = ev;
     r->side = n->side;
     r->why = n->why;
-    r->text = n->text ? strdup(n->text) : NULL;
+    char t[512];
+    tcpsim_i18n_note(v->lang, n, t, sizeof t);
+    r->text = t[0] ? strdup(t) : NULL;
 }
 
 static void on_end(struct tcpsim_ladder *v)
@@ -604,8 +623,11 @@ static void on_end(struct tcpsim_ladder *v)
     flush_rows(v);
     clear_rows(v);
     v->open = false;
-    fprintf(v->out, "%8s  final: client %s, server %s\n", "", tcpsim__report_state(v->st[0]),
-            tcpsim__report_state(v->st[1]));
+    char w[160];
+    const char *a[4] = {tcpsim_i18n_side(v->lang, TCPSIM_SIDE_CLIENT), tcpsim__report_state(v->st[0]),
+                        tcpsim_i18n_side(v->lang, TCPSIM_SIDE_SERVER), tcpsim__report_state(v->st[1])};
+    tcpsim_msg(v->lang, "view.final", a, 4, w, sizeof w);
+    fprintf(v->out, "%8s  %s\n", "", w);
 }
 
 static void ladder_event(void *ctx, const struct tcpsim_tl_event *ev)
@@ -627,6 +649,7 @@ struct tcpsim_ladder *tcpsim_ladder_new(FILE *out, const struct tcpsim_view_opts
         return NULL;
     v->out = out;
     tcpsim__report_opts(&v->o, o);
+    v->lang = tcpsim__report_lang(&v->o);
     return v;
 }
 

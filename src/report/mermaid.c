@@ -32,10 +32,12 @@ static void on_begin(struct tcpsim_mermaid *v, const struct tcpsim_tl_begin *b)
         mm_text(v->out, v->o.title);
         fputc('\n', v->out);
     }
+    enum tcpsim_lang lang = tcpsim__report_lang(&v->o);
+    char lb[128];
     fputs("    participant C as ", v->out);
-    mm_text(v->out, b->client_label ? b->client_label : "client");
+    mm_text(v->out, tcpsim__report_label(lang, b->client_label, TCPSIM_SIDE_CLIENT, lb, sizeof lb));
     fputs("\n    participant S as ", v->out);
-    mm_text(v->out, b->server_label ? b->server_label : "server");
+    mm_text(v->out, tcpsim__report_label(lang, b->server_label, TCPSIM_SIDE_SERVER, lb, sizeof lb));
     fprintf(v->out, "\n    Note over C: %s\n    Note over S: %s\n", tcpsim__report_state(b->client_state),
             tcpsim__report_state(b->server_state));
     v->open = true;
@@ -60,12 +62,13 @@ static void on_segment(struct tcpsim_mermaid *v, const struct tcpsim_tl_segment 
         if (i + 1 == s->ntls)
             fputc(']', v->out);
     }
+    enum tcpsim_lang lang = tcpsim__report_lang(&v->o);
     if (s->dropped)
-        fputs(" (lost)", v->out);
+        fprintf(v->out, " (%s)", tcpsim_msg_raw(lang, "view.tag.lost"));
     if (s->retransmission)
-        fputs(" (retransmission)", v->out);
+        fprintf(v->out, " (%s)", tcpsim_msg_raw(lang, "view.tag.retransmission"));
     if (s->duplicated)
-        fputs(" (duplicate)", v->out);
+        fprintf(v->out, " (%s)", tcpsim_msg_raw(lang, "view.tag.duplicate"));
     fputc('\n', v->out);
 }
 
@@ -81,8 +84,11 @@ static void mermaid_event(void *ctx, const struct tcpsim_tl_event *ev)
     case TCPSIM_TL_NOTE:
         if (v->o.notes) {
             const struct tcpsim_tl_note *n = &ev->u.note;
+            enum tcpsim_lang lang = tcpsim__report_lang(&v->o);
+            char t[512];
             fprintf(v->out, "    Note right of %s: ", who(n->side));
-            mm_text(v->out, n->text ? n->text : tcpsim__report_why_text(n->why));
+            tcpsim_i18n_note(lang, n, t, sizeof t);
+            mm_text(v->out, t[0] ? t : tcpsim_i18n_why(lang, n->why));
             fputc('\n', v->out);
         }
         break;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "tcpsim/i18n.h"
 #include "tcpsim/report.h"
 
 /* The views keep their own tables of state names and RFC rules (expanded from
@@ -27,5 +28,15 @@ void tcpsim__report_numbers(const struct tcpsim_tl_segment *s, bool absolute, ui
  * 1 ecr 0,nop,wscale 7>"); the canonical (Linux) order when the segment has no
  * recorded layout. "" when there are none. Returns buf. */
 const char *tcpsim__report_tcp_opts(const struct tcpsim_tcp_opts *o, char *buf, size_t cap);
+
+/* ---- words in the view's language (i18n.h) ---- */
+/* The language of opts->lang. */
+enum tcpsim_lang tcpsim__report_lang(const struct tcpsim_view_opts *o);
+/* An endpoint label ("client 10.0.0.1:40000") with its leading side word said
+ * in `lang`; `fallback` when label is NULL. Returns buf. */
+const char *tcpsim__report_label(enum tcpsim_lang lang, const char *label, enum tcpsim_side side, char *buf,
+                                 size_t cap);
+/* Cells on a terminal (Hangul and other wide characters take two). */
+size_t tcpsim__report_width(const char *s);
 
 #endif

@@ -114,6 +114,16 @@ static const struct builtin {
      "on server got 2 server send tls12-server-finish\n"
      "on client got 2 +20ms client close\n"
      "on server CLOSE_WAIT server close\n"},
+    {"tls12-ecdhe-handshake",
+     "TCP handshake, then a TLS 1.2 handshake with ECDHE key exchange and close (RFC 5246 7.3, RFC 8422)",
+     "at 0 server listen\n"
+     "at 0 client connect\n"
+     "on client ESTABLISHED client send tls12-client-hello\n"
+     "on server got 1 server send tls12-ecdhe-server-hello\n"
+     "on client got 1 client send tls12-ecdhe-client-finish\n"
+     "on server got 2 server send tls12-server-finish\n"
+     "on client got 2 +20ms client close\n"
+     "on server CLOSE_WAIT server close\n"},
     {"tls13-handshake", "TCP handshake, then a TLS 1.3 handshake (1-RTT) and close (RFC 8446 2)",
      "at 0 server listen\n"
      "at 0 client connect\n"

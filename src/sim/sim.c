@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/sim_int.h"
+#include "tcpsim/i18n.h"
 #include "tcpsim/tls.h"
 
 enum { EV_RULE, EV_ARRIVE };
@@ -78,6 +79,8 @@ struct tcpsim_sim {
     struct tcpsim_tls_conn *tls;
     struct tcpsim_tl_tls tls_items[MAX_ITEMS];
     char tls_explain[MAX_ITEMS][160];
+    struct tcpsim_tls_explain tls_why[MAX_ITEMS]; /* the same by id, for translation */
+    char tls_why_s[MAX_ITEMS][3][96];
     size_t ntls_items, tls_items_lost;
 };
 
@@ -86,14 +89,38 @@ static enum tcpsim_side peer(enum tcpsim_side s)
     return s == TCPSIM_SIDE_CLIENT ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
 }
 
-static void note(struct tcpsim_sim *sim, enum tcpsim_side side, enum tcpsim_tcp_why why, const char *text)
+static void note_why(struct tcpsim_sim *sim, enum tcpsim_side side, enum tcpsim_tcp_why why)
 {
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_NOTE};
     e.u.note.side = side;
     e.u.note.at = sim->now;
     e.u.note.why = why;
-    e.u.note.text = text;
     tcpsim_tl_emit(&sim->sink, &e);
+}
+
+/* A note in words: catalogue message `key` with its arguments (i18n.h), so
+ * views can say it in the reader's language; `text` is the English. */
+static void note(struct tcpsim_sim *sim, enum tcpsim_side side, const char *key, const char *const *args, size_t nargs)
+{
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_NOTE};
+    char text[320];
+    tcpsim_msg(TCPSIM_LANG_EN, key, args, nargs, text, sizeof text);
+    e.u.note.side = side;
+    e.u.note.at = sim->now;
+    e.u.note.why = TCPSIM_WHY_NONE;
+    e.u.note.text = text;
+    e.u.note.msg = key;
+    for (size_t i = 0; i < nargs && i < TCPSIM_TL_NOTE_ARGS; i++)
+        e.u.note.args[i] = args[i];
+    e.u.note.nargs = nargs < TCPSIM_TL_NOTE_ARGS ? nargs : TCPSIM_TL_NOTE_ARGS;
+    tcpsim_tl_emit(&sim->sink, &e);
+}
+
+/* "@err.ERR_RESET": the error as a message of its own (translated too). */
+static const char *err_arg(enum tcpsim_err e, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "@err.%s", tcpsim_errname(e));
+    return buf;
 }
 
 static void begin(struct tcpsim_sim *sim)
@@ -221,7 +248,7 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
     st->sent++;
     struct arrival *a = copy_tx(sim, side, tx);
     if (!a) {
-        note(sim, side, TCPSIM_WHY_NONE, "out of memory: segment not simulated");
+        note(sim, side, "sim.oom_segment", NULL, 0);
         return;
     }
     bool drop = false, dup = false;
@@ -304,11 +331,11 @@ static void process(struct tcpsim_sim *sim, enum tcpsim_side side, const struct 
             st->hist[st->nhist++] = tr->to;
     }
     for (size_t i = 0; i < out->nnote; i++)
-        note(sim, side, out->note[i].why, NULL);
+        note_why(sim, side, out->note[i].why);
     for (size_t i = 0; i < out->nerr; i++) {
-        char m[128];
-        snprintf(m, sizeof m, "the application is told: %s", tcpsim_strerror(out->err[i]));
-        note(sim, side, TCPSIM_WHY_NONE, m);
+        char eb[48];
+        const char *a[1] = {err_arg(out->err[i], eb, sizeof eb)};
+        note(sim, side, "sim.app_told", a, 1);
         record_err(sim, side, out->err[i]);
     }
     for (size_t i = 0; i < out->nseg; i++)
@@ -350,7 +377,7 @@ static void app_read(struct tcpsim_sim *sim, enum tcpsim_side side)
 static void old_duplicate(struct tcpsim_sim *sim, enum tcpsim_side to, enum tcpsim_tcp_state before,
                           const struct tcpsim_tcp_out *out)
 {
-    const char *what = "it was not acceptable and was dropped: no harm done";
+    const char *key = "sim.olddup.dropped";
     bool reset = false;
     for (size_t i = 0; i < out->ntrans; i++)
         reset |= out->trans[i].to == TCPSIM_TCP_CLOSED || out->trans[i].to == TCPSIM_TCP_LISTEN;
@@ -360,21 +387,16 @@ static void old_duplicate(struct tcpsim_sim *sim, enum tcpsim_side to, enum tcps
     bool rst_sent = false;
     for (size_t i = 0; i < out->nseg; i++)
         rst_sent |= (out->seg[i].seg.flags & TCPSIM_RST) != 0;
-    char m[240];
-    if (bytes) {
-        snprintf(m, sizeof m,
-                 "OLD DUPLICATE from the previous connection on this 4-tuple: its %zu bytes were ACCEPTED as "
-                 "data of the new connection (RFC 9293 3.6: this is what TIME_WAIT prevents)",
-                 bytes);
-        what = NULL;
-    } else if (reset) {
-        what = "it RESET the new connection (RFC 9293 3.6, RFC 1337)";
-    } else if (before == TCPSIM_TCP_CLOSED || before == TCPSIM_TCP_LISTEN) {
-        what = rst_sent ? "no connection takes it: answered with RST, absorbed" : "no connection takes it: absorbed";
-    }
-    if (what)
-        snprintf(m, sizeof m, "old duplicate from the previous connection on this 4-tuple: %s", what);
-    note(sim, to, TCPSIM_WHY_NONE, m);
+    char nb[24];
+    snprintf(nb, sizeof nb, "%zu", bytes);
+    const char *a[1] = {nb};
+    if (bytes)
+        key = "sim.olddup.accepted";
+    else if (reset)
+        key = "sim.olddup.reset";
+    else if (before == TCPSIM_TCP_CLOSED || before == TCPSIM_TCP_LISTEN)
+        key = rst_sent ? "sim.olddup.rst" : "sim.olddup.absorbed";
+    note(sim, to, key, a, 1);
 }
 
 /* ---- rules ---- */
@@ -382,7 +404,7 @@ static void schedule_rule(struct tcpsim_sim *sim, size_t i, tcpsim_time_t at)
 {
     sim->rule_fired[i] = true;
     if (tcpsim__evq_push(&sim->q, at, EV_RULE, (void *)(uintptr_t)i) != TCPSIM_OK)
-        note(sim, sim->sc->rule[i].side, TCPSIM_WHY_NONE, "out of memory: rule not scheduled");
+        note(sim, sim->sc->rule[i].side, "sim.oom_rule", NULL, 0);
 }
 
 static void fire_rules_state(struct tcpsim_sim *sim, enum tcpsim_side side, enum tcpsim_tcp_state s)
@@ -421,6 +443,14 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
     x->record = tcpsim_tls_record_name(it->record);
     x->handshake = it->hs == TCPSIM_TLS_HS_NONE ? NULL : tcpsim_tls_hs_name(it->hs);
     x->explain = sim->tls_explain[i][0] ? sim->tls_explain[i] : NULL;
+    /* the decoder's strings live only during this call: keep copies */
+    struct tcpsim_tls_explain *w = &sim->tls_why[i];
+    *w = it->why;
+    for (int k = 0; k < 3; k++) {
+        snprintf(sim->tls_why_s[i][k], sizeof sim->tls_why_s[i][k], "%s", it->why.s[k] ? it->why.s[k] : "");
+        w->s[k] = sim->tls_why_s[i][k];
+    }
+    x->why = it->why.id != TCPSIM_TLS_X_NONE ? w : NULL;
 }
 
 /* A fresh decoder for a new connection on the 4-tuple (its streams start anew). */
@@ -446,14 +476,14 @@ static void tls_arrival(struct tcpsim_sim *sim, const struct arrival *a)
 
 static void user_error(struct tcpsim_sim *sim, enum tcpsim_side side, const char *call, enum tcpsim_err e)
 {
-    char m[200];
-    const char *hint = "";
+    const char *key = "sim.refused";
     if (e == TCPSIM_ERR_NOTCONN)
-        hint = " (RFC 9293 3.10.2: the connection must be opened first)";
+        key = "sim.refused.notconn";
     else if (e == TCPSIM_ERR_EXISTS && sim->s[side].ep.state == TCPSIM_TCP_TIME_WAIT)
-        hint = " (the 4-tuple is held in TIME_WAIT for 2*MSL, RFC 9293 3.6)";
-    snprintf(m, sizeof m, "%s refused: %s%s", call, tcpsim_strerror(e), hint);
-    note(sim, side, TCPSIM_WHY_NONE, m);
+        key = "sim.refused.timewait";
+    char eb[48];
+    const char *a[2] = {call, err_arg(e, eb, sizeof eb)};
+    note(sim, side, key, a, 2);
     record_err(sim, side, e);
 }
 
@@ -535,7 +565,7 @@ static void do_rule(struct tcpsim_sim *sim, const struct sim_rule *r)
             if (st->nmsg < MAX_MSGS)
                 st->msg[st->nmsg++].end = st->app_sent;
             if (accepted < len)
-                note(sim, side, TCPSIM_WHY_NONE, "send buffer full: the rest of the message was not queued");
+                note(sim, side, "sim.sndbuf_full", NULL, 0);
         }
         free(filler);
         free(fl.bytes);
@@ -684,10 +714,11 @@ static void end(struct tcpsim_sim *sim)
         const struct sim_fault *f = &sim->sc->fault[i];
         if (sim->fault_nth[i] != 0 && sim->fault_count[i] >= sim->fault_nth[i])
             continue;
-        char m[160];
-        snprintf(m, sizeof m, "fault '%s' never applied: %u matching segment%s in this run", f->spec,
-                 sim->fault_count[i], sim->fault_count[i] == 1 ? "" : "s");
-        note(sim, f->any_side ? TCPSIM_SIDE_CLIENT : f->side, TCPSIM_WHY_NONE, m);
+        char nb[16];
+        snprintf(nb, sizeof nb, "%u", sim->fault_count[i]);
+        const char *a[2] = {f->spec, nb};
+        note(sim, f->any_side ? TCPSIM_SIDE_CLIENT : f->side,
+             sim->fault_count[i] == 1 ? "sim.fault_unused.one" : "sim.fault_unused", a, 2);
     }
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
     tcpsim_tl_emit(&sim->sink, &e);
@@ -736,7 +767,7 @@ bool tcpsim_sim_step(struct tcpsim_sim *sim)
     tls_arrival(sim, a);
     emit_segment(sim, a, sim->now, false);
     if (sim->tls_items_lost)
-        note(sim, to, TCPSIM_WHY_NONE, "more TLS records in this segment than the view keeps: some not shown");
+        note(sim, to, "sim.tls_items_lost", NULL, 0);
     sim->ntls_items = 0;
     struct tcpsim_tcp_out *out = malloc(sizeof *out);
     if (out) {
@@ -744,9 +775,9 @@ bool tcpsim_sim_step(struct tcpsim_sim *sim)
         enum tcpsim_tcp_state before = sim->s[to].ep.state;
         enum tcpsim_err e = tcpsim_tcp_segment_arrives(&sim->s[to].ep, &a->seg, sim->now, out);
         if (e != TCPSIM_OK) {
-            char m[128];
-            snprintf(m, sizeof m, "segment not processed: %s", tcpsim_strerror(e));
-            note(sim, to, TCPSIM_WHY_NONE, m);
+            char eb[48];
+            const char *ea[1] = {err_arg(e, eb, sizeof eb)};
+            note(sim, to, "sim.seg_error", ea, 1);
         }
         if (a->generation < sim->generation)
             old_duplicate(sim, to, before, out);

@@ -67,12 +67,17 @@ enum flight {
     F13_CH,
     F13_SH,
     F13_CF,
+    F12E_SH,
+    F12E_CF,
+    F_APP_REQ,
+    F_APP_RESP,
     F_COUNT,
 };
 
 static const char *const flight_names[F_COUNT] = {
     "tls12-client-hello", "tls12-server-hello", "tls12-client-finish", "tls12-server-finish",
     "tls13-client-hello", "tls13-server-hello", "tls13-client-finish",
+    "tls12-ecdhe-server-hello", "tls12-ecdhe-client-finish", "tls-app-request", "tls-app-response",
 };
 
 int tcpsim__tls_flight_id(const char *name)
@@ -229,14 +234,14 @@ static void client_hello(struct fb *b, bool v13)
     patch(b, r, 2);
 }
 
-static void server_hello_body(struct fb *b, bool v13)
+static void server_hello_body(struct fb *b, bool v13, uint16_t cipher)
 {
     size_t h = hs_begin(b, 2);
     tcpsim_write_u16(&b->w, 0x0303);
     filler(b, 32);
     tcpsim_write_u8(&b->w, 32);
     filler(b, 32);
-    tcpsim_write_u16(&b->w, v13 ? 0x1301 : 0x009c); /* TLS_AES_128_GCM_SHA256 / TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    tcpsim_write_u16(&b->w, cipher);
     tcpsim_write_u8(&b->w, 0);
     size_t exts = pos(b);
     tcpsim_write_u16(&b->w, 0);
@@ -258,6 +263,44 @@ static void server_hello_body(struct fb *b, bool v13)
     }
     patch(b, exts, 2);
     patch(b, h, 3);
+}
+
+/* Certificate: the one embedded self-signed certificate (RFC 5246 7.4.2). */
+static void certificate(struct fb *b)
+{
+    size_t r = rec_begin(b, 22, 0x0303);
+    size_t h = hs_begin(b, 11);
+    tcpsim_write_u24(&b->w, (uint32_t)(tcpsim__tls_cert_der_len + 3));
+    tcpsim_write_u24(&b->w, (uint32_t)tcpsim__tls_cert_der_len);
+    tcpsim_write_bytes(&b->w, tcpsim__tls_cert_der, tcpsim__tls_cert_der_len);
+    patch(b, h, 3);
+    patch(b, r, 2);
+}
+
+static void server_hello_done(struct fb *b)
+{
+    size_t r = rec_begin(b, 22, 0x0303);
+    size_t h = hs_begin(b, 14);
+    patch(b, h, 3);
+    patch(b, r, 2);
+}
+
+/* ServerKeyExchange for ECDHE (RFC 8422 5.4): ECParameters (named_curve,
+ * x25519), the server's ephemeral public key, then the signature over both
+ * randoms and the parameters (RFC 5246 7.4.3; filler of a 1024-bit RSA size). */
+static void server_key_exchange_ecdhe(struct fb *b)
+{
+    size_t r = rec_begin(b, 22, 0x0303);
+    size_t h = hs_begin(b, 12);
+    tcpsim_write_u8(&b->w, 3);       /* ECCurveType named_curve */
+    tcpsim_write_u16(&b->w, 0x001d); /* x25519 (RFC 8422 5.1.1) */
+    tcpsim_write_u8(&b->w, 32);      /* ECPoint: x25519 public keys are 32 bytes (RFC 7748) */
+    filler(b, 32);
+    tcpsim_write_u16(&b->w, 0x0804); /* rsa_pss_rsae_sha256 */
+    tcpsim_write_u16(&b->w, 128);
+    filler(b, 128);
+    patch(b, h, 3);
+    patch(b, r, 2);
 }
 
 static void ccs(struct fb *b)
@@ -291,21 +334,37 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
         /* ServerHello, Certificate and ServerHelloDone, one record each (RFC 5246 7.4
          * would also allow them to share one record). */
         size_t r = rec_begin(&b, 22, 0x0303);
-        server_hello_body(&b, false);
+        server_hello_body(&b, false, 0x009c); /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
         patch(&b, r, 2);
-        r = rec_begin(&b, 22, 0x0303);
-        size_t h = hs_begin(&b, 11);
-        tcpsim_write_u24(&b.w, (uint32_t)(tcpsim__tls_cert_der_len + 3));
-        tcpsim_write_u24(&b.w, (uint32_t)tcpsim__tls_cert_der_len);
-        tcpsim_write_bytes(&b.w, tcpsim__tls_cert_der, tcpsim__tls_cert_der_len);
-        patch(&b, h, 3);
-        patch(&b, r, 2);
-        r = rec_begin(&b, 22, 0x0303);
-        h = hs_begin(&b, 14);
-        patch(&b, h, 3);
-        patch(&b, r, 2);
+        certificate(&b);
+        server_hello_done(&b);
         break;
     }
+    case F12E_SH: {
+        /* the ECDHE flight adds ServerKeyExchange between Certificate and
+         * ServerHelloDone (RFC 5246 7.3, RFC 8422 2) */
+        size_t r = rec_begin(&b, 22, 0x0303);
+        server_hello_body(&b, false, 0xc02f); /* TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+        patch(&b, r, 2);
+        certificate(&b);
+        server_key_exchange_ecdhe(&b);
+        server_hello_done(&b);
+        break;
+    }
+    case F12E_CF: {
+        /* ClientKeyExchange with the client's ephemeral EC point (RFC 8422 5.7) */
+        size_t r = rec_begin(&b, 22, 0x0303);
+        size_t h = hs_begin(&b, 16);
+        tcpsim_write_u8(&b.w, 32);
+        filler(&b, 32);
+        patch(&b, h, 3);
+        patch(&b, r, 2);
+        ccs(&b);
+        sealed(&b, 22, 40);
+        break;
+    }
+    case F_APP_REQ: sealed(&b, 23, 120); break;  /* e.g. an HTTP request, encrypted */
+    case F_APP_RESP: sealed(&b, 23, 300); break; /* the response */
     case F12_CF: {
         size_t r = rec_begin(&b, 22, 0x0303);
         size_t h = hs_begin(&b, 16);
@@ -323,7 +382,7 @@ enum tcpsim_err tcpsim__tls_flight_build(int id, struct sim_tls_flight *f)
         break;
     case F13_SH: {
         size_t r = rec_begin(&b, 22, 0x0303);
-        server_hello_body(&b, true);
+        server_hello_body(&b, true, 0x1301); /* TLS_AES_128_GCM_SHA256 */
         patch(&b, r, 2);
         ccs(&b);
         /* EncryptedExtensions, Certificate, CertificateVerify, Finished:

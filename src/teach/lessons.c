@@ -1,8 +1,8 @@
 /* lessons.c - the lessons: which connections to run, and in which order to
- * explain them. TCP lessons are scenarios of the simulator (src/sim, the
- * scenario language of docs/scenarios.md); the TLS lessons run the endpoints
- * through drive.c, which carries per-message TLS explanations in the
- * learner's language (and an ECDHE flight the simulator does not have).
+ * explain them. Every lesson is a scenario of the simulator (src/sim, the
+ * scenario language of docs/scenarios.md); in the TLS lessons the arrows'
+ * TLS messages come from the real TLS parser reading the simulator's flights,
+ * and view.c adds the lesson's words for each message.
  * The words are in the catalogues (src/teach/catalog/<lang>.txt):
  * <lesson>.title, .intro, .p<N> (part headings), .p<N>.after, .summary, and
  * <lesson>.<side>.<STATE> remarks shown when a side first enters a state.
@@ -11,27 +11,6 @@
 
 #include "tcpsim/sim.h"
 #include "teach/teach_int.h"
-
-#define C TCPSIM_SIDE_CLIENT
-#define S TCPSIM_SIDE_SERVER
-#define ACT(side, op, when, at, n)                                                                                     \
-    {                                                                                                                  \
-        side, TCPSIM__OP_##op, TCPSIM__WHEN_##when, at, n, {{0}}, 0, 0                                                 \
-    }
-#define LISTEN_NOW  ACT(S, OPEN_PASSIVE, TIME, 0, 0)
-#define CONNECT_NOW ACT(C, OPEN_ACTIVE, TIME, 0, 0)
-#define HS(name, len, key)                                                                                             \
-    {                                                                                                                  \
-        "handshake", name, key, len                                                                                    \
-    }
-#define CCS                                                                                                            \
-    {                                                                                                                  \
-        "change_cipher_spec", NULL, "tls.ChangeCipherSpec", 6                                                          \
-    }
-#define APP(len, key)                                                                                                  \
-    {                                                                                                                  \
-        "application_data", NULL, key, len                                                                             \
-    }
 
 /* ---- TCP lessons: scenarios for the simulator ---- */
 static const char dsl_handshake[] = "at 0 server listen\n"
@@ -74,105 +53,46 @@ static const char dsl_tcp_data[] = "fault drop client data #2\n"
                                    "at 200ms client send 100\n"
                                    "at 300ms client send 100\n";
 
-/* ---- TLS on top of TCP (sizes are typical of real handshakes) ---- */
-static const struct tcpsim__action a_tls_wrong[] = {
-    LISTEN_NOW,
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_TIME, 0, 0, {HS("ClientHello", 517, "tls.ClientHello")}, 1, 0},
-};
+/* ---- TLS on top of TCP: the simulator's TLS flights (src/sim/tls_synth.c),
+ * named on the arrows by the real TLS parser (src/tls) as they arrive ---- */
+/* the application writes its ClientHello before connect(): SEND in CLOSED
+ * is refused (RFC 9293 3.10.2) and nothing goes on the wire */
+static const char dsl_tls_wrong[] = "at 0 server listen\n"
+                                    "at 0 client send tls12-client-hello\n";
+/* RFC 5246 7.3: full handshake with RSA key transport, then one request and
+ * one response as application data */
+static const char dsl_tls12_rsa[] = "at 0 server listen\n"
+                                    "at 0 client connect\n"
+                                    "on client ESTABLISHED client send tls12-client-hello\n"
+                                    "on server got 1 server send tls12-server-hello\n"
+                                    "on client got 1 client send tls12-client-finish\n"
+                                    "on server got 2 server send tls12-server-finish\n"
+                                    "on client got 2 client send tls-app-request\n"
+                                    "on server got 3 server send tls-app-response\n";
+/* the same with ECDHE (RFC 8422): ServerKeyExchange, EC point in ClientKeyExchange */
+static const char dsl_tls12_ecdhe[] = "at 0 server listen\n"
+                                      "at 0 client connect\n"
+                                      "on client ESTABLISHED client send tls12-client-hello\n"
+                                      "on server got 1 server send tls12-ecdhe-server-hello\n"
+                                      "on client got 1 client send tls12-ecdhe-client-finish\n"
+                                      "on server got 2 server send tls12-server-finish\n"
+                                      "on client got 2 client send tls-app-request\n"
+                                      "on server got 3 server send tls-app-response\n";
+/* RFC 8446 2: one round trip; the client's request follows its Finished */
+static const char dsl_tls13[] = "at 0 server listen\n"
+                                "at 0 client connect\n"
+                                "on client ESTABLISHED client send tls13-client-hello\n"
+                                "on server got 1 server send tls13-server-hello\n"
+                                "on client got 1 client send tls13-client-finish\n"
+                                "on client got 1 client send tls-app-request\n"
+                                "on server got 3 server send tls-app-response\n";
 
-static const struct tcpsim__action a_tls12_rsa[] = {
-    LISTEN_NOW,
-    CONNECT_NOW,
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_ESTABLISHED, 0, 0, {HS("ClientHello", 517, "tls.ClientHello")}, 1, 0},
-    {S,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     517,
-     {HS("ServerHello", 89, "tls.ServerHello"), HS("Certificate", 1100, "tls.Certificate"),
-      HS("ServerHelloDone", 9, "tls.ServerHelloDone")},
-     3,
-     0},
-    {C,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     1198,
-     {HS("ClientKeyExchange", 262, "tls.rsa.ClientKeyExchange"), CCS, HS("Finished", 45, "tls.Finished")},
-     3,
-     0},
-    {S, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 830, {CCS, HS("Finished", 45, "tls.Finished")}, 2, 0},
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 1249, {APP(120, "tls.app.request")}, 1, 0},
-    {S, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 950, {APP(300, "tls.app.response")}, 1, 0},
-};
-
-static const struct tcpsim__action a_tls12_ecdhe[] = {
-    LISTEN_NOW,
-    CONNECT_NOW,
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_ESTABLISHED, 0, 0, {HS("ClientHello", 517, "tls.ClientHello")}, 1, 0},
-    {S,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     517,
-     {HS("ServerHello", 89, "tls.ServerHello"), HS("Certificate", 1100, "tls.Certificate"),
-      HS("ServerKeyExchange", 300, "tls.ecdhe.ServerKeyExchange"), HS("ServerHelloDone", 9, "tls.ServerHelloDone")},
-     4,
-     0},
-    {C,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     1498,
-     {HS("ClientKeyExchange", 37, "tls.ecdhe.ClientKeyExchange"), CCS, HS("Finished", 45, "tls.Finished")},
-     3,
-     0},
-    {S, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 605, {CCS, HS("Finished", 45, "tls.Finished")}, 2, 0},
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 1549, {APP(120, "tls.app.request")}, 1, 0},
-    {S, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 725, {APP(300, "tls.app.response")}, 1, 0},
-};
-
-static const struct tcpsim__action a_tls13[] = {
-    LISTEN_NOW,
-    CONNECT_NOW,
-    {C, TCPSIM__OP_SEND, TCPSIM__WHEN_ESTABLISHED, 0, 0, {HS("ClientHello", 517, "tls13.ClientHello")}, 1, 0},
-    {S,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     517,
-     {HS("ServerHello", 122, "tls13.ServerHello"), HS("EncryptedExtensions", 32, "tls13.EncryptedExtensions"),
-      HS("Certificate", 1100, "tls13.Certificate"), HS("CertificateVerify", 286, "tls13.CertificateVerify"),
-      HS("Finished", 58, "tls13.Finished.server")},
-     5,
-     0},
-    {C,
-     TCPSIM__OP_SEND,
-     TCPSIM__WHEN_RCVD,
-     0,
-     1598,
-     {HS("Finished", 58, "tls13.Finished.client"), APP(120, "tls.app.request")},
-     2,
-     0},
-    {S, TCPSIM__OP_SEND, TCPSIM__WHEN_RCVD, 0, 695, {APP(300, "tls.app.response")}, 1, 0},
-};
-
-#define SC(a)                                                                                                          \
-    {                                                                                                                  \
-        a, sizeof a / sizeof a[0], 0, 0, 0, false, false                                                               \
-    }
-#define NOSC                                                                                                           \
-    {                                                                                                                  \
-        NULL, 0, 0, 0, 0, false, false                                                                                 \
-    }
-
-enum part_kind { PART_SIM, PART_DRIVE, PART_UDP };
+enum part_kind { PART_SIM, PART_UDP };
 
 struct part {
     enum part_kind kind;
-    const char *dsl;            /* PART_SIM: scenario text */
-    size_t run;                 /* PART_SIM: variant (0 = the scenario itself) */
-    struct tcpsim__scenario sc; /* PART_DRIVE */
+    const char *dsl; /* PART_SIM: scenario text */
+    size_t run;      /* PART_SIM: variant (0 = the scenario itself) */
 };
 
 struct lesson {
@@ -183,11 +103,7 @@ struct lesson {
 
 #define SIM(dsl, run)                                                                                                  \
     {                                                                                                                  \
-        PART_SIM, dsl, run, NOSC                                                                                       \
-    }
-#define DRIVE(a)                                                                                                       \
-    {                                                                                                                  \
-        PART_DRIVE, NULL, 0, SC(a)                                                                                     \
+        PART_SIM, dsl, run                                                                                             \
     }
 
 static const struct lesson lessons[] = {
@@ -197,11 +113,11 @@ static const struct lesson lessons[] = {
     {{"simultaneous", "simultaneous.title"}, {SIM(dsl_sim_open, 0), SIM(dsl_sim_close, 0)}, 2},
     {{"rst", "rst.title"}, {SIM(dsl_refused, 0), SIM(dsl_abort, 0)}, 2},
     {{"syn-loss", "syn-loss.title"}, {SIM(dsl_syn_loss, 0)}, 1},
-    {{"tcp-vs-udp", "tcp-vs-udp.title"}, {{PART_UDP, NULL, 0, NOSC}, SIM(dsl_tcp_data, 0)}, 2},
-    {{"tls-order", "tls-order.title"}, {DRIVE(a_tls_wrong), DRIVE(a_tls13)}, 2},
-    {{"tls12-rsa", "tls12-rsa.title"}, {DRIVE(a_tls12_rsa)}, 1},
-    {{"tls12-ecdhe", "tls12-ecdhe.title"}, {DRIVE(a_tls12_ecdhe)}, 1},
-    {{"tls13", "tls13.title"}, {DRIVE(a_tls13)}, 1},
+    {{"tcp-vs-udp", "tcp-vs-udp.title"}, {{PART_UDP, NULL, 0}, SIM(dsl_tcp_data, 0)}, 2},
+    {{"tls-order", "tls-order.title"}, {SIM(dsl_tls_wrong, 0), SIM(dsl_tls13, 0)}, 2},
+    {{"tls12-rsa", "tls12-rsa.title"}, {SIM(dsl_tls12_rsa, 0)}, 1},
+    {{"tls12-ecdhe", "tls12-ecdhe.title"}, {SIM(dsl_tls12_ecdhe, 0)}, 1},
+    {{"tls13", "tls13.title"}, {SIM(dsl_tls13, 0)}, 1},
 };
 #define NLESSONS (sizeof lessons / sizeof lessons[0])
 
@@ -336,9 +252,6 @@ enum tcpsim_err tcpsim_lesson_run(const char *id, const struct tcpsim_teach_opts
             continue;
         case PART_SIM:
             e = run_sim(ls->info.id, pt->dsl, pt->run, &both);
-            break;
-        case PART_DRIVE:
-            e = tcpsim__drive(&pt->sc, (unsigned)p, opts->lang, &both);
             break;
         }
         snprintf(suffix, sizeof suffix, "p%zu.after", p + 1);

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "tcpsim/tls.h"
 #include "teach/teach_int.h"
 
 #define COLW 13 /* state column */
@@ -277,43 +278,60 @@ static void end_step(struct tcpsim_stepper *st)
         panel_and_wait(st);
 }
 
-#define E_(name, msg) +1
-enum { NERRS = 0 TCPSIM_ERRORS(E_) };
-#undef E_
-
-/* The simulator words its notes in English. The two that learners meet in
- * the lessons (an error handed to the application, a refused user call) are
- * recognised and said again in the learner's language; others stay as they are. */
-static const char *localize_note(struct tcpsim_stepper *st, enum tcpsim_side side, const char *text, char *buf,
-                                 size_t cap)
+/* A note in the learner's language: the simulator gives its notes message
+ * ids (i18n.h); others (replay) are said as they come. */
+static const char *note_text(struct tcpsim_stepper *st, const struct tcpsim_tl_note *n, char *buf, size_t cap)
 {
-    static const char told[] = "the application is told: ";
-    const char *rest = NULL, *call = NULL;
-    size_t calllen = 0;
-    if (!strncmp(text, told, sizeof told - 1)) {
-        rest = text + sizeof told - 1;
-    } else {
-        const char *r = strstr(text, " refused: ");
-        if (r && !memchr(text, ' ', (size_t)(r - text))) {
-            call = text;
-            calllen = (size_t)(r - text);
-            rest = r + strlen(" refused: ");
-        }
-    }
-    for (int e = 0; rest && st->o.lang != TCPSIM_LANG_EN && e < NERRS; e++) {
-        const char *m = tcpsim_strerror((enum tcpsim_err)e);
-        if (strncmp(rest, m, strlen(m)))
-            continue;
-        char key[64], callbuf[32];
-        snprintf(key, sizeof key, "err.%s", tcpsim_errname((enum tcpsim_err)e));
-        const char *em = tcpsim_msg_raw(st->o.lang, key);
-        snprintf(callbuf, sizeof callbuf, "%.*s", (int)calllen, call ? call : "");
-        const char *a[3] = {side_name(st, side), call ? callbuf : em, em};
-        tcpsim_msg(st->o.lang, call ? "note.call_failed" : "note.conn_error", a, 3, buf, cap);
-        return buf;
-    }
-    snprintf(buf, cap, "%s: %s", side_name(st, side), text);
+    char t[512];
+    tcpsim_i18n_note(st->o.lang, n, t, sizeof t);
+    const char *a[2] = {side_name(st, n->side), t};
+    tcpsim_msg(st->o.lang, "note.text", a, 2, buf, cap);
     return buf;
+}
+
+/* In a lesson, what a TLS message is for, in the learner's words: chosen by
+ * the parser's explanation id (RFC 5246 7.3, RFC 8446 2); NULL when the
+ * lessons have nothing to add. */
+static const char *tls_lesson_key(const struct tcpsim_tl_tls *t)
+{
+    if (!t->why)
+        return NULL;
+    const struct tcpsim_tls_explain *x = t->why;
+    switch (x->id) {
+    case TCPSIM_TLS_X_CLIENT_HELLO: return x->n[1] ? "tls13.ClientHello" : "tls.ClientHello";
+    case TCPSIM_TLS_X_SERVER_HELLO:
+        return x->s[1] && !strcmp(x->s[1], "TLS 1.3") ? "tls13.ServerHello" : "tls.ServerHello";
+    case TCPSIM_TLS_X_CERTIFICATE: return "tls.Certificate";
+    case TCPSIM_TLS_X_SERVER_HELLO_DONE: return "tls.ServerHelloDone";
+    case TCPSIM_TLS_X_SKE_ECDHE: return "tls.ecdhe.ServerKeyExchange";
+    case TCPSIM_TLS_X_CKE_RSA: return "tls.rsa.ClientKeyExchange";
+    case TCPSIM_TLS_X_CKE_ECDHE: return "tls.ecdhe.ClientKeyExchange";
+    case TCPSIM_TLS_X_CCS: return "tls.ChangeCipherSpec";
+    case TCPSIM_TLS_X_CCS_COMPAT: return "tls13.ChangeCipherSpec";
+    case TCPSIM_TLS_X_FINISHED_ENC: return "tls.Finished";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_S: return "tls13.flight.server";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_C: return "tls13.Finished.client";
+    case TCPSIM_TLS_X_APP_DATA: return t->dir == TCPSIM_SIDE_CLIENT ? "tls.app.request" : "tls.app.response";
+    case TCPSIM_TLS_X_NONE:
+    case TCPSIM_TLS_X_CLIENT_HELLO_V2:
+    case TCPSIM_TLS_X_HELLO_RETRY:
+    case TCPSIM_TLS_X_CERTIFICATE_EMPTY:
+    case TCPSIM_TLS_X_SKE_DHE:
+    case TCPSIM_TLS_X_SKE_OTHER:
+    case TCPSIM_TLS_X_CERT_REQUEST:
+    case TCPSIM_TLS_X_CKE_DHE:
+    case TCPSIM_TLS_X_CKE_OTHER:
+    case TCPSIM_TLS_X_ENCRYPTED_HS:
+    case TCPSIM_TLS_X_NEW_SESSION_TICKET:
+    case TCPSIM_TLS_X_ALERT:
+    case TCPSIM_TLS_X_ALERT_ENC:
+    case TCPSIM_TLS_X_HEARTBEAT:
+    case TCPSIM_TLS_X_HANDSHAKE_OTHER:
+    case TCPSIM_TLS_X_TOO_LARGE:
+    case TCPSIM_TLS_X_MALFORMED:
+        return NULL;
+    }
+    return NULL;
 }
 
 static void seg_label(const struct tcpsim_tl_segment *s, char *buf, size_t cap)
@@ -386,8 +404,13 @@ static void on_segment(struct tcpsim_stepper *st, const struct tcpsim_tl_segment
         say_lines(st, "     * ", msg(st, "seg.lost", a, 6, b, sizeof b));
     for (size_t i = 0; i < s->ntls; i++) {
         const struct tcpsim_tl_tls *t = &s->tls[i];
-        const char *ta[2] = {t->handshake ? t->handshake : (t->record ? t->record : "?"), t->explain ? t->explain : ""};
-        say_lines(st, "       ", msg(st, t->explain ? "seg.tls" : "seg.tls_plain", ta, 2, b, sizeof b));
+        char xb[320];
+        const char *x = tcpsim_i18n_tls(st->o.lang, t, xb, sizeof xb);
+        const char *ta[2] = {t->handshake ? t->handshake : (t->record ? t->record : "?"), x ? x : ""};
+        say_lines(st, "       ", msg(st, x ? "seg.tls" : "seg.tls_plain", ta, 2, b, sizeof b));
+        const char *tk = st->lesson ? tls_lesson_key(t) : NULL;
+        if (tk)
+            say_lines(st, "         ", tcpsim_msg_raw(st->o.lang, tk));
     }
 }
 
@@ -440,7 +463,7 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
     }
     case TCPSIM_TL_NOTE: {
         const struct tcpsim_tl_note *n = &ev->u.note;
-        const char *text = n->text;
+        const char *text = n->text ? n->text : n->msg;
         if (!text || n->why != TCPSIM_WHY_NONE) {
             size_t wi = (size_t)n->why;
             const char *a[3] = {side_name(st, n->side), why_text(st, n->why), wi < NWHY ? why_rules[wi] : ""};
@@ -448,7 +471,7 @@ static void on_event(void *ctx, const struct tcpsim_tl_event *ev)
             if (!text)
                 return;
         }
-        say_lines(st, "     ! ", localize_note(st, n->side, text, b, sizeof b));
+        say_lines(st, "     ! ", note_text(st, n, b, sizeof b));
         return;
     }
     case TCPSIM_TL_END: {

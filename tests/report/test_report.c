@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "tcpsim/report.h"
+#include "tcpsim/tls.h"
 
 /* ---- a fake run: client 10.0.0.1:40000 -> server 10.0.0.2:80 ---- */
 static struct tcpsim_segment mkseg(uint8_t flags, uint32_t seq, uint32_t ack, size_t len)
@@ -89,7 +90,7 @@ static void play(const struct tcpsim_tl_sink *k)
     ev_state(k, TCPSIM_SIDE_CLIENT, TCPSIM_SEC(1) + TCPSIM_MSEC(20), TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED,
              TCPSIM_WHY_SYNACK_ACKS_SYN);
     struct tcpsim_segment ack = mkseg(TCPSIM_ACK | TCPSIM_PSH, 1001, 5001, 200);
-    struct tcpsim_tl_tls ch = {TCPSIM_SIDE_CLIENT, "handshake", "ClientHello", NULL};
+    struct tcpsim_tl_tls ch = {TCPSIM_SIDE_CLIENT, "handshake", "ClientHello", NULL, NULL};
     ev_seg(k, TCPSIM_SIDE_CLIENT, &ack, TCPSIM_SEC(1) + TCPSIM_MSEC(20), TCPSIM_SEC(1) + TCPSIM_MSEC(30), 1, 1,
            false, false, &ch, 1);
     ev_state(k, TCPSIM_SIDE_SERVER, TCPSIM_SEC(1) + TCPSIM_MSEC(30), TCPSIM_TCP_SYN_RECEIVED,
@@ -414,7 +415,7 @@ static void test_ladder_tls_explanation_right_of_item(void **st)
     emit_begin(&k);
     struct tcpsim_segment d = mkseg(TCPSIM_ACK | TCPSIM_PSH, 5001, 1001, 600);
     char explain[] = "chooses TLS_RSA_WITH_AES_128_GCM_SHA256, TLS 1.2";
-    struct tcpsim_tl_tls sh = {TCPSIM_SIDE_SERVER, "handshake", "ServerHello", explain};
+    struct tcpsim_tl_tls sh = {TCPSIM_SIDE_SERVER, "handshake", "ServerHello", explain, NULL};
     ev_seg(&k, TCPSIM_SIDE_SERVER, &d, 0, 10, 1, 1, false, false, &sh, 1);
     memset(explain, 'x', sizeof explain - 1); /* the view must have copied it */
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
@@ -613,9 +614,147 @@ static void test_flags_wireshark_order(void **st)
     assert_string_equal(tcpsim_report_time(TCPSIM_MSEC(1234), b, sizeof b), "1.234000");
 }
 
+
+/* ================= language: --lang ko ================= */
+
+/* A refused connect: a note by message id with an "@err" argument, a TLS
+ * item with an explanation id, and an endpoint reason. */
+static void play_i18n(const struct tcpsim_tl_sink *k)
+{
+    struct tcpsim_tl_event b = {.kind = TCPSIM_TL_BEGIN};
+    b.u.begin.client_label = "client 10.0.0.1:40000";
+    b.u.begin.server_label = "server 10.0.0.2:443";
+    b.u.begin.client_isn_known = b.u.begin.server_isn_known = true;
+    tcpsim_tl_emit(k, &b);
+    ev_state(k, TCPSIM_SIDE_CLIENT, 0, TCPSIM_TCP_CLOSED, TCPSIM_TCP_SYN_SENT, TCPSIM_WHY_OPEN_ACTIVE);
+    struct tcpsim_tls_explain x = {TCPSIM_TLS_X_SKE_ECDHE, {32, 0, 0}, {"x25519", "", ""}};
+    struct tcpsim_tl_tls ske = {TCPSIM_SIDE_SERVER, "handshake", "ServerKeyExchange",
+                                "ECDHE key exchange on x25519 (32-byte public key), signed by the server", &x};
+    struct tcpsim_segment d = mkseg(TCPSIM_ACK | TCPSIM_PSH, 5001, 1001, 300);
+    ev_seg(k, TCPSIM_SIDE_SERVER, &d, TCPSIM_MSEC(10), TCPSIM_MSEC(20), 1, 1, false, false, &ske, 1);
+    struct tcpsim_tl_event n = {.kind = TCPSIM_TL_NOTE};
+    n.u.note.side = TCPSIM_SIDE_CLIENT;
+    n.u.note.at = TCPSIM_MSEC(20);
+    n.u.note.text = "the application is told: connection refused";
+    n.u.note.msg = "sim.app_told";
+    n.u.note.args[0] = "@err.ERR_REFUSED";
+    n.u.note.nargs = 1;
+    tcpsim_tl_emit(k, &n);
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
+    tcpsim_tl_emit(k, &e);
+}
+
+static char *render_i18n(enum tcpsim_view_format f, const char *lang)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    assert_non_null(mf);
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    o.lang = lang;
+    struct tcpsim_view *v = tcpsim_view_new(f, mf, &o);
+    assert_non_null(v);
+    struct tcpsim_tl_sink k = tcpsim_view_sink(v);
+    play_i18n(&k);
+    tcpsim_view_free(v);
+    fclose(mf);
+    return buf;
+}
+
+static void test_ladder_lang_ko_reasons_notes_tls_headings_korean(void **state)
+{
+    (void)state;
+    char *s = render_i18n(TCPSIM_VIEW_LADDER, "ko");
+    /* reason by why id, note by message id (its error argument translated too) */
+    assert_non_null(strstr(s, "\xed\x81\xb4\xeb\x9d\xbc\xec\x9d\xb4\xec\x96\xb8\xed\x8a\xb8: ")); /* 클라이언트: */
+    assert_non_null(strstr(s, "(RFC 9293 3.10.1)"));
+    assert_non_null(strstr(s, "\xec\x97\xb0\xea\xb2\xb0 \xea\xb1\xb0\xeb\xb6\x80\xeb\x90\xa8")); /* 연결 거부됨 */
+    assert_null(strstr(s, "the application is told"));
+    /* the TLS explanation by id, parameters kept; protocol terms stay English */
+    char *l = line_with(s, "ServerKeyExchange");
+    assert_non_null(l);
+    assert_non_null(strstr(s, "x25519"));
+    assert_null(strstr(s, "signed by the server"));
+    assert_non_null(strstr(s, "SYN_SENT"));
+    /* headings: time column and final line */
+    assert_null(strstr(s, "final:"));
+    assert_non_null(strstr(s, "\xec\xb5\x9c\xec\xa2\x85: ")); /* 최종: */
+    free(l);
+    free(s);
+}
+
+static void test_ladder_lang_en_and_unknown_keep_english(void **state)
+{
+    (void)state;
+    char *en = render_i18n(TCPSIM_VIEW_LADDER, "en");
+    char *xx = render_i18n(TCPSIM_VIEW_LADDER, "xx");
+    char *nul = render_i18n(TCPSIM_VIEW_LADDER, NULL);
+    assert_non_null(strstr(en, "client: the application is told: connection refused"));
+    assert_non_null(strstr(en, "ECDHE key exchange on x25519 (32-byte public key), signed by the server"));
+    assert_non_null(strstr(en, "final: client SYN_SENT, server CLOSED"));
+    assert_string_equal(en, xx);
+    assert_string_equal(en, nul);
+    free(en);
+    free(xx);
+    free(nul);
+}
+
+static void test_html_lang_ko_page_in_korean_by_factory(void **state)
+{
+    (void)state;
+    enum tcpsim_view_format f;
+    assert_true(tcpsim_view_format_parse("html", &f));
+    assert_int_equal(f, TCPSIM_VIEW_HTML);
+    assert_string_equal(tcpsim_view_format_name(TCPSIM_VIEW_HTML), "html");
+    char *s = render_i18n(TCPSIM_VIEW_HTML, "ko");
+    assert_non_null(strstr(s, "<html lang=\"ko\">"));
+    assert_non_null(strstr(s, "data-seg=\"1\""));
+    assert_non_null(strstr(s, "\xec\x97\xb0\xea\xb2\xb0 \xea\xb1\xb0\xeb\xb6\x80\xeb\x90\xa8")); /* 연결 거부됨 */
+    assert_null(strstr(s, "Hover or click"));
+    assert_non_null(strstr(s, "</html>"));
+    free(s);
+}
+
+static void test_json_stays_english_with_lang_ko(void **state)
+{
+    (void)state;
+    char *ko = render_i18n(TCPSIM_VIEW_JSON, "ko");
+    char *en = render_i18n(TCPSIM_VIEW_JSON, "en");
+    assert_string_equal(ko, en); /* the machine contract (docs/replay-json.md) */
+    free(ko);
+    free(en);
+}
+
+static void test_i18n_tls_every_explain_id_has_words_in_both_languages(void **state)
+{
+    (void)state;
+    for (int id = TCPSIM_TLS_X_CLIENT_HELLO; id <= TCPSIM_TLS_X_MALFORMED; id++) {
+        const char *key = tcpsim_i18n_tls_key(id);
+        assert_non_null(key);
+        struct tcpsim_tls_explain x = {(enum tcpsim_tls_explain_id)id, {7, 1, 0}, {"S0", "S1", "S2"}};
+        struct tcpsim_tl_tls t = {TCPSIM_SIDE_CLIENT, "handshake", "X", "english", &x};
+        char b[400];
+        const char *r = tcpsim_i18n_tls(TCPSIM_LANG_KO, &t, b, sizeof b);
+        assert_non_null(r);
+        if (strstr(r, "tlsx.") || strchr(r, '{'))
+            fail_msg("id %d: untranslated '%s'", id, r);
+        assert_string_equal(tcpsim_i18n_tls(TCPSIM_LANG_EN, &t, b, sizeof b), "english");
+    }
+    assert_null(tcpsim_i18n_tls_key(TCPSIM_TLS_X_NONE));
+    assert_null(tcpsim_i18n_tls_key(-1));
+    assert_null(tcpsim_i18n_tls_key(TCPSIM_TLS_X_MALFORMED + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ladder_lang_ko_reasons_notes_tls_headings_korean),
+        cmocka_unit_test(test_ladder_lang_en_and_unknown_keep_english),
+        cmocka_unit_test(test_html_lang_ko_page_in_korean_by_factory),
+        cmocka_unit_test(test_json_stays_english_with_lang_ko),
+        cmocka_unit_test(test_i18n_tls_every_explain_id_has_words_in_both_languages),
         cmocka_unit_test(test_ladder_ascii_has_no_utf8),
         cmocka_unit_test(test_ladder_lost_segment_ends_in_cross),
         cmocka_unit_test(test_ladder_arrows_point_to_the_receiver),

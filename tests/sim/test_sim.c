@@ -35,6 +35,8 @@ struct rec {
     size_t ntls;
     unsigned begins, ends, notes;
     char note_text[8192]; /* every note's text, one per line */
+    char note_msg[4096];  /* every note's message id and arguments, "id arg arg" one per line */
+    int tls_why[32];      /* explanation id of each TLS item (-1: none) */
     enum tcpsim_tcp_why last_why[2]; /* of each side's last transition */
 };
 
@@ -49,6 +51,14 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
         size_t l = strlen(r->note_text);
         if (ev->u.note.text && l < sizeof r->note_text)
             snprintf(r->note_text + l, sizeof r->note_text - l, "%s\n", ev->u.note.text);
+        l = strlen(r->note_msg);
+        if (ev->u.note.msg && l < sizeof r->note_msg) {
+            l += (size_t)snprintf(r->note_msg + l, sizeof r->note_msg - l, "%s", ev->u.note.msg);
+            for (size_t i = 0; i < ev->u.note.nargs && l < sizeof r->note_msg; i++)
+                l += (size_t)snprintf(r->note_msg + l, sizeof r->note_msg - l, " %s", ev->u.note.args[i]);
+            if (l < sizeof r->note_msg)
+                snprintf(r->note_msg + l, sizeof r->note_msg - l, "\n");
+        }
         break;
     }
     case TCPSIM_TL_STATE: r->last_why[ev->u.state.side] = ev->u.state.why; break;
@@ -67,8 +77,10 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
             x->dup = s->duplicated;
             x->rtx = s->retransmission;
         }
-        for (size_t i = 0; i < s->ntls && r->ntls < 32; i++)
+        for (size_t i = 0; i < s->ntls && r->ntls < 32; i++) {
+            r->tls_why[r->ntls] = s->tls[i].why ? (int)s->tls[i].why->id : -1;
             snprintf(r->tls[r->ntls++], 40, "%s", s->tls[i].handshake ? s->tls[i].handshake : s->tls[i].record);
+        }
         break;
     }
     }
@@ -924,6 +936,65 @@ static void test_seed_same_run_twice_identical(void **st)
     free(c);
 }
 
+
+/* RFC 5246 7.3 with ECDHE (RFC 8422): ServerKeyExchange between Certificate
+ * and ServerHelloDone, an EC point in ClientKeyExchange; named by the parser. */
+static void test_tls12_ecdhe_handshake_ske_and_ec_point(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("tls12-ecdhe-handshake", 0, &r, NULL, NULL);
+    static const char *const want[] = {"ClientHello",       "ServerHello",        "Certificate",
+                                       "ServerKeyExchange", "ServerHelloDone",    "ClientKeyExchange",
+                                       "change_cipher_spec", "encrypted",         "change_cipher_spec",
+                                       "encrypted"};
+    assert_int_equal(r.ntls, 10);
+    for (size_t i = 0; i < 10; i++)
+        assert_string_equal(r.tls[i], want[i]);
+    assert_int_equal(r.tls_why[3], TCPSIM_TLS_X_SKE_ECDHE);
+    assert_int_equal(r.tls_why[5], TCPSIM_TLS_X_CKE_ECDHE);
+    assert_int_equal(tcpsim_sim_endpoint(sim, C)->state, ST(CLOSED));
+    tcpsim_sim_free(sim);
+}
+
+static void test_tls_explanations_carry_ids_and_parameters(void **st)
+{
+    (void)st;
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin("tls12-ecdhe-handshake", &sc, err, sizeof err), TCPSIM_OK);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    struct tcpsim_tl_sink k = {rec_event, &r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_run(sim);
+    /* every item the parser explains has its id (for translation) */
+    for (size_t i = 0; i < r.ntls; i++)
+        assert_true(r.tls_why[i] > TCPSIM_TLS_X_NONE);
+    tcpsim_sim_free(sim);
+    tcpsim_scenario_free(sc);
+}
+
+/* Notes have message ids (i18n.h) with their arguments; `text` is the English. */
+static void test_notes_carry_message_ids_refused_and_time_wait(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct tcpsim_sim *sim = run_builtin("refused", 0, &r, NULL, NULL);
+    assert_non_null(strstr(r.note_msg, "sim.app_told @err.ERR_REFUSED\n"));
+    assert_non_null(strstr(r.note_text, "the application is told: connection refused\n"));
+    tcpsim_sim_free(sim);
+    sim = run_builtin("time-wait", 0, &r, NULL, NULL);
+    assert_non_null(strstr(r.note_msg, "sim.refused.timewait connect @err.ERR_EXISTS\n"));
+    assert_non_null(strstr(r.note_msg, "sim.olddup."));
+    tcpsim_sim_free(sim);
+    sim = run_builtin("tls-before-tcp", 0, &r, NULL, NULL);
+    assert_non_null(strstr(r.note_msg, "sim.refused.notconn send @err.ERR_NOTCONN\n"));
+    tcpsim_sim_free(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -953,6 +1024,9 @@ int main(void)
         cmocka_unit_test(test_tls_before_tcp_refused_then_in_order),
         cmocka_unit_test(test_tls12_handshake_messages_in_order),
         cmocka_unit_test(test_tls13_handshake_messages_in_order),
+        cmocka_unit_test(test_tls12_ecdhe_handshake_ske_and_ec_point),
+        cmocka_unit_test(test_tls_explanations_carry_ids_and_parameters),
+        cmocka_unit_test(test_notes_carry_message_ids_refused_and_time_wait),
         cmocka_unit_test(test_link_total_loss_times_out),
         cmocka_unit_test(test_link_dup_one_duplicates_everything),
         cmocka_unit_test(test_seed_same_run_twice_identical),

@@ -14,6 +14,7 @@
 #include "tcpsim/report.h"
 #include "tcpsim/sim.h"
 #include "tcpsim/teach.h"
+#include "tcpsim/tls.h"
 
 /* ================= catalogue parser ================= */
 
@@ -297,8 +298,8 @@ static void feed_handshake(const struct tcpsim_tl_sink *s)
     ev_state(s, TCPSIM_SIDE_SERVER, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_WHY_SYN_IN_LISTEN);
     ev_seg(s, TCPSIM_SIDE_SERVER, TCPSIM_SYN | TCPSIM_ACK, 0, 1, NULL, 0, false);
     ev_state(s, TCPSIM_SIDE_CLIENT, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED, TCPSIM_WHY_SYNACK_ACKS_SYN);
-    struct tcpsim_tl_tls t[2] = {{TCPSIM_SIDE_CLIENT, "handshake", "ClientHello", "offers <31> suites"},
-                                 {TCPSIM_SIDE_CLIENT, "alert", NULL, NULL}};
+    struct tcpsim_tl_tls t[2] = {{TCPSIM_SIDE_CLIENT, "handshake", "ClientHello", "offers <31> suites", NULL},
+                                 {TCPSIM_SIDE_CLIENT, "alert", NULL, NULL, NULL}};
     ev_seg(s, TCPSIM_SIDE_CLIENT, TCPSIM_ACK | TCPSIM_PSH, 1, 1, t, 2, false);
     ev_state(s, TCPSIM_SIDE_SERVER, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_TCP_ESTABLISHED, TCPSIM_WHY_ACK_OF_SYNACK);
     /* a transition the RFC diagram does not draw */
@@ -535,10 +536,127 @@ static void test_stepper_without_tty_never_pauses(void **state)
     free(buf);
 }
 
+
+/* ================= one catalogue for views, simulator and lessons ================= */
+
+static void test_catalog_en_errors_match_strerror_and_ko_has_all(void **state)
+{
+    (void)state;
+    for (int e = TCPSIM_OK; e <= TCPSIM_ERR_NOTFOUND; e++) {
+        char key[64];
+        snprintf(key, sizeof key, "err.%s", tcpsim_errname((enum tcpsim_err)e));
+        const char *en = tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_EN), key);
+        assert_non_null(en);
+        assert_string_equal(en, tcpsim_strerror((enum tcpsim_err)e)); /* error.h is the English source */
+        assert_non_null(tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_KO), key));
+    }
+}
+
+static void test_catalog_scenario_descriptions_match_builtins(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < tcpsim_scenario_builtin_count(); i++) {
+        char key[96];
+        snprintf(key, sizeof key, "scenario.%s", tcpsim_scenario_builtin_name(i));
+        const char *en = tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_EN), key);
+        if (!en)
+            fail_msg("en.txt lacks %s", key);
+        assert_string_equal(en, tcpsim_scenario_builtin_desc(i));
+        assert_non_null(tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_KO), key));
+    }
+}
+
+/* Every note a built-in scenario makes, said in Korean: its message id is in
+ * the catalogue and no English is left. */
+struct note_rec {
+    unsigned notes, untranslated;
+};
+static void note_event(void *ctx, const struct tcpsim_tl_event *ev)
+{
+    struct note_rec *r = ctx;
+    if (ev->kind != TCPSIM_TL_NOTE || !ev->u.note.msg)
+        return;
+    char b[512];
+    r->notes++;
+    tcpsim_i18n_note(TCPSIM_LANG_KO, &ev->u.note, b, sizeof b);
+    if (!tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_KO), ev->u.note.msg) || !strcmp(b, ev->u.note.text) ||
+        strstr(b, "@err")) {
+        print_error("untranslated note %s: %s\n", ev->u.note.msg, b);
+        r->untranslated++;
+    }
+}
+
+static void test_sim_notes_of_every_builtin_translate_to_korean(void **state)
+{
+    (void)state;
+    struct note_rec r = {0, 0};
+    for (size_t i = 0; i < tcpsim_scenario_builtin_count(); i++) {
+        struct tcpsim_scenario *sc = NULL;
+        char err[256];
+        assert_int_equal(tcpsim_scenario_builtin(tcpsim_scenario_builtin_name(i), &sc, err, sizeof err), TCPSIM_OK);
+        for (size_t run = 0; run < tcpsim_scenario_runs(sc); run++) {
+            struct tcpsim_sim *sim = NULL;
+            assert_int_equal(tcpsim_sim_new(sc, run, &sim), TCPSIM_OK);
+            struct tcpsim_tl_sink k = {note_event, &r};
+            tcpsim_sim_set_sink(sim, &k);
+            tcpsim_sim_run(sim);
+            tcpsim_sim_free(sim);
+        }
+        tcpsim_scenario_free(sc);
+    }
+    assert_true(r.notes >= 5); /* refused, time-wait, tls-before-tcp ... */
+    assert_int_equal(r.untranslated, 0);
+}
+
+/* The TLS lessons run on the simulator: their items come from the TLS parser. */
+struct tls_rec {
+    unsigned items, ske_ecdhe, cke_ecdhe, app;
+};
+static void tls_event(void *ctx, const struct tcpsim_tl_event *ev)
+{
+    struct tls_rec *r = ctx;
+    if (ev->kind != TCPSIM_TL_SEGMENT)
+        return;
+    for (size_t i = 0; i < ev->u.segment.ntls; i++) {
+        const struct tcpsim_tl_tls *t = &ev->u.segment.tls[i];
+        r->items++;
+        if (!t->why)
+            continue;
+        r->ske_ecdhe += t->why->id == TCPSIM_TLS_X_SKE_ECDHE;
+        r->cke_ecdhe += t->why->id == TCPSIM_TLS_X_CKE_ECDHE;
+        r->app += t->why->id == TCPSIM_TLS_X_APP_DATA;
+    }
+}
+
+static void test_lesson_tls12_ecdhe_items_from_the_parser(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct tcpsim_teach_opts o = {TCPSIM_LANG_KO, false, 0, false};
+    struct tls_rec r = {0, 0, 0, 0};
+    struct tcpsim_tl_sink k = {tls_event, &r};
+    assert_int_equal(tcpsim_lesson_run("tls12-ecdhe", &o, f, &k), TCPSIM_OK);
+    fclose(f);
+    assert_int_equal(r.items, 12); /* CH; SH Cert SKE SHD; CKE CCS Fin; CCS Fin; 2 x application_data */
+    assert_int_equal(r.ske_ecdhe, 1);
+    assert_int_equal(r.cke_ecdhe, 1);
+    assert_int_equal(r.app, 2);
+    /* the parser's words in Korean ("x25519 위의 ECDHE") and the lesson's own */
+    assert_non_null(strstr(buf, "x25519"));
+    assert_null(strstr(buf, "signed by the server"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         /* ---- catalogue ---- */
+        cmocka_unit_test(test_catalog_en_errors_match_strerror_and_ko_has_all),
+        cmocka_unit_test(test_catalog_scenario_descriptions_match_builtins),
+        cmocka_unit_test(test_sim_notes_of_every_builtin_translate_to_korean),
+        cmocka_unit_test(test_lesson_tls12_ecdhe_items_from_the_parser),
         cmocka_unit_test(test_catalog_parse_single_and_multiline),
         cmocka_unit_test(test_catalog_bad_input_names_file_and_line),
         cmocka_unit_test(test_catalog_truncations_never_crash),

@@ -1,12 +1,14 @@
 /* catalog.c - message catalogues: "key = text" files embedded at build time
  * (cmake/embed.cmake), parsed once, looked up by key with {N} substitution.
- * No RFC here; the texts cite them (RFC 9293, RFC 5246, RFC 8446). */
+ * They live in the report module so that the views, the simulator's notes and
+ * the lessons share one catalogue. No RFC here; the texts cite them
+ * (RFC 9293, RFC 5246, RFC 8446). Read first: include/tcpsim/i18n.h. */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
-#include "tcpsim/teach.h"
-#include "teach/catalog_blob.h"
+#include "tcpsim/i18n.h"
+#include "report/catalog_blob.h"
 
 struct cat_entry {
     const char *key;
@@ -262,6 +264,8 @@ size_t tcpsim_msg(enum tcpsim_lang lang, const char *key, const char *const *arg
         if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
             size_t ai = (size_t)(p[1] - '1');
             const char *a = (ai < nargs && args[ai]) ? args[ai] : "";
+            if (a[0] == '@' && a[1]) /* an argument that is itself a message */
+                a = tcpsim_msg_raw(lang, a + 1);
             for (; *a; a++)
                 PUT_(*a);
             p += 2;
