@@ -40,11 +40,14 @@ void tcpsim_view_opts_default(struct tcpsim_view_opts *o);
  * Rows are in time order: the ladder keeps a connection's rows until
  * TCPSIM_TL_END (or _free) and sorts them, so an arrow sent before and
  * delivered after other events is drawn twice: "in flight" where it leaves and
- * "arrives" where it lands. Unless `brief`, a state change carries its reason
+ * "arrives" where it lands. At one instant, a state change that names the
+ * frame of a segment its own side sent (replay) is drawn above that arrow,
+ * the receiver's below it. Unless `brief`, a state change carries its reason
  * and RFC rule at the right ("client: active OPEN: SYN sent (RFC 9293
- * 3.10.1)"), notes sit in the same column, SYN segments show their options in
- * packetdrill notation (<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>) and TLS
- * items their one-line explanation. */
+ * 3.10.1)"), after the state column, notes sit in the same column, SYN
+ * segments show their options in packetdrill notation (<mss 1460,sackOK,TS
+ * val 1 ecr 0,nop,wscale 7>, wrapped between options) and TLS items their
+ * one-line explanation. */
 struct tcpsim_ladder;
 /* NULL on allocation failure. `o` may be NULL (defaults); it is copied, but
  * the strings it points to must outlive the view. */

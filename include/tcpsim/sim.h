@@ -77,11 +77,22 @@ struct tcpsim_sim;
 enum tcpsim_err tcpsim_sim_new(const struct tcpsim_scenario *sc, size_t run, struct tcpsim_sim **out) TCPSIM_WUR;
 /* Where timeline events go (copied; may be NULL). Set before the first step. */
 void tcpsim_sim_set_sink(struct tcpsim_sim *sim, const struct tcpsim_tl_sink *sink);
-/* Capture every packet put on the wire (lost ones too, as a sender-side tap
- * would) through a caller-supplied function: Ethernet frame bytes and the
- * virtual time. See tcpsim_pcap_writer below for a ready-made one. */
+/* Capture every packet put on the wire through a caller-supplied function:
+ * Ethernet frame bytes and the virtual time. The capture point is the
+ * sender's interface (tcpdump on the sending host): each segment is passed
+ * when it is sent, lost ones too, in send order; the link's loss, delay,
+ * duplication and reordering happen after it, so a link-made duplicate is not
+ * passed again. See tcpsim_pcap_writer below for a ready-made function. */
 typedef void (*tcpsim_sim_packet_fn)(void *ctx, const uint8_t *frame, size_t len, tcpsim_time_t t);
 void tcpsim_sim_set_packet_hook(struct tcpsim_sim *sim, tcpsim_sim_packet_fn fn, void *ctx);
+/* Segments are numbered as the capture above records them: the timeline's
+ * `frame` (JSON "frame") is the record's 1-based frame.number in the file,
+ * a link-made duplicate has its original's number. When several runs go to
+ * one file, start the next run after the frames of the previous ones
+ * (default 0: the first segment is frame 1). */
+void tcpsim_sim_set_frame_base(struct tcpsim_sim *sim, uint64_t base);
+/* The last frame number given (base + segments captured so far). */
+uint64_t tcpsim_sim_frames(const struct tcpsim_sim *sim);
 
 /* Run one event (action, arrival or timer). False when nothing is left or the
  * time limit ("until") is reached; the END event is emitted then. */

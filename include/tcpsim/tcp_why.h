@@ -72,7 +72,8 @@
     X(OBSERVE_ODD, "RFC 9293 3.3.2", "captured segment does not fit this state: state left as is")           \
     X(FAST_RETRANSMIT, "RFC 5681 3.2", "third duplicate ACK: missing segment sent again, fast recovery")      \
     X(PARTIAL_ACK, "RFC 6582 3.2", "partial ACK in fast recovery: next missing segment sent again")           \
-    X(PAWS_DROPPED, "RFC 7323 5.3", "timestamp older than TS.Recent (PAWS): ACK sent, segment dropped")
+    X(PAWS_DROPPED, "RFC 7323 5.3", "timestamp older than TS.Recent (PAWS): ACK sent, segment dropped")       \
+    X(TIME_WAIT_SEGMENT_ACKED, "RFC 9293 3.10.7.4", "segment in TIME_WAIT: ACK sent, 2*MSL restarted")
 
 enum tcpsim_tcp_why {
 #define TCPSIM_WHY_ENUM_(id, rule, text) TCPSIM_WHY_##id,

@@ -67,7 +67,8 @@ struct tcpsim_tl_begin {
 };
 
 struct tcpsim_tl_segment {
-    uint64_t frame;             /* capture frame number, 0 in simulation */
+    uint64_t frame;             /* capture frame number (1-based, Wireshark's frame.number);
+                                   simulation: its record in the sender-side capture */
     enum tcpsim_side from;
     tcpsim_time_t t_sent;       /* simulation: send time; replay: capture time */
     tcpsim_time_t t_arrived;    /* TCPSIM_TIME_NEVER when dropped / unknown */

@@ -269,6 +269,7 @@ int tcpsim_cli_sim(int argc, char **argv)
     }
     o.color = color < 0 ? (!outpath && isatty(STDOUT_FILENO) && !o.ascii) : color == 1;
     struct pcap_offset po = {NULL, 0, 0};
+    uint64_t frames = 0; /* runs share one capture: frame numbers go on */
     if (pcap && tcpsim_pcap_writer_open(pcap, &po.w, err, sizeof err) != TCPSIM_OK) {
         fprintf(stderr, "tcpsim sim: %s\n", err);
         if (out != stdout)
@@ -323,7 +324,9 @@ int tcpsim_cli_sim(int argc, char **argv)
         tcpsim_sim_set_sink(sim, &k);
         if (po.w)
             tcpsim_sim_set_packet_hook(sim, pcap_hook, &po);
+        tcpsim_sim_set_frame_base(sim, frames);
         tcpsim_sim_run(sim);
+        frames = tcpsim_sim_frames(sim);
         /* the next run's packets start a second after this one's last */
         po.base = po.last + TCPSIM_SEC(1);
         tcpsim_sim_free(sim);

@@ -1,6 +1,7 @@
 /* cmd_teach.c - 'tcpsim teach [LESSON]': guided lessons on the TCP and TLS
  * handshakes, in English or Korean, step by step on a terminal.
  * Read first: include/tcpsim/teach.h, docs/cli.md (teach). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,9 +95,9 @@ int tcpsim_cli_teach(int argc, char **argv)
     struct tcpsim_tl_sink hs = {NULL, NULL};
     if (html) {
         hf = fopen(out_path, "w");
-        if (!hf) {
-            fprintf(stderr, "tcpsim teach: cannot write '%s'\n", out_path);
-            return 2;
+        if (!hf) { /* not a usage error: docs/cli.md gives 1 when the page cannot be written */
+            fprintf(stderr, "tcpsim teach: %s: cannot write the HTML page: %s\n", out_path, strerror(errno));
+            return 1;
         }
         struct tcpsim_view_opts vo;
         tcpsim_view_opts_default(&vo);
@@ -119,9 +120,12 @@ int tcpsim_cli_teach(int argc, char **argv)
         tcpsim_html_free(hv);
         if (fclose(hf) != 0 && he == TCPSIM_OK)
             he = TCPSIM_ERR_IO;
-        if (e != TCPSIM_OK || he != TCPSIM_OK) {
-            fprintf(stderr, "tcpsim teach: %s: %s\n", e != TCPSIM_OK ? lesson : out_path,
-                    tcpsim_strerror(e != TCPSIM_OK ? e : he));
+        if (e != TCPSIM_OK) {
+            fprintf(stderr, "tcpsim teach: %s: %s\n", lesson, tcpsim_strerror(e));
+            return 1;
+        }
+        if (he != TCPSIM_OK) {
+            fprintf(stderr, "tcpsim teach: %s: cannot write the HTML page: %s\n", out_path, tcpsim_strerror(he));
             return 1;
         }
         return 0;

@@ -241,16 +241,32 @@ const char *tcpsim__report_tcp_opts(const struct tcpsim_tcp_opts *o, char *buf, 
     }
     if (nk == 0)
         return buf;
+    /* whole options only: when `buf` is too small the list ends in "...>"
+     * after the last option that fits, never in half an option */
+    char full[TCPSIM_TCP_OPT_SPACE * 2 * 112 + 4];
     size_t n = 0;
-    buf[n++] = '<';
-    for (size_t i = 0; i < nk && n + 2 < cap; i++) {
+    full[n++] = '<';
+    for (size_t i = 0; i < nk; i++) {
         if (i)
-            buf[n++] = ',';
-        n += opt_one(o, k[i], buf + n, cap - n - 1);
+            full[n++] = ',';
+        n += opt_one(o, k[i], full + n, sizeof full - n - 2);
     }
-    if (n + 1 < cap)
-        buf[n++] = '>';
-    buf[n < cap ? n : cap - 1] = '\0';
+    full[n++] = '>';
+    full[n] = '\0';
+    if (n < cap) {
+        memcpy(buf, full, n + 1);
+        return buf;
+    }
+    size_t keep = 0; /* bytes of full up to (not including) a comma */
+    for (size_t i = 1; i < n && i + 6 <= cap; i++)
+        if (full[i] == ',')
+            keep = i;
+    if (keep == 0 && cap > 5)
+        keep = 1; /* "<...>" */
+    if (keep == 0)
+        return buf;
+    memcpy(buf, full, keep);
+    snprintf(buf + keep, cap - keep, "%s...>", keep > 1 ? "," : "");
     return buf;
 }
 

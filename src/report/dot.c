@@ -69,13 +69,16 @@ static void dot_label(FILE *f, const char *s)
 static void write_graph(struct tcpsim_dot *v)
 {
     FILE *f = v->out;
+    enum tcpsim_lang lang = tcpsim__report_lang(&v->o);
+    char lb[2][128], legend[320];
+    const char *la[2] = {tcpsim__report_label(lang, v->cl, TCPSIM_SIDE_CLIENT, lb[0], sizeof lb[0]),
+                         tcpsim__report_label(lang, v->sl, TCPSIM_SIDE_SERVER, lb[1], sizeof lb[1])};
+    tcpsim_msg(lang, "view.dot.legend", la, 2, legend, sizeof legend);
     fprintf(f, "digraph tcp_states_%u {\n", v->conn);
     fputs("  label=\"", f);
-    dot_label(f, v->o.title ? v->o.title : "RFC 9293 TCP state diagram");
-    fputs("\\nblue: ", f);
-    dot_label(f, v->cl);
-    fputs("   orange: ", f);
-    dot_label(f, v->sl);
+    dot_label(f, v->o.title ? v->o.title : tcpsim_msg_raw(lang, "view.dot.title"));
+    fputs("\\n", f);
+    dot_label(f, legend);
     fputs("\";\n  labelloc=t;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n", f);
     fputs("  edge [fontname=\"Helvetica\", fontsize=10, color=\"#999999\", fontcolor=\"#666666\"];\n", f);
     for (int s = 0; s < TCPSIM_TCP_NSTATES; s++) {
@@ -104,7 +107,7 @@ static void write_graph(struct tcpsim_dot *v)
                 fprintf(f, "  %s -> %s [color=\"%s\", fontcolor=\"%s\", penwidth=3%s, label=\"%s%s\"];\n",
                         tcpsim__report_state((enum tcpsim_tcp_state)a),
                         tcpsim__report_state((enum tcpsim_tcp_state)b), side_color[side], side_color[side],
-                        std ? "" : ", style=dashed", side == 0 ? "client" : "server",
+                        std ? "" : ", style=dashed", tcpsim_i18n_side(lang, (enum tcpsim_side)side),
                         n > 1 ? " (x2+)" : "");
             }
     fputs("}\n", f);

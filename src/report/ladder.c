@@ -10,6 +10,7 @@
 #include "report/report_int.h"
 
 #define LADDER_W 58 /* cells between the two lifelines */
+#define STATE_W 12  /* cells for a state name beside a lifeline (SYN_RECEIVED) */
 
 enum row_kind { ROW_SEND, ROW_ARRIVE, ROW_STATE, ROW_NOTE };
 
@@ -23,6 +24,7 @@ struct row {
     enum tcpsim_side side;
     enum tcpsim_tcp_state to;
     enum tcpsim_tcp_why why;
+    uint64_t frame;     /* ROW_STATE: the frame that caused it (replay; 0 unknown) */
     char *text;         /* ROW_NOTE (owned) */
 };
 
@@ -98,13 +100,34 @@ static void left_state(struct tcpsim_ladder *v, const char *s)
     }
 }
 
+/* The longest prefix of s (at most `bytes` bytes) that fits in `cells`
+ * terminal cells without splitting a UTF-8 character; its width in *w. */
+static size_t fit(const char *s, size_t bytes, size_t cells, size_t *w)
+{
+    size_t n = 0, used = 0;
+    while (n < bytes && s[n]) {
+        size_t k = 1;
+        while (n + k < bytes && ((unsigned char)s[n + k] & 0xC0) == 0x80)
+            k++;
+        char ch[8];
+        memcpy(ch, s + n, k < sizeof ch ? k : sizeof ch - 1);
+        ch[k < sizeof ch ? k : sizeof ch - 1] = '\0';
+        size_t cw = tcpsim__report_width(ch);
+        if (used + cw > cells)
+            break;
+        used += cw;
+        n += k;
+    }
+    *w = used;
+    return n;
+}
+
 static void plain_area(struct tcpsim_ladder *v, const char *text, const char *col)
 {
     const struct glyphs *g = glyphs(v);
-    size_t n = text ? strlen(text) : 0;
-    if (n > LADDER_W)
-        n = LADDER_W;
-    size_t start = (LADDER_W - n) / 2;
+    size_t w = 0;
+    size_t n = text ? fit(text, strlen(text), LADDER_W, &w) : 0;
+    size_t start = (LADDER_W - w) / 2;
     fputs(g->bar, v->out);
     if (n)
         fprintf(v->out, "%*s", (int)start, "");
@@ -114,14 +137,15 @@ static void plain_area(struct tcpsim_ladder *v, const char *text, const char *co
         color(v, col);
         fwrite(text, 1, n, v->out);
         color(v, C_RESET);
-        fprintf(v->out, "%*s", (int)(LADDER_W - start - n), "");
+        fprintf(v->out, "%*s", (int)(LADDER_W - start - w), "");
     }
     fputs(g->bar, v->out);
 }
 
-/* The column right of the server's lifeline: its state (12 cells), then why:
- * "side: reason (rule)", or the note's text. `force` shows the reason even
- * when brief (the caller decided). */
+/* The column right of the server's lifeline: its state (STATE_W cells, the
+ * longest name SYN_RECEIVED fills it), at least two spaces, then why:
+ * "side: reason (rule)", or the note's text. A bullet (notes) shows the
+ * reason even when brief (the caller decided). */
 static void right_col(struct tcpsim_ladder *v, const char *state, enum tcpsim_side side, enum tcpsim_tcp_why why,
                       const char *text, const char *col, const char *bullet)
 {
@@ -137,7 +161,7 @@ static void right_col(struct tcpsim_ladder *v, const char *state, enum tcpsim_si
     }
     if (!reason)
         return;
-    fprintf(v->out, "%*s", (int)(sl < 12 ? 12 - sl : 0) + 1, "");
+    fprintf(v->out, "%*s", (int)(sl < STATE_W ? STATE_W - sl : 0) + 2, "");
     color(v, col);
     if (bullet)
         fprintf(v->out, "%s ", bullet);
@@ -181,7 +205,9 @@ static void arrow(struct tcpsim_ladder *v, bool c2s, size_t begin, size_t len, c
                   const char *tail, const char *tip, const char *col)
 {
     const struct glyphs *g = glyphs(v);
-    size_t lstart = (len - ln) / 2;
+    size_t lw = 0; /* the label in cells: a translated word may be wide (Hangul) */
+    ln = fit(label, ln, len > 2 ? len - 2 : 0, &lw);
+    size_t lstart = (len - lw) / 2;
     fputs(g->bar, v->out);
     color(v, col);
     for (size_t i = 0; i < LADDER_W; i++) {
@@ -190,9 +216,10 @@ static void arrow(struct tcpsim_ladder *v, bool c2s, size_t begin, size_t len, c
             continue;
         }
         size_t k = i - begin; /* position within the arrow, left to right */
-        if (k >= lstart && k < lstart + ln)
-            fputc(label[k - lstart], v->out);
-        else if (k == len - 1)
+        if (k == lstart && lw) {
+            fwrite(label, 1, ln, v->out);
+            i += lw - 1;
+        } else if (k == len - 1)
             fputs(c2s ? tip : tail, v->out);
         else if (k == 0)
             fputs(c2s ? tail : tip, v->out);
@@ -228,28 +255,40 @@ static const char *ms(tcpsim_time_t t, char *tb, size_t cap)
     return tb;
 }
 
+/* How much of an option list goes on one line of at most `w` cells: long
+ * lists (real captures: big TS values, SACK blocks) wrap after a comma, so
+ * an option ("TS val 1 ecr 0") is never cut; one option longer than a line
+ * wraps between its words, and only a single word that long is cut. */
+static size_t opts_line(const char *p, size_t w)
+{
+    size_t n = strlen(p);
+    if (n <= w)
+        return n;
+    for (size_t k = w; k > 1; k--)
+        if (p[k - 1] == ',')
+            return k;
+    for (size_t k = w; k > 1; k--)
+        if (p[k - 1] == ' ')
+            return k - 1; /* the space itself is dropped by the caller */
+    return w;
+}
+
 /* Continuation lines under an arrow: the options of a SYN (what the
  * handshake negotiates, RFC 9293 3.7.1, RFC 7323, RFC 2018) and TLS items. */
 static void seg_extras(struct tcpsim_ladder *v, const struct seg_copy *c, bool opts, bool tls)
 {
     const struct tcpsim_tl_segment *s = &c->s;
     if (opts && !v->o.brief && (s->seg->flags & TCPSIM_SYN)) {
-        char o[200];
+        char o[400];
         tcpsim__report_tcp_opts(&s->seg->opts, o, sizeof o);
-        /* long ones (real captures: big TS values) wrap after a comma */
-        for (char *p = o; *p;) {
+        for (const char *p = o; *p;) {
             char line[LADDER_W + 1];
-            size_t n = strlen(p);
-            if (n > LADDER_W - 2) {
-                n = LADDER_W - 2;
-                while (n > 1 && p[n - 1] != ',')
-                    n--;
-                if (n <= 1)
-                    n = LADDER_W - 2;
-            }
+            size_t n = opts_line(p, LADDER_W - 2);
             memcpy(line, p, n);
             line[n] = '\0';
             p += n;
+            if (*p == ' ')
+                p++;
             time_col(v, 0, false);
             left_state(v, NULL);
             plain_area(v, line, s->from == TCPSIM_SIDE_CLIENT ? C_CLIENT : C_SERVER);
@@ -273,16 +312,15 @@ static void draw_send(struct tcpsim_ladder *v, const struct seg_copy *c)
     const struct glyphs *g = glyphs(v);
     const struct tcpsim_tl_segment *s = &c->s;
     char label[128];
-    size_t ln = seg_label(v, s, true, label, sizeof label);
-    if (ln > LADDER_W - 4)
-        ln = LADDER_W - 4;
+    size_t lw, ln = seg_label(v, s, true, label, sizeof label);
+    ln = fit(label, ln, LADDER_W - 4, &lw);
     bool c2s = s->from == TCPSIM_SIDE_CLIENT;
     /* a lost segment's arrow stops two thirds of the way across, ending in ✕;
      * one still in flight stops there too and continues on its arrival row */
     bool partial = s->dropped || c->split;
     size_t len = partial ? (LADDER_W * 2) / 3 : LADDER_W;
-    if (ln > len - 4)
-        len = ln + 4 < LADDER_W ? ln + 4 : LADDER_W;
+    if (lw > len - 4)
+        len = lw + 4 < LADDER_W ? lw + 4 : LADDER_W;
     const char *tip = s->dropped ? g->lost : c->split ? g->flight : c2s ? g->right : g->left;
     time_col(v, s->t_sent, true);
     left_state(v, NULL);
@@ -304,18 +342,17 @@ static void draw_arrive(struct tcpsim_ladder *v, const struct seg_copy *c)
 {
     const struct glyphs *g = glyphs(v);
     const struct tcpsim_tl_segment *s = &c->s;
-    char label[128];
-    size_t ln = seg_label(v, s, false, label, sizeof label);
-    if (ln + 8 > sizeof label)
-        ln = sizeof label - 8;
-    memcpy(label + ln, "arrives ", 8);
-    ln += 8;
-    if (ln > LADDER_W - 4)
-        ln = LADDER_W - 4;
+    char label[160];
+    size_t lw, ln = seg_label(v, s, false, label, sizeof label - 32);
+    /* "... len=8 arrives ": the word in the reader's language */
+    int m = snprintf(label + ln, sizeof label - ln, "%s ", tcpsim_msg_raw(v->lang, "view.arrow.arrives"));
+    if (m > 0)
+        ln += (size_t)m < sizeof label - ln ? (size_t)m : sizeof label - ln - 1;
+    ln = fit(label, ln, LADDER_W - 4, &lw);
     bool c2s = s->from == TCPSIM_SIDE_CLIENT;
     size_t len = (LADDER_W * 2) / 3;
-    if (ln > len - 4)
-        len = ln + 4 < LADDER_W ? ln + 4 : LADDER_W;
+    if (lw > len - 4)
+        len = lw + 4 < LADDER_W ? lw + 4 : LADDER_W;
     time_col(v, s->t_arrived, true);
     left_state(v, NULL);
     arrow(v, c2s, c2s ? LADDER_W - len : 0, len, label, ln, g->flight, c2s ? g->right : g->left,
@@ -512,12 +549,39 @@ static void order_bursts(struct tcpsim_ladder *v)
     }
 }
 
+/* A state change its own sender's segment caused (CLOSED -> SYN_SENT by
+ * sending the SYN, ESTABLISHED -> FIN_WAIT_1 by sending the FIN) is drawn
+ * above the arrow, the receiver's below it, as in RFC 9293 figure 6. Replay
+ * reports a frame first and the transitions it caused after it; they name
+ * the frame, which is how they are matched here. */
+static void sender_states_first(struct tcpsim_ladder *v)
+{
+    for (size_t i = 0; i < v->nrows; i++) {
+        if (v->rows[i].kind != ROW_SEND)
+            continue;
+        const struct tcpsim_tl_segment *s = &v->segs[v->rows[i].seg].s;
+        if (s->frame == 0)
+            continue;
+        for (size_t j = i + 1; j < v->nrows && v->rows[j].t == v->rows[i].t; j++) {
+            struct row *r = &v->rows[j];
+            if (r->kind != ROW_STATE && r->kind != ROW_NOTE)
+                break;
+            if (r->kind != ROW_STATE || r->side != s->from || r->frame != s->frame)
+                continue;
+            struct row moved = *r;
+            memmove(&v->rows[i + 1], &v->rows[i], (j - i) * sizeof *v->rows);
+            v->rows[i++] = moved; /* the arrow is now one further down */
+        }
+    }
+}
+
 static void flush_rows(struct tcpsim_ladder *v)
 {
     for (size_t i = 0; i < v->nsegs; i++) /* segs may have moved since they were copied */
         v->segs[i].s.seg = &v->segs[i].seg;
     qsort(v->rows, v->nrows, sizeof *v->rows, row_cmp);
     order_bursts(v);
+    sender_states_first(v);
     decide_splits(v);
     for (size_t i = 0; i < v->nrows; i++) {
         const struct row *r = &v->rows[i];
@@ -598,6 +662,7 @@ static void on_state(struct tcpsim_ladder *v, const struct tcpsim_tl_state *s)
     r->side = s->side;
     r->to = s->to;
     r->why = s->why;
+    r->frame = s->frame;
 }
 
 static void on_note(struct tcpsim_ladder *v, const struct tcpsim_tl_note *n)

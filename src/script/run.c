@@ -3,6 +3,7 @@
  * Read first: docs/scripts.md; RFC 9293 §3.4 (sequence numbers: the script's
  * outbound numbers are relative to our ISN, inbound ones literal), RFC 7323
  * §3 (timestamps), RFC 6298 (the timers that fire as virtual time passes). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1339,52 +1340,57 @@ enum tcpsim_script_outcome tcpsim_script_run_string(const char *text, const char
     return res->outcome;
 }
 
+/* A script that cannot be read: the message names the file and the reason
+ * (the C library's words for errno, e.g. "No such file or directory"). */
+static enum tcpsim_script_outcome file_error(const char *path, const char *what, const char *why,
+                                             const struct tcpsim_script_opts *opts, struct tcpsim_script_result *res)
+{
+    res->outcome = TCPSIM_SCRIPT_ERROR;
+    snprintf(res->message, sizeof res->message, "%s: %s: %s", path, what, why);
+    snprintf(res->report, sizeof res->report, "%s\n", res->message);
+    if (opts && opts->out)
+        fprintf(opts->out, "ERROR %s", res->report);
+    return res->outcome;
+}
+
 enum tcpsim_script_outcome tcpsim_script_run_file(const char *path, const struct tcpsim_script_opts *opts,
                                                   struct tcpsim_script_result *res)
 {
     memset(res, 0, sizeof *res);
+    errno = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        res->outcome = TCPSIM_SCRIPT_ERROR;
-        snprintf(res->message, sizeof res->message, "%s: cannot open the script", path);
-        snprintf(res->report, sizeof res->report, "%s\n", res->message);
-        if (opts && opts->out)
-            fprintf(opts->out, "ERROR %s", res->report);
-        return res->outcome;
-    }
+    if (!f)
+        return file_error(path, "cannot open the script", strerror(errno ? errno : ENOENT), opts, res);
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
+    const char *why = buf ? NULL : strerror(ENOMEM);
     while (buf) {
         if (n + 1 >= cap) {
             if (cap > (size_t)16 << 20) { /* a script, not a capture */
-                free(buf);
-                buf = NULL;
+                why = "larger than 16 MiB, too large for a script";
                 break;
             }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                free(buf);
-                buf = NULL;
+                why = strerror(ENOMEM);
                 break;
             }
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t got = fread(buf + n, 1, cap - n - 1, f);
-        if (got == 0)
+        if (got == 0) {
+            if (ferror(f)) /* a directory: EISDIR */
+                why = strerror(errno ? errno : EIO);
             break;
+        }
         n += got;
     }
-    bool bad = ferror(f) != 0;
     fclose(f);
-    if (!buf || bad) {
+    if (why) {
         free(buf);
-        res->outcome = TCPSIM_SCRIPT_ERROR;
-        snprintf(res->message, sizeof res->message, "%s: cannot read the script (or larger than 16 MiB)", path);
-        snprintf(res->report, sizeof res->report, "%s\n", res->message);
-        if (opts && opts->out)
-            fprintf(opts->out, "ERROR %s", res->report);
-        return res->outcome;
+        return file_error(path, "cannot read the script", why, opts, res);
     }
     buf[n] = '\0';
     if (memchr(buf, '\0', n)) {

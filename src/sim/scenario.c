@@ -65,7 +65,9 @@ static const struct builtin {
      "at 0 client connect\n"
      "on client ESTABLISHED +50ms client close\n"
      "on server CLOSE_WAIT +20ms server close\n"},
-    {"data-transfer", "4000 bytes in 536-byte segments, one lost and retransmitted (RFC 9293 3.8, RFC 6298)",
+    {"data-transfer",
+     "4000 bytes with MSS 536: 524 bytes per segment (the 12-byte timestamp option takes the rest, RFC 6691), "
+     "one lost and retransmitted (RFC 9293 3.8, RFC 6298)",
      "set mss 536\n"
      "fault drop client data #3\n"
      "at 0 server listen\n"

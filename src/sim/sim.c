@@ -25,6 +25,7 @@ struct arrival {
     tcpsim_time_t t_sent;
     bool duplicated, retransmission;
     unsigned generation; /* sim->generation when it was sent */
+    uint64_t frame;      /* its record in the capture (0: not written) */
 };
 
 /* one application message (a send action): where it ends in the byte stream */
@@ -72,6 +73,7 @@ struct tcpsim_sim {
     char title[160];
     bool begun, ended;
     uint16_t ip_id[2];
+    uint64_t frame;      /* frames numbered so far (the capture's frame.number) */
     unsigned depth;
     unsigned generation; /* +1 whenever an endpoint starts a new connection on the 4-tuple */
     /* TLS: the bytes that arrive go through the same decoder as replay's
@@ -175,6 +177,7 @@ static void emit_segment(struct tcpsim_sim *sim, const struct arrival *a, tcpsim
     const struct side_st *from = &sim->s[a->from], *to = &sim->s[peer(a->from)];
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_SEGMENT};
     struct tcpsim_tl_segment *t = &e.u.segment;
+    t->frame = a->frame;
     t->from = a->from;
     t->t_sent = a->t_sent;
     t->t_arrived = dropped ? TCPSIM_TIME_NEVER : arrived;
@@ -194,15 +197,26 @@ static void emit_segment(struct tcpsim_sim *sim, const struct arrival *a, tcpsim
     t->tls = dropped ? NULL : sim->tls_items;
     t->ntls = dropped ? 0 : sim->ntls_items;
     tcpsim_tl_emit(&sim->sink, &e);
-    if (sim->pkt) {
-        uint8_t frame[65600];
-        size_t n;
-        struct tcpsim_segment s = a->seg;
-        s.payload = a->payload;
-        if (tcpsim_packet_encode(&sim->addr[a->from], &sim->addr[peer(a->from)], &s, sim->ip_id[a->from]++, frame,
-                                 sizeof frame, &n) == TCPSIM_OK)
-            sim->pkt(sim->pkt_ctx, frame, n, sim->now);
-    }
+}
+
+/* The virtual capture point is the sender's interface, as tcpdump on the
+ * sending host sees it: every segment, lost or not, is recorded when it is
+ * sent, in send order, and the link's faults (loss, delay, duplication,
+ * reordering) happen after the tap. So the capture never shows a gap or an
+ * out-of-order segment the sender did not make, and the frame number given
+ * here is the record's frame.number in the file (JSON "frame"). */
+static void capture(struct tcpsim_sim *sim, struct arrival *a)
+{
+    if (sim->dry_run)
+        return;
+    static uint8_t frame[65600];
+    size_t n;
+    if (tcpsim_packet_encode(&sim->addr[a->from], &sim->addr[peer(a->from)], &a->seg, sim->ip_id[a->from]++, frame,
+                             sizeof frame, &n) != TCPSIM_OK)
+        return; /* cannot happen for segments the core builds; frame stays 0 */
+    a->frame = ++sim->frame;
+    if (sim->pkt)
+        sim->pkt(sim->pkt_ctx, frame, n, sim->now);
 }
 
 static void free_arrival(struct arrival *a)
@@ -251,6 +265,7 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
         note(sim, side, "sim.oom_segment", NULL, 0);
         return;
     }
+    capture(sim, a);
     bool drop = false, dup = false;
     tcpsim_time_t extra = 0, dup_extra = TCPSIM_MSEC(1);
     for (size_t i = 0; i < sim->sc->nfault; i++) {
@@ -294,8 +309,10 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
     struct arrival *d = NULL;
     if (dup) {
         d = copy_tx(sim, side, tx);
-        if (d)
+        if (d) {
             d->duplicated = true;
+            d->frame = a->frame; /* the link copied it after the tap: one record */
+        }
     }
     if (tcpsim__evq_push(&sim->q, t, EV_ARRIVE, a) != TCPSIM_OK)
         free_arrival(a);
@@ -701,6 +718,16 @@ void tcpsim_sim_set_packet_hook(struct tcpsim_sim *sim, tcpsim_sim_packet_fn fn,
 {
     sim->pkt = fn;
     sim->pkt_ctx = ctx;
+}
+
+void tcpsim_sim_set_frame_base(struct tcpsim_sim *sim, uint64_t base)
+{
+    sim->frame = base;
+}
+
+uint64_t tcpsim_sim_frames(const struct tcpsim_sim *sim)
+{
+    return sim->frame;
 }
 
 static void end(struct tcpsim_sim *sim)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "report/report_int.h"
 #include "tcpsim/report.h"
 #include "tcpsim/tls.h"
 
@@ -261,10 +262,10 @@ static void test_ladder_state_row_carries_reason_and_rule(void **st)
     char *s = render(TCPSIM_VIEW_LADDER, &o);
     char *l = line_with(s, "SYN_SENT");
     assert_non_null(l);
-    assert_non_null(strstr(l, "|              client: active OPEN: SYN sent (RFC 9293 3.10.1)"));
+    assert_non_null(strstr(l, "|               client: active OPEN: SYN sent (RFC 9293 3.10.1)"));
     free(l);
     l = line_with(s, "SYN_RECEIVED");
-    assert_non_null(strstr(l, "SYN_RECEIVED server: SYN received while listening: SYN-ACK sent (RFC 9293 3.10.7.2)"));
+    assert_non_null(strstr(l, "SYN_RECEIVED  server: SYN received while listening: SYN-ACK sent (RFC 9293 3.10.7.2)"));
     free(l);
     /* the note sits in the same column, with its rule */
     l = line_with(s, "retransmission timer expired");
@@ -424,7 +425,7 @@ static void test_ladder_tls_explanation_right_of_item(void **st)
     fclose(mf);
     char *l = line_with(buf, "TLS ServerHello");
     assert_non_null(l);
-    assert_non_null(strstr(l, "|              server: chooses TLS_RSA_WITH_AES_128_GCM_SHA256, TLS 1.2"));
+    assert_non_null(strstr(l, "|               server: chooses TLS_RSA_WITH_AES_128_GCM_SHA256, TLS 1.2"));
     free(l);
     free(buf);
 }
@@ -747,6 +748,246 @@ static void test_i18n_tls_every_explain_id_has_words_in_both_languages(void **st
     assert_null(tcpsim_i18n_tls_key(TCPSIM_TLS_X_MALFORMED + 1));
 }
 
+/* ======== ladder layout: options, columns, order at equal times ======== */
+static char *ladder_of(void (*feed)(const struct tcpsim_tl_sink *k), const char *lang)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    assert_non_null(mf);
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.ascii = true;
+    o.lang = lang;
+    struct tcpsim_ladder *v = tcpsim_ladder_new(mf, &o);
+    assert_non_null(v);
+    struct tcpsim_tl_sink k = tcpsim_ladder_sink(v);
+    feed(&k);
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
+    tcpsim_tl_emit(&k, &e);
+    tcpsim_ladder_free(v);
+    fclose(mf);
+    return buf;
+}
+
+static void feed_long_syn(const struct tcpsim_tl_sink *k)
+{
+    emit_begin(k);
+    struct tcpsim_segment syn = mkseg(TCPSIM_SYN, 1000, 0, 0);
+    syn.opts.present = TCPSIM_HAS_MSS | TCPSIM_HAS_SACK_PERM | TCPSIM_HAS_TS | TCPSIM_HAS_WSCALE | TCPSIM_HAS_SACK;
+    syn.opts.mss = 1460;
+    syn.opts.ts_val = 4294967295u;
+    syn.opts.ts_ecr = 4294967294u;
+    syn.opts.wscale = 14;
+    syn.opts.sack_count = 4;
+    for (unsigned i = 0; i < 4; i++) {
+        syn.opts.sack[i].left = 4294967200u + i;
+        syn.opts.sack[i].right = 4294967290u + i;
+    }
+    ev_seg(k, TCPSIM_SIDE_CLIENT, &syn, 0, 10, 0, 0, false, false, NULL, 0);
+}
+
+/* A long option list (RFC 7323 timestamps, RFC 2018 SACK blocks) wraps
+ * between options, or between the words of one option, never inside one. */
+static void test_ladder_long_options_wrap_whole_tokens(void **st)
+{
+    (void)st;
+    char *s = ladder_of(feed_long_syn, NULL);
+    const char *tokens[] = {"<mss 1460", "sackOK", "TS val 4294967295 ecr 4294967294", "wscale 14",
+                            "4294967200:4294967290", "4294967201:4294967291", "4294967202:4294967292",
+                            "4294967203:4294967293>"};
+    for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+        char *l = line_with(s, tokens[i]);
+        if (!l)
+            fail_msg("'%s' is not whole on one line:\n%s", tokens[i], s);
+        free(l);
+    }
+    assert_null(strstr(s, "...")); /* nothing was left out */
+    free(s);
+}
+
+static void test_ladder_tcp_opts_too_long_end_in_ellipsis_after_whole_option(void **st)
+{
+    (void)st;
+    struct tcpsim_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.present = TCPSIM_HAS_MSS | TCPSIM_HAS_SACK_PERM | TCPSIM_HAS_TS | TCPSIM_HAS_WSCALE;
+    o.mss = 1460;
+    o.ts_val = 4294967295u;
+    o.wscale = 7;
+    char b[80];
+    assert_string_equal(tcpsim__report_tcp_opts(&o, b, sizeof b),
+                        "<mss 1460,sackOK,TS val 4294967295 ecr 0,nop,wscale 7>");
+    char small[30];
+    assert_string_equal(tcpsim__report_tcp_opts(&o, small, sizeof small), "<mss 1460,sackOK,...>");
+    char tiny[7];
+    assert_string_equal(tcpsim__report_tcp_opts(&o, tiny, sizeof tiny), "<...>");
+}
+
+static void feed_synrcvd(const struct tcpsim_tl_sink *k)
+{
+    emit_begin(k);
+    ev_state(k, TCPSIM_SIDE_SERVER, 0, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_WHY_SYN_IN_LISTEN);
+    ev_state(k, TCPSIM_SIDE_SERVER, 5, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_TCP_ESTABLISHED, TCPSIM_WHY_ACK_OF_SYNACK);
+    ev_state(k, TCPSIM_SIDE_CLIENT, 9, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED, TCPSIM_WHY_SYNACK_ACKS_SYN);
+}
+
+/* The longest state name beside the server's lifeline keeps a gap before the
+ * reason, and every reason starts in the same column. */
+static void test_ladder_state_name_never_runs_into_reason(void **st)
+{
+    (void)st;
+    char *s = ladder_of(feed_synrcvd, NULL);
+    char *a = line_with(s, "SYN_RECEIVED"), *b = line_with(s, "ESTABLISHED   server"),
+         *c = line_with(s, "client: SYN-ACK");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    const char *ra = strstr(a, "server:"), *rb = strstr(b, "server:"), *rc = strstr(c, "client:");
+    assert_non_null(ra);
+    assert_true(ra[-1] == ' ' && ra[-2] == ' '); /* "SYN_RECEIVED  server:" */
+    assert_int_equal(ra - a, rb - b);
+    assert_int_equal(ra - a, rc - c);
+    free(a);
+    free(b);
+    free(c);
+    free(s);
+}
+
+/* Replay's order: a frame, then the transitions it caused at both ends, all
+ * at the capture time. */
+static void replay_frame(const struct tcpsim_tl_sink *k, uint64_t frame, enum tcpsim_side from,
+                         const struct tcpsim_segment *g, tcpsim_time_t at)
+{
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_SEGMENT};
+    e.u.segment.frame = frame;
+    e.u.segment.from = from;
+    e.u.segment.seg = g;
+    e.u.segment.t_sent = e.u.segment.t_arrived = at;
+    e.u.segment.win = g->window;
+    tcpsim_tl_emit(k, &e);
+}
+
+static void replay_state(const struct tcpsim_tl_sink *k, uint64_t frame, enum tcpsim_side side, tcpsim_time_t at,
+                         enum tcpsim_tcp_state from, enum tcpsim_tcp_state to, enum tcpsim_tcp_why why)
+{
+    struct tcpsim_tl_event e = {.kind = TCPSIM_TL_STATE};
+    e.u.state.side = side;
+    e.u.state.at = at;
+    e.u.state.frame = frame;
+    e.u.state.from = from;
+    e.u.state.to = to;
+    e.u.state.why = why;
+    tcpsim_tl_emit(k, &e);
+}
+
+static void feed_replay_handshake(const struct tcpsim_tl_sink *k)
+{
+    struct tcpsim_tl_event b = {.kind = TCPSIM_TL_BEGIN};
+    b.u.begin.client_label = "client";
+    b.u.begin.server_label = "server";
+    b.u.begin.client_state = TCPSIM_TCP_CLOSED;
+    b.u.begin.server_state = TCPSIM_TCP_LISTEN;
+    tcpsim_tl_emit(k, &b);
+    static struct tcpsim_segment syn, synack, fin;
+    syn = mkseg(TCPSIM_SYN, 1000, 0, 0);
+    synack = mkseg(TCPSIM_SYN | TCPSIM_ACK, 5000, 1001, 0);
+    fin = mkseg(TCPSIM_FIN | TCPSIM_ACK, 1001, 5001, 0);
+    replay_frame(k, 1, TCPSIM_SIDE_CLIENT, &syn, 100);
+    replay_state(k, 1, TCPSIM_SIDE_CLIENT, 100, TCPSIM_TCP_CLOSED, TCPSIM_TCP_SYN_SENT, TCPSIM_WHY_OPEN_ACTIVE);
+    replay_frame(k, 2, TCPSIM_SIDE_SERVER, &synack, 200);
+    replay_state(k, 2, TCPSIM_SIDE_SERVER, 200, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED,
+                 TCPSIM_WHY_SYN_IN_LISTEN);
+    replay_state(k, 2, TCPSIM_SIDE_CLIENT, 200, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED,
+                 TCPSIM_WHY_SYNACK_ACKS_SYN);
+    replay_frame(k, 3, TCPSIM_SIDE_CLIENT, &fin, 300);
+    replay_state(k, 3, TCPSIM_SIDE_SERVER, 300, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_TCP_CLOSE_WAIT,
+                 TCPSIM_WHY_FIN_RECEIVED);
+    replay_state(k, 3, TCPSIM_SIDE_CLIENT, 300, TCPSIM_TCP_ESTABLISHED, TCPSIM_TCP_FIN_WAIT_1,
+                 TCPSIM_WHY_CLOSE_SENDS_FIN);
+}
+
+/* At one instant the sender's own change (SYN_SENT by sending the SYN) is
+ * drawn above its arrow and the receiver's below it (RFC 9293 figure 6). */
+static void test_ladder_replay_sender_state_above_arrow_receiver_below(void **st)
+{
+    (void)st;
+    char *s = ladder_of(feed_replay_handshake, NULL);
+    const char *syn_sent = strstr(s, "SYN_SENT |"), *syn = strstr(s, "- SYN seq=1000");
+    const char *synrcvd = strstr(s, "| SYN_RECEIVED"), *synack = strstr(s, "SYN,ACK seq=5000");
+    const char *est = strstr(s, "ESTABLISHED |"), *finw = strstr(s, "FIN_WAIT_1 |");
+    const char *fin = strstr(s, "FIN,ACK seq=1001"), *cw = strstr(s, "| CLOSE_WAIT");
+    assert_true(syn_sent && syn && synrcvd && synack && est && finw && fin && cw);
+    assert_true(syn_sent < syn);
+    assert_true(synrcvd < synack && synack < est);
+    assert_true(finw < fin && fin < cw);
+    free(s);
+}
+
+static void feed_in_flight(const struct tcpsim_tl_sink *k)
+{
+    emit_begin(k);
+    struct tcpsim_segment fin = mkseg(TCPSIM_FIN | TCPSIM_ACK, 1001, 5001, 0);
+    ev_state(k, TCPSIM_SIDE_SERVER, TCPSIM_MSEC(100), TCPSIM_TCP_LISTEN, TCPSIM_TCP_CLOSED, TCPSIM_WHY_CLOSE_LISTEN);
+    ev_seg(k, TCPSIM_SIDE_CLIENT, &fin, 0, TCPSIM_MSEC(300), 1, 1, false, false, NULL, 0);
+}
+
+/* The word inside an arrival arrow is said in the reader's language, and a
+ * wide (Hangul) word keeps the lifelines in their columns. */
+static void test_ladder_lang_ko_arrival_arrow_word_korean_and_aligned(void **st)
+{
+    (void)st;
+    char *s = ladder_of(feed_in_flight, "ko");
+    assert_null(strstr(s, "arrives"));
+    char *l = line_with(s, "FIN,ACK seq=1 ack=1 \xeb\x8f\x84\xec\xb0\xa9"); /* 도착 */
+    assert_non_null(l);
+    char *first = line_with(s, "FIN,ACK seq=1 ack=1 len=0");
+    assert_non_null(first);
+    /* the right lifeline: same cell on both rows (Hangul takes two cells, 3 bytes) */
+    const char *bar = strrchr(l, '|'), *bar0 = strrchr(first, '|');
+    assert_non_null(bar);
+    assert_non_null(bar0);
+    size_t cells = tcpsim__report_width(l) - tcpsim__report_width(bar);
+    size_t cells0 = tcpsim__report_width(first) - tcpsim__report_width(bar0);
+    assert_int_equal(cells, cells0);
+    free(first);
+    free(l);
+    free(s);
+    s = ladder_of(feed_in_flight, "en");
+    assert_non_null(strstr(s, "FIN,ACK seq=1 ack=1 arrives"));
+    free(s);
+}
+
+/* DOT with --lang ko: the legend and this run's edge labels in Korean. */
+static void test_dot_lang_ko_legend_and_edge_labels_korean(void **st)
+{
+    (void)st;
+    char *s = render_i18n(TCPSIM_VIEW_DOT, "ko");
+    assert_null(strstr(s, "blue:"));
+    assert_null(strstr(s, "label=\"client"));
+    assert_non_null(strstr(s, "label=\"\xed\x81\xb4\xeb\x9d\xbc\xec\x9d\xb4\xec\x96\xb8\xed\x8a\xb8\"")); /* 클라이언트 */
+    free(s);
+    s = render_i18n(TCPSIM_VIEW_DOT, "en");
+    assert_non_null(strstr(s, "blue: client"));
+    assert_non_null(strstr(s, "label=\"client\""));
+    free(s);
+}
+
+/* A segment ACKed in TIME_WAIT has its own reason (RFC 9293 3.10.7.4: ACK it
+ * and restart 2*MSL), not "data after the peer's FIN: ignored". */
+static void test_why_time_wait_segment_acked_own_words_and_rule(void **st)
+{
+    (void)st;
+    enum tcpsim_tcp_why w = TCPSIM_WHY_TIME_WAIT_SEGMENT_ACKED;
+    assert_string_equal(tcpsim__report_why_rule(w), "RFC 9293 3.10.7.4");
+    assert_string_equal(tcpsim_i18n_why(TCPSIM_LANG_EN, w), "segment in TIME_WAIT: ACK sent, 2*MSL restarted");
+    const char *ko = tcpsim_i18n_why(TCPSIM_LANG_KO, w);
+    assert_non_null(strstr(ko, "TIME_WAIT"));
+    assert_non_null(strstr(ko, "2*MSL"));
+    assert_string_not_equal(ko, tcpsim_i18n_why(TCPSIM_LANG_EN, w));
+    assert_string_not_equal(ko, tcpsim_i18n_why(TCPSIM_LANG_KO, TCPSIM_WHY_TEXT_AFTER_FIN));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +1018,13 @@ int main(void)
         cmocka_unit_test(test_analysis_name_every_bit_named),
         cmocka_unit_test(test_format_parse_known_and_unknown),
         cmocka_unit_test(test_flags_wireshark_order),
+        cmocka_unit_test(test_ladder_long_options_wrap_whole_tokens),
+        cmocka_unit_test(test_ladder_tcp_opts_too_long_end_in_ellipsis_after_whole_option),
+        cmocka_unit_test(test_ladder_state_name_never_runs_into_reason),
+        cmocka_unit_test(test_ladder_replay_sender_state_above_arrow_receiver_below),
+        cmocka_unit_test(test_ladder_lang_ko_arrival_arrow_word_korean_and_aligned),
+        cmocka_unit_test(test_dot_lang_ko_legend_and_edge_labels_korean),
+        cmocka_unit_test(test_why_time_wait_segment_acked_own_words_and_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

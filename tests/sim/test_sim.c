@@ -27,6 +27,7 @@ struct seen_seg {
     size_t len;
     tcpsim_time_t t_sent, t_arrived;
     bool dropped, dup, rtx;
+    uint64_t frame;
 };
 struct rec {
     struct seen_seg seg[256];
@@ -76,6 +77,7 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
             x->dropped = s->dropped;
             x->dup = s->duplicated;
             x->rtx = s->retransmission;
+            x->frame = s->frame;
         }
         for (size_t i = 0; i < s->ntls && r->ntls < 32; i++) {
             r->tls_why[r->ntls] = s->tls[i].why ? (int)s->tls[i].why->id : -1;
@@ -557,6 +559,77 @@ static void test_fin_lost_fin_retransmitted(void **st)
     tcpsim_sim_free(sim);
 }
 
+/* ======== the capture: a sender-side tap ======== */
+struct cap {
+    tcpsim_time_t t[512];
+    uint32_t seq[512];
+    size_t n;
+};
+
+static void cap_packet(void *ctx, const uint8_t *frame, size_t len, tcpsim_time_t t)
+{
+    struct cap *c = ctx;
+    struct tcpsim_link l;
+    struct tcpsim_ip ip;
+    struct tcpsim_segment seg;
+    assert_int_equal(tcpsim_link_decode(TCPSIM_DLT_EN10MB, frame, len, &l), TCPSIM_OK);
+    assert_int_equal(tcpsim_ip_decode(l.l3_data, l.l3_len, &ip), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_decode(ip.payload, ip.payload_len, &seg), TCPSIM_OK);
+    assert_true(c->n < 512);
+    c->t[c->n] = t;
+    c->seq[c->n++] = seg.seq;
+}
+
+/* Every segment, lost or not, is captured once when it is sent, and its
+ * timeline frame number is its record's 1-based position in the capture
+ * (Wireshark's frame.number): the JSON "frame" and the --pcap file agree. */
+static void test_capture_lossy_link_frames_are_send_order_and_send_time(void **st)
+{
+    (void)st;
+    struct tcpsim_scenario *sc = NULL;
+    char err[256];
+    assert_int_equal(tcpsim_scenario_builtin("data-transfer", &sc, err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "loss", "0.2", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "dup", "0.2", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "reorder", "0.2", err, sizeof err), TCPSIM_OK);
+    assert_int_equal(tcpsim_scenario_set(sc, "seed", "3", err, sizeof err), TCPSIM_OK);
+    struct tcpsim_sim *sim = NULL;
+    assert_int_equal(tcpsim_sim_new(sc, 0, &sim), TCPSIM_OK);
+    static struct rec r;
+    static struct cap c;
+    memset(&r, 0, sizeof r);
+    memset(&c, 0, sizeof c);
+    struct tcpsim_tl_sink k = {rec_event, &r};
+    tcpsim_sim_set_sink(sim, &k);
+    tcpsim_sim_set_packet_hook(sim, cap_packet, &c);
+    tcpsim_sim_set_frame_base(sim, 100);
+    tcpsim_sim_run(sim);
+    size_t lost = 0, dups = 0, originals = 0;
+    bool seen[512] = {false};
+    for (size_t i = 0; i < r.nseg; i++) {
+        const struct seen_seg *x = &r.seg[i];
+        assert_true(x->frame > 100 && x->frame <= 100 + c.n);
+        size_t f = (size_t)(x->frame - 101);
+        assert_int_equal(c.seq[f], x->seq);
+        assert_int_equal(c.t[f], x->t_sent); /* stamped when sent, lost or not */
+        if (x->dup) {
+            dups++;
+            continue; /* the link copied it after the tap: no record of its own */
+        }
+        assert_false(seen[f]);
+        seen[f] = true;
+        originals++;
+        lost += x->dropped;
+    }
+    assert_int_equal(originals, c.n); /* every record is one segment of the timeline */
+    assert_int_equal(tcpsim_sim_frames(sim), 100 + c.n);
+    for (size_t i = 1; i < c.n; i++)
+        assert_true(c.t[i - 1] <= c.t[i]);
+    assert_true(lost >= 1 && dups >= 1); /* the seed exercises both */
+    tcpsim_sim_free(sim);
+    tcpsim_scenario_free(sc);
+}
+
 static void test_data_transfer_lost_segment_retransmitted(void **st)
 {
     (void)st;
@@ -1019,6 +1092,7 @@ int main(void)
         cmocka_unit_test(test_abort_rst_resets_peer),
         cmocka_unit_test(test_fin_lost_fin_retransmitted),
         cmocka_unit_test(test_data_transfer_lost_segment_retransmitted),
+        cmocka_unit_test(test_capture_lossy_link_frames_are_send_order_and_send_time),
         cmocka_unit_test(test_time_wait_absorbs_late_fin_and_without_it_rst),
         cmocka_unit_test(test_time_wait_old_duplicate_absorbed_with_tw_accepted_without),
         cmocka_unit_test(test_tls_before_tcp_refused_then_in_order),

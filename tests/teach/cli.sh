@@ -25,5 +25,8 @@ check missing_value 2 "needs a value" -- "$cli" teach handshake --lang
 check ko_text 0 "3-way handshake" -- "$cli" teach handshake --lang ko --no-pause
 # stdin not a terminal: never waits for a key even without --no-pause
 check no_tty_no_pause 0 "ESTABLISHED" -- timeout 10 "$cli" teach handshake
-[ $fail = 0 ] && echo "11 passed, 0 failed" || echo "cli.sh: failures"
+# an HTML page that cannot be written: the reason, and status 1 as docs/cli.md says
+check html_unwritable 1 "/nonexistent/dir/x.html: cannot write the HTML page: No such file or directory" -- \
+  "$cli" teach handshake --no-pause --format html -o /nonexistent/dir/x.html
+[ $fail = 0 ] && echo "12 passed, 0 failed" || echo "cli.sh: failures"
 exit $fail

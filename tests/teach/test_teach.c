@@ -566,6 +566,45 @@ static void test_catalog_scenario_descriptions_match_builtins(void **state)
     }
 }
 
+/* The facts the lessons and descriptions state (QA D2, D6), in both languages. */
+static void expect_in(enum tcpsim_lang lang, const char *key, const char *const *needles, size_t n)
+{
+    const char *t = tcpsim_catalog_get(tcpsim_catalog_builtin(lang), key);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(t, needles[i]))
+            fail_msg("%s.txt %s lacks '%s':\n%s", tcpsim_lang_code(lang), key, needles[i], t);
+}
+
+static void test_catalog_lessons_state_msl_key_exchange_and_payload_facts(void **state)
+{
+    (void)state;
+    /* time-wait: the demo shortens MSL; RFC 9293's 2 min MSL (TIME_WAIT 4 min); Linux's fixed 60 s */
+    static const char *const tw_en[] = {"2 minutes", "4 minutes", "TCP_TIMEWAIT_LEN", "60 s", "shortens"};
+    static const char *const tw_ko[] = {"2분", "4분", "TCP_TIMEWAIT_LEN", "60초", "줄였"};
+    expect_in(TCPSIM_LANG_EN, "time-wait.intro", tw_en, 5);
+    expect_in(TCPSIM_LANG_KO, "time-wait.intro", tw_ko, 5);
+    /* tls13: (EC)DHE, finite-field DHE allowed, psk_ke resumption without forward secrecy */
+    static const char *const t13_en[] = {"(EC)DHE", "finite-field", "psk_ke"};
+    static const char *const t13_ko[] = {"(EC)DHE", "유한체", "psk_ke"};
+    expect_in(TCPSIM_LANG_EN, "tls13.summary", t13_en, 3);
+    expect_in(TCPSIM_LANG_KO, "tls13.summary", t13_ko, 3);
+    const char *en13 = tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_EN), "tls13.summary");
+    assert_null(strstr(en13, "Only ECDHE"));
+    /* data-transfer: 524 = MSS 536 less the 12-byte timestamp option */
+    static const char *const dt_en[] = {"MSS 536", "524 bytes per segment", "12-byte timestamp option"};
+    static const char *const dt_ko[] = {"MSS 536", "524바이트", "12바이트"};
+    expect_in(TCPSIM_LANG_EN, "scenario.data-transfer", dt_en, 3);
+    expect_in(TCPSIM_LANG_KO, "scenario.data-transfer", dt_ko, 3);
+    /* a capture is not a video recording */
+    const struct tcpsim_catalog *ko = tcpsim_catalog_builtin(TCPSIM_LANG_KO);
+    for (size_t i = 0; i < tcpsim_catalog_count(ko); i++) {
+        const char *k = tcpsim_catalog_key_at(ko, i);
+        if (strstr(tcpsim_catalog_get(ko, k), "\xeb\x85\xb9\xed\x99\x94")) /* 녹화 */
+            fail_msg("ko.txt %s still says 녹화", k);
+    }
+}
+
 /* Every note a built-in scenario makes, said in Korean: its message id is in
  * the catalogue and no English is left. */
 struct note_rec {
@@ -655,6 +694,7 @@ int main(void)
         /* ---- catalogue ---- */
         cmocka_unit_test(test_catalog_en_errors_match_strerror_and_ko_has_all),
         cmocka_unit_test(test_catalog_scenario_descriptions_match_builtins),
+        cmocka_unit_test(test_catalog_lessons_state_msl_key_exchange_and_payload_facts),
         cmocka_unit_test(test_sim_notes_of_every_builtin_translate_to_korean),
         cmocka_unit_test(test_lesson_tls12_ecdhe_items_from_the_parser),
         cmocka_unit_test(test_catalog_parse_single_and_multiline),
