@@ -55,13 +55,14 @@ for cap in "$@"; do
     -E occurrence=a -E aggregator=, "${args[@]}" 2>"$base.tshark.err" >"$tsv.tmp" ||
     { cat "$base.tshark.err" >&2; rm -f "$tsv.tmp" "$base.tshark.err"; die "$cap: tshark failed"; }
   rm -f "$base.tshark.err"
-  # Flags: empty -> 0, else the number of occurrences (always 1 in practice).
+  # Flags: empty -> 0, set -> 1 (tshark prints "1,1" when a frame carries the
+  # flag twice, e.g. duplicate_ack with SACK; captures/README.md documents 0/1).
   # Cipher suite: tls.handshake.ciphersuite is also ClientHello's offered list; keep it only
   # on frames that carry a ServerHello (handshake type 2, also HelloRetryRequest).
   awk -F'\t' -v OFS='\t' -v a="$first_flag" -v b="$last_flag" -v hs="$hs_col" -v cs="$cs_col" '
     NR == 1 { print; next }
     {
-      for (i = a; i <= b; i++) $i = ($i == "") ? 0 : split($i, _x, ",")
+      for (i = a; i <= b; i++) $i = ($i == "") ? 0 : 1
       n = split($hs, t, ","); keep = 0
       for (j = 1; j <= n; j++) if (t[j] == "2") keep = 1
       if (!keep) $cs = ""

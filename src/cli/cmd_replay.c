@@ -25,6 +25,26 @@ static void usage(FILE *f)
                "  --no-progress      no progress line on stderr\n");
 }
 
+/* A9: diagnostics found while replaying (malformed TLS), on stderr with the
+ * file and frame like any bad input; bounded so a garbage capture cannot
+ * flood the terminal (every case is still counted in the conn records). */
+struct diag_ctx {
+    const char *file;
+    unsigned n;
+};
+
+#define DIAG_MAX 20
+
+static void on_diag(void *ctx, uint64_t frame, const char *text)
+{
+    struct diag_ctx *d = ctx;
+    if (++d->n <= DIAG_MAX)
+        fprintf(stderr, "tcpsim replay: %s: frame %llu: %s\n", d->file, (unsigned long long)frame, text);
+    else if (d->n == DIAG_MAX + 1)
+        fprintf(stderr, "tcpsim replay: %s: more problems not shown (see \"malformed\" in the conn records)\n",
+                d->file);
+}
+
 static bool parse_num(const char *s, long *v)
 {
     char *end;
@@ -130,10 +150,13 @@ int tcpsim_cli_replay(int argc, char **argv)
     if (maxc)
         cfg.max_conns = (size_t)maxc;
     struct tcpsim_replay *rp = NULL;
+    struct diag_ctx dctx = {capture, 0};
     if (w) {
         if (ascii || absolute)
             tcpsim_rp_writer_ladder_opts(w, ascii, absolute);
         tcpsim_rp_writer_setup(w, &cfg);
+        cfg.diag = on_diag;
+        cfg.diag_ctx = &dctx;
         rp = tcpsim_replay_new(&cfg);
     }
     if (!rp) {
@@ -145,6 +168,8 @@ int tcpsim_cli_replay(int argc, char **argv)
     char err[512] = "";
     enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
     tcpsim_replay_free(rp);
+    uint64_t nconns = 0;
+    bool found = tcpsim_rp_writer_pick_found(w, &nconns);
     bool wrote = tcpsim_rp_writer_free(w);
     if (out != stdout && fclose(out) != 0)
         wrote = false;
@@ -152,6 +177,15 @@ int tcpsim_cli_replay(int argc, char **argv)
         fprintf(stderr, "tcpsim replay: %s\n", err);
     if (!wrote)
         fprintf(stderr, "tcpsim replay: error writing the output\n");
+    if (rc == TCPSIM_OK && !found) {
+        /* C3: --conn named a connection the capture does not have. */
+        if (nconns)
+            fprintf(stderr, "tcpsim replay: %s: no connection %ld (it has %llu, numbered 0 to %llu as tcp.stream)\n",
+                    capture, pick, (unsigned long long)nconns, (unsigned long long)nconns - 1);
+        else
+            fprintf(stderr, "tcpsim replay: %s: no connection %ld (it has no TCP connection)\n", capture, pick);
+        return 1;
+    }
     if (rc == TCPSIM_OK)
         return wrote ? 0 : 1;
     /* A bad filter or a missing file is a usage error; damage is a finding. */

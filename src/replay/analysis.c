@@ -5,6 +5,8 @@
  * (sequence space), RFC 1122 §4.2.3.6 (keep-alive), RFC 9293 §3.8.6.1 (zero window). */
 #include "replay/replay.h"
 
+#include <string.h>
+
 static const char *const an_names[TCPSIM_AN_COUNT] = {
     "retransmission",        "fast_retransmission", "spurious_retransmission",
     "out_of_order",          "lost_segment",        "ack_lost_segment",
@@ -198,6 +200,93 @@ static void hist_seq(struct tcpsim_rp_conn *c, int dir, char letter, bool *seen,
     }
 }
 
+/* Zeek's 'g' is a content gap: stream bytes the monitor never saw (Zeek's
+ * reassembler reports one when an ACK passes a hole, or when the connection
+ * ends with one). Wireshark's lost_segment only says a hole opened; when the
+ * bytes show up later (reordering, a retransmission before the ACK) there is
+ * no gap. Holes are tracked per direction, at most 4 (more are merged). */
+static void hole_fill(struct tcpsim_rp_zeek *z, uint32_t lo, uint32_t hi)
+{
+    for (unsigned i = 0; i < z->nholes;) {
+        uint32_t a = z->hole_lo[i], b = z->hole_hi[i];
+        if (tcpsim_seq_geq(lo, b) || tcpsim_seq_leq(hi, a)) {
+            i++;
+            continue;
+        }
+        bool keep_left = tcpsim_seq_lt(a, lo), keep_right = tcpsim_seq_gt(b, hi);
+        if (keep_left && keep_right) { /* split */
+            z->hole_hi[i] = lo;
+            if (z->nholes < 4) {
+                z->hole_lo[z->nholes] = hi;
+                z->hole_hi[z->nholes] = b;
+                z->nholes++;
+            }
+            return;
+        }
+        if (keep_left) {
+            z->hole_hi[i] = lo;
+            i++;
+        } else if (keep_right) {
+            z->hole_lo[i] = hi;
+            i++;
+        } else { /* filled */
+            z->nholes--;
+            z->hole_lo[i] = z->hole_lo[z->nholes];
+            z->hole_hi[i] = z->hole_hi[z->nholes];
+        }
+    }
+}
+
+static void track_gaps(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen)
+{
+    struct tcpsim_rp_zeek *z = &c->d[dir].z, *pz = &c->d[!dir].z;
+    const uint8_t f = s->flags;
+    if (!(f & TCPSIM_RST) && (seglen > 0 || (f & (TCPSIM_SYN | TCPSIM_FIN)))) {
+        uint32_t lo = s->seq + ((f & TCPSIM_SYN) ? 1u : 0u);
+        uint32_t hi = lo + seglen + ((f & TCPSIM_FIN) ? 1u : 0u);
+        if (z->hi_set && tcpsim_seq_gt(lo, z->hi)) {
+            if (z->nholes < 4) {
+                z->hole_lo[z->nholes] = z->hi;
+                z->hole_hi[z->nholes] = lo;
+                z->nholes++;
+            } else {
+                z->hole_hi[3] = lo;
+            }
+        }
+        hole_fill(z, lo, hi);
+        if (!z->hi_set || tcpsim_seq_gt(hi, z->hi)) {
+            z->hi_set = true;
+            z->hi = hi;
+        }
+    }
+    /* The peer acknowledges past a hole in its stream, or past the end of
+     * what we saw it send: the receiver had bytes we never saw. */
+    if ((f & TCPSIM_ACK) && pz->hi_set && tcpsim_seq_gt(s->ack, pz->hi) && tcpsim_seq_lt(s->ack - pz->hi, 1u << 30)) {
+        hist_log(c, !dir, 'g', &pz->n_g);
+        pz->hi = s->ack;
+    }
+    if (f & TCPSIM_ACK)
+        for (unsigned i = 0; i < pz->nholes;) {
+            if (tcpsim_seq_gt(s->ack, pz->hole_lo[i])) {
+                hist_log(c, !dir, 'g', &pz->n_g);
+                pz->nholes--;
+                pz->hole_lo[i] = pz->hole_lo[pz->nholes];
+                pz->hole_hi[i] = pz->hole_hi[pz->nholes];
+            } else {
+                i++;
+            }
+        }
+}
+
+void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        struct tcpsim_rp_zeek *z = &c->d[d].z;
+        for (; z->nholes > 0; z->nholes--)
+            hist_log(c, d, 'g', &z->n_g);
+    }
+}
+
 void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                         uint32_t analysis, tcpsim_ns_t ts)
 {
@@ -268,8 +357,7 @@ void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
     } else if ((f & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) == TCPSIM_ACK) {
         hist_once(c, dir, 'a', 0x1);
     }
-    if (analysis & TCPSIM_AN_LOST_SEGMENT)
-        hist_log(c, dir, 'g', &z->n_g);
+    track_gaps(c, dir, s, seglen);
     if (s->window == 0 && !(f & TCPSIM_RST))
         hist_log(c, dir, 'w', &z->n_w);
 
@@ -284,39 +372,77 @@ void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
     }
 }
 
-/* Zeek's conn_state from what each side sent (reference-facts.md). */
+/* Zeek's endpoint states (TCP_ENDPOINT_*), from what each side sent. */
+enum zst { Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_CLOSED, Z_RESET };
+
+static enum zst zeek_state(const struct tcpsim_rp_conn *c, int side)
+{
+    const struct tcpsim_rp_dir *d = &c->d[side];
+    if (d->sent_rst)
+        return Z_RESET;
+    if (d->sent_fin)
+        return Z_CLOSED;
+    if (!d->sent_any)
+        return Z_INACTIVE;
+    if (c->rtt_known) /* the originator ACKed the SYN-ACK: both established */
+        return Z_ESTABLISHED;
+    if (side == TCPSIM_SIDE_CLIENT)
+        return d->sent_syn ? Z_SYN_SENT : Z_PARTIAL;
+    return d->sent_synack ? Z_SYN_ACK_SENT : d->sent_syn ? Z_SYN_SENT : Z_PARTIAL;
+}
+
+/* RSTOS0's history test, /^\^?S[^HAFGIQ]*R/ in Zeek: the originator sent a
+ * SYN and then a RST, with no handshake, ACK, FIN, gap or data between. */
+static bool hist_rstos0(const char *h)
+{
+    if (*h == '^')
+        h++;
+    if (*h++ != 'S')
+        return false;
+    for (; *h && *h != 'R'; h++)
+        if (strchr("HAFGIQ", *h))
+            return false;
+    return *h == 'R';
+}
+
+/* Zeek's conn_state() (base/protocols/conn/main.zeek), in its order of tests
+ * (os/rs: originator/responder endpoint state; "inactive" = INACTIVE or
+ * PARTIAL; Zeek is not installable here, the order is from its source):
+ *   1. rs RESET: REJ if os is SYN_SENT or SYN_ACK_SENT, or os RESET with no
+ *      payload either way; else RSTRH if os inactive; else RSTR
+ *   2. os RESET: if rs inactive, RSTOS0 when the history is ^?S[^HAFGIQ]*R,
+ *      else OTH; otherwise RSTO
+ *   3. both CLOSED: SF
+ *   4. os CLOSED: SH if rs inactive, else S2
+ *   5. rs CLOSED: SHR if os inactive, else S3
+ *   6. os SYN_SENT and rs INACTIVE: S0
+ *   7. both ESTABLISHED: S1
+ *   8. else OTH
+ * So the responder's RST is tested before the originator's, whoever was
+ * first, and SH/SHR only apply when the other side never closed. */
 const char *tcpsim__rp_conn_state(const struct tcpsim_rp_conn *c)
 {
-    const struct tcpsim_rp_dir *o = &c->d[TCPSIM_SIDE_CLIENT], *r = &c->d[TCPSIM_SIDE_SERVER];
-    if (o->sent_syn && !r->sent_synack) {
-        if (r->sent_rst)
+    enum zst os = zeek_state(c, TCPSIM_SIDE_CLIENT), rs = zeek_state(c, TCPSIM_SIDE_SERVER);
+    bool o_inactive = os == Z_INACTIVE || os == Z_PARTIAL, r_inactive = rs == Z_INACTIVE || rs == Z_PARTIAL;
+    if (rs == Z_RESET) {
+        if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT || (os == Z_RESET && c->d[0].bytes == 0 && c->d[1].bytes == 0))
             return "REJ";
-        if (o->sent_rst)
-            return "RSTOS0";
-        if (o->sent_fin)
-            return "SH";
-        if (!r->sent_any)
-            return "S0";
-        return "OTH";
+        return o_inactive ? "RSTRH" : "RSTR";
     }
-    if (!o->sent_syn && r->sent_synack) {
-        if (r->sent_rst)
-            return "RSTRH";
-        if (r->sent_fin)
-            return "SHR";
-        return "OTH";
-    }
-    if (!o->sent_syn && !r->sent_synack)
-        return "OTH";
-    if (c->first_rst == TCPSIM_SIDE_CLIENT)
+    if (os == Z_RESET) {
+        if (r_inactive)
+            return hist_rstos0(c->history) ? "RSTOS0" : "OTH";
         return "RSTO";
-    if (c->first_rst == TCPSIM_SIDE_SERVER)
-        return "RSTR";
-    if (o->sent_fin && r->sent_fin)
+    }
+    if (os == Z_CLOSED && rs == Z_CLOSED)
         return "SF";
-    if (o->sent_fin)
-        return "S2";
-    if (r->sent_fin)
-        return "S3";
-    return "S1";
+    if (os == Z_CLOSED)
+        return r_inactive ? "SH" : "S2";
+    if (rs == Z_CLOSED)
+        return o_inactive ? "SHR" : "S3";
+    if (os == Z_SYN_SENT && rs == Z_INACTIVE)
+        return "S0";
+    if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED)
+        return "S1";
+    return "OTH";
 }

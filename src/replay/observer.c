@@ -164,8 +164,63 @@ static void resync(struct tcpsim_tcp_endpoint *ep, uint32_t snd_nxt, uint32_t rc
         return; /* the endpoint keeps its numbers; it will ACK-and-drop */
 }
 
+/* Redo the server as a fresh endpoint (its first segment decides what it was). */
+static bool server_reinit(struct tcpsim_rp_conn *c)
+{
+    struct tcpsim_tcp_endpoint *ep = &c->ep[TCPSIM_SIDE_SERVER];
+    tcpsim_tcp_free(ep);
+    struct tcpsim_tcp_config cfg = c->ep[0].cfg;
+    if (tcpsim_tcp_init(ep, &cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
+        c->obs_ok = false;
+        tcpsim_tcp_free(&c->ep[0]);
+        return false;
+    }
+    c->nstates[1] = 0;
+    return true;
+}
+
+/* SEGMENT ARRIVES at endpoint `to` (RFC 9293 §3.10.7). A hole before it in
+ * the capture: the peer got the bytes we did not see. */
+static size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                      struct tcpsim_rp_event *ev, size_t n, size_t cap)
+{
+    struct tcpsim_tcp_endpoint *rcv = &c->ep[to];
+    struct tcpsim_tcp_out *out = &scratch_out;
+    if (tcpsim_state_has_ack(rcv) && tcpsim_seq_gt(seg->seq, rcv->rcv_nxt) &&
+        !(seg->flags & (TCPSIM_SYN | TCPSIM_RST)) && tcpsim_seq_lt(seg->seq - rcv->rcv_nxt, 1u << 30))
+        resync(rcv, rcv->snd_nxt, seg->seq, now);
+    /* It acknowledges data we never saw the receiver send. */
+    if (tcpsim_state_has_ack(rcv) && (seg->flags & TCPSIM_ACK) && tcpsim_seq_gt(seg->ack, rcv->snd_nxt) &&
+        tcpsim_seq_lt(seg->ack - rcv->snd_nxt, 1u << 30))
+        resync(rcv, seg->ack, rcv->rcv_nxt, now);
+    tcpsim_tcp_out_reset(out);
+    (void)tcpsim_tcp_segment_arrives(rcv, seg, now, out);
+    return take_trans(c, to, out, ev, n, cap);
+}
+
+/* The FIN in flight reaches its peer now. Its transitions go on the FIN's own
+ * record when the peer has sent nothing since (a correction of a held record),
+ * else on the current one. */
+static size_t deliver_pfin(struct tcpsim_rp_conn *c, uint64_t last_frame, struct tcpsim_rp_event *ev, size_t n,
+                           size_t cap, struct tcpsim_rp_retro *retro)
+{
+    struct tcpsim_rp_pfin *f = &c->pfin;
+    int to = !f->from;
+    f->active = false;
+    if (f->attach_here && ev)
+        return deliver(c, to, &f->seg, f->at, ev, n, cap);
+    memset(retro, 0, sizeof *retro);
+    retro->set = true;
+    retro->side = to;
+    retro->frame = f->attach_here ? last_frame : f->frame;
+    retro->nev = deliver(c, to, &f->seg, f->at, retro->ev, 0, sizeof retro->ev / sizeof retro->ev[0]);
+    retro->after = c->ep[to].state;
+    return n;
+}
+
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg0, uint32_t seglen,
-                              tcpsim_ns_t ts, struct tcpsim_rp_event *ev, size_t evcap)
+                              tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
+                              struct tcpsim_rp_retro *retro)
 {
     struct tcpsim_segment seg = *seg0;
     if (seglen != seg.payload_len) { /* snapped: count the bytes, we do not have them */
@@ -177,81 +232,142 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
     struct tcpsim_rp_pending *p = pend(c);
     size_t n = 0;
+    memset(retro, 0, sizeof *retro);
 
     if (c->nstates[dir] == 0)
         push_state(c, dir, snd->state);
+
+    /* A FIN is in flight. From its sender again, or from the peer with an
+     * ACK that covers it: it had arrived before this segment was sent. From
+     * the peer without such an ACK (its own FIN crossing ours, or data): the
+     * peer sent this first (RFC 9293 §3.6 case 2), the FIN stays in flight. */
+    if (c->pfin.active) {
+        struct tcpsim_rp_pfin *f = &c->pfin;
+        uint32_t fin_end = f->seg.seq + (uint32_t)f->seg.payload_len + 1u;
+        bool covers = (seg.flags & TCPSIM_ACK) && tcpsim_seq_geq(seg.ack, fin_end);
+        if (dir == f->from || covers)
+            n = deliver_pfin(c, frame, ev, n, evcap, retro);
+        else
+            f->attach_here = true;
+    }
 
     /* A hole in what we saw this side send: move it on first. */
     if (tcpsim_state_has_ack(snd) && tcpsim_seq_gt(seg.seq, snd->snd_nxt) && !(seg.flags & (TCPSIM_SYN | TCPSIM_RST)))
         resync(snd, seg.seq, snd->rcv_nxt, now);
 
-    tcpsim_tcp_out_reset(out);
-    (void)tcpsim_tcp_observe_sent(snd, &seg, now, out);
-    n = take_trans(c, dir, out, ev, n, evcap);
-
-    if (p->active && dir == TCPSIM_SIDE_CLIENT) {
-        /* Server still silent: remember the latest SYN it will have seen. */
-        if ((seg.flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN) {
-            p->have_syn = true;
-            p->syn = seg;
-            p->syn.payload = NULL;
-            p->syn.payload_len = 0;
-            p->syn_at = now;
-        }
-        return n;
-    }
-    if (p->active && dir == TCPSIM_SIDE_SERVER) {
+    bool server_first = p->active && dir == TCPSIM_SIDE_SERVER;
+    const uint8_t synack = seg.flags & (TCPSIM_SYN | TCPSIM_ACK);
+    if (server_first) {
         p->active = false;
-        if ((seg.flags & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) {
-            /* It listened: LISTEN -> SYN_RECEIVED on the client's SYN, then
-             * its SYN-ACK (RFC 9293 §3.10.7.2). Redo the sender side. */
-            tcpsim_tcp_free(snd);
-            struct tcpsim_tcp_config cfg = c->ep[0].cfg;
-            if (tcpsim_tcp_init(snd, &cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
-                c->obs_ok = false;
-                tcpsim_tcp_free(&c->ep[0]);
-                return n;
-            }
-            c->nstates[1] = 0;
-            n = 0;
+        if (!server_reinit(c))
+            return n;
+        memset(retro, 0, sizeof *retro);
+        retro->set = true;
+        retro->patch_before = true;
+        retro->side = TCPSIM_SIDE_SERVER;
+        if (synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) {
+            /* It listened: LISTEN -> SYN_RECEIVED when the client's SYN
+             * arrived (RFC 9293 §3.10.7.2), on that SYN's record; then its
+             * SYN-ACK. */
             push_state(c, 1, TCPSIM_TCP_LISTEN);
             tcpsim_tcp_out_reset(out);
             (void)tcpsim_tcp_open(snd, false, p->syn_at, out);
             tcpsim_tcp_out_reset(out);
             (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
-            n = take_trans(c, 1, out, ev, n, evcap);
-            tcpsim_tcp_out_reset(out);
-            (void)tcpsim_tcp_observe_sent(snd, &seg, now, out);
-            n = take_trans(c, 1, out, ev, n, evcap);
+            retro->frame = p->syn_frame;
+            retro->before = TCPSIM_TCP_LISTEN;
+            retro->after = snd->state;
+            retro->nev = take_trans(c, 1, out, retro->ev, 0, sizeof retro->ev / sizeof retro->ev[0]);
         } else {
-            /* A closed port answers (RFC 9293 §3.10.7.1): the server never
-             * leaves CLOSED; only the client hears the answer. */
-            tcpsim_tcp_free(snd);
-            struct tcpsim_tcp_config cfg = c->ep[0].cfg;
-            if (tcpsim_tcp_init(snd, &cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
-                c->obs_ok = false;
-                tcpsim_tcp_free(&c->ep[0]);
-                return n;
-            }
-            c->nstates[1] = 0;
-            n = 0;
+            /* A closed port answers with RST (RFC 9293 §3.10.7.1): the server
+             * never leaves CLOSED. A bare SYN is a simultaneous open (§3.5
+             * figure 8): it was CLOSED and did its own active OPEN before the
+             * client's SYN reached it (its SYN does not ACK the client's). */
             push_state(c, 1, TCPSIM_TCP_CLOSED);
+            retro->before = retro->after = TCPSIM_TCP_CLOSED;
+        }
+    } else if (p->assumed && dir == TCPSIM_SIDE_SERVER) {
+        /* LISTEN was assumed (output already written); a late SYN-ACK shows
+         * the SYN did arrive. */
+        p->assumed = false;
+        if (synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn && snd->state == TCPSIM_TCP_LISTEN) {
+            tcpsim_tcp_out_reset(out);
+            (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
+            n = take_trans(c, 1, out, ev, n, evcap);
         }
     }
 
-    /* The peer receives it (RFC 9293 §3.10.7). A hole before it in the
-     * capture: the peer got the missing bytes we did not see. */
-    if (tcpsim_state_has_ack(rcv) && tcpsim_seq_gt(seg.seq, rcv->rcv_nxt) && !(seg.flags & (TCPSIM_SYN | TCPSIM_RST)) &&
-        tcpsim_seq_lt(seg.seq - rcv->rcv_nxt, 1u << 30))
-        resync(rcv, rcv->snd_nxt, seg.seq, now);
-    /* It acknowledges data we never saw the receiver send. */
-    if (tcpsim_state_has_ack(rcv) && (seg.flags & TCPSIM_ACK) && tcpsim_seq_gt(seg.ack, rcv->snd_nxt) &&
-        tcpsim_seq_lt(seg.ack - rcv->snd_nxt, 1u << 30))
-        resync(rcv, seg.ack, rcv->rcv_nxt, now);
-    tcpsim_tcp_out_reset(out);
-    (void)tcpsim_tcp_segment_arrives(rcv, &seg, now, out);
-    n = take_trans(c, !dir, out, ev, n, evcap);
-    return n;
+    bool closed_port = server_first && !(synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) && synack != TCPSIM_SYN;
+    if (!closed_port) {
+        tcpsim_tcp_out_reset(out);
+        (void)tcpsim_tcp_observe_sent(snd, &seg, now, out);
+        n = take_trans(c, dir, out, ev, n, evcap);
+    }
+    if (server_first && synack == TCPSIM_SYN && p->have_syn) /* simultaneous open: the client's SYN arrives */
+        n = deliver(c, TCPSIM_SIDE_SERVER, &p->syn, now, ev, n, evcap);
+
+    if (p->active && dir == TCPSIM_SIDE_CLIENT) {
+        /* Server still silent: remember the latest SYN it will have seen. */
+        if (synack == TCPSIM_SYN) {
+            p->have_syn = true;
+            p->syn = seg;
+            p->syn.payload = NULL;
+            p->syn.payload_len = 0;
+            p->syn_at = now;
+            p->syn_frame = frame;
+        }
+        return n;
+    }
+
+    /* A FIN to a peer that is ESTABLISHED: did the peer close too before it
+     * arrived? Its next segment tells (above). */
+    if ((seg.flags & TCPSIM_FIN) && !(seg.flags & TCPSIM_RST) && rcv->state == TCPSIM_TCP_ESTABLISHED &&
+        !c->pfin.active) {
+        struct tcpsim_rp_pfin *f = &c->pfin;
+        f->active = true;
+        f->attach_here = false;
+        f->from = dir;
+        f->seg = seg;
+        f->seg.payload = NULL;
+        f->at = now;
+        f->frame = frame;
+        return n;
+    }
+    return deliver(c, !dir, &seg, now, ev, n, evcap);
+}
+
+bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c)
+{
+    return c->obs_ok && (c->pend.active || c->pfin.active);
+}
+
+void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *retro)
+{
+    memset(retro, 0, sizeof *retro);
+    if (!c->obs_ok)
+        return;
+    struct tcpsim_rp_pending *p = pend(c);
+    if (p->active) {
+        /* Never answered. An RFC endpoint on a CLOSED port always answers a
+         * SYN with RST (RFC 9293 §3.10.7.1), so silence means a listener that
+         * drops (or never got) the SYN, or one we cannot reach: LISTEN. */
+        p->active = false;
+        p->assumed = true;
+        c->server_inferred = true;
+        if (!server_reinit(c))
+            return;
+        struct tcpsim_tcp_out *out = &scratch_out;
+        tcpsim_tcp_out_reset(out);
+        (void)tcpsim_tcp_open(&c->ep[1], false, p->syn_at, out);
+        push_state(c, 1, TCPSIM_TCP_LISTEN);
+        retro->set = true;
+        retro->patch_before = true;
+        retro->side = TCPSIM_SIDE_SERVER;
+        retro->before = retro->after = TCPSIM_TCP_LISTEN;
+        return;
+    }
+    if (c->pfin.active)
+        (void)deliver_pfin(c, c->last_frame, NULL, 0, 0, retro);
 }
 
 void tcpsim__rp_obs_free(struct tcpsim_rp_conn *c)

@@ -43,6 +43,8 @@ struct tcpsim_rp_writer {
     bool have_t0;
     tcpsim_ns_t t0;    /* ladder times: seconds since the capture's first frame, as Wireshark shows */
     char tlsbuf[OBUF]; /* the conn record's `tls` object */
+    bool pick_found;   /* the --conn connection was written */
+    uint64_t nconns;   /* connections in the capture (summary) */
 };
 
 /* ---- a tiny buffered emitter ---- */
@@ -144,14 +146,13 @@ static void puttime(struct tcpsim_rp_writer *w, tcpsim_ns_t ns)
 
 static const char *const flag_names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
-/* Every state the endpoint passed through; [] for a server that never
- * answered (its state was never known, as in the segment records). */
+/* Every state the endpoint passed through, starting with the one before its
+ * first segment: never empty (a silent server was resolved as LISTEN). */
 static void put_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
 {
     put(w, "[", 1);
-    if (c->nstates[side] == 0 && tcpsim__rp_obs_known(c, side)) {
+    if (c->nstates[side] == 0)
         putq(w, tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side)));
-    }
     for (unsigned i = 0; i < c->nstates[side]; i++) {
         if (i)
             put(w, ",", 1);
@@ -212,13 +213,9 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
         }
     PUTL(w, "],\"client_state\":\"");
     puts_(w, tcpsim_tcp_state_name(s->client_state));
-    if (s->server_state_known) {
-        PUTL(w, "\",\"server_state\":\"");
-        puts_(w, tcpsim_tcp_state_name(s->server_state));
-        PUTL(w, "\",\"events\":[");
-    } else {
-        PUTL(w, "\",\"server_state\":null,\"events\":[");
-    }
+    PUTL(w, "\",\"server_state\":\"");
+    puts_(w, tcpsim_tcp_state_name(s->server_state));
+    PUTL(w, "\",\"events\":[");
     for (size_t i = 0; i < s->nevents; i++) {
         const struct tcpsim_rp_event *e = &s->events[i];
         if (i)
@@ -237,6 +234,10 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
     PUTL(w, "],\"tls\":[");
     put(w, s->tls_json, s->tls_json_len);
+    if (s->tls_errors_len) { /* tcpsim addition: bytes that are not a TLS record */
+        PUTL(w, "],\"tls_errors\":[");
+        put(w, s->tls_errors_json, s->tls_errors_len);
+    }
     if (s->tls_dropped) {
         PUTL(w, "],\"tls_dropped\":");
         putu(w, s->tls_dropped);
@@ -274,7 +275,10 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     put_states(w, c, 0);
     PUTL(w, ",\"server_states\":");
     put_states(w, c, 1);
-    puts_(w, c->inferred ? ",\"inferred\":true,\"completeness\":" : ",\"inferred\":false,\"completeness\":");
+    puts_(w, c->inferred ? ",\"inferred\":true" : ",\"inferred\":false");
+    /* tcpsim addition: the server never answered and LISTEN was assumed. */
+    puts_(w, c->server_inferred ? ",\"server_inferred\":true,\"completeness\":"
+                                : ",\"server_inferred\":false,\"completeness\":");
     putu(w, c->completeness);
     PUTL(w, ",\"conn_state\":");
     putq(w, tcpsim__rp_conn_state(c));
@@ -303,9 +307,23 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     PUTL(w, "},\"tls\":");
     size_t tl = 0;
     const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
-    if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK)
-        put(w, w->tlsbuf, tl);
-    else
+    if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK && tl > 0) {
+        /* tcpsim addition (B4): "alpn_offered", the client's list; `alpn` stays
+         * the negotiated one (null in TLS 1.3: the choice is encrypted). */
+        put(w, w->tlsbuf, tl - 1);
+        PUTL(w, ",\"alpn_offered\":[");
+        for (const char *a = c->alpn_offered; a && *a;) {
+            const char *e = strchr(a, '\n');
+            size_t n = e ? (size_t)(e - a) : strlen(a);
+            char one[256];
+            snprintf(one, sizeof one, "%.*s", (int)n, a);
+            if (a != c->alpn_offered)
+                put(w, ",", 1);
+            putq(w, one);
+            a += n + (e ? 1 : 0);
+        }
+        PUTL(w, "]}");
+    } else
         PUTL(w, "null");
     PUTL(w, "}\n");
 }
@@ -346,8 +364,7 @@ static void json_summary(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summ
 static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
 {
     if (c->nstates[side] == 0)
-        puts_(w, tcpsim__rp_obs_known(c, side) ? tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side))
-                                               : "? (never answered: listening or a closed port)");
+        puts_(w, tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side)));
     for (unsigned i = 0; i < c->nstates[side]; i++) {
         if (i)
             PUTL(w, ">");
@@ -368,17 +385,46 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
         snprintf(hex, sizeof hex, "0x%04x", ts->cipher);
         cn = hex;
     }
+    /* B4: the offered list when the negotiated one is not visible. */
+    char offered[200] = "";
+    if (c->alpn_offered) {
+        snprintf(offered, sizeof offered, "%s", c->alpn_offered);
+        for (char *x = offered; *x; x++)
+            if (*x == '\n')
+                *x = ',';
+    }
+    char alpn[260];
+    if (ts->alpn[0])
+        snprintf(alpn, sizeof alpn, "%s", ts->alpn);
+    else if (offered[0] && ts->have_server_hello && ts->version == 0x0304)
+        snprintf(alpn, sizeof alpn, "offered %s (server's choice encrypted)", offered);
+    else if (offered[0])
+        snprintf(alpn, sizeof alpn, "- (offered %s)", offered);
+    else
+        snprintf(alpn, sizeof alpn, "-");
     snprintf(t, sizeof t, "  tls %s %s%s sni %s alpn %s ja4 %s",
              ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)", cn ? cn : "-",
-             ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", ts->alpn[0] ? ts->alpn : "-",
-             ts->ja4[0] ? ts->ja4 : "-");
+             ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", alpn, ts->ja4[0] ? ts->ja4 : "-");
     puts_(w, t);
-    if (ts->nalerts) {
-        const struct tcpsim_tls_alert *a = &ts->alerts[0];
+    /* D4: every alert, not only the first (both sides usually send
+     * close_notify, RFC 8446 §6.1; under encryption its name is unknown). */
+    bool enc_c = false, enc_s = false, all_enc = ts->nalerts > 0;
+    for (size_t i = 0; i < ts->nalerts; i++) {
+        const struct tcpsim_tls_alert *a = &ts->alerts[i];
         const char *an = a->encrypted ? "encrypted" : tcpsim_tls_alert_name(a->desc);
-        snprintf(t, sizeof t, "  alert %s from %s", an ? an : "?", a->dir == TCPSIM_SIDE_CLIENT ? "client" : "server");
+        snprintf(t, sizeof t, "%s%s from %s", i ? ", " : "  alerts ", an ? an : "?",
+                 a->dir == TCPSIM_SIDE_CLIENT ? "client" : "server");
+        puts_(w, t);
+        all_enc = all_enc && a->encrypted;
+        enc_c = enc_c || (a->encrypted && a->dir == TCPSIM_SIDE_CLIENT);
+        enc_s = enc_s || (a->encrypted && a->dir == TCPSIM_SIDE_SERVER);
+    }
+    if (ts->alerts_total > ts->nalerts) {
+        snprintf(t, sizeof t, " (+%zu more)", ts->alerts_total - ts->nalerts);
         puts_(w, t);
     }
+    if (all_enc && enc_c && enc_s)
+        PUTL(w, " (both sides; at the close these are usually close_notify)");
     PUTL(w, "\n");
 }
 
@@ -392,6 +438,8 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
     text_states(w, c, 0);
     PUTL(w, "\n  server ");
     text_states(w, c, 1);
+    if (c->server_inferred)
+        PUTL(w, " (never answered: LISTEN assumed)");
     snprintf(t, sizeof t, "\n  zeek %s %s  completeness %u", tcpsim__rp_conn_state(c), c->history[0] ? c->history : "-",
              c->completeness);
     puts_(w, t);
@@ -518,7 +566,7 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
         char cl[80], sl[80];
         snprintf(cl, sizeof cl, "client %s", c->label[0]);
         snprintf(sl, sizeof sl, "server %s", c->label[1]);
-        bool server_known = c->nstates[1] > 0 || tcpsim__rp_obs_known(c, 1);
+        bool server_known = !c->server_inferred;
         struct tcpsim_tl_event ev;
         memset(&ev, 0, sizeof ev);
         ev.kind = TCPSIM_TL_BEGIN;
@@ -537,8 +585,8 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
         tcpsim_tl_emit(&sink, &ev);
         if (!server_known)
             ladder_note(&sink, TCPSIM_SIDE_SERVER, b->n ? (b->v[0].time - w->t0) / 1000u : 0,
-                        "never answered: its state is unknown (shown as LISTEN; it may be a closed port that "
-                        "drops SYNs, or its replies were not captured)");
+                        "never answered: LISTEN assumed (a closed port would have answered with RST; it may "
+                        "drop SYNs, or its replies were not captured)");
         for (size_t i = 0; i < b->n; i++) {
             const struct ladder_seg *l = &b->v[i];
             memset(&ev, 0, sizeof ev);
@@ -615,6 +663,7 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
     (void)why;
     if (!picked(w, c->id))
         return;
+    w->pick_found = true;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
         json_conn(w, c);
@@ -631,6 +680,7 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
 static void on_summary(void *ctx, const struct tcpsim_rp_summary *s)
 {
     struct tcpsim_rp_writer *w = ctx;
+    w->nconns = s->connections;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
         json_summary(w, s);
@@ -695,6 +745,12 @@ void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool a
     w->ladder = nl;
     w->ascii = ascii;
     w->absolute = absolute;
+}
+
+bool tcpsim_rp_writer_pick_found(const struct tcpsim_rp_writer *w, uint64_t *connections)
+{
+    *connections = w->nconns;
+    return w->pick < 0 || w->pick_found;
 }
 
 bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)

@@ -6,6 +6,7 @@
  * Read first: pcap(3PCAP), pcap_next_ex(3PCAP), pcap_offline_filter(3PCAP). */
 #include "replay/replay.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -67,6 +68,21 @@ static void progress_done(struct progress *pr)
     }
 }
 
+/* pcapng starts with a Section Header Block, type 0x0A0D0D0A in either
+ * byte order (pcapng draft §4.1); only a named file is peeked at. */
+static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
+{
+    if (in->fp || !strcmp(name, "-"))
+        return false;
+    FILE *f = fopen(name, "rb");
+    if (!f)
+        return false;
+    unsigned char m[4] = {0};
+    bool ng = fread(m, 1, 4, f) == 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a;
+    fclose(f);
+    return ng;
+}
+
 enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
                                    size_t errlen)
 {
@@ -82,10 +98,23 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     if (!p) {
         if (in->fp)
             fclose(in->fp); /* ours either way: libpcap would have closed it */
-        snprintf(errbuf, errlen, "%s: cannot read as pcap or pcapng: %s", name, perr);
-        tcpsim_replay_finish(rp);
-        return access(name, R_OK) == 0 || in->fp || !strcmp(name, "-") ? TCPSIM_ERR_MALFORMED : TCPSIM_ERR_NOTFOUND;
+        /* C2: nothing was read, so nothing is written (no summary either).
+         * A file that cannot be opened (missing, unreadable, a directory) is
+         * a usage error; one that opens but is not a capture is damage. */
+        struct stat st;
+        bool stream = in->fp || !strcmp(name, "-");
+        if (!stream && (stat(name, &st) != 0 || access(name, R_OK) != 0)) {
+            snprintf(errbuf, errlen, "%s: cannot open: %s", name, strerror(errno));
+            return TCPSIM_ERR_NOTFOUND;
+        }
+        if (!stream && S_ISDIR(st.st_mode)) {
+            snprintf(errbuf, errlen, "%s: cannot open: it is a directory (expected a pcap or pcapng file)", name);
+            return TCPSIM_ERR_NOTFOUND;
+        }
+        snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture (libpcap: %s)", name, perr);
+        return TCPSIM_ERR_MALFORMED;
     }
+    bool ng = is_pcapng(in, name);
     struct bpf_program prog;
     bool have_filter = false;
     if (in->filter && *in->filter) {
@@ -95,6 +124,7 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
             return TCPSIM_ERR_INVALID;
         }
         have_filter = true;
+        tcpsim_replay_filter_view(rp);
     }
     int dlt = pcap_datalink(p);
     uint64_t frame = 0;
@@ -108,22 +138,34 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         if (r == PCAP_ERROR_BREAK)
             break; /* end of file */
         if (r != 1) {
-            /* The record after the last good one is damaged. */
-            snprintf(errbuf, errlen,
-                     "%s: frame %llu: damaged or truncated record (expected a complete pcap record): %s", name,
-                     (unsigned long long)(frame + 1), pcap_geterr(p));
+            /* The record after the last good one is damaged, or (C1) libpcap
+             * cannot go on: it reads pcapng files whose interfaces all have
+             * one link type only (no per-packet link type in its API). */
+            const char *pe = pcap_geterr(p);
+            if (strstr(pe, "different from the type of the first interface"))
+                snprintf(errbuf, errlen,
+                         "%s: frame %llu: unsupported: this pcapng file has interfaces with different link types, "
+                         "which libpcap cannot read (frames before it were replayed; split it per interface, "
+                         "e.g. tshark -r FILE -Y 'frame.interface_id == 0' -w part.pcapng); libpcap: %s",
+                         name, (unsigned long long)(frame + 1), pe);
+            else
+                snprintf(errbuf, errlen, "%s: frame %llu: damaged or truncated %s: %s", name,
+                         (unsigned long long)(frame + 1),
+                         ng ? "pcapng block (expected a complete block; or a feature libpcap cannot read, such as a "
+                              "second section in the other byte order)"
+                            : "record (expected a complete pcap record)",
+                         pe);
             rc = TCPSIM_ERR_MALFORMED;
             break;
         }
         frame++;
         tcpsim_ns_t ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
-        if (have_filter && !pcap_offline_filter(&prog, h, data)) {
-            tcpsim_replay_filtered(rp, frame, ts);
-            continue;
-        }
         /* pcapng may change the link type per interface; pcap_datalink follows. */
         dlt = pcap_datalink(p);
-        tcpsim_replay_packet(rp, frame, ts, dlt, data, h->caplen, h->len);
+        if (have_filter && !pcap_offline_filter(&prog, h, data))
+            tcpsim_replay_packet_hidden(rp, frame, ts, dlt, data, h->caplen, h->len);
+        else
+            tcpsim_replay_packet(rp, frame, ts, dlt, data, h->caplen, h->len);
         if (pr.on && (frame & 0xffff) == 0)
             progress_tick(&pr, rp, frame);
     }

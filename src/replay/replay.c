@@ -20,10 +20,38 @@ struct tls_scratch {
     size_t json_len, arena_len;
     char json[TCPSIM_RP_TLS_ARENA];  /* "{...},{...}" */
     char arena[TCPSIM_RP_TLS_ARENA]; /* explanations */
+    size_t err_len;
+    char err[4096]; /* "{"dir":..,"error":..},..." for bytes that are not a record */
+};
+
+/* B1: the output FIFO. A segment record whose connection still has an open
+ * question (a server that has not answered: LISTEN or a closed port? a FIN in
+ * flight: did the peer close first?) waits here, as a struct, with every
+ * record behind it (capture order is kept), until the answer comes, its
+ * connection ends, or the FIFO holds HOLD_MAX records or HOLD_NS of capture
+ * time; then LISTEN is assumed / the FIN delivered (observer.c). */
+#define HOLD_MAX 65536u
+#define HOLD_NS  ((tcpsim_ns_t)60 * 1000000000u)
+#define TLS_RING (1u << 20) /* TLS items, explanations and JSON of held records */
+
+struct held {
+    struct tcpsim_rp_segment s;
+    struct tcpsim_segment seg;
+    struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
+    uint32_t slot;
+    size_t tls_off, tls_len; /* in the ring: items, then the JSON, then the explanations */
+};
+
+struct hold_fifo {
+    struct held *q;
+    size_t cap, head, len;
+    uint8_t *ring;
+    size_t r_head, r_tail, r_live; /* r_live: held records with bytes in the ring */
 };
 
 struct tcpsim_replay {
     struct tcpsim_replay_cfg cfg;
+    struct hold_fifo fifo;
     struct tcpsim__flowtab ft;
     uint32_t next_id;
     struct tcpsim_rp_summary sum;
@@ -32,6 +60,9 @@ struct tcpsim_replay {
     bool finished;
     tcpsim_ns_t next_expire; /* no connection can time out before this (a lower bound) */
     struct tls_scratch tls;
+    struct tcpsim_rp_conn *tls_conn; /* the connection the TLS decoder is working for */
+    bool filter_view;                /* a BPF filter picks what is written (A8) */
+    bool hidden;                     /* the packet being processed does not match it */
 };
 
 void tcpsim_replay_cfg_default(struct tcpsim_replay_cfg *cfg)
@@ -87,21 +118,215 @@ static void tls_both_done(struct tcpsim_rp_conn *c)
     c->tls = NULL;
 }
 
+/* ---- the output FIFO (B1) ---- */
+
+/* Apply what the observer learned late to this connection's held records. */
+static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_retro *r)
+{
+    struct hold_fifo *f = &rp->fifo;
+    if (!r->set || !c->held)
+        return;
+    /* Newest first: the records to correct are mostly recent, so the scan
+     * stops early (all of them seen, or older than `frame` with nothing to
+     * set there) instead of walking a long FIFO on every close. */
+    uint32_t seen = 0;
+    for (size_t i = f->len; i-- > 0 && seen < c->held;) {
+        struct held *h = &f->q[(f->head + i) % f->cap];
+        if (tcpsim__flow_conn(&rp->ft, h->slot) != c)
+            continue;
+        seen++;
+        enum tcpsim_tcp_state *col = r->side == TCPSIM_SIDE_SERVER ? &h->s.server_state : &h->s.client_state;
+        if (h->s.frame < r->frame) {
+            if (!r->patch_before)
+                break;
+            *col = r->before;
+            continue;
+        }
+        *col = r->after;
+        if (h->s.frame == r->frame)
+            for (size_t k = 0; k < r->nev && h->s.nevents < TCPSIM_RP_MAX_EVENTS; k++)
+                h->ev[h->s.nevents++] = r->ev[k];
+    }
+}
+
+static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
+{
+    struct tcpsim_rp_retro r;
+    while (tcpsim__rp_obs_unresolved(c)) {
+        tcpsim__rp_obs_resolve(c, &r);
+        apply_retro(rp, c, &r);
+    }
+}
+
+/* Write the oldest held record, deciding its connection's question first. */
+static void emit_head(struct tcpsim_replay *rp)
+{
+    struct hold_fifo *f = &rp->fifo;
+    struct held *h = &f->q[f->head];
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
+    resolve_conn(rp, c);
+    h->s.seg = &h->seg;
+    h->s.events = h->ev;
+    h->s.server_state_known = true;
+    if (h->tls_len) {
+        uint8_t *b = f->ring + h->tls_off;
+        struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
+        char *json = (char *)(b + h->s.ntls * sizeof *it);
+        char *ex = json + h->s.tls_json_len + h->s.tls_errors_len;
+        h->s.tls_errors_json = json + h->s.tls_json_len;
+        for (size_t i = 0; i < h->s.ntls; i++) {
+            it[i].explain = ex;
+            ex += strlen(ex) + 1;
+        }
+        h->s.tls = it;
+        h->s.tls_json = json;
+    }
+    rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
+    c->held--;
+    if (h->tls_len) {
+        f->r_head = h->tls_off + h->tls_len;
+        if (--f->r_live == 0)
+            f->r_head = f->r_tail = 0;
+    }
+    f->head = (f->head + 1) % f->cap;
+    f->len--;
+}
+
+/* Write held records while the head's question is answered, or forced when
+ * the FIFO is full or its head is HOLD_NS behind `now`. */
+static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now)
+{
+    struct hold_fifo *f = &rp->fifo;
+    while (f->len) {
+        const struct held *h = &f->q[f->head];
+        if (tcpsim__rp_obs_unresolved(tcpsim__flow_conn(&rp->ft, h->slot)) && f->len < HOLD_MAX &&
+            (now < h->s.time || now - h->s.time < HOLD_NS))
+            break;
+        emit_head(rp);
+    }
+}
+
+/* `n` bytes (16-aligned) in the ring, or SIZE_MAX when they do not fit now. */
+static size_t ring_alloc(struct hold_fifo *f, size_t n)
+{
+    n = (n + 15u) & ~(size_t)15u;
+    if (!f->ring && !(f->ring = malloc(TLS_RING)))
+        return SIZE_MAX;
+    if (f->r_live == 0)
+        f->r_head = f->r_tail = 0;
+    size_t off;
+    if (f->r_tail >= f->r_head && TLS_RING - f->r_tail >= n)
+        off = f->r_tail;
+    else if (f->r_tail >= f->r_head && f->r_head > n)
+        off = 0; /* wrap; the end stays unused until the head passes it */
+    else if (f->r_tail < f->r_head && f->r_head - f->r_tail > n)
+        off = f->r_tail;
+    else
+        return SIZE_MAX;
+    f->r_tail = off + n;
+    f->r_live++;
+    return off;
+}
+
+/* Hand a record to the view now, or hold a copy of it. */
+static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c,
+                         const struct tcpsim_rp_segment *s)
+{
+    struct hold_fifo *f = &rp->fifo;
+    if (f->len == 0 && !tcpsim__rp_obs_unresolved(c)) {
+        rp->cfg.h.segment(rp->cfg.h.ctx, c, s);
+        return;
+    }
+    if (f->len == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 64;
+        struct held *nq = nc <= HOLD_MAX ? malloc(nc * sizeof *nq) : NULL;
+        if (!nq) { /* cannot hold: decide now and write in order */
+            while (f->len)
+                emit_head(rp);
+            resolve_conn(rp, c);
+            struct tcpsim_rp_segment t = *s;
+            t.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+            t.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+            rp->cfg.h.segment(rp->cfg.h.ctx, c, &t);
+            return;
+        }
+        for (size_t i = 0; i < f->len; i++)
+            nq[i] = f->q[(f->head + i) % f->cap];
+        free(f->q);
+        f->q = nq;
+        f->cap = nc;
+        f->head = 0;
+    }
+    size_t tl = 0, off = 0;
+    if (s->ntls || s->tls_errors_len) {
+        size_t exl = 0;
+        for (size_t i = 0; i < s->ntls; i++)
+            exl += strlen(s->tls[i].explain ? s->tls[i].explain : "") + 1;
+        tl = s->ntls * sizeof *s->tls + s->tls_json_len + s->tls_errors_len + exl;
+        while ((off = ring_alloc(f, tl)) == SIZE_MAX && f->len)
+            emit_head(rp);
+        if (off == SIZE_MAX)
+            tl = 0; /* no memory for the ring: the items are counted as dropped */
+    }
+    struct held *h = &f->q[(f->head + f->len) % f->cap];
+    f->len++;
+    c->held++;
+    h->s = *s;
+    h->seg = *s->seg;
+    h->seg.payload = NULL;
+    h->s.nevents = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
+    memcpy(h->ev, s->events, h->s.nevents * sizeof *h->ev);
+    h->slot = slot;
+    h->tls_off = off;
+    h->tls_len = tl;
+    if ((s->ntls || s->tls_errors_len) && !tl) {
+        h->s.tls_dropped += (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u);
+        h->s.ntls = 0;
+        h->s.tls_json_len = 0;
+        h->s.tls_errors_len = 0;
+    } else if (tl) {
+        uint8_t *b = f->ring + off;
+        memcpy(b, s->tls, s->ntls * sizeof *s->tls);
+        memcpy(b + s->ntls * sizeof *s->tls, s->tls_json, s->tls_json_len);
+        memcpy(b + s->ntls * sizeof *s->tls + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
+        char *ex = (char *)b + s->ntls * sizeof *s->tls + s->tls_json_len + s->tls_errors_len;
+        for (size_t i = 0; i < s->ntls; i++) {
+            const char *e = s->tls[i].explain ? s->tls[i].explain : "";
+            size_t el = strlen(e) + 1;
+            memcpy(ex, e, el);
+            ex += el;
+        }
+    }
+    h->s.tls = NULL;
+    h->s.tls_json = "";
+    h->s.tls_errors_json = "";
+}
+
 static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_leave why)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
+    /* Its questions are decided now and its records written (with any held
+     * before them), so that the conn record comes after its segments. */
+    resolve_conn(rp, c);
+    while (c->held)
+        emit_head(rp);
+    tcpsim__rp_gaps_final(c);
     if (c->tls) {
         /* Records still buffered (no FIN seen) complete now; they have no
          * segment to ride on and go to the conn record's summary only. */
         rp->tls.collect = false;
+        rp->tls_conn = c;
         tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, c->last_frame, c->end / 1000u);
         tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, c->last_frame, c->end / 1000u);
     }
-    if (rp->cfg.h.conn)
+    if (rp->cfg.h.conn && (c->shown || !rp->filter_view))
         rp->cfg.h.conn(rp->cfg.h.ctx, c, why);
     if (c->obs_ok)
         tcpsim__rp_obs_free(c);
     tls_release(c);
+    free(c->alpn_offered);
+    c->alpn_offered = NULL;
+    rp->tls_conn = NULL;
     tcpsim__flow_remove(&rp->ft, slot);
 }
 
@@ -114,10 +339,14 @@ void tcpsim_replay_free(struct tcpsim_replay *rp)
         struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
         if (c->in_use && c->obs_ok)
             tcpsim__rp_obs_free(c);
-        if (c->in_use)
+        if (c->in_use) {
             tls_release(c);
+            free(c->alpn_offered);
+        }
     }
     tcpsim__flow_free(&rp->ft);
+    free(rp->fifo.q);
+    free(rp->fifo.ring);
     free(rp);
 }
 
@@ -250,11 +479,15 @@ static bool addr_same(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_add
 
 /* Window scale bookkeeping (RFC 7323 §2.2): a side scales only when both SYNs
  * carried the option; -1 = not known yet, -2 = not used. */
-static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg)
+static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, bool opts_cut)
 {
     if (!(seg->flags & TCPSIM_SYN))
         return;
     struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    if (opts_cut) {
+        fwd->win_scale = -1; /* not captured: unknown, not "not used" */
+        return;
+    }
     if (seg->opts.present & TCPSIM_HAS_WSCALE)
         fwd->win_scale = seg->opts.wscale > 14 ? 14 : seg->opts.wscale;
     else
@@ -270,8 +503,52 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
 {
     struct tcpsim_replay *rp = ctx;
     struct tls_scratch *t = &rp->tls;
+    struct tcpsim_rp_conn *c = rp->tls_conn;
+    if (c && !c->alpn_offered && it->hs == TCPSIM_TLS_HS_CLIENT_HELLO && it->hello && it->hello->nalpn) {
+        /* B4: in TLS 1.3 the server's choice is encrypted (EncryptedExtensions,
+         * RFC 8446 §4.3.1); what the client offered is all we can show. */
+        size_t n = 0;
+        for (size_t i = 0; i < it->hello->nalpn; i++)
+            n += strlen(it->hello->alpn[i]) + 1;
+        c->alpn_offered = malloc(n);
+        if (c->alpn_offered) {
+            c->alpn_offered[0] = '\0';
+            for (size_t i = 0; i < it->hello->nalpn; i++) {
+                if (i)
+                    strcat(c->alpn_offered, "\n");
+                strcat(c->alpn_offered, it->hello->alpn[i]);
+            }
+        }
+    }
+    const char *side = it->dir == TCPSIM_SIDE_CLIENT ? "c2s" : "s2c";
+    if (it->malformed && rp->cfg.diag) {
+        char msg[640];
+        snprintf(msg, sizeof msg, "malformed TLS (%s): %s", side, it->explain ? it->explain : "?");
+        rp->cfg.diag(rp->cfg.diag_ctx, it->frame, msg);
+    }
     if (!t->collect)
         return;
+    if (it->record == TCPSIM_TLS_REC_INVALID) {
+        /* Not a record at all: the contract's `tls` array has no name for it
+         * (B1); it goes to the additive `tls_errors` (and the summary's
+         * malformed count). */
+        char e[700];
+        size_t n = (size_t)snprintf(e, sizeof e, "%s{\"dir\":\"%s\",\"error\":\"", t->err_len ? "," : "", side);
+        for (const char *x = it->explain ? it->explain : ""; *x && n + 8 < sizeof e; x++) {
+            unsigned char ch = (unsigned char)*x;
+            if (ch == '"' || ch == '\\')
+                e[n++] = '\\';
+            e[n++] = ch < 0x20 ? ' ' : (char)ch;
+        }
+        n += (size_t)snprintf(e + n, sizeof e - n, "\"}");
+        if (n < sizeof t->err - t->err_len) {
+            memcpy(t->err + t->err_len, e, n);
+            t->err_len += n;
+        } else {
+            t->dropped++;
+        }
+        return;
+    }
     if (t->n == TCPSIM_RP_MAX_TLS) {
         t->dropped++;
         return;
@@ -350,6 +627,7 @@ static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int 
         return;
     tcpsim_time_t now = ts / 1000u;
     enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    rp->tls_conn = c;
     uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
     rp->tls.collect = rp->cfg.h.segment != NULL; /* items only ride on segment records */
     if (seg->payload_len > 0)
@@ -374,7 +652,7 @@ static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int 
 }
 
 static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, const struct tcpsim_ip *ip,
-                        const struct tcpsim_segment *seg, uint32_t seglen)
+                        const struct tcpsim_segment *seg, uint32_t seglen, bool opts_cut)
 {
     struct tcpsim__key k = {&ip->src, &ip->dst, seg->src_port, seg->dst_port};
     uint32_t slot = tcpsim__flow_find(&rp->ft, &k);
@@ -418,9 +696,15 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     }
     if ((seg->flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
         fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
-    note_wscale(c, dir, seg);
+    note_wscale(c, dir, seg, opts_cut);
 
+    /* Wireshark runs its sequence analysis on a segment whose options were
+     * cut by the snap length (later segments see it: dup-ACK counts), but
+     * the dissector stops at the options before it shows the flags: no
+     * tcp.analysis.* on that frame (checked with tshark 4.0, editcap -s 68). */
     uint32_t an = tcpsim__rp_analyze(c, dir, seg, seglen, ts);
+    if (opts_cut)
+        an = 0;
     tcpsim__rp_account(c, dir, seg, seglen, an, ts);
 
     struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
@@ -428,8 +712,11 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     if (rp->cfg.observe) {
         if (fresh)
             tcpsim__rp_obs_init(c, dir, seg);
-        if (c->obs_ok)
-            nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, ev, TCPSIM_RP_MAX_EVENTS);
+        if (c->obs_ok) {
+            struct tcpsim_rp_retro retro;
+            nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
+            apply_retro(rp, c, &retro);
+        }
     }
     c->last_frame = frame;
     c->end = ts;
@@ -439,10 +726,13 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     tl->dropped = 0;
     tl->json_len = 0;
     tl->arena_len = 0;
+    tl->err_len = 0;
     if (rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO)
         tls_segment(rp, c, dir, seg, seglen, frame, ts);
 
-    if (rp->cfg.h.segment) {
+    if (!rp->hidden)
+        c->shown = true;
+    if (rp->cfg.h.segment && !rp->hidden) {
         struct tcpsim_rp_segment s;
         memset(&s, 0, sizeof s);
         s.frame = frame;
@@ -464,7 +754,7 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.analysis = an;
         s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
         s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
-        s.server_state_known = tcpsim__rp_obs_known(c, TCPSIM_SIDE_SERVER);
+        s.server_state_known = true;
         s.nevents = nev;
         s.events = ev;
         s.ntls = tl->n;
@@ -472,13 +762,39 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.tls_json = tl->json_len ? tl->json + 1 : "";
         s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
         s.tls_dropped = tl->dropped;
-        rp->cfg.h.segment(rp->cfg.h.ctx, c, &s);
+        s.tls_errors_json = tl->err;
+        s.tls_errors_len = tl->err_len;
+        emit_or_hold(rp, slot, c, &s);
     }
+    pump(rp, ts);
     enum tcpsim__tclass cls = conn_class(c);
     tcpsim__flow_touch(&rp->ft, slot, cls, ts);
     tcpsim_ns_t due = ts + tcpsim__flow_timeout(cls);
     if (due < rp->next_expire)
         rp->next_expire = due;
+}
+
+/* A8: a record the BPF filter rejects still goes through the flow table, so
+ * connection numbers stay Wireshark's tcp.stream of the whole file and the
+ * analysis sees every packet (as with a Wireshark display filter); nothing is
+ * written for it, and it is counted only as filtered. */
+void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                                 size_t caplen, size_t wirelen)
+{
+    struct tcpsim_rp_skipped sk = rp->sum.skipped;
+    uint64_t segs = rp->sum.tcp_segments;
+    rp->filter_view = true;
+    rp->hidden = true;
+    tcpsim_replay_packet(rp, frame, ts, dlt, data, caplen, wirelen);
+    rp->hidden = false;
+    rp->sum.skipped = sk;
+    rp->sum.tcp_segments = segs;
+    rp->sum.skipped.filtered++;
+}
+
+void tcpsim_replay_filter_view(struct tcpsim_replay *rp)
+{
+    rp->filter_view = true;
 }
 
 void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts)
@@ -532,7 +848,23 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
         return;
     }
     struct tcpsim_segment seg;
+    bool opts_cut = false;
     e = tcpsim_tcp_decode(ip.payload, ip.payload_len, &seg);
+    if (e == TCPSIM_ERR_TRUNCATED && ip.payload_len >= 20 && (ip.payload[12] >> 4) >= 5) {
+        /* A5: the snap length cut the options (tcpdump -s 64/68/96). The
+         * 20-byte fixed header (RFC 9293 §3.1) is all the tracking needs:
+         * decode a copy that claims no options, keep the real data offset,
+         * and treat the options as unknown (a SYN's window scale too). */
+        uint8_t fixed[20];
+        memcpy(fixed, ip.payload, sizeof fixed);
+        uint8_t doff = fixed[12] >> 4;
+        fixed[12] = (uint8_t)(5u << 4 | (fixed[12] & 0x0fu));
+        e = tcpsim_tcp_decode(fixed, sizeof fixed, &seg);
+        seg.data_offset = doff;
+        seg.payload = NULL;
+        seg.payload_len = 0;
+        opts_cut = true;
+    }
     if (e == TCPSIM_ERR_TRUNCATED) {
         rp->sum.skipped.truncated++;
         return;
@@ -548,7 +880,7 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
     if (ip.declared_payload_len >= hl && ip.declared_payload_len - hl > seg.payload_len)
         seglen = (uint32_t)(ip.declared_payload_len - hl);
     rp->sum.tcp_segments++;
-    process_tcp(rp, frame, ts, &ip, &seg, seglen);
+    process_tcp(rp, frame, ts, &ip, &seg, seglen, opts_cut);
 }
 
 static const struct tcpsim__flowtab *sort_ctx;

@@ -49,14 +49,17 @@ struct tcpsim_rp_segment {
     uint64_t win;      /* scaled when the scale is known */
     uint32_t analysis; /* TCPSIM_AN_* */
     enum tcpsim_tcp_state client_state, server_state;
-    bool server_state_known; /* false while the server has not answered (JSON null) */
+    bool server_state_known; /* always true now: records wait in the output FIFO until it is known (B1) */
     size_t nevents;
     const struct tcpsim_rp_event *events;
     size_t ntls;
     const struct tcpsim_tl_tls *tls; /* explain strings copied, valid during the callback */
     const char *tls_json;            /* the `tls` array elements, comma-separated (cfg.tls_json) */
     size_t tls_json_len;
-    uint32_t tls_dropped; /* items beyond TCPSIM_RP_MAX_TLS or the arena */
+    uint32_t tls_dropped;        /* items beyond TCPSIM_RP_MAX_TLS or the arena */
+    const char *tls_errors_json; /* tcpsim addition: TLS bytes that are not a record,
+                                  * {"dir":..,"error":..} elements comma-separated */
+    size_t tls_errors_len;
 };
 
 /* Zeek's per-direction bookkeeping for the history string (reference-facts.md). */
@@ -65,6 +68,13 @@ struct tcpsim_rp_zeek {
     bool s_seen, h_seen, f_seen, r_seen;
     uint32_t s_seq, h_seq, f_seq, r_seq;
     uint32_t n_c, n_g, n_t, n_w; /* logarithmic letters: count of events */
+    /* Content gaps (A6): holes in this direction's stream not seen yet. A
+     * hole is a gap ('g') once the peer ACKs past it or the connection ends
+     * with it; a late or reordered segment that fills it is no gap. */
+    bool hi_set;
+    uint8_t nholes;
+    uint32_t hi; /* end of the highest sequence seen (raw) */
+    uint32_t hole_lo[4], hole_hi[4];
 };
 
 /* Wireshark's per-direction analysis state (packet-tcp.c tcp_flow_t and
@@ -91,9 +101,35 @@ struct tcpsim_rp_dir {
 /* The observer's note of a client SYN the server has not answered yet. */
 struct tcpsim_rp_pending {
     bool active;
+    bool assumed; /* resolved without an answer: LISTEN assumed (server_inferred) */
     bool have_syn;
     struct tcpsim_segment syn;
     tcpsim_time_t syn_at;
+    uint64_t syn_frame;
+};
+
+/* A FIN captured on its way to a peer that was ESTABLISHED: delivered only
+ * when the peer's next segment shows whether it had received it (its ACK
+ * covers the FIN) or not (it sent its own FIN first: RFC 9293 §3.6 case 2). */
+struct tcpsim_rp_pfin {
+    bool active;
+    bool attach_here; /* the peer sent since: the arrival goes on a later record */
+    int from;         /* sender of the FIN */
+    struct tcpsim_segment seg;
+    tcpsim_time_t at;
+    uint64_t frame;
+};
+
+/* A correction to segment records already made but still held in the output
+ * FIFO (replay.c): the observer learns some things one segment late. */
+struct tcpsim_rp_retro {
+    bool set;
+    bool patch_before; /* held records before `frame` get `before` */
+    int side;          /* whose state column */
+    uint64_t frame;    /* held records from this frame on get `after` */
+    enum tcpsim_tcp_state before, after;
+    size_t nev;
+    struct tcpsim_rp_event ev[4]; /* appended to the record of `frame` */
 };
 
 /* A connection of the flow table. */
@@ -119,6 +155,10 @@ struct tcpsim_rp_conn {
     bool obs_ok;
     struct tcpsim_tcp_endpoint ep[2];
     struct tcpsim_rp_pending pend;
+    struct tcpsim_rp_pfin pfin;
+    bool server_inferred; /* the server never answered: LISTEN assumed (B1) */
+    uint32_t held;        /* its segment records waiting in the output FIFO */
+    bool shown;           /* a segment matched the BPF filter (A8) */
     enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
     uint8_t nstates[2];
     bool states_overflow[2];
@@ -134,6 +174,7 @@ struct tcpsim_rp_conn {
     bool tls_fin[2];                     /* each direction ended (FIN or RST) */
     struct tcpsim_tls_conn *tls;         /* the decoder while a direction is open */
     struct tcpsim_tls_summary *tls_done; /* its summary, once both ended (decoder freed) */
+    char *alpn_offered;                  /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
 };
 
 enum { TCPSIM_RP_TLS_UNDECIDED, TCPSIM_RP_TLS_YES, TCPSIM_RP_TLS_NO };
@@ -173,6 +214,10 @@ struct tcpsim_replay_cfg {
     bool tls;         /* decode TLS (default true) */
     bool tls_json;    /* render each TLS item's JSON for the segment (default false) */
     struct tcpsim_rp_handler h;
+    /* Diagnostics for the user (malformed TLS): called as found, with the
+     * frame; the CLI prints them on stderr with the file name (A9). */
+    void (*diag)(void *ctx, uint64_t frame, const char *text);
+    void *diag_ctx;
 };
 
 struct tcpsim_replay;
@@ -187,6 +232,14 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
                           size_t caplen, size_t wirelen);
 /* A record rejected by the BPF filter: counted, nothing else. */
 void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts);
+/* A record rejected by the BPF filter, still tracked (connection numbers stay
+ * tcp.stream of the whole file) but not written; connections none of whose
+ * segments matched are not written either. */
+void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                                 size_t caplen, size_t wirelen);
+/* A filter is in use (call before the first record): only connections with a
+ * matching segment are written. */
+void tcpsim_replay_filter_view(struct tcpsim_replay *rp);
 /* End of input: every connection still held is written, then the summary. */
 void tcpsim_replay_finish(struct tcpsim_replay *rp);
 /* Connections currently held (tests, progress line). */
@@ -206,7 +259,9 @@ struct tcpsim_replay_input {
 /* Read the whole capture into `rp` and finish it. On damage the message (naming
  * the file and frame) is written to errbuf, every frame before the damage has
  * been replayed and the output finished: returns ERR_MALFORMED / ERR_IO /
- * ERR_INVALID (bad filter) / ERR_NOTFOUND (cannot open). */
+ * ERR_INVALID (bad filter) / ERR_NOTFOUND (cannot open). When the file cannot
+ * be opened or is not a capture at all, nothing is replayed or finished (no
+ * output, not even the summary). */
 enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
                                    size_t errlen);
 
@@ -221,6 +276,9 @@ struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w);
 void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute);
 /* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). */
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg);
+/* After the run: whether the --conn connection was written, and how many
+ * connections the capture had (from the summary). */
+bool tcpsim_rp_writer_pick_found(const struct tcpsim_rp_writer *w, uint64_t *connections);
 /* Flushes; returns false when a write failed. */
 bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w);
 
@@ -233,16 +291,26 @@ uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcps
 void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
                         uint32_t analysis, tcpsim_ns_t ts);
 const char *tcpsim__rp_conn_state(const struct tcpsim_rp_conn *c);
+/* End of the connection: holes never filled are Zeek content gaps. */
+void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c);
 /* The connection's TLS summary, or NULL when it is not TLS (replay.c). */
 const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c);
 /* Observer (observer.c). */
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
-                              tcpsim_ns_t ts, struct tcpsim_rp_event *ev, size_t evcap);
+                              tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
+                              struct tcpsim_rp_retro *retro);
+/* True while something about earlier records is still open (a silent server,
+ * a FIN in flight): its records are held in the output FIFO. */
+bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c);
+/* Decide now (end of the connection, FIFO cap): a silent server is taken as
+ * LISTEN (c->server_inferred), a FIN in flight is delivered. */
+void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *retro);
 void tcpsim__rp_obs_free(struct tcpsim_rp_conn *c);
 enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side);
 /* False while the server has not sent anything after the client's SYN: it may
- * be listening or a closed port (decided by its first segment). */
+ * be listening or a closed port (decided by its first segment, or assumed
+ * LISTEN by tcpsim__rp_obs_resolve). */
 bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side);
 
 #endif

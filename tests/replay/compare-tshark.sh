@@ -54,7 +54,11 @@ awk -F'\t' '
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 {
     bits = ""
-    for (i = col["tcp.analysis.retransmission"]; i <= col["tcp.analysis.reused_ports"]; i++) bits = bits ($i != "" && $i != "0" ? " 1" : " 0")
+    for (i = col["tcp.analysis.retransmission"]; i <= col["tcp.analysis.reused_ports"]; i++) {
+        # captures/README.md: the analysis columns are 0/1 (D5)
+        if (FILENAME !~ /ref\.tsv$/ && $i != "0" && $i != "1") { print "BAD-REFERENCE frame " $col["frame.number"] " column " i ": " $i; next }
+        bits = bits ($i != "" && $i != "0" ? " 1" : " 0")
+    }
     printf "%s %s %d %s %s %s%s\n", $col["frame.number"], $col["tcp.stream"], hex($col["tcp.flags"]), $col["tcp.seq_raw"], $col["tcp.ack_raw"], $col["tcp.len"], bits
 }
 function hex(h,   i, c, v) { sub(/^0x/, "", h); v = 0; h = tolower(h); for (i = 1; i <= length(h); i++) { c = index("0123456789abcdef", substr(h, i, 1)) - 1; v = v * 16 + c }; return v % 256 }' "$REF" > "$TMP/theirs"
@@ -131,19 +135,38 @@ fi
 # RFC 9293 state sequences for the exchanges we can recognise from the
 # Zeek history of each connection (upper case = client).
 awk -v fail=0 '
-# The server state is unknown (null) exactly until the server first sends, and
-# the conn record agrees: [] when it never did.
+# B1: every state is one of the 11 RFC 9293 names (never null); the
+# state lists of a conn are never empty; a server that never sent is LISTEN, flagged
+# "server_inferred":true, and only then.
 /"type":"segment"/ {
     match($0, /"conn":[0-9]+/); id = substr($0, RSTART + 7, RLENGTH - 7)
     if ($0 ~ /"dir":"s2c"/) spoke[id] = 1
-    isnull = $0 ~ /"server_state":null/
-    if (isnull && spoke[id]) { print "FAIL: conn " id ": server_state null after the server sent"; fail = 1 }
-    if (isnull) nulls[id] = 1
+    if ($0 !~ /"client_state":"(CLOSED|LISTEN|SYN_SENT|SYN_RECEIVED|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT)","server_state":"(CLOSED|LISTEN|SYN_SENT|SYN_RECEIVED|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT)"/) {
+        print "FAIL: conn " id ": a segment state is not an RFC 9293 state name"; fail = 1
+    }
+    # FINs: the first of each side, and whether the second one acknowledges
+    # the first FIN itself (SEG.ACK > its sequence number) or not (crossed).
+    if ($0 ~ /"flags":\[[^]]*"FIN"/ && $0 !~ /"RST"/) {
+        d = ($0 ~ /"dir":"c2s"/) ? "c" : "s"
+        match($0, /"seq":[0-9]+/); sq = substr($0, RSTART + 6, RLENGTH - 6) + 0
+        match($0, /"ack":[0-9]+/); ak = substr($0, RSTART + 6, RLENGTH - 6) + 0
+        if (!((id, d) in finseq)) {
+            finseq[id, d] = sq
+            o = (d == "c") ? "s" : "c"
+            if ((id, o) in finseq) crossed[id] = (ak == finseq[id, o])
+        }
+    }
 }
 /"type":"conn"/ {
     match($0, /"conn":[0-9]+/); cid = substr($0, RSTART + 7, RLENGTH - 7)
-    empty = $0 ~ /"server_states":\[\]/
-    if ($0 !~ /"inferred":true/ && empty != !spoke[cid]) { print "FAIL: conn " cid ": server_states " (empty ? "[]" : "not []") " but the server " (spoke[cid] ? "sent" : "never sent"); fail = 1 }
+    if ($0 ~ /"(client|server)_states":\[\]/) { print "FAIL: conn " cid ": empty state list"; fail = 1 }
+    inf = $0 ~ /"server_inferred":true/
+    if ($0 !~ /"inferred":true/ && inf != !spoke[cid]) { print "FAIL: conn " cid ": server_inferred " inf " but the server " (spoke[cid] ? "sent" : "never sent"); fail = 1 }
+    if (inf && $0 !~ /"server_states":\["LISTEN"\]/) { print "FAIL: conn " cid ": a silent server must be [LISTEN]"; fail = 1 }
+    # RFC 9293 §3.6 case 2: FINs that crossed take both sides through CLOSING.
+    if (crossed[cid] && ($0 !~ /"client_states":\[[^]]*"FIN_WAIT_1","CLOSING","TIME_WAIT"\]/ || $0 !~ /"server_states":\[[^]]*"FIN_WAIT_1","CLOSING","TIME_WAIT"\]/)) {
+        print "FAIL: conn " cid ": the FINs crossed, both sides must go FIN_WAIT_1>CLOSING>TIME_WAIT"; fail = 1
+    }
 }
 /"type":"conn"/ {
     match($0, /"history":"[^"]*"/); h = substr($0, RSTART + 11, RLENGTH - 12)
@@ -158,13 +181,16 @@ awk -v fail=0 '
             wc2 = "[CLOSED,SYN_SENT,ESTABLISHED,FIN_WAIT_1,TIME_WAIT]"
             # the server FIN crossed ours: it does not ACK our FIN (RFC 9293 §3.6 case 2)
             wc3 = "[CLOSED,SYN_SENT,ESTABLISHED,FIN_WAIT_1,CLOSING,TIME_WAIT]"
+            ws2 = ws
         } else {
             wc = "[CLOSED,SYN_SENT,ESTABLISHED,CLOSE_WAIT,LAST_ACK,CLOSED]"
             ws = "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,TIME_WAIT]"
             wc2 = wc
             wc3 = wc
+            ws2 = "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,TIME_WAIT]"
         }
-        if ((cs != wc && cs != wc2 && cs != wc3) || (ss != ws && ss != "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,TIME_WAIT]" && ss != "[LISTEN,SYN_RECEIVED,ESTABLISHED,CLOSE_WAIT,LAST_ACK,CLOSED]")) {
+        if (crossed[id]) { wc = wc2 = wc3; ws = ws2 = "[LISTEN,SYN_RECEIVED,ESTABLISHED,FIN_WAIT_1,CLOSING,TIME_WAIT]" }
+        if ((cs != wc && cs != wc2) || (ss != ws && ss != ws2)) {
             print "FAIL: conn " id " (history " h "): client " cs " server " ss ", RFC 9293 expects client " wc " server " ws
             fail = 1
         }
