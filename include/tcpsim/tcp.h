@@ -157,12 +157,60 @@ struct tcpsim_tcp_out {
 
 void tcpsim_tcp_out_reset(struct tcpsim_tcp_out *out);
 
+/* ---- implementation state (src/tcp only) ----
+ * Declared here only so that it can live inside the endpoint (no separate
+ * allocation, no pointer chase per segment); callers must not touch it. */
+#define TCPSIM_TCP_OOO_MAX 8 /* out-of-order queue entries (bounded, RFC 9293 §3.10.7.4 seventh step) */
+
+struct tcpsim_tcp_ooo {
+    uint32_t seq; /* first byte */
+    uint32_t len; /* payload bytes */
+    bool fin;     /* a FIN follows the last byte */
+};
+
+struct tcpsim_tcp_priv {
+    /* hot: read on every segment an observer sees */
+    bool live;          /* tcpsim_tcp_init done, tcpsim_tcp_free not yet */
+    bool observer;      /* passive replay (tcpsim_tcp_observe_sent seen) */
+    bool obs_edge_set;
+    bool ws_unknown;    /* started mid-stream (force_state): the window scale was never seen */
+    bool peer_fin;      /* peer's FIN received in order */
+    bool ack_pending;   /* an ACK must go out at the end of this event */
+    bool rtt_pending;   /* RTT measurement in progress (RFC 6298 §3, Karn: never on a retransmission) */
+    bool syn_rtx;       /* our SYN / SYN-ACK was retransmitted (RFC 6298 (5.7)) */
+    uint32_t obs_edge;  /* observer: right edge of the window seen advertised */
+    uint32_t rcv_q;     /* readable bytes at [0, rcv_q) of rbuf */
+    uint32_t rcv_adv;   /* right edge of the window we last advertised */
+    uint32_t last_ack_sent; /* RFC 7323 §4.3 Last.ACK.sent */
+    uint32_t max_snd_wnd;   /* RFC 5961 §5.2 MAX.SND.WND */
+    uint32_t rtt_seq;
+    /* send queue: bytes [snd_off, snd_off + snd_q) of sbuf, first one at
+     * sequence snd_base (unacknowledged, then unsent); counts only without store_data */
+    uint32_t snd_off, snd_q, snd_base;
+    unsigned nooo;
+    enum tcpsim_tcp_why ack_why;
+    unsigned persist_backoff;
+    unsigned ka_sent; /* keep-alive probes without answer */
+    tcpsim_time_t rtt_sent;
+    tcpsim_time_t t_fin_wait2;
+    /* what the peer offered on its SYN (RFC 7323, RFC 2018) */
+    bool peer_mss_set, peer_ws, peer_sack, peer_ts;
+    uint8_t peer_wscale;
+    uint16_t peer_mss;
+    uint32_t snd_cap, rcv_cap;
+    /* buffers (NULL unless cfg.store_data): out-of-order payload is stored
+     * in rbuf at rcv_q + (seq - RCV.NXT) */
+    uint8_t *sbuf, *rbuf;
+    struct tcpsim_tcp_ooo ooo[TCPSIM_TCP_OOO_MAX];
+};
+
 /* ---- the endpoint (TCB, RFC 9293 §3.3.1) ----
- * Callers may read these fields; only the functions below change them. */
+ * Callers may read these fields; only the functions below change them.
+ * Field order is for the cache: what every segment touches comes first
+ * (state, sequence variables, windows, flags, timers), then the private
+ * part, then the configuration and the RTO estimator. */
 struct tcpsim_tcp_endpoint {
-    struct tcpsim_tcp_config cfg;
     enum tcpsim_tcp_state state;
-    bool passive;          /* reached SYN_RECEIVED from LISTEN (RST returns to LISTEN) */
     uint16_t local_port, remote_port;
 
     /* send sequence variables */
@@ -171,40 +219,43 @@ struct tcpsim_tcp_endpoint {
     uint32_t irs, rcv_nxt, rcv_wnd, rcv_up;
 
     /* negotiated options (RFC 7323, RFC 2018) */
+    uint32_t ts_recent;
     uint16_t snd_mss;      /* MSS we may send (peer's MSS clamped to ours) */
     bool ws_ok;            /* both sides offered window scaling */
     uint8_t snd_wscale;    /* peer's shift (applied to windows we receive) */
     uint8_t rcv_wscale;    /* our shift (applied to windows we send) */
     bool sack_ok, ts_ok;
-    uint32_t ts_recent;
 
-    /* RTO estimator (RFC 6298) */
-    tcpsim_time_t srtt, rttvar, rto;
+    bool passive;          /* reached SYN_RECEIVED from LISTEN (RST returns to LISTEN) */
+    /* closing */
+    bool fin_queued;       /* user called CLOSE / SHUTDOWN(WR); FIN follows queued data */
+    bool fin_sent;
+    bool user_closed;      /* close() (not just shutdown): Linux RSTs later data */
+    bool in_recovery;      /* fast recovery (RFC 5681 §3.2, RFC 6582 NewReno) until SND.UNA passes `recover` */
     bool rtt_valid;
+    uint32_t fin_seq;      /* sequence number of our FIN once sent */
+    unsigned dup_acks;
+
+    /* congestion control (RFC 5681), when cfg.cc */
+    uint32_t cwnd, ssthresh;
+    uint32_t recover;
     unsigned backoff;      /* consecutive retransmissions of the oldest segment */
 
     /* timers: absolute deadlines, TCPSIM_TIME_NEVER when off */
     tcpsim_time_t t_rtx, t_time_wait, t_persist, t_keepalive;
 
-    /* closing */
-    bool fin_queued;       /* user called CLOSE / SHUTDOWN(WR); FIN follows queued data */
-    bool fin_sent;
-    uint32_t fin_seq;      /* sequence number of our FIN once sent */
-    bool user_closed;      /* close() (not just shutdown): Linux RSTs later data */
-    unsigned dup_acks;
+    /* implementation state (buffers, RTT sample, out-of-order queue), inside
+     * the endpoint; buffers it holds are released by tcpsim_tcp_free */
+    struct tcpsim_tcp_priv priv;
 
-    /* congestion control (RFC 5681), when cfg.cc */
-    uint32_t cwnd, ssthresh;
-    bool in_recovery;      /* fast recovery (RFC 5681 §3.2, RFC 6582 NewReno) until SND.UNA passes `recover` */
-    uint32_t recover;
-
-    /* opaque implementation state (buffers, RTT sample, out-of-order queue);
-     * owned by the implementation, released by tcpsim_tcp_free */
-    struct tcpsim_tcp_priv *priv;
+    struct tcpsim_tcp_config cfg;
+    /* RTO estimator (RFC 6298) */
+    tcpsim_time_t srtt, rttvar, rto;
 };
 
-/* Initialise an endpoint in CLOSED. Allocates its buffers (the only
- * allocation; per-event processing never allocates). */
+/* Initialise an endpoint in CLOSED. With cfg.store_data it allocates its send
+ * and receive buffers (the only allocation; per-event processing never
+ * allocates); without it (an observer) nothing is allocated. */
 enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_config *cfg,
                                 uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
 void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep);
@@ -258,7 +309,10 @@ void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struc
  * keep-alive timers (TIME_WAIT still expires). An ACK it is seen to send past
  * RCV.NXT (data the capture missed) brings RCV.NXT up to date. Odd segments
  * leave the state as it is and add a TCPSIM_WHY_OBSERVE_* note; it never fails
- * on capture input (only ERR_INVALID for NULL arguments). */
+ * on capture input (only ERR_INVALID for NULL arguments). An observer builds
+ * no segments of its own (out->seg stays empty: what it sent is in the
+ * capture); the ACKs it would have sent still count as sent (RFC 7323 §4.3
+ * Last.ACK.sent). */
 enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
                                         tcpsim_time_t now, struct tcpsim_tcp_out *out);
 

@@ -9,6 +9,9 @@
  * messages, and reports one item per record or handshake message through a
  * callback, attached to the frame where its last byte arrived (as Wireshark
  * does). Nothing is decrypted. Item pointers are valid only during the call.
+ * Without a callback (on_item NULL) only the summary is kept and no item is
+ * explained. Complete records are read in place from the segment; the body of
+ * an application_data record is counted by its header and never copied.
  *
  * Memory per connection is bounded and never allocated per packet: the handle
  * itself (~40 KiB); when TLS is detected, a record buffer per direction
@@ -258,12 +261,33 @@ struct tcpsim_tls_config {
 
 struct tcpsim_tls_conn; /* opaque */
 
+/* Reuse, per thread (no locks): a freed decoder keeps its record buffers and
+ * goes to a pool of TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from, and
+ * parsed certificates are kept by the SHA-256 of their DER (the last
+ * TCPSIM_TLS_CERT_CACHE used), so a server's chain is parsed once, not once
+ * per connection. tcpsim_tls_release_caches frees both (e.g. at exit). */
+#define TCPSIM_TLS_POOL       32
+#define TCPSIM_TLS_CERT_CACHE 256
+
+struct tcpsim_tls_cache_stats {
+    uint64_t cert_hits, cert_misses; /* certificates taken from the cache / parsed */
+    size_t certs_held;
+    uint64_t conn_reused, conn_allocated; /* tcpsim_tls_conn_new from the pool / from malloc */
+    size_t conns_pooled;
+};
+void tcpsim_tls_cache_stats(struct tcpsim_tls_cache_stats *st);
+void tcpsim_tls_release_caches(void);
+
 typedef void (*tcpsim_tls_item_fn)(void *ctx, const struct tcpsim_tls_item *item);
 
 /* Create a decoder for one connection. `cfg` may be NULL. Small; the buffers
  * are allocated when TLS is first seen. Returns NULL when out of memory. */
 struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx);
 void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c);
+/* Make `c` a fresh decoder for another connection, as if it came from
+ * tcpsim_tls_conn_new(cfg, on_item, ctx), keeping its record buffers. */
+void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
+                           void *ctx);
 /* Optional: the first payload byte of `dir` has sequence number `seq` (ISN+1). */
 void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq);
 /* TCP payload of one segment. Items completed by it are delivered before this

@@ -8,12 +8,12 @@
 
 uint32_t tcpsim__snd_end(const struct tcpsim_tcp_endpoint *ep)
 {
-    return ep->priv->snd_base + ep->priv->snd_q;
+    return ep->priv.snd_base + ep->priv.snd_q;
 }
 
 const uint8_t *tcpsim__snd_data(const struct tcpsim_tcp_endpoint *ep, uint32_t seq)
 {
-    const struct tcpsim_tcp_priv *p = ep->priv;
+    const struct tcpsim_tcp_priv *p = &ep->priv;
     if (p->sbuf == NULL || !tcpsim_seq_between(p->snd_base, seq, p->snd_base + p->snd_q))
         return NULL;
     return p->sbuf + p->snd_off + (seq - p->snd_base);
@@ -21,7 +21,7 @@ const uint8_t *tcpsim__snd_data(const struct tcpsim_tcp_endpoint *ep, uint32_t s
 
 uint32_t tcpsim__snd_append(struct tcpsim_tcp_endpoint *ep, const uint8_t *data, uint32_t len)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     uint32_t room = p->snd_cap - p->snd_q;
     uint32_t n = len < room ? len : room;
     if (n == 0)
@@ -43,7 +43,7 @@ uint32_t tcpsim__snd_append(struct tcpsim_tcp_endpoint *ep, const uint8_t *data,
 
 void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (!tcpsim_seq_gt(ack, p->snd_base))
         return;
     uint32_t k = ack - p->snd_base;
@@ -62,7 +62,7 @@ void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
  * capture shows we advertised. Never more than the scaled 16-bit field holds. */
 void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     uint32_t w;
     if (p->observer && p->ws_unknown) {
         /* the capture began after the SYNs: any scale is possible, so do not
@@ -81,7 +81,7 @@ void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
 
 void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (!p->observer || p->rcv_q == 0)
         return;
     if (p->rbuf != NULL && p->rcv_q < p->rcv_cap) {
@@ -94,7 +94,7 @@ void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep)
 
 static void deliver(struct tcpsim_tcp_endpoint *ep, uint32_t len, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (len == 0)
         return;
     if (out->ndeliv < TCPSIM_TCP_OUT_DELIV) {
@@ -117,7 +117,7 @@ static void deliver(struct tcpsim_tcp_endpoint *ep, uint32_t len, struct tcpsim_
 /* Pull queued segments that are now in order (RFC 9293 §3.10.7.4 seventh step). */
 static void ooo_pull(struct tcpsim_tcp_endpoint *ep, bool *fin_now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     while (p->nooo > 0 && tcpsim_seq_leq(p->ooo[0].seq, ep->rcv_nxt)) {
         struct tcpsim_tcp_ooo e = p->ooo[0];
         memmove(&p->ooo[0], &p->ooo[1], (p->nooo - 1) * sizeof p->ooo[0]);
@@ -170,7 +170,7 @@ bool tcpsim__rcv_data(struct tcpsim_tcp_endpoint *ep, uint32_t seq, const uint8_
                       bool *fin_now, bool *queue_full, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
     (void)now;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     *fin_now = false;
     *queue_full = false;
     uint32_t before = ep->rcv_nxt;
@@ -196,7 +196,7 @@ bool tcpsim__rcv_data(struct tcpsim_tcp_endpoint *ep, uint32_t seq, const uint8_
 
 bool tcpsim__rcv_catch_up(struct tcpsim_tcp_endpoint *ep, uint32_t ack, bool *fin_now)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     *fin_now = false;
     if (!tcpsim_seq_gt(ack, ep->rcv_nxt) || p->peer_fin)
         return false;

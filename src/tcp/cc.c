@@ -31,7 +31,7 @@ void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep)
     if (iw == 0) /* RFC 5681 §3.1 (RFC 3390) */
         iw = smss > 2190 ? 2u : smss > 1095 ? 3u : 4u;
     /* RFC 5681 §3.1: after a lost SYN or SYN-ACK the initial window is one segment */
-    if (ep->priv->syn_rtx && ep->cfg.init_cwnd == 0)
+    if (ep->priv.syn_rtx && ep->cfg.init_cwnd == 0)
         iw = 1;
     ep->cwnd = iw * smss;
     ep->ssthresh = UINT32_MAX; /* "arbitrarily high" */

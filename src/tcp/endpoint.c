@@ -11,8 +11,8 @@
 
 void tcpsim__want_ack(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why)
 {
-    ep->priv->ack_pending = true;
-    ep->priv->ack_why = why;
+    ep->priv.ack_pending = true;
+    ep->priv.ack_why = why;
 }
 
 uint32_t tcpsim__choose_iss(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
@@ -24,7 +24,7 @@ uint32_t tcpsim__choose_iss(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 
 void tcpsim__reset_conn(struct tcpsim_tcp_endpoint *ep)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     tcpsim__drop_tcb(ep);
     p->rcv_q = 0;
     p->peer_fin = false;
@@ -55,7 +55,7 @@ void tcpsim__reset_conn(struct tcpsim_tcp_endpoint *ep)
 /* Start the sequence space at ISS (RFC 9293 §3.10.1): SND.UNA = ISS, SND.NXT = ISS+1. */
 void tcpsim__set_iss(struct tcpsim_tcp_endpoint *ep, uint32_t iss, tcpsim_time_t now)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     ep->iss = iss;
     ep->snd_una = iss;
     ep->snd_nxt = ep->snd_max = iss + 1;
@@ -68,7 +68,7 @@ void tcpsim__set_iss(struct tcpsim_tcp_endpoint *ep, uint32_t iss, tcpsim_time_t
 
 void tcpsim__record_peer_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     const struct tcpsim_tcp_opts *o = &seg->opts;
     p->peer_mss_set = (o->present & TCPSIM_HAS_MSS) != 0;
     p->peer_mss = o->mss;
@@ -82,7 +82,7 @@ void tcpsim__record_peer_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
 
 void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     /* RFC 9293 §3.7.1: no MSS option means 536; a zero MSS is meaningless and
      * ignored, a tiny one is raised to cfg.min_snd_mss so segments stay sane. */
     uint32_t m = TCPSIM_TCP_DEFAULT_MSS;
@@ -115,7 +115,7 @@ void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct
 
 static void set_snd_wnd(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t seq)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     /* RFC 7323 §2.2: the window of a SYN is never scaled */
     uint32_t w = (seg->flags & TCPSIM_SYN) ? seg->window : (uint32_t)seg->window << ep->snd_wscale;
     ep->snd_wnd = w;
@@ -142,7 +142,7 @@ static void enter_established(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_wh
     tcpsim__transition(ep, TCPSIM_TCP_ESTABLISHED, why, now, out);
     /* RFC 6298 (5.7): the SYN timed out and no RTT sample came from the
      * handshake: start data transfer with a 3 s RTO (Linux sets exactly 3 s) */
-    if (ep->priv->syn_rtx && !ep->rtt_valid && (ep->rto < TCPSIM_SEC(3) || ep->cfg.profile == TCPSIM_PROFILE_LINUX))
+    if (ep->priv.syn_rtx && !ep->rtt_valid && (ep->rto < TCPSIM_SEC(3) || ep->cfg.profile == TCPSIM_PROFILE_LINUX))
         ep->rto = TCPSIM_SEC(3) > ep->cfg.rto_max ? ep->cfg.rto_max : TCPSIM_SEC(3);
     tcpsim__cc_init(ep);
     if (ep->fin_queued)
@@ -154,7 +154,7 @@ void tcpsim__reset_to(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, 
                       tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
     tcpsim__drop_tcb(ep);
-    ep->priv->rcv_q = 0;
+    ep->priv.rcv_q = 0;
     tcpsim__transition(ep, to, why, now, out);
     if (to == TCPSIM_TCP_LISTEN) {
         tcpsim__reset_conn(ep);
@@ -164,7 +164,7 @@ void tcpsim__reset_to(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, 
 
 static bool check_out(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_out *out)
 {
-    return ep != NULL && ep->priv != NULL && out != NULL;
+    return ep != NULL && ep->priv.live && out != NULL;
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -185,22 +185,21 @@ enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcp
         return TCPSIM_ERR_INVALID;
     if (c->wscale > 14)
         c->wscale = 14; /* RFC 7323 §2.3 */
-    struct tcpsim_tcp_priv *p = calloc(1, sizeof *p);
-    if (p == NULL)
-        return TCPSIM_ERR_NOMEM;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     p->snd_cap = c->snd_buf;
     p->rcv_cap = c->rcv_buf;
     if (c->store_data) {
+        /* an observer (store_data off) allocates nothing at all */
         p->sbuf = malloc(c->snd_buf);
         p->rbuf = malloc(c->rcv_buf);
         if (p->sbuf == NULL || p->rbuf == NULL) {
             free(p->sbuf);
             free(p->rbuf);
-            free(p);
+            p->sbuf = p->rbuf = NULL;
             return TCPSIM_ERR_NOMEM;
         }
     }
-    ep->priv = p;
+    p->live = true;
     ep->local_port = local_port;
     ep->remote_port = remote_port;
     ep->state = TCPSIM_TCP_CLOSED;
@@ -210,12 +209,12 @@ enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcp
 
 void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep)
 {
-    if (ep == NULL || ep->priv == NULL)
+    if (ep == NULL || !ep->priv.live)
         return;
-    free(ep->priv->sbuf);
-    free(ep->priv->rbuf);
-    free(ep->priv);
-    ep->priv = NULL;
+    free(ep->priv.sbuf);
+    free(ep->priv.rbuf);
+    ep->priv.sbuf = ep->priv.rbuf = NULL;
+    ep->priv.live = false;
 }
 
 /* ------------------------------------------------------------ user calls */
@@ -313,12 +312,12 @@ enum tcpsim_err tcpsim_tcp_send(struct tcpsim_tcp_endpoint *ep, const void *data
 
 size_t tcpsim_tcp_readable(const struct tcpsim_tcp_endpoint *ep)
 {
-    return ep != NULL && ep->priv != NULL ? ep->priv->rcv_q : 0;
+    return ep != NULL && ep->priv.live ? ep->priv.rcv_q : 0;
 }
 
 bool tcpsim_tcp_peer_closed(const struct tcpsim_tcp_endpoint *ep)
 {
-    return ep != NULL && ep->priv != NULL && ep->priv->peer_fin;
+    return ep != NULL && ep->priv.live && ep->priv.peer_fin;
 }
 
 enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, size_t cap, size_t *got,
@@ -326,7 +325,7 @@ enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, si
 {
     if (!check_out(ep, out) || got == NULL)
         return TCPSIM_ERR_INVALID;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     *got = 0;
     if (p->rcv_q == 0) {
         if (p->peer_fin)
@@ -364,7 +363,7 @@ enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, si
 /* Linux (and RFC 2525 §2.17): closing with unread data resets the connection. */
 static bool close_unread_rst(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!ep->cfg.rst_on_close_unread || ep->priv->rcv_q == 0)
+    if (!ep->cfg.rst_on_close_unread || ep->priv.rcv_q == 0)
         return false;
     tcpsim__emit(ep, TCPSIM_RST | TCPSIM_ACK, ep->snd_nxt, ep->rcv_nxt, NULL, 0, TCPSIM_WHY_CLOSE_UNREAD_RST, false,
                  now, out);
@@ -396,7 +395,7 @@ static enum tcpsim_err do_close(struct tcpsim_tcp_endpoint *ep, bool full, tcpsi
         ep->user_closed = ep->user_closed || full;
         /* §3.10.4: with nothing queued, send the FIN now and go to FIN_WAIT_1;
          * otherwise wait for ESTABLISHED */
-        if (ep->priv->snd_q == 0) {
+        if (ep->priv.snd_q == 0) {
             tcpsim__transition(ep, TCPSIM_TCP_FIN_WAIT_1, TCPSIM_WHY_CLOSE_SENDS_FIN, now, out);
             tcpsim__output(ep, now, out);
         }
@@ -501,7 +500,7 @@ static void accept_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segme
                        enum tcpsim_tcp_why why, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
     tcpsim__reset_conn(ep);
-    ep->priv->ws_unknown = false;
+    ep->priv.ws_unknown = false;
     ep->passive = true;
     ep->irs = seg->seq;
     ep->rcv_nxt = seg->seq + 1;
@@ -678,7 +677,7 @@ static void process_text_and_fin(struct tcpsim_tcp_endpoint *ep, uint32_t seq, c
 void tcpsim__peer_fin(struct tcpsim_tcp_endpoint *ep, bool fin_acked_here, tcpsim_time_t now,
                       struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     ep->rcv_nxt += 1;
     p->peer_fin = true;
     tcpsim__rcv_update_wnd(ep);
@@ -794,7 +793,7 @@ static void time_wait_linux(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
 static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
                             struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     uint8_t flags = seg->flags;
     uint32_t seq = seg->seq;
     const uint8_t *data = seg->payload;
@@ -833,8 +832,8 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
 
     /* RFC 7323 §5.3 R1 (PAWS): an older timestamp than TS.Recent is a
      * duplicate from an earlier wrap of the sequence space: ACK and drop */
-    if (ep->cfg.paws && ep->ts_ok && (seg->opts.present & TCPSIM_HAS_TS) && !(flags & TCPSIM_RST) &&
-        tcpsim_seq_lt(seg->opts.ts_val, ep->ts_recent)) {
+    if (ep->ts_ok && (seg->opts.present & TCPSIM_HAS_TS) && !(flags & TCPSIM_RST) &&
+        tcpsim_seq_lt(seg->opts.ts_val, ep->ts_recent) && ep->cfg.paws) {
         ack_and_drop(ep, TCPSIM_WHY_PAWS_DROPPED, now, out);
         return;
     }
@@ -954,7 +953,7 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
         ep->snd_nxt = ep->snd_max = ack;
         tcpsim__note(out, TCPSIM_WHY_OBSERVE_CATCHUP, now);
     }
-    if (ep->cfg.challenge_ack && tcpsim_seq_lt(ack, ep->snd_una - p->max_snd_wnd)) {
+    if (tcpsim_seq_lt(ack, ep->snd_una - p->max_snd_wnd) && ep->cfg.challenge_ack) {
         /* RFC 5961 §5.2: far too old: ACK and drop */
         ack_and_drop(ep, TCPSIM_WHY_ACK_TOO_OLD, now, out);
         return;
@@ -1072,9 +1071,9 @@ enum tcpsim_err tcpsim_tcp_segment_arrives(struct tcpsim_tcp_endpoint *ep, const
 enum tcpsim_err tcpsim_tcp_force_state(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_sync *sync,
                                        tcpsim_time_t now)
 {
-    if (ep == NULL || ep->priv == NULL || sync == NULL)
+    if (ep == NULL || !ep->priv.live || sync == NULL)
         return TCPSIM_ERR_INVALID;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     /* A connection being moved on (replay over a capture hole) keeps what it
      * negotiated and its RTT estimate; a fresh endpoint starts plain. */
     bool keep = ep->state != TCPSIM_TCP_CLOSED && ep->state != TCPSIM_TCP_LISTEN;

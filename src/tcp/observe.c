@@ -22,7 +22,7 @@ static void record_our_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_s
 static void observe_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
                         struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     switch (ep->state) {
     case TCPSIM_TCP_CLOSED:
     case TCPSIM_TCP_LISTEN:
@@ -60,7 +60,7 @@ static void observe_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segm
 static void observe_synack(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
                            struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     switch (ep->state) {
     case TCPSIM_TCP_CLOSED:
     case TCPSIM_TCP_LISTEN: {
@@ -157,9 +157,9 @@ static void observe_fin(struct tcpsim_tcp_endpoint *ep, uint32_t fin_seq, tcpsim
 enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
                                         tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (ep == NULL || ep->priv == NULL || seg == NULL || out == NULL)
+    if (ep == NULL || !ep->priv.live || seg == NULL || out == NULL)
         return TCPSIM_ERR_INVALID;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     p->observer = true;
     tcpsim__rcv_auto_consume(ep);
     uint8_t f = seg->flags;

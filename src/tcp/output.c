@@ -93,7 +93,7 @@ static void lay(struct tcpsim_tcp_opts *o, uint8_t kind)
 static void syn_options(struct tcpsim_tcp_endpoint *ep, bool with_ack, tcpsim_time_t now, struct tcpsim_tcp_opts *o)
 {
     const struct tcpsim_tcp_config *c = &ep->cfg;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     /* A SYN offers what the config allows; a SYN-ACK only mirrors what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
      */
     bool ws = with_ack ? (c->opt_wscale && p->peer_ws) : c->opt_wscale;
@@ -130,7 +130,7 @@ static void syn_options(struct tcpsim_tcp_endpoint *ep, bool with_ack, tcpsim_ti
 
 static void data_options(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_opts *o)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (ep->ts_ok) {
         /* RFC 7323 §3.2: once negotiated, TSopt goes on every non-RST segment. */
         o->present |= TCPSIM_HAS_TS;
@@ -166,7 +166,22 @@ struct tcpsim_tcp_tx *tcpsim__emit(struct tcpsim_tcp_endpoint *ep, uint8_t flags
                                    const uint8_t *payload, uint32_t len, enum tcpsim_tcp_why why, bool rtx,
                                    tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    if (p->observer) {
+        /* An observer's own segments are in the capture: build none (the
+         * output record is not touched), but an ACK it would send still
+         * counts as sent (RFC 7323 §4.3 Last.ACK.sent, the advertised edge). */
+        if ((flags & TCPSIM_ACK) && !(flags & TCPSIM_RST)) {
+            bool syn = (flags & TCPSIM_SYN) != 0;
+            uint32_t w = tcpsim__win_field(ep, syn);
+            if (!syn && ep->ws_ok)
+                w <<= ep->rcv_wscale;
+            p->ack_pending = false;
+            p->last_ack_sent = ack;
+            p->rcv_adv = ack + w;
+        }
+        return NULL;
+    }
     if (out->nseg >= TCPSIM_TCP_OUT_SEGS) {
         out->dropped_segs++;
         return NULL;
@@ -266,7 +281,7 @@ static bool can_ack(enum tcpsim_tcp_state s)
 void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcpsim_tcp_why rtx_why, tcpsim_time_t now,
                       struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     size_t sent = 0;
     if (tcpsim__state_sends(ep->state) && !p->observer) {
         while (sent < max_segs) {

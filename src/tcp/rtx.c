@@ -33,7 +33,7 @@ void tcpsim__rtt_sample(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t r)
 
 void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_time_t now)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (p->rtt_pending && tcpsim_seq_gt(ack, p->rtt_seq)) {
         p->rtt_pending = false;
         tcpsim__rtt_sample(ep, now - p->rtt_sent);
@@ -55,7 +55,7 @@ void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_ti
 
 void tcpsim__drop_tcb(struct tcpsim_tcp_endpoint *ep)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     ep->t_rtx = ep->t_time_wait = ep->t_persist = ep->t_keepalive = TCPSIM_TIME_NEVER;
     p->t_fin_wait2 = TCPSIM_TIME_NEVER;
     p->snd_q = 0;
@@ -89,7 +89,7 @@ static bool keepalive_state(enum tcpsim_tcp_state s)
 
 void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (ep->state != TCPSIM_TCP_TIME_WAIT)
         ep->t_time_wait = TCPSIM_TIME_NEVER;
     if (ep->state != TCPSIM_TCP_FIN_WAIT_2 || !ep->user_closed || ep->cfg.fin_wait2_timeout == 0) {
@@ -133,7 +133,7 @@ void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 
 tcpsim_time_t tcpsim_tcp_next_timeout(const struct tcpsim_tcp_endpoint *ep)
 {
-    if (ep == NULL || ep->priv == NULL)
+    if (ep == NULL || !ep->priv.live)
         return TCPSIM_TIME_NEVER;
     tcpsim_time_t t = ep->t_rtx;
     if (ep->t_time_wait < t)
@@ -142,8 +142,8 @@ tcpsim_time_t tcpsim_tcp_next_timeout(const struct tcpsim_tcp_endpoint *ep)
         t = ep->t_persist;
     if (ep->t_keepalive < t)
         t = ep->t_keepalive;
-    if (ep->priv->t_fin_wait2 < t)
-        t = ep->priv->t_fin_wait2;
+    if (ep->priv.t_fin_wait2 < t)
+        t = ep->priv.t_fin_wait2;
     return t;
 }
 
@@ -164,7 +164,7 @@ void tcpsim__retransmit_first(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_wh
                               struct tcpsim_tcp_out *out)
 {
     /* first unacknowledged data byte (the SYN, if still unacknowledged, is not data) */
-    uint32_t from = tcpsim_seq_lt(ep->snd_una, ep->priv->snd_base) ? ep->priv->snd_base : ep->snd_una;
+    uint32_t from = tcpsim_seq_lt(ep->snd_una, ep->priv.snd_base) ? ep->priv.snd_base : ep->snd_una;
     uint32_t data_end = tcpsim__snd_end(ep);
     if (tcpsim_seq_gt(data_end, ep->snd_max))
         data_end = ep->snd_max;
@@ -177,13 +177,13 @@ void tcpsim__retransmit_first(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_wh
     uint8_t flags = (uint8_t)(TCPSIM_ACK | (fin ? TCPSIM_FIN : 0u));
     if (n > 0 && from + n == tcpsim__snd_end(ep))
         flags |= TCPSIM_PSH;
-    ep->priv->rtt_pending = false; /* Karn */
+    ep->priv.rtt_pending = false; /* Karn */
     tcpsim__emit(ep, flags, from, ep->rcv_nxt, tcpsim__snd_data(ep, from), n, why, true, now, out);
 }
 
 static void rto_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     bool syn = ep->state == TCPSIM_TCP_SYN_SENT || ep->state == TCPSIM_TCP_SYN_RECEIVED;
     unsigned limit = syn ? ep->cfg.syn_retries : ep->cfg.max_retries;
     ep->t_rtx = TCPSIM_TIME_NEVER;
@@ -231,7 +231,7 @@ static void rto_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struc
 
 static void persist_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     ep->t_persist = TCPSIM_TIME_NEVER;
     if (ep->snd_wnd != 0 || !tcpsim_seq_gt(tcpsim__snd_end(ep), ep->snd_nxt))
         return;
@@ -260,7 +260,7 @@ static void persist_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, s
 
 static void keepalive_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     ep->t_keepalive = TCPSIM_TIME_NEVER;
     if (p->ka_sent >= ep->cfg.ka_probes) {
         if (ep->cfg.profile == TCPSIM_PROFILE_LINUX)
@@ -281,9 +281,9 @@ static void keepalive_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now,
 
 void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (ep == NULL || ep->priv == NULL || out == NULL)
+    if (ep == NULL || !ep->priv.live || out == NULL)
         return;
-    struct tcpsim_tcp_priv *p = ep->priv;
+    struct tcpsim_tcp_priv *p = &ep->priv;
     if (ep->t_time_wait <= now) {
         /* RFC 9293 §3.10.8: time-wait timeout: delete the TCB, enter CLOSED */
         tcpsim__drop_tcb(ep);

@@ -5,9 +5,6 @@
 
 #include "tcpsim/tcp.h"
 
-/* Out-of-order queue entries (RFC 9293 §3.10.7.4 seventh step lets us keep
- * segments beyond RCV.NXT; a small bounded queue keeps memory fixed). */
-#define TCPSIM_TCP_OOO_MAX 8
 /* The RFC profile's floor for the peer's MSS (cfg.min_snd_mss): RFC 9293 §3.7.1
  * names no minimum; 88 is the value Linux used as TCP_MIN_MSS before
  * tcp_min_snd_mss (60 + 60 + 8 - 20 - 20: full IP and TCP options plus 8 data octets). */
@@ -17,49 +14,8 @@
 /* RFC 6298 §2: clock granularity G. */
 #define TCPSIM_TCP_CLOCK_G TCPSIM_MSEC(1)
 
-struct tcpsim_tcp_ooo {
-    uint32_t seq; /* first byte */
-    uint32_t len; /* payload bytes */
-    bool fin;     /* a FIN follows the last byte */
-};
-
-struct tcpsim_tcp_priv {
-    /* send buffer: bytes [snd_off, snd_off + snd_q) of snd_buf, first one at
-     * sequence snd_base (unacknowledged, then unsent) */
-    uint8_t *sbuf;
-    uint32_t snd_cap, snd_off, snd_q, snd_base;
-    /* receive buffer: readable bytes at [0, rcv_q); out-of-order payload is
-     * stored at rcv_q + (seq - RCV.NXT) */
-    uint8_t *rbuf;
-    uint32_t rcv_cap, rcv_q;
-    bool peer_fin;          /* peer's FIN received in order */
-    uint32_t rcv_adv;       /* right edge of the window we last advertised */
-    uint32_t last_ack_sent; /* RFC 7323 §4.3 Last.ACK.sent */
-    struct tcpsim_tcp_ooo ooo[TCPSIM_TCP_OOO_MAX];
-    unsigned nooo;
-
-    /* what the peer offered on its SYN (RFC 7323, RFC 2018) */
-    bool peer_mss_set, peer_ws, peer_sack, peer_ts;
-    uint16_t peer_mss;
-    uint8_t peer_wscale;
-
-    /* RTT measurement in progress (RFC 6298 §3, Karn: never on a retransmission) */
-    bool rtt_pending;
-    uint32_t rtt_seq;
-    tcpsim_time_t rtt_sent;
-
-    uint32_t max_snd_wnd; /* RFC 5961 §5.2 MAX.SND.WND */
-    unsigned persist_backoff;
-    unsigned ka_sent; /* keep-alive probes without answer */
-    tcpsim_time_t t_fin_wait2;
-    bool ack_pending; /* an ACK must go out at the end of this event */
-    enum tcpsim_tcp_why ack_why;
-    bool syn_rtx;      /* our SYN / SYN-ACK was retransmitted (RFC 6298 (5.7)) */
-    bool observer;     /* passive replay (tcpsim_tcp_observe_sent seen) */
-    uint32_t obs_edge; /* observer: right edge of the window seen advertised */
-    bool obs_edge_set;
-    bool ws_unknown; /* started mid-stream (force_state): the window scale was never seen */
-};
+/* The private part (struct tcpsim_tcp_priv) lives inside the endpoint
+ * (ep->priv); its definition is in include/tcpsim/tcp.h for that reason. */
 
 /* ---- out helpers (output.c) ---- */
 void tcpsim__note(struct tcpsim_tcp_out *out, enum tcpsim_tcp_why why, tcpsim_time_t now);

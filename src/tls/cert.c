@@ -1,13 +1,15 @@
 /* cert.c - the Certificate message and the X.509 fields people look at.
  * Read first: RFC 5246 §7.4.2 (TLS 1.2 layout), RFC 8446 §4.4.2 (TLS 1.3:
  * request context and per-entry extensions), RFC 5280 §4.1 (X.509 fields).
- * DER is parsed by OpenSSL libcrypto (d2i_X509), never by hand. */
+ * DER is parsed by OpenSSL libcrypto (d2i_X509), never by hand; parsed
+ * summaries are cached by the SHA-256 of the DER (bounded, per thread). */
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,20 +105,25 @@ static void key_info(X509 *x, struct tcpsim_tls_cert *c)
     }
 }
 
-static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
+static void hexify(const unsigned char *md, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Parse one DER certificate whose SHA-256 (`md`, NULL if it could not be
+ * computed) is already known. */
+static void one_cert_parse(const uint8_t *der, size_t len, const unsigned char *md, struct tcpsim_tls_cert *c)
 {
     static const char hex[] = "0123456789abcdef";
     memset(c, 0, sizeof *c);
     c->der_len = len;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32) {
-        for (unsigned i = 0; i < 32; i++) {
-            c->sha256[2 * i] = hex[md[i] >> 4];
-            c->sha256[2 * i + 1] = hex[md[i] & 15];
-        }
-        c->sha256[64] = '\0';
-    }
+    if (md)
+        hexify(md, 32, c->sha256);
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x)
@@ -141,6 +148,149 @@ static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
     }
     c->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
     X509_free(x);
+}
+
+/* ---- the certificate cache ----
+ * A server sends the same chain on every connection, and X.509 decoding in
+ * OpenSSL 3 (d2i_X509 decodes the public key through the provider decoders)
+ * costs ~100x the SHA-256 of the DER. So the summary of a certificate is kept
+ * by that SHA-256 (a collision would need a SHA-256 collision, RFC 6234):
+ * a bounded table, least recently used out, one per thread (no locks). The
+ * summary is a pure function of the DER, so a hit gives what parsing gives. */
+#define CACHE_SLOTS   TCPSIM_TLS_CERT_CACHE
+#define CACHE_BUCKETS (2u * TCPSIM_TLS_CERT_CACHE) /* a power of two */
+#define CACHE_NONE    UINT32_MAX
+
+struct cache_ent {
+    unsigned char key[32];
+    uint32_t prev, next; /* LRU list, most recent at head */
+    uint32_t hnext;      /* bucket chain */
+    struct tcpsim_tls_cert cert;
+};
+
+struct cert_cache {
+    uint32_t n, head, tail;
+    uint32_t bucket[CACHE_BUCKETS];
+    struct cache_ent ent[CACHE_SLOTS];
+};
+
+static _Thread_local struct cert_cache *cache;
+static _Thread_local uint64_t cache_hits, cache_misses;
+
+static struct cert_cache *cache_get(void)
+{
+    if (cache)
+        return cache;
+    struct cert_cache *k = malloc(sizeof *k);
+    if (!k)
+        return NULL;
+    k->n = 0;
+    k->head = k->tail = CACHE_NONE;
+    for (uint32_t i = 0; i < CACHE_BUCKETS; i++)
+        k->bucket[i] = CACHE_NONE;
+    cache = k;
+    return k;
+}
+
+static uint32_t bucket_of(const unsigned char *key)
+{
+    uint32_t h;
+    memcpy(&h, key, sizeof h); /* SHA-256 output is uniform already */
+    return h & (CACHE_BUCKETS - 1);
+}
+
+static void lru_unlink(struct cert_cache *k, uint32_t i)
+{
+    struct cache_ent *e = &k->ent[i];
+    if (e->prev != CACHE_NONE)
+        k->ent[e->prev].next = e->next;
+    else
+        k->head = e->next;
+    if (e->next != CACHE_NONE)
+        k->ent[e->next].prev = e->prev;
+    else
+        k->tail = e->prev;
+}
+
+static void lru_push_head(struct cert_cache *k, uint32_t i)
+{
+    struct cache_ent *e = &k->ent[i];
+    e->prev = CACHE_NONE;
+    e->next = k->head;
+    if (k->head != CACHE_NONE)
+        k->ent[k->head].prev = i;
+    k->head = i;
+    if (k->tail == CACHE_NONE)
+        k->tail = i;
+}
+
+static uint32_t cache_find(const struct cert_cache *k, const unsigned char *key)
+{
+    for (uint32_t i = k->bucket[bucket_of(key)]; i != CACHE_NONE; i = k->ent[i].hnext)
+        if (memcmp(k->ent[i].key, key, 32) == 0)
+            return i;
+    return CACHE_NONE;
+}
+
+/* A slot for a new entry: a free one, else the least recently used one,
+ * taken out of its bucket chain. */
+static uint32_t cache_slot(struct cert_cache *k)
+{
+    if (k->n < CACHE_SLOTS)
+        return k->n++;
+    uint32_t i = k->tail;
+    lru_unlink(k, i);
+    uint32_t *pp = &k->bucket[bucket_of(k->ent[i].key)];
+    while (*pp != i)
+        pp = &k->ent[*pp].hnext;
+    *pp = k->ent[i].hnext;
+    return i;
+}
+
+static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    struct cert_cache *k = cache_get();
+    bool ok = EVP_Digest(der, len, md, &mdlen, tcpsim__md_sha256(), NULL) == 1 && mdlen == 32;
+    if (!k || !ok) {
+        /* no cache (out of memory) or no digest: parse, as without a cache */
+        one_cert_parse(der, len, ok ? md : NULL, c);
+        return;
+    }
+    uint32_t i = cache_find(k, md);
+    if (i != CACHE_NONE) {
+        cache_hits++;
+        lru_unlink(k, i);
+        lru_push_head(k, i);
+        memcpy(c, &k->ent[i].cert, sizeof *c);
+        return;
+    }
+    cache_misses++;
+    one_cert_parse(der, len, md, c);
+    i = cache_slot(k);
+    struct cache_ent *e = &k->ent[i];
+    memcpy(e->key, md, 32);
+    memcpy(&e->cert, c, sizeof *c);
+    uint32_t b = bucket_of(md);
+    e->hnext = k->bucket[b];
+    k->bucket[b] = i;
+    lru_push_head(k, i);
+}
+
+void tcpsim__cert_cache_release(void)
+{
+    if (!cache)
+        return;
+    free(cache);
+    cache = NULL;
+}
+
+void tcpsim__cert_cache_stats(uint64_t *hits, uint64_t *misses, size_t *held)
+{
+    *hits = cache_hits;
+    *misses = cache_misses;
+    *held = cache ? cache->n : 0;
 }
 
 enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool tls13, struct tcpsim_tls_cert *certs,

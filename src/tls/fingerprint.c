@@ -18,6 +18,40 @@ static void hexify(const unsigned char *md, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* Explicitly fetched digests: EVP_md5()/EVP_sha256() make OpenSSL 3 look the
+ * algorithm up in its provider tables on every EVP_Digest call. */
+static _Thread_local EVP_MD *fetched_md5, *fetched_sha256;
+static _Thread_local bool fetched;
+
+static void fetch_mds(void)
+{
+    if (fetched)
+        return;
+    fetched = true;
+    fetched_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *tcpsim__md_md5(void)
+{
+    fetch_mds();
+    return fetched_md5 ? fetched_md5 : EVP_md5();
+}
+
+const EVP_MD *tcpsim__md_sha256(void)
+{
+    fetch_mds();
+    return fetched_sha256 ? fetched_sha256 : EVP_sha256();
+}
+
+void tcpsim__md_release(void)
+{
+    EVP_MD_free(fetched_md5);
+    EVP_MD_free(fetched_sha256);
+    fetched_md5 = fetched_sha256 = NULL;
+    fetched = false;
+}
+
 static bool digest(const EVP_MD *md, const char *s, size_t len, char *hexout)
 {
     unsigned char out[EVP_MAX_MD_SIZE];
@@ -39,7 +73,9 @@ static void dash_list16(struct tcpsim__sb *b, const uint16_t *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (tcpsim_tls_is_grease(v[i]))
             continue;
-        tcpsim__sb_printf(b, "%s%u", first ? "" : "-", (unsigned)v[i]);
+        if (!first)
+            tcpsim__sb_putc(b, '-');
+        tcpsim__sb_putu(b, v[i]);
         first = false;
     }
 }
@@ -54,18 +90,22 @@ enum tcpsim_err tcpsim_tls_ja3(const struct tcpsim_tls_hello *ch, char *full, si
 {
     struct tcpsim__sb b;
     tcpsim__sb_init(&b, full, fullcap);
-    tcpsim__sb_printf(&b, "%u,", (unsigned)ch->legacy_version);
+    tcpsim__sb_putu(&b, ch->legacy_version);
+    tcpsim__sb_putc(&b, ',');
     dash_list16(&b, ch->ciphers, min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST));
     tcpsim__sb_putc(&b, ',');
     dash_list16(&b, ch->exts, ch->nexts);
     tcpsim__sb_putc(&b, ',');
     dash_list16(&b, ch->groups, min_sz(ch->ngroups, TCPSIM_TLS_MAX_LIST));
     tcpsim__sb_putc(&b, ',');
-    for (size_t i = 0; i < min_sz(ch->npoint_formats, sizeof ch->point_formats); i++)
-        tcpsim__sb_printf(&b, "%s%u", i ? "-" : "", (unsigned)ch->point_formats[i]);
+    for (size_t i = 0; i < min_sz(ch->npoint_formats, sizeof ch->point_formats); i++) {
+        if (i)
+            tcpsim__sb_putc(&b, '-');
+        tcpsim__sb_putu(&b, ch->point_formats[i]);
+    }
     if (b.overflow)
         return TCPSIM_ERR_NOSPACE;
-    if (!digest(EVP_md5(), b.buf, b.len, md5hex))
+    if (!digest(tcpsim__md_md5(), b.buf, b.len, md5hex))
         return TCPSIM_ERR_UNSUPPORTED;
     return lists_complete(ch) ? TCPSIM_OK : TCPSIM_ERR_UNSUPPORTED;
 }
@@ -78,7 +118,7 @@ enum tcpsim_err tcpsim_tls_ja3s(const struct tcpsim_tls_hello *sh, char *full, s
     dash_list16(&b, sh->exts, sh->nexts);
     if (b.overflow)
         return TCPSIM_ERR_NOSPACE;
-    if (!digest(EVP_md5(), b.buf, b.len, md5hex))
+    if (!digest(tcpsim__md_md5(), b.buf, b.len, md5hex))
         return TCPSIM_ERR_UNSUPPORTED;
     return TCPSIM_OK;
 }
@@ -118,7 +158,7 @@ static bool is_alnum(uint8_t c)
 static void trunc_sha(const char *s, size_t len, char out[13])
 {
     char full[2 * EVP_MAX_MD_SIZE + 1];
-    if (len == 0 || !digest(EVP_sha256(), s, len, full)) {
+    if (len == 0 || !digest(tcpsim__md_sha256(), s, len, full)) {
         memcpy(out, "000000000000", 13);
         return;
     }
@@ -175,8 +215,11 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
             v[n++] = ch->ciphers[i];
     qsort(v, n, sizeof v[0], cmp_u16);
     tcpsim__sb_init(&b, buf, sizeof buf);
-    for (size_t i = 0; i < n; i++)
-        tcpsim__sb_printf(&b, "%s%04x", i ? "," : "", (unsigned)v[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            tcpsim__sb_putc(&b, ',');
+        tcpsim__sb_puthex4(&b, v[i]);
+    }
     trunc_sha(b.buf, b.len, hb);
 
     /* c: sorted extensions without SNI and ALPN, "_", signature algorithms in order */
@@ -186,13 +229,17 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
             v[n++] = ch->exts[i];
     qsort(v, n, sizeof v[0], cmp_u16);
     tcpsim__sb_init(&b, buf, sizeof buf);
-    for (size_t i = 0; i < n; i++)
-        tcpsim__sb_printf(&b, "%s%04x", i ? "," : "", (unsigned)v[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            tcpsim__sb_putc(&b, ',');
+        tcpsim__sb_puthex4(&b, v[i]);
+    }
     size_t nsig = 0;
     for (size_t i = 0; i < min_sz(ch->nsig_algs, TCPSIM_TLS_MAX_LIST); i++) {
         if (tcpsim_tls_is_grease(ch->sig_algs[i]))
             continue;
-        tcpsim__sb_printf(&b, "%s%04x", nsig ? "," : "_", (unsigned)ch->sig_algs[i]);
+        tcpsim__sb_putc(&b, nsig ? ',' : '_');
+        tcpsim__sb_puthex4(&b, ch->sig_algs[i]);
         nsig++;
     }
     if (next == 0)

@@ -39,6 +39,24 @@ void tcpsim__sb_putc(struct tcpsim__sb *b, char c)
     sb_put(b, &c, 1);
 }
 
+void tcpsim__sb_putu(struct tcpsim__sb *b, unsigned long long v)
+{
+    char t[20];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sb_put(b, t + i, sizeof t - i);
+}
+
+void tcpsim__sb_puthex4(struct tcpsim__sb *b, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[4] = {hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+    sb_put(b, t, sizeof t);
+}
+
 void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...)
 {
     if (b->overflow)

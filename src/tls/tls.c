@@ -3,6 +3,8 @@
  * Read first: RFC 8446 §5.1-5.2 (records), §4 (handshake framing, TLS 1.3
  * encrypted flight), §D.4 (middlebox-compatibility CCS); RFC 5246 §6.2, §7.1
  * (ChangeCipherSpec), §7.4 and §E.2 (SSLv2-compatible ClientHello). */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,9 @@ struct dir_state {
     size_t hs_skip;   /* bytes of an oversized message still to skip */
     uint8_t big_type; /* the oversized message */
     size_t big_len;
+    size_t app_skip;    /* body bytes of an application_data record still to come (counted, not copied) */
+    size_t app_len;     /* that record's length */
+    uint16_t app_ver;   /* and version */
     bool resync;        /* after a gap or a bad header: hunting for a record boundary */
     bool not_tls;       /* this direction does not carry TLS: nothing is buffered */
     bool any_record;    /* a record was seen in this direction */
@@ -41,6 +46,9 @@ struct dir_state {
     bool fin;
 };
 
+/* The state a new connection starts from zero comes first (up to `sum`);
+ * what follows is written before it is read (ch/sh behind have_ch/have_sh,
+ * the parse scratch, certificates, texts), so a reset need not clear it. */
 struct tcpsim_tls_conn {
     struct tcpsim_tls_config cfg;
     tcpsim_tls_item_fn on_item;
@@ -49,13 +57,14 @@ struct tcpsim_tls_conn {
     struct dir_state d[2];
     bool tls13; /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
     bool have_ch, have_sh;
-    uint16_t kx_group; /* ECDHE group from ServerKeyExchange */
+    uint16_t kx_group;             /* ECDHE group from ServerKeyExchange */
+    struct tcpsim_tls_summary sum; /* certs[] beyond ncerts are not cleared on reset */
     struct tcpsim_tls_hello ch, sh, scratch;
     struct tcpsim_tls_cert certs[TCPSIM_TLS_MAX_CERTS];
-    struct tcpsim_tls_summary sum;
     char explain[512];
     char cert_leaf_key[48];
     char alpn_join[TCPSIM_TLS_MAX_ALPN * 65];
+    char what[192]; /* a malformed item's message with numbers in it */
 };
 
 /* ---------------------------------------------------------------- items */
@@ -77,14 +86,16 @@ static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
 {
     struct tcpsim_tls_conn *c = d->c;
     struct tcpsim_tls_summary *s = &c->sum;
-    tcpsim__explain_render(it, c->explain, sizeof c->explain);
-    it->explain = c->explain;
+    if (c->on_item) { /* nobody reads the sentence otherwise */
+        tcpsim__explain_render(it, c->explain, sizeof c->explain);
+        it->explain = c->explain;
+    }
     if (it->malformed)
         s->malformed[d->side]++;
     if (it->record == TCPSIM_TLS_REC_APPLICATION_DATA && it->hs == TCPSIM_TLS_HS_NONE) {
         s->app_records[d->side]++;
         s->app_bytes[d->side] += it->length;
-    } else {
+    } else if (it->record != TCPSIM_TLS_REC_INVALID) { /* garbage is counted in malformed only */
         if (s->nmsgs < TCPSIM_TLS_MAX_MSGS) {
             struct tcpsim_tls_msg *m = &s->msgs[s->nmsgs++];
             m->frame = it->frame;
@@ -191,8 +202,11 @@ static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
     it->why.s[1] = h->has_sni ? h->sni : "";
     struct tcpsim__sb b;
     tcpsim__sb_init(&b, c->alpn_join, sizeof c->alpn_join);
-    for (size_t i = 0; i < h->nalpn; i++)
-        tcpsim__sb_printf(&b, "%s%s", i ? "," : "", h->alpn[i]);
+    for (size_t i = 0; i < h->nalpn; i++) {
+        if (i)
+            tcpsim__sb_putc(&b, ',');
+        tcpsim__sb_puts(&b, h->alpn[i]);
+    }
     it->why.s[2] = c->alpn_join;
 }
 
@@ -453,6 +467,43 @@ static uint32_t hs_cap(const struct tcpsim_tls_conn *c)
     return c->cfg.hs_cap ? c->cfg.hs_cap : TCPSIM_TLS_DEFAULT_HS_CAP;
 }
 
+/* A9: a hello longer than its fields allow is damage, not a message to wait
+ * for (a 16 MiB ClientHello would swallow every record after it). RFC 8446
+ * §4.1.2 / RFC 5246 §7.4.1.2: ClientHello at most 2+32+33+(2+65534)+(1+255)+
+ * (2+65535) bytes; ServerHello at most 2+32+33+2+1+(2+65535). Reported as
+ * malformed; the rest of the record is dropped and parsing goes on with the
+ * next record. */
+static bool hs_implausible(struct dir_state *d, uint8_t type, size_t mlen, uint16_t ver)
+{
+    size_t max = type == 1 ? 131396u : type == 2 ? 65607u : 0;
+    if (!max || mlen <= max)
+        return false;
+    struct tcpsim_tls_conn *c = d->c;
+    snprintf(c->what, sizeof c->what,
+             "%s announces %zu bytes, more than its fields allow (%zu); rest of the record skipped",
+             tcpsim_tls_hs_name(hs_kind(type)), mlen, max);
+    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, mlen, hs_kind(type), c->what);
+    d->hs_len = 0;
+    d->hs_skip = 0;
+    return true;
+}
+
+/* A handshake message that was still being collected is cut: by a record of
+ * another type (RFC 8446 §5.1: handshake messages must not be interleaved
+ * with other record types) or by the end of the stream. */
+static void hs_cut(struct dir_state *d, uint16_t ver, const char *by)
+{
+    if (d->hs_len == 0 && d->hs_skip == 0)
+        return;
+    struct tcpsim_tls_conn *c = d->c;
+    uint8_t type = d->hs_len ? d->hs[0] : d->big_type;
+    size_t want = d->hs_len >= 4 ? ((size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3]) : d->big_len;
+    snprintf(c->what, sizeof c->what, "%s of %zu bytes cut by %s", tcpsim_tls_hs_name(hs_kind(type)), want, by);
+    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, want, hs_kind(type), c->what);
+    d->hs_len = 0;
+    d->hs_skip = 0;
+}
+
 /* Handshake record payload: messages may span records and one record may hold
  * several (RFC 8446 §5.1). */
 static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n, uint16_t ver)
@@ -478,6 +529,8 @@ static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n, uint16_t ve
         }
         if (d->hs_len == 0 && n >= 4) {
             size_t mlen = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+            if (hs_implausible(d, p[0], mlen, ver))
+                return;
             if (4 + mlen <= n) { /* whole message in this record: no copy */
                 on_message(d, p, 4 + mlen, ver);
                 p += 4 + mlen;
@@ -501,6 +554,8 @@ static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n, uint16_t ve
         if (d->hs_len < 4)
             return;
         size_t mlen = (size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3];
+        if (hs_implausible(d, d->hs[0], mlen, ver))
+            return; /* the rest of this record is skipped; the next one resyncs */
         if (4 + mlen > hs_cap(c)) {
             d->big_type = d->hs[0];
             d->big_len = mlen;
@@ -532,6 +587,16 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
     struct tcpsim_tls_item it;
     d->rec_version = ver;
     d->any_record = true;
+    if (type == TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC)
+        hs_cut(d, ver, "a ChangeCipherSpec record");
+    else if (type == TCPSIM_TLS_REC_ALERT)
+        hs_cut(d, ver, "an alert record");
+    else if (type == TCPSIM_TLS_REC_HEARTBEAT)
+        hs_cut(d, ver, "a heartbeat record");
+    else if (type != TCPSIM_TLS_REC_HANDSHAKE)
+        hs_cut(d, ver, "an application_data record");
+    else if (d->encrypted)
+        hs_cut(d, ver, "an encrypted handshake record");
     item_init(d, &it, (enum tcpsim_tls_record)type, ver, len);
     switch ((enum tcpsim_tls_record)type) {
     case TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC:
@@ -681,6 +746,14 @@ static size_t resync_scan(struct dir_state *d, size_t *from, bool final)
 static void parse_buffer(struct dir_state *d, bool final)
 {
     size_t off = 0;
+    if (final && d->app_skip > 0) {
+        /* the stream ended inside an application_data record being counted
+         * (what rb would have held: the header and the body so far) */
+        emit_malformed(d, TCPSIM_TLS_REC_APPLICATION_DATA, 0, 5 + d->app_len - d->app_skip, TCPSIM_TLS_HS_NONE,
+                       "stream ends inside a record");
+        d->app_skip = 0;
+        return;
+    }
     while (!d->not_tls) {
         if (d->resync) {
             size_t from = off;
@@ -756,6 +829,8 @@ static void parse_buffer(struct dir_state *d, bool final)
         memmove(d->rb, d->rb + off, d->rb_len - off);
         d->rb_len -= off;
     }
+    if (final)
+        hs_cut(d, d->rec_version, "the end of the stream");
     if (final && d->rb_len > 0) {
         /* the stream ended inside a record */
         if (!d->resync)
@@ -779,21 +854,97 @@ static enum tcpsim_err alloc_buffers(struct tcpsim_tls_conn *c)
     return TCPSIM_OK;
 }
 
+/* The application_data record being counted is complete (RFC 8446 §5.2:
+ * its body is ciphertext, nothing in it is read). */
+static void app_record_done(struct dir_state *d)
+{
+    on_record(d, TCPSIM_TLS_REC_APPLICATION_DATA, d->app_ver, NULL, d->app_len);
+}
+
+/* An application_data record starts whose body is not all here: count the
+ * `have` body bytes there are, skip the rest as it comes. */
+static void app_record_start(struct dir_state *d, uint16_t ver, size_t len, size_t have)
+{
+    d->app_ver = ver;
+    d->app_len = len;
+    d->app_skip = len - have;
+    if (d->app_skip == 0)
+        app_record_done(d);
+}
+
+static void copy_in(struct dir_state *d, const uint8_t **p, size_t *n, size_t k)
+{
+    if (k > *n)
+        k = *n;
+    memcpy(d->rb + d->rb_len, *p, k);
+    d->rb_len += k;
+    *p += k;
+    *n -= k;
+}
+
+/* In-order stream bytes of a TLS direction. Records are taken straight from
+ * the segment when they start at a record boundary (no copy); only a record
+ * split across segments is gathered in rb, and only up to its end. The body
+ * of an application_data record is never copied: its header says how many
+ * bytes to count. The order of records and items, and the frame each item is
+ * attached to, are those of gathering everything in rb (parse_buffer). */
 static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
 {
     while (n > 0 && !d->not_tls) {
+        if (d->app_skip > 0) {
+            size_t k = n < d->app_skip ? n : d->app_skip;
+            p += k;
+            n -= k;
+            d->app_skip -= k;
+            if (d->app_skip == 0)
+                app_record_done(d);
+            continue;
+        }
+        if (!d->resync && !d->sslv2_first) {
+            if (d->rb_len == 0 && n >= 5 && header_plausible(p, 0)) {
+                uint16_t ver = (uint16_t)(p[1] << 8 | p[2]);
+                size_t len = (size_t)p[3] << 8 | p[4];
+                if (5 + len <= n) { /* a whole record in the segment: read it in place */
+                    on_record(d, p[0], ver, p + 5, len);
+                    p += 5 + len;
+                    n -= 5 + len;
+                    continue;
+                }
+                if (p[0] == TCPSIM_TLS_REC_APPLICATION_DATA) {
+                    app_record_start(d, ver, len, n - 5);
+                    return;
+                }
+                copy_in(d, &p, &n, n); /* less than a record: gather it */
+                parse_buffer(d, false);
+                continue;
+            }
+            if (d->rb_len > 0 && d->rb_len < 5) { /* complete the header first */
+                copy_in(d, &p, &n, 5 - d->rb_len);
+                if (d->rb_len < 5)
+                    return;
+                if (d->rb[0] == TCPSIM_TLS_REC_APPLICATION_DATA && header_plausible(d->rb, 0)) {
+                    d->rb_len = 0;
+                    app_record_start(d, (uint16_t)(d->rb[1] << 8 | d->rb[2]), (size_t)d->rb[3] << 8 | d->rb[4], 0);
+                    continue;
+                }
+                parse_buffer(d, false);
+                continue;
+            }
+            if (d->rb_len >= 5 && header_plausible(d->rb, 0)) {
+                /* a record split across segments: gather up to its end only */
+                size_t end = 5 + ((size_t)d->rb[3] << 8 | d->rb[4]);
+                copy_in(d, &p, &n, end > d->rb_len ? end - d->rb_len : 0);
+                parse_buffer(d, false);
+                continue;
+            }
+        }
         size_t k = RB_CAP - d->rb_len;
         if (k == 0) { /* cannot happen (parse_buffer leaves room); never spin */
             d->rb_len = 0;
             d->resync = true;
             continue;
         }
-        if (k > n)
-            k = n;
-        memcpy(d->rb + d->rb_len, p, k);
-        d->rb_len += k;
-        p += k;
-        n -= k;
+        copy_in(d, &p, &n, k);
         parse_buffer(d, false);
     }
 }
@@ -895,6 +1046,7 @@ static void on_gap(void *ctx, uint32_t seq, uint32_t len)
     /* RFC 8446 §5.1 framing is lost: drop the partial record and message,
      * hunt for the next record header */
     d->rb_len = 0;
+    d->app_skip = 0;
     d->hs_len = 0;
     d->hs_skip = 0;
     d->sslv2_first = false;
@@ -903,11 +1055,28 @@ static void on_gap(void *ctx, uint32_t seq, uint32_t len)
 
 /* ------------------------------------------------------------ public API */
 
-struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx)
+/* Released decoders kept for reuse, per thread: a decoder is ~40 KB plus two
+ * record buffers of RB_CAP, and a capture opens one per TLS connection. */
+static _Thread_local struct tcpsim_tls_conn *pool[TCPSIM_TLS_POOL];
+static _Thread_local size_t pool_n;
+static _Thread_local uint64_t pool_reused, pool_allocated;
+
+/* A fresh connection's state: everything before `sum` and the summary are
+ * cleared (the summary's certificates only up to ncerts, which is 0), the
+ * record and message buffers are kept. */
+static void conn_setup(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
+                       void *ctx)
 {
-    struct tcpsim_tls_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    uint8_t *rb[2], *hs[2];
+    uint32_t old_hs_cap = c->cfg.hs_cap; /* the size of hs[] buffers held */
+    for (int i = 0; i < 2; i++) {
+        tcpsim_reasm_free(&c->d[i].reasm); /* its ring is large and rarely needed */
+        rb[i] = c->d[i].rb;
+        hs[i] = c->d[i].hs;
+    }
+    memset(c, 0, offsetof(struct tcpsim_tls_conn, sum));
+    memset(&c->sum, 0, offsetof(struct tcpsim_tls_summary, certs));
+    memset(&c->sum.ncerts, 0, sizeof c->sum - offsetof(struct tcpsim_tls_summary, ncerts));
     if (cfg)
         c->cfg = *cfg;
     if (c->cfg.ooo_cap == 0)
@@ -920,22 +1089,81 @@ struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg,
         struct dir_state *d = &c->d[i];
         d->c = c;
         d->side = (enum tcpsim_side)i;
+        d->rb = rb[i];
+        /* a message buffer sized for another hs_cap is not reused */
+        if (hs[i] && old_hs_cap != c->cfg.hs_cap) {
+            free(hs[i]);
+            hs[i] = NULL;
+        }
+        d->hs = hs[i];
         struct tcpsim_reasm_cb cb = {on_data, on_gap, d};
         tcpsim_reasm_init(&d->reasm, c->cfg.ooo_cap / 2, cb);
     }
+}
+
+struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx)
+{
+    struct tcpsim_tls_conn *c;
+    if (pool_n > 0) {
+        c = pool[--pool_n];
+        pool_reused++;
+    } else {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return NULL;
+        pool_allocated++;
+    }
+    conn_setup(c, cfg, on_item, ctx);
     return c;
 }
 
-void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c)
+void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
+                           void *ctx)
 {
-    if (!c)
-        return;
+    if (c)
+        conn_setup(c, cfg, on_item, ctx);
+}
+
+static void conn_destroy(struct tcpsim_tls_conn *c)
+{
     for (int i = 0; i < 2; i++) {
         tcpsim_reasm_free(&c->d[i].reasm);
         free(c->d[i].rb);
         free(c->d[i].hs);
     }
     free(c);
+}
+
+void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c)
+{
+    if (!c)
+        return;
+    if (pool_n < TCPSIM_TLS_POOL) {
+        for (int i = 0; i < 2; i++)
+            tcpsim_reasm_free(&c->d[i].reasm);
+        pool[pool_n++] = c;
+        return;
+    }
+    conn_destroy(c);
+}
+
+void tcpsim_tls_cache_stats(struct tcpsim_tls_cache_stats *st)
+{
+    if (!st)
+        return;
+    memset(st, 0, sizeof *st);
+    tcpsim__cert_cache_stats(&st->cert_hits, &st->cert_misses, &st->certs_held);
+    st->conn_reused = pool_reused;
+    st->conn_allocated = pool_allocated;
+    st->conns_pooled = pool_n;
+}
+
+void tcpsim_tls_release_caches(void)
+{
+    while (pool_n > 0)
+        conn_destroy(pool[--pool_n]);
+    tcpsim__cert_cache_release();
+    tcpsim__md_release();
 }
 
 static bool dir_ok(enum tcpsim_side dir)

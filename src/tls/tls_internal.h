@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "tcpsim/reader.h"
 #include "tcpsim/tls.h"
 
@@ -32,6 +34,13 @@ enum tcpsim_err tcpsim__parse_client_hello_v2(const uint8_t *msg, size_t len, st
  * Fills up to `max` certs, sets *chain_len to the total. */
 enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool tls13, struct tcpsim_tls_cert *certs,
                                           size_t max, size_t *ncerts, size_t *chain_len, const char **what);
+/* digests fetched once per thread (fingerprint.c); NULL if unavailable */
+const EVP_MD *tcpsim__md_md5(void);
+const EVP_MD *tcpsim__md_sha256(void);
+void tcpsim__md_release(void);
+/* the certificate cache (cert.c): free it; its counters */
+void tcpsim__cert_cache_release(void);
+void tcpsim__cert_cache_stats(uint64_t *hits, uint64_t *misses, size_t *held);
 /* "RSA 2048", "EC 256 (prime256v1)", "Ed25519" into buf */
 void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap);
 
@@ -48,6 +57,9 @@ void tcpsim__sb_init(struct tcpsim__sb *b, char *buf, size_t cap);
 void tcpsim__sb_puts(struct tcpsim__sb *b, const char *s);
 void tcpsim__sb_putc(struct tcpsim__sb *b, char c);
 void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "%llu" and "%04x" without printf (hot paths: fingerprints, JSON) */
+void tcpsim__sb_putu(struct tcpsim__sb *b, unsigned long long v);
+void tcpsim__sb_puthex4(struct tcpsim__sb *b, unsigned v);
 /* JSON string literal with quotes, escaping; invalid UTF-8 becomes U+FFFD */
 void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *s);
 

@@ -498,6 +498,41 @@ static void test_observe_no_timers_or_data_sent(void **st)
     fx_free(f);
 }
 
+/* An observer's own segments come from the capture: it builds none, yet the
+ * ACK it would send counts (RFC 7323 §4.3 Last.ACK.sent keeps TS.Recent moving). */
+static void test_observe_observer_builds_no_segments(void **st)
+{
+    (void)st;
+    struct tcpsim_tcp_config c = fx_config(RFC);
+    c.store_data = false;
+    struct fx *f = fx_new_cfg(&c);
+    struct tcpsim_segment syn = sent(F_S, 100, 0, 64240, NULL, 0);
+    seg_ts(&syn, 10, 0);
+    observe(f, &syn);
+    struct tcpsim_segment sa = seg_make(F_S | F_A, 500, 101, 65535, NULL, 0);
+    seg_ts(&sa, 20, 10);
+    fx_arrive(f, &sa);
+    expect_trans(f, 0, S(SYN_SENT), S(ESTABLISHED), W(SYNACK_ACKS_SYN));
+    assert_int_equal(f->out.nseg, 0); /* a plain endpoint would ACK here */
+    struct tcpsim_segment d = seg_make(F_A | F_P, 501, 101, 65535, data100, 100);
+    seg_ts(&d, 30, 10);
+    fx_arrive(f, &d);
+    assert_int_equal(f->out.nseg, 0);
+    assert_int_equal(f->out.ndeliv, 1);
+    assert_null(f->out.deliv[0].data);
+    assert_int_equal(f->ep.rcv_nxt, 601);
+    /* TS.Recent followed: the segment at Last.ACK.sent (501) was taken */
+    assert_int_equal(f->ep.ts_recent, 30);
+    /* an old timestamp is a PAWS drop, answered by no segment either */
+    struct tcpsim_segment old = seg_make(F_A | F_P, 601, 101, 65535, data100, 10);
+    seg_ts(&old, 5, 10);
+    fx_arrive(f, &old);
+    assert_true(has_note(f, W(PAWS_DROPPED)));
+    assert_int_equal(f->out.nseg, 0);
+    assert_int_equal(f->ep.rcv_nxt, 601);
+    fx_free(f);
+}
+
 static void test_observe_midstream_window_scale_unknown_lenient(void **st)
 {
     (void)st;
@@ -976,6 +1011,7 @@ const struct CMUnitTest tcp_misc_tests[] = {
     cmocka_unit_test(test_observe_peer_acks_uncaptured_data),
     cmocka_unit_test(test_observe_odd_input_leaves_state),
     cmocka_unit_test(test_observe_no_timers_or_data_sent),
+    cmocka_unit_test(test_observe_observer_builds_no_segments),
     cmocka_unit_test(test_observe_midstream_window_scale_unknown_lenient),
     cmocka_unit_test(test_observe_known_scale_window_applies),
     cmocka_unit_test(test_observe_window_beyond_buffer_safe),

@@ -566,5 +566,6 @@ int main(void)
     fails += cmocka_run_group_tests_name("detection", detection, NULL, NULL);
     fails += run_msgs_tests();
     fails += run_reasm_tests();
+    fails += run_reuse_tests();
     return fails;
 }
