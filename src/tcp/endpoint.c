@@ -785,7 +785,7 @@ static void time_wait_linux(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
     else if (flags & TCPSIM_FIN)
         why = TCPSIM_WHY_TIME_WAIT_RESTART;
     else if (seg->payload_len > 0 && tcpsim_seq_gt(seg->seq + (uint32_t)seg->payload_len, ep->rcv_nxt))
-        why = TCPSIM_WHY_TEXT_AFTER_FIN; /* reaches past the peer's FIN */
+        why = TCPSIM_WHY_TIME_WAIT_SEGMENT_ACKED; /* text past the peer's FIN: ACK, 2*MSL restarted */
     ack_and_drop(ep, why, now, out);
 }
 
@@ -1004,7 +1004,7 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
          * ACKs with ACKs would never end. */
         if (len > 0 && !(flags & TCPSIM_FIN)) {
             ep->t_time_wait = now + 2 * ep->cfg.msl;
-            tcpsim__want_ack(ep, TCPSIM_WHY_TEXT_AFTER_FIN);
+            tcpsim__want_ack(ep, TCPSIM_WHY_TIME_WAIT_SEGMENT_ACKED);
         }
         break;
     case TCPSIM_TCP_SYN_RECEIVED:

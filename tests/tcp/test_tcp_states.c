@@ -2001,7 +2001,7 @@ static void test_time_wait_data_over_fin_acked_2msl_restarted(void **st)
     arrive_data_over_fin(f);
     expect_nseg(f, 1);
     expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
-    assert_int_equal(f->out.seg[0].why, W(TEXT_AFTER_FIN));
+    assert_int_equal(f->out.seg[0].why, W(TIME_WAIT_SEGMENT_ACKED));
     assert_true(has_note(f, W(TEXT_AFTER_FIN)));
     assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(5));
     assert_int_equal(f->out.ndeliv, 0);
@@ -2020,8 +2020,8 @@ static void test_time_wait_linux_data_over_fin_acked(void **st)
     arrive_data_over_fin(f);
     expect_nseg(f, 1);
     expect_seg(f, 0, F_A, ISS_L + 2, ISS_R + 2);
-    assert_int_equal(f->out.seg[0].why, W(TEXT_AFTER_FIN));
-    assert_true(has_note(f, W(TEXT_AFTER_FIN)));
+    assert_int_equal(f->out.seg[0].why, W(TIME_WAIT_SEGMENT_ACKED));
+    assert_true(has_note(f, W(TIME_WAIT_SEGMENT_ACKED)));
     assert_int_equal(f->ep.t_time_wait, first + TCPSIM_SEC(5));
     assert_int_equal(f->out.ndeliv, 0);
     expect_ntrans(f, 0);
