@@ -9,9 +9,8 @@
 
 static const char *state_name(enum tcpsim_tcp_state s)
 {
-    static const char *const n[] = {"CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED",
-                                    "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-                                    "CLOSING",    "LAST_ACK",   "TIME_WAIT"};
+    static const char *const n[] = {"CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+                                    "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};
     return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 

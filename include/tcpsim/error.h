@@ -4,24 +4,24 @@
 #ifndef TCPSIM_ERROR_H
 #define TCPSIM_ERROR_H
 
-#define TCPSIM_ERRORS(X)                                                        \
-    X(OK, "success")                                                            \
-    X(ERR_TRUNCATED, "input ends before the structure does")                   \
-    X(ERR_MALFORMED, "malformed input")                                         \
-    X(ERR_UNSUPPORTED, "unsupported feature")                                   \
-    X(ERR_NOMEM, "out of memory")                                               \
-    X(ERR_NOSPACE, "output buffer too small")                                   \
-    X(ERR_INVALID, "invalid argument")                                          \
-    X(ERR_STATE, "operation not valid in the current state")                   \
-    X(ERR_EXISTS, "connection already exists")                                  \
-    X(ERR_CLOSING, "connection closing")                                        \
-    X(ERR_NOTCONN, "connection does not exist")                                 \
-    X(ERR_REFUSED, "connection refused")                                        \
-    X(ERR_RESET, "connection reset")                                            \
-    X(ERR_TIMEDOUT, "connection timed out")                                     \
-    X(ERR_WOULDBLOCK, "operation would block")                                  \
-    X(ERR_IO, "input/output error")                                             \
-    X(ERR_PARSE, "syntax error")                                                \
+#define TCPSIM_ERRORS(X)                                                                                               \
+    X(OK, "success")                                                                                                   \
+    X(ERR_TRUNCATED, "input ends before the structure does")                                                           \
+    X(ERR_MALFORMED, "malformed input")                                                                                \
+    X(ERR_UNSUPPORTED, "unsupported feature")                                                                          \
+    X(ERR_NOMEM, "out of memory")                                                                                      \
+    X(ERR_NOSPACE, "output buffer too small")                                                                          \
+    X(ERR_INVALID, "invalid argument")                                                                                 \
+    X(ERR_STATE, "operation not valid in the current state")                                                           \
+    X(ERR_EXISTS, "connection already exists")                                                                         \
+    X(ERR_CLOSING, "connection closing")                                                                               \
+    X(ERR_NOTCONN, "connection does not exist")                                                                        \
+    X(ERR_REFUSED, "connection refused")                                                                               \
+    X(ERR_RESET, "connection reset")                                                                                   \
+    X(ERR_TIMEDOUT, "connection timed out")                                                                            \
+    X(ERR_WOULDBLOCK, "operation would block")                                                                         \
+    X(ERR_IO, "input/output error")                                                                                    \
+    X(ERR_PARSE, "syntax error")                                                                                       \
     X(ERR_NOTFOUND, "not found")
 
 enum tcpsim_err {

@@ -20,17 +20,17 @@
 #include "tcpsim/timeline.h"
 
 struct tcpsim_view_opts {
-    bool ascii;       /* plain ASCII only (no UTF-8 box drawing, arrows or ✕) */
-    bool color;       /* ANSI colours (the CLI sets it when stdout is a TTY) */
-    bool absolute;    /* raw sequence numbers instead of relative ones */
-    bool notes;       /* show notes (timers, challenge ACKs, errors); default true */
-    const char *lang; /* words for people: "en" (default; NULL or unknown: "en") or "ko"
-                         (tcpsim/i18n.h): reasons, notes, TLS explanations, headings
-                         and side names; protocol terms stay English. The JSON view
-                         is a machine contract and always English. */
-    const char *title;/* optional heading line (e.g. "scenario handshake, seed 1") */
-    bool brief;       /* ladder: arrows and states only; no reasons (RFC rules), notes,
-                         TCP options or TLS explanations (the CLI's --brief) */
+    bool ascii;        /* plain ASCII only (no UTF-8 box drawing, arrows or ✕) */
+    bool color;        /* ANSI colours (the CLI sets it when stdout is a TTY) */
+    bool absolute;     /* raw sequence numbers instead of relative ones */
+    bool notes;        /* show notes (timers, challenge ACKs, errors); default true */
+    const char *lang;  /* words for people: "en" (default; NULL or unknown: "en") or "ko"
+                          (tcpsim/i18n.h): reasons, notes, TLS explanations, headings
+                          and side names; protocol terms stay English. The JSON view
+                          is a machine contract and always English. */
+    const char *title; /* optional heading line (e.g. "scenario handshake, seed 1") */
+    bool brief;        /* ladder: arrows and states only; no reasons (RFC rules), notes,
+                          TCP options or TLS explanations (the CLI's --brief) */
 };
 
 /* ascii=false, color=false, absolute=false, notes=true, lang="en", title=NULL. */

@@ -22,15 +22,27 @@
 /* ---- time ---- */
 typedef uint64_t tcpsim_time_t; /* microseconds (virtual time or capture time) */
 #define TCPSIM_TIME_NEVER UINT64_MAX
-#define TCPSIM_USEC(x) ((tcpsim_time_t)(x))
-#define TCPSIM_MSEC(x) ((tcpsim_time_t)(x) * 1000u)
-#define TCPSIM_SEC(x) ((tcpsim_time_t)(x) * 1000000u)
+#define TCPSIM_USEC(x)    ((tcpsim_time_t)(x))
+#define TCPSIM_MSEC(x)    ((tcpsim_time_t)(x)*1000u)
+#define TCPSIM_SEC(x)     ((tcpsim_time_t)(x)*1000000u)
 
 /* ---- sequence arithmetic modulo 2^32 (RFC 9293 §3.4) ---- */
-static inline bool tcpsim_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-static inline bool tcpsim_seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
-static inline bool tcpsim_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
-static inline bool tcpsim_seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+static inline bool tcpsim_seq_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static inline bool tcpsim_seq_leq(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) <= 0;
+}
+static inline bool tcpsim_seq_gt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+static inline bool tcpsim_seq_geq(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) >= 0;
+}
 /* lo <= x < hi, modulo 2^32 */
 static inline bool tcpsim_seq_between(uint32_t lo, uint32_t x, uint32_t hi)
 {
@@ -74,31 +86,31 @@ struct tcpsim_tcp_config {
     uint32_t iss;
     uint32_t (*isn_fn)(void *ctx, tcpsim_time_t now);
     void *isn_ctx;
-    uint16_t mss;       /* MSS we advertise; also caps what we send (default 1460) */
-    bool opt_wscale;    /* offer window scaling (default true) */
-    uint8_t wscale;     /* our shift count (default 7; Linux profile 8) */
-    bool opt_sack;      /* offer SACK-permitted (default true) */
-    bool opt_ts;        /* offer timestamps (default true) */
-    uint32_t rcv_buf;   /* receive buffer: the most we advertise (default 65535) */
-    uint32_t snd_buf;   /* send buffer capacity (default 1 MiB) */
-    bool store_data;    /* keep payload bytes (default true); false counts bytes only */
-    tcpsim_time_t rto_initial; /* RFC 6298: 1 s */
-    tcpsim_time_t rto_min;     /* RFC 6298: 1 s (Linux: 200 ms) */
-    tcpsim_time_t rto_max;     /* 60 s (Linux: 120 s) */
-    unsigned syn_retries;      /* SYN / SYN-ACK retransmissions before giving up (default 5; Linux 6) */
-    unsigned max_retries;      /* data/FIN retransmissions before aborting (default 8; Linux 15) */
-    tcpsim_time_t msl;         /* Maximum Segment Lifetime; TIME_WAIT lasts 2*MSL (default 60 s) */
-    bool challenge_ack;        /* RFC 5961 challenge ACKs (default true) */
-    bool keepalive;            /* RFC 1122 §4.2.3.6, off by default */
+    uint16_t mss;                       /* MSS we advertise; also caps what we send (default 1460) */
+    bool opt_wscale;                    /* offer window scaling (default true) */
+    uint8_t wscale;                     /* our shift count (default 7; Linux profile 8) */
+    bool opt_sack;                      /* offer SACK-permitted (default true) */
+    bool opt_ts;                        /* offer timestamps (default true) */
+    uint32_t rcv_buf;                   /* receive buffer: the most we advertise (default 65535) */
+    uint32_t snd_buf;                   /* send buffer capacity (default 1 MiB) */
+    bool store_data;                    /* keep payload bytes (default true); false counts bytes only */
+    tcpsim_time_t rto_initial;          /* RFC 6298: 1 s */
+    tcpsim_time_t rto_min;              /* RFC 6298: 1 s (Linux: 200 ms) */
+    tcpsim_time_t rto_max;              /* 60 s (Linux: 120 s) */
+    unsigned syn_retries;               /* SYN / SYN-ACK retransmissions before giving up (default 5; Linux 6) */
+    unsigned max_retries;               /* data/FIN retransmissions before aborting (default 8; Linux 15) */
+    tcpsim_time_t msl;                  /* Maximum Segment Lifetime; TIME_WAIT lasts 2*MSL (default 60 s) */
+    bool challenge_ack;                 /* RFC 5961 challenge ACKs (default true) */
+    bool keepalive;                     /* RFC 1122 §4.2.3.6, off by default */
     tcpsim_time_t ka_idle, ka_interval; /* defaults 2 h, 75 s */
     unsigned ka_probes;                 /* default 9 */
-    bool rst_on_close_unread;  /* close() with unread data sends RST (Linux profile) */
-    bool tw_reopen;            /* RFC 6191: a new SYN above RCV.NXT reopens from TIME_WAIT */
+    bool rst_on_close_unread;           /* close() with unread data sends RST (Linux profile) */
+    bool tw_reopen;                     /* RFC 6191: a new SYN above RCV.NXT reopens from TIME_WAIT */
     /* Added by the tcp module (all zero = off): */
     tcpsim_time_t fin_wait2_timeout; /* orphaned FIN_WAIT_2 (after close()) -> CLOSED; 0 = never (RFC), Linux 60 s */
-    bool cc;                   /* RFC 5681 congestion control (default true; false: only the peer's window limits) */
-    unsigned init_cwnd;        /* initial window in segments; 0 = RFC 5681 §3.1 rule (2-4); Linux profile 10 (RFC 6928) */
-    bool paws;                 /* RFC 7323 §5 PAWS when timestamps are in use (default true) */
+    bool cc;            /* RFC 5681 congestion control (default true; false: only the peer's window limits) */
+    unsigned init_cwnd; /* initial window in segments; 0 = RFC 5681 §3.1 rule (2-4); Linux profile 10 (RFC 6928) */
+    bool paws;          /* RFC 7323 §5 PAWS when timestamps are in use (default true) */
     /* Floor for the peer's MSS (RFC 9293 §3.7.1 sets none; a tiny MSS would make
      * absurdly small segments). RFC profile 88 (Linux's old TCP_MIN_MSS), Linux
      * profile 48 (net.ipv4.tcp_min_snd_mss since 5.2); 0 = no floor. */
@@ -109,10 +121,10 @@ struct tcpsim_tcp_config {
 void tcpsim_tcp_config_default(struct tcpsim_tcp_config *c, enum tcpsim_tcp_profile p);
 
 /* ---- outputs ---- */
-#define TCPSIM_TCP_OUT_SEGS 64
+#define TCPSIM_TCP_OUT_SEGS  64
 #define TCPSIM_TCP_OUT_TRANS 8
 #define TCPSIM_TCP_OUT_DELIV 16
-#define TCPSIM_TCP_OUT_ERRS 4
+#define TCPSIM_TCP_OUT_ERRS  4
 #define TCPSIM_TCP_OUT_NOTES 16
 
 /* A segment to transmit. seg.payload points into the endpoint's send buffer
@@ -170,17 +182,17 @@ struct tcpsim_tcp_ooo {
 
 struct tcpsim_tcp_priv {
     /* hot: read on every segment an observer sees */
-    bool live;          /* tcpsim_tcp_init done, tcpsim_tcp_free not yet */
-    bool observer;      /* passive replay (tcpsim_tcp_observe_sent seen) */
+    bool live;     /* tcpsim_tcp_init done, tcpsim_tcp_free not yet */
+    bool observer; /* passive replay (tcpsim_tcp_observe_sent seen) */
     bool obs_edge_set;
-    bool ws_unknown;    /* started mid-stream (force_state): the window scale was never seen */
-    bool peer_fin;      /* peer's FIN received in order */
-    bool ack_pending;   /* an ACK must go out at the end of this event */
-    bool rtt_pending;   /* RTT measurement in progress (RFC 6298 §3, Karn: never on a retransmission) */
-    bool syn_rtx;       /* our SYN / SYN-ACK was retransmitted (RFC 6298 (5.7)) */
-    uint32_t obs_edge;  /* observer: right edge of the window seen advertised */
-    uint32_t rcv_q;     /* readable bytes at [0, rcv_q) of rbuf */
-    uint32_t rcv_adv;   /* right edge of the window we last advertised */
+    bool ws_unknown;        /* started mid-stream (force_state): the window scale was never seen */
+    bool peer_fin;          /* peer's FIN received in order */
+    bool ack_pending;       /* an ACK must go out at the end of this event */
+    bool rtt_pending;       /* RTT measurement in progress (RFC 6298 §3, Karn: never on a retransmission) */
+    bool syn_rtx;           /* our SYN / SYN-ACK was retransmitted (RFC 6298 (5.7)) */
+    uint32_t obs_edge;      /* observer: right edge of the window seen advertised */
+    uint32_t rcv_q;         /* readable bytes at [0, rcv_q) of rbuf */
+    uint32_t rcv_adv;       /* right edge of the window we last advertised */
     uint32_t last_ack_sent; /* RFC 7323 §4.3 Last.ACK.sent */
     uint32_t max_snd_wnd;   /* RFC 5961 §5.2 MAX.SND.WND */
     uint32_t rtt_seq;
@@ -220,26 +232,26 @@ struct tcpsim_tcp_endpoint {
 
     /* negotiated options (RFC 7323, RFC 2018) */
     uint32_t ts_recent;
-    uint16_t snd_mss;      /* MSS we may send (peer's MSS clamped to ours) */
-    bool ws_ok;            /* both sides offered window scaling */
-    uint8_t snd_wscale;    /* peer's shift (applied to windows we receive) */
-    uint8_t rcv_wscale;    /* our shift (applied to windows we send) */
+    uint16_t snd_mss;   /* MSS we may send (peer's MSS clamped to ours) */
+    bool ws_ok;         /* both sides offered window scaling */
+    uint8_t snd_wscale; /* peer's shift (applied to windows we receive) */
+    uint8_t rcv_wscale; /* our shift (applied to windows we send) */
     bool sack_ok, ts_ok;
 
-    bool passive;          /* reached SYN_RECEIVED from LISTEN (RST returns to LISTEN) */
+    bool passive; /* reached SYN_RECEIVED from LISTEN (RST returns to LISTEN) */
     /* closing */
-    bool fin_queued;       /* user called CLOSE / SHUTDOWN(WR); FIN follows queued data */
+    bool fin_queued; /* user called CLOSE / SHUTDOWN(WR); FIN follows queued data */
     bool fin_sent;
-    bool user_closed;      /* close() (not just shutdown): Linux RSTs later data */
-    bool in_recovery;      /* fast recovery (RFC 5681 §3.2, RFC 6582 NewReno) until SND.UNA passes `recover` */
+    bool user_closed; /* close() (not just shutdown): Linux RSTs later data */
+    bool in_recovery; /* fast recovery (RFC 5681 §3.2, RFC 6582 NewReno) until SND.UNA passes `recover` */
     bool rtt_valid;
-    uint32_t fin_seq;      /* sequence number of our FIN once sent */
+    uint32_t fin_seq; /* sequence number of our FIN once sent */
     unsigned dup_acks;
 
     /* congestion control (RFC 5681), when cfg.cc */
     uint32_t cwnd, ssthresh;
     uint32_t recover;
-    unsigned backoff;      /* consecutive retransmissions of the oldest segment */
+    unsigned backoff; /* consecutive retransmissions of the oldest segment */
 
     /* timers: absolute deadlines, TCPSIM_TIME_NEVER when off */
     tcpsim_time_t t_rtx, t_time_wait, t_persist, t_keepalive;
@@ -332,7 +344,7 @@ enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const st
  * SYN or FIN is outstanding, 2*MSL in TIME_WAIT). */
 struct tcpsim_tcp_sync {
     enum tcpsim_tcp_state state;
-    uint32_t iss, irs;     /* SND.UNA = SND.NXT = iss + 1, RCV.NXT = irs + 1 unless set below */
+    uint32_t iss, irs;         /* SND.UNA = SND.NXT = iss + 1, RCV.NXT = irs + 1 unless set below */
     uint32_t snd_nxt, rcv_nxt; /* 0 = derive from iss / irs */
     uint32_t snd_wnd, rcv_wnd; /* 0 = defaults */
     bool passive;

@@ -20,22 +20,22 @@ enum tcpsim_side {
 };
 
 /* Wireshark tcp.analysis.* flags (bit per name, see tcpsim_analysis_name). */
-#define TCPSIM_AN_RETRANSMISSION (1u << 0)
-#define TCPSIM_AN_FAST_RETRANSMISSION (1u << 1)
+#define TCPSIM_AN_RETRANSMISSION          (1u << 0)
+#define TCPSIM_AN_FAST_RETRANSMISSION     (1u << 1)
 #define TCPSIM_AN_SPURIOUS_RETRANSMISSION (1u << 2)
-#define TCPSIM_AN_OUT_OF_ORDER (1u << 3)
-#define TCPSIM_AN_LOST_SEGMENT (1u << 4)
-#define TCPSIM_AN_ACK_LOST_SEGMENT (1u << 5)
-#define TCPSIM_AN_DUPLICATE_ACK (1u << 6)
-#define TCPSIM_AN_ZERO_WINDOW (1u << 7)
-#define TCPSIM_AN_ZERO_WINDOW_PROBE (1u << 8)
-#define TCPSIM_AN_ZERO_WINDOW_PROBE_ACK (1u << 9)
-#define TCPSIM_AN_KEEP_ALIVE (1u << 10)
-#define TCPSIM_AN_KEEP_ALIVE_ACK (1u << 11)
-#define TCPSIM_AN_WINDOW_UPDATE (1u << 12)
-#define TCPSIM_AN_WINDOW_FULL (1u << 13)
-#define TCPSIM_AN_REUSED_PORTS (1u << 14)
-#define TCPSIM_AN_COUNT 15
+#define TCPSIM_AN_OUT_OF_ORDER            (1u << 3)
+#define TCPSIM_AN_LOST_SEGMENT            (1u << 4)
+#define TCPSIM_AN_ACK_LOST_SEGMENT        (1u << 5)
+#define TCPSIM_AN_DUPLICATE_ACK           (1u << 6)
+#define TCPSIM_AN_ZERO_WINDOW             (1u << 7)
+#define TCPSIM_AN_ZERO_WINDOW_PROBE       (1u << 8)
+#define TCPSIM_AN_ZERO_WINDOW_PROBE_ACK   (1u << 9)
+#define TCPSIM_AN_KEEP_ALIVE              (1u << 10)
+#define TCPSIM_AN_KEEP_ALIVE_ACK          (1u << 11)
+#define TCPSIM_AN_WINDOW_UPDATE           (1u << 12)
+#define TCPSIM_AN_WINDOW_FULL             (1u << 13)
+#define TCPSIM_AN_REUSED_PORTS            (1u << 14)
+#define TCPSIM_AN_COUNT                   15
 
 /* A TLS item carried by a segment (its last byte arrived in this segment). */
 struct tcpsim_tl_tls {
@@ -57,29 +57,29 @@ enum tcpsim_tl_kind {
 };
 
 struct tcpsim_tl_begin {
-    unsigned conn;              /* connection index (replay: tcp.stream) */
-    const char *client_label;   /* "client 10.0.0.1:40000" */
+    unsigned conn;            /* connection index (replay: tcp.stream) */
+    const char *client_label; /* "client 10.0.0.1:40000" */
     const char *server_label;
     enum tcpsim_tcp_state client_state, server_state;
-    bool inferred;              /* states guessed (capture started mid-connection) */
+    bool inferred;                   /* states guessed (capture started mid-connection) */
     uint32_t client_isn, server_isn; /* for relative numbers; valid when *_isn_known */
     bool client_isn_known, server_isn_known;
 };
 
 struct tcpsim_tl_segment {
-    uint64_t frame;             /* capture frame number (1-based, Wireshark's frame.number);
-                                   simulation: its record in the sender-side capture */
+    uint64_t frame; /* capture frame number (1-based, Wireshark's frame.number);
+                       simulation: its record in the sender-side capture */
     enum tcpsim_side from;
-    tcpsim_time_t t_sent;       /* simulation: send time; replay: capture time */
-    tcpsim_time_t t_arrived;    /* TCPSIM_TIME_NEVER when dropped / unknown */
+    tcpsim_time_t t_sent;    /* simulation: send time; replay: capture time */
+    tcpsim_time_t t_arrived; /* TCPSIM_TIME_NEVER when dropped / unknown */
     const struct tcpsim_segment *seg;
     bool rel_seq_known, rel_ack_known;
     uint32_t rel_seq, rel_ack;
-    uint64_t win;               /* after window scaling when known */
-    bool dropped;               /* simulation: lost on the link */
-    bool duplicated;            /* simulation: a duplicate made by the link */
-    bool retransmission;        /* the sender retransmitted it */
-    uint32_t analysis;          /* TCPSIM_AN_* */
+    uint64_t win;        /* after window scaling when known */
+    bool dropped;        /* simulation: lost on the link */
+    bool duplicated;     /* simulation: a duplicate made by the link */
+    bool retransmission; /* the sender retransmitted it */
+    uint32_t analysis;   /* TCPSIM_AN_* */
     const struct tcpsim_tl_tls *tls;
     size_t ntls;
 };
@@ -87,7 +87,7 @@ struct tcpsim_tl_segment {
 struct tcpsim_tl_state {
     enum tcpsim_side side;
     tcpsim_time_t at;
-    uint64_t frame;             /* replay: the frame that caused it */
+    uint64_t frame; /* replay: the frame that caused it */
     enum tcpsim_tcp_state from, to;
     enum tcpsim_tcp_why why;
 };
@@ -96,8 +96,8 @@ struct tcpsim_tl_state {
 struct tcpsim_tl_note {
     enum tcpsim_side side;
     tcpsim_time_t at;
-    enum tcpsim_tcp_why why;    /* TCPSIM_WHY_NONE when `text` says it all */
-    const char *text;           /* extra words, in English (may be NULL) */
+    enum tcpsim_tcp_why why; /* TCPSIM_WHY_NONE when `text` says it all */
+    const char *text;        /* extra words, in English (may be NULL) */
     /* `text` as a message id of the catalogues (i18n.h) and its arguments
      * {1}..{4}, so that views can say it in the reader's language; NULL when
      * `text` is all there is (an argument "@key" is itself translated). */

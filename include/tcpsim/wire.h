@@ -24,22 +24,22 @@
 #define TCPSIM_CWR 0x80u
 
 /* ---- TCP option kinds ---- */
-#define TCPSIM_OPT_EOL 0
-#define TCPSIM_OPT_NOP 1
-#define TCPSIM_OPT_MSS 2
-#define TCPSIM_OPT_WSCALE 3
+#define TCPSIM_OPT_EOL       0
+#define TCPSIM_OPT_NOP       1
+#define TCPSIM_OPT_MSS       2
+#define TCPSIM_OPT_WSCALE    3
 #define TCPSIM_OPT_SACK_PERM 4
-#define TCPSIM_OPT_SACK 5
-#define TCPSIM_OPT_TS 8
+#define TCPSIM_OPT_SACK      5
+#define TCPSIM_OPT_TS        8
 
 /* Bits of tcpsim_tcp_opts.present */
-#define TCPSIM_HAS_MSS 0x01u
-#define TCPSIM_HAS_WSCALE 0x02u
+#define TCPSIM_HAS_MSS       0x01u
+#define TCPSIM_HAS_WSCALE    0x02u
 #define TCPSIM_HAS_SACK_PERM 0x04u
-#define TCPSIM_HAS_SACK 0x08u
-#define TCPSIM_HAS_TS 0x10u
+#define TCPSIM_HAS_SACK      0x08u
+#define TCPSIM_HAS_TS        0x10u
 
-#define TCPSIM_TCP_OPT_SPACE 40 /* max option bytes (data offset 15 words) */
+#define TCPSIM_TCP_OPT_SPACE   40 /* max option bytes (data offset 15 words) */
 #define TCPSIM_MAX_SACK_BLOCKS 4
 
 struct tcpsim_sack_block {
@@ -52,9 +52,9 @@ struct tcpsim_sack_block {
  * exact layout such as packetdrill's <mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 8>.
  * Options of unknown kind are kept raw, concatenated TLVs in `unknown`. */
 struct tcpsim_tcp_opts {
-    uint8_t present;   /* TCPSIM_HAS_* */
+    uint8_t present; /* TCPSIM_HAS_* */
     uint16_t mss;
-    uint8_t wscale;    /* as sent (the shift count; may exceed 14 on the wire) */
+    uint8_t wscale; /* as sent (the shift count; may exceed 14 on the wire) */
     uint32_t ts_val, ts_ecr;
     uint8_t sack_count;
     struct tcpsim_sack_block sack[TCPSIM_MAX_SACK_BLOCKS];
@@ -108,7 +108,8 @@ size_t tcpsim_tcp_opts_size(const struct tcpsim_tcp_opts *opts);
  * else in the canonical Linux order. Sets *written.
  * Errors: ERR_NOSPACE (cap too small), ERR_INVALID (options over 40 bytes or
  * layout and summary disagree). */
-enum tcpsim_err tcpsim_tcp_encode(const struct tcpsim_segment *seg, uint8_t *buf, size_t cap, size_t *written) TCPSIM_WUR;
+enum tcpsim_err tcpsim_tcp_encode(const struct tcpsim_segment *seg, uint8_t *buf, size_t cap,
+                                  size_t *written) TCPSIM_WUR;
 
 /* Printable flags in Wireshark/tcpdump-ish form: "SYN,ACK" (empty string for none). */
 const char *tcpsim_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
@@ -122,20 +123,20 @@ struct tcpsim_ip_addr {
 struct tcpsim_ip {
     uint8_t version; /* 4 or 6 */
     struct tcpsim_ip_addr src, dst;
-    uint8_t proto;   /* upper-layer protocol after extension headers */
-    uint8_t ttl;     /* TTL / hop limit */
-    uint8_t tos;     /* IPv4 TOS / IPv6 traffic class */
-    uint16_t ip_id;  /* IPv4 identification */
+    uint8_t proto;  /* upper-layer protocol after extension headers */
+    uint8_t ttl;    /* TTL / hop limit */
+    uint8_t tos;    /* IPv4 TOS / IPv6 traffic class */
+    uint16_t ip_id; /* IPv4 identification */
     uint32_t flow_label;
     bool dont_fragment;
-    bool is_fragment;      /* IPv4 MF or offset != 0; IPv6 fragment header present */
-    bool first_fragment;   /* offset 0 */
-    uint16_t header_len;   /* bytes up to the upper-layer header (incl. v4 options, v6 ext headers) */
-    uint16_t total_len;    /* from the header: v4 total length; v6 40 + payload length */
-    const uint8_t *payload;/* upper-layer bytes, clipped to what was captured */
-    size_t payload_len;    /* bytes available (may be < declared when snapped) */
+    bool is_fragment;            /* IPv4 MF or offset != 0; IPv6 fragment header present */
+    bool first_fragment;         /* offset 0 */
+    uint16_t header_len;         /* bytes up to the upper-layer header (incl. v4 options, v6 ext headers) */
+    uint16_t total_len;          /* from the header: v4 total length; v6 40 + payload length */
+    const uint8_t *payload;      /* upper-layer bytes, clipped to what was captured */
+    size_t payload_len;          /* bytes available (may be < declared when snapped) */
     size_t declared_payload_len; /* what the header says */
-    bool checksum_ok;      /* IPv4 header checksum verified (true for v6) */
+    bool checksum_ok;            /* IPv4 header checksum verified (true for v6) */
 };
 
 /* True when the upper-layer header starts in this packet's payload: not a
@@ -173,23 +174,23 @@ uint16_t tcpsim_tcp_checksum(const struct tcpsim_ip_addr *src, const struct tcps
                              size_t tcp_len);
 
 /* ---- link layer (pcap link types) ---- */
-#define TCPSIM_DLT_NULL 0        /* BSD loopback: 4-byte AF in host order of the capturing machine */
-#define TCPSIM_DLT_EN10MB 1      /* Ethernet, with 802.1Q / 802.1ad (QinQ) tags */
-#define TCPSIM_DLT_RAW 101       /* LINKTYPE_RAW: raw IPv4/IPv6 (DLT_RAW 12 and 14 map here too) */
-#define TCPSIM_DLT_LOOP 108      /* OpenBSD loopback: AF in network order */
-#define TCPSIM_DLT_LINUX_SLL 113 /* Linux cooked v1 */
-#define TCPSIM_DLT_IPV4 228
-#define TCPSIM_DLT_IPV6 229
+#define TCPSIM_DLT_NULL       0   /* BSD loopback: 4-byte AF in host order of the capturing machine */
+#define TCPSIM_DLT_EN10MB     1   /* Ethernet, with 802.1Q / 802.1ad (QinQ) tags */
+#define TCPSIM_DLT_RAW        101 /* LINKTYPE_RAW: raw IPv4/IPv6 (DLT_RAW 12 and 14 map here too) */
+#define TCPSIM_DLT_LOOP       108 /* OpenBSD loopback: AF in network order */
+#define TCPSIM_DLT_LINUX_SLL  113 /* Linux cooked v1 */
+#define TCPSIM_DLT_IPV4       228
+#define TCPSIM_DLT_IPV6       229
 #define TCPSIM_DLT_LINUX_SLL2 276 /* Linux cooked v2 */
 
 enum tcpsim_l3 { TCPSIM_L3_OTHER, TCPSIM_L3_IPV4, TCPSIM_L3_IPV6 };
 
 struct tcpsim_link {
-    enum tcpsim_l3 l3;       /* what the link header says follows */
-    uint16_t ethertype;      /* innermost ethertype (or mapped from AF / SLL protocol) */
-    unsigned vlan_count;     /* 802.1Q / 802.1ad tags skipped */
-    uint16_t vlan_id[2];     /* outermost first */
-    const uint8_t *l3_data;  /* bytes after the link header, within caplen */
+    enum tcpsim_l3 l3;      /* what the link header says follows */
+    uint16_t ethertype;     /* innermost ethertype (or mapped from AF / SLL protocol) */
+    unsigned vlan_count;    /* 802.1Q / 802.1ad tags skipped */
+    uint16_t vlan_id[2];    /* outermost first */
+    const uint8_t *l3_data; /* bytes after the link header, within caplen */
     size_t l3_len;
 };
 

@@ -109,8 +109,8 @@ int tcpsim_cli_sim(int argc, char **argv)
     size_t nset = 0;
     const char *faults[16];
     size_t nfault = 0;
-    static const char *const params[] = {"seed", "delay", "jitter", "loss", "dup", "reorder", "mss",
-                                         "isn-client", "isn-server", "msl", "until"};
+    static const char *const params[] = {"seed", "delay",      "jitter",     "loss", "dup",  "reorder",
+                                         "mss",  "isn-client", "isn-server", "msl",  "until"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;

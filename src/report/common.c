@@ -24,10 +24,11 @@ void tcpsim__report_opts(struct tcpsim_view_opts *dst, const struct tcpsim_view_
 }
 
 static const char *const an_names[TCPSIM_AN_COUNT] = {
-    "retransmission",   "fast_retransmission", "spurious_retransmission", "out_of_order",
-    "lost_segment",     "ack_lost_segment",    "duplicate_ack",           "zero_window",
-    "zero_window_probe", "zero_window_probe_ack", "keep_alive",           "keep_alive_ack",
-    "window_update",    "window_full",         "reused_ports",
+    "retransmission",        "fast_retransmission", "spurious_retransmission",
+    "out_of_order",          "lost_segment",        "ack_lost_segment",
+    "duplicate_ack",         "zero_window",         "zero_window_probe",
+    "zero_window_probe_ack", "keep_alive",          "keep_alive_ack",
+    "window_update",         "window_full",         "reused_ports",
 };
 
 const char *tcpsim_analysis_name(unsigned bit)
@@ -38,17 +39,28 @@ const char *tcpsim_analysis_name(unsigned bit)
 const char *tcpsim__report_state(enum tcpsim_tcp_state s)
 {
     switch (s) {
-    case TCPSIM_TCP_CLOSED: return "CLOSED";
-    case TCPSIM_TCP_LISTEN: return "LISTEN";
-    case TCPSIM_TCP_SYN_SENT: return "SYN_SENT";
-    case TCPSIM_TCP_SYN_RECEIVED: return "SYN_RECEIVED";
-    case TCPSIM_TCP_ESTABLISHED: return "ESTABLISHED";
-    case TCPSIM_TCP_FIN_WAIT_1: return "FIN_WAIT_1";
-    case TCPSIM_TCP_FIN_WAIT_2: return "FIN_WAIT_2";
-    case TCPSIM_TCP_CLOSE_WAIT: return "CLOSE_WAIT";
-    case TCPSIM_TCP_CLOSING: return "CLOSING";
-    case TCPSIM_TCP_LAST_ACK: return "LAST_ACK";
-    case TCPSIM_TCP_TIME_WAIT: return "TIME_WAIT";
+    case TCPSIM_TCP_CLOSED:
+        return "CLOSED";
+    case TCPSIM_TCP_LISTEN:
+        return "LISTEN";
+    case TCPSIM_TCP_SYN_SENT:
+        return "SYN_SENT";
+    case TCPSIM_TCP_SYN_RECEIVED:
+        return "SYN_RECEIVED";
+    case TCPSIM_TCP_ESTABLISHED:
+        return "ESTABLISHED";
+    case TCPSIM_TCP_FIN_WAIT_1:
+        return "FIN_WAIT_1";
+    case TCPSIM_TCP_FIN_WAIT_2:
+        return "FIN_WAIT_2";
+    case TCPSIM_TCP_CLOSE_WAIT:
+        return "CLOSE_WAIT";
+    case TCPSIM_TCP_CLOSING:
+        return "CLOSING";
+    case TCPSIM_TCP_LAST_ACK:
+        return "LAST_ACK";
+    case TCPSIM_TCP_TIME_WAIT:
+        return "TIME_WAIT";
     }
     return "?";
 }
@@ -81,8 +93,7 @@ enum tcpsim_lang tcpsim__report_lang(const struct tcpsim_view_opts *o)
     return tcpsim_lang_of(o ? o->lang : NULL);
 }
 
-const char *tcpsim__report_label(enum tcpsim_lang lang, const char *label, enum tcpsim_side side, char *buf,
-                                 size_t cap)
+const char *tcpsim__report_label(enum tcpsim_lang lang, const char *label, enum tcpsim_side side, char *buf, size_t cap)
 {
     const char *word = side == TCPSIM_SIDE_CLIENT ? "client" : "server";
     size_t wl = strlen(word);
@@ -107,8 +118,7 @@ size_t tcpsim__report_width(const char *s)
             cp = (cp << 6) | (*p++ & 0x3Fu);
         /* East Asian wide: Hangul jamo, CJK and Hangul syllables, fullwidth forms */
         bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                    (cp >= 0xFF00 && cp <= 0xFF60);
+                    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60);
         w += wide ? 2 : 1;
     }
     return w;
@@ -117,8 +127,10 @@ size_t tcpsim__report_width(const char *s)
 const char *tcpsim__report_side(enum tcpsim_side s)
 {
     switch (s) {
-    case TCPSIM_SIDE_CLIENT: return "client";
-    case TCPSIM_SIDE_SERVER: return "server";
+    case TCPSIM_SIDE_CLIENT:
+        return "client";
+    case TCPSIM_SIDE_SERVER:
+        return "server";
     }
     return "?";
 }
@@ -182,11 +194,21 @@ static size_t opt_one(const struct tcpsim_tcp_opts *o, uint8_t kind, char *b, si
 {
     int n = 0;
     switch (kind) {
-    case TCPSIM_OPT_EOL: n = snprintf(b, cap, "eol"); break;
-    case TCPSIM_OPT_NOP: n = snprintf(b, cap, "nop"); break;
-    case TCPSIM_OPT_MSS: n = snprintf(b, cap, "mss %u", (unsigned)o->mss); break;
-    case TCPSIM_OPT_WSCALE: n = snprintf(b, cap, "wscale %u", (unsigned)o->wscale); break;
-    case TCPSIM_OPT_SACK_PERM: n = snprintf(b, cap, "sackOK"); break;
+    case TCPSIM_OPT_EOL:
+        n = snprintf(b, cap, "eol");
+        break;
+    case TCPSIM_OPT_NOP:
+        n = snprintf(b, cap, "nop");
+        break;
+    case TCPSIM_OPT_MSS:
+        n = snprintf(b, cap, "mss %u", (unsigned)o->mss);
+        break;
+    case TCPSIM_OPT_WSCALE:
+        n = snprintf(b, cap, "wscale %u", (unsigned)o->wscale);
+        break;
+    case TCPSIM_OPT_SACK_PERM:
+        n = snprintf(b, cap, "sackOK");
+        break;
     case TCPSIM_OPT_TS:
         n = snprintf(b, cap, "TS val %lu ecr %lu", (unsigned long)o->ts_val, (unsigned long)o->ts_ecr);
         break;
@@ -197,7 +219,9 @@ static size_t opt_one(const struct tcpsim_tcp_opts *o, uint8_t kind, char *b, si
                           (unsigned long)o->sack[i].right);
         break;
     }
-    default: n = snprintf(b, cap, "kind %u", (unsigned)kind); break;
+    default:
+        n = snprintf(b, cap, "kind %u", (unsigned)kind);
+        break;
     }
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
@@ -285,11 +309,16 @@ bool tcpsim_view_format_parse(const char *name, enum tcpsim_view_format *f)
 const char *tcpsim_view_format_name(enum tcpsim_view_format f)
 {
     switch (f) {
-    case TCPSIM_VIEW_LADDER: return "ladder";
-    case TCPSIM_VIEW_MERMAID: return "mermaid";
-    case TCPSIM_VIEW_DOT: return "dot";
-    case TCPSIM_VIEW_JSON: return "json";
-    case TCPSIM_VIEW_HTML: return "html";
+    case TCPSIM_VIEW_LADDER:
+        return "ladder";
+    case TCPSIM_VIEW_MERMAID:
+        return "mermaid";
+    case TCPSIM_VIEW_DOT:
+        return "dot";
+    case TCPSIM_VIEW_JSON:
+        return "json";
+    case TCPSIM_VIEW_HTML:
+        return "html";
     }
     return "?";
 }
@@ -306,11 +335,21 @@ struct tcpsim_view *tcpsim_view_new(enum tcpsim_view_format f, FILE *out, const 
         return NULL;
     v->f = f;
     switch (f) {
-    case TCPSIM_VIEW_LADDER: v->impl = tcpsim_ladder_new(out, o); break;
-    case TCPSIM_VIEW_MERMAID: v->impl = tcpsim_mermaid_new(out, o); break;
-    case TCPSIM_VIEW_DOT: v->impl = tcpsim_dot_new(out, o); break;
-    case TCPSIM_VIEW_JSON: v->impl = tcpsim_json_new(out, o); break;
-    case TCPSIM_VIEW_HTML: v->impl = tcpsim_html_new(out, o); break;
+    case TCPSIM_VIEW_LADDER:
+        v->impl = tcpsim_ladder_new(out, o);
+        break;
+    case TCPSIM_VIEW_MERMAID:
+        v->impl = tcpsim_mermaid_new(out, o);
+        break;
+    case TCPSIM_VIEW_DOT:
+        v->impl = tcpsim_dot_new(out, o);
+        break;
+    case TCPSIM_VIEW_JSON:
+        v->impl = tcpsim_json_new(out, o);
+        break;
+    case TCPSIM_VIEW_HTML:
+        v->impl = tcpsim_html_new(out, o);
+        break;
     }
     if (!v->impl) {
         free(v);
@@ -325,11 +364,16 @@ struct tcpsim_tl_sink tcpsim_view_sink(struct tcpsim_view *v)
     if (!v)
         return none;
     switch (v->f) {
-    case TCPSIM_VIEW_LADDER: return tcpsim_ladder_sink(v->impl);
-    case TCPSIM_VIEW_MERMAID: return tcpsim_mermaid_sink(v->impl);
-    case TCPSIM_VIEW_DOT: return tcpsim_dot_sink(v->impl);
-    case TCPSIM_VIEW_JSON: return tcpsim_json_sink(v->impl);
-    case TCPSIM_VIEW_HTML: return tcpsim_html_sink(v->impl);
+    case TCPSIM_VIEW_LADDER:
+        return tcpsim_ladder_sink(v->impl);
+    case TCPSIM_VIEW_MERMAID:
+        return tcpsim_mermaid_sink(v->impl);
+    case TCPSIM_VIEW_DOT:
+        return tcpsim_dot_sink(v->impl);
+    case TCPSIM_VIEW_JSON:
+        return tcpsim_json_sink(v->impl);
+    case TCPSIM_VIEW_HTML:
+        return tcpsim_html_sink(v->impl);
     }
     return none;
 }
@@ -339,11 +383,21 @@ void tcpsim_view_free(struct tcpsim_view *v)
     if (!v)
         return;
     switch (v->f) {
-    case TCPSIM_VIEW_LADDER: tcpsim_ladder_free(v->impl); break;
-    case TCPSIM_VIEW_MERMAID: tcpsim_mermaid_free(v->impl); break;
-    case TCPSIM_VIEW_DOT: tcpsim_dot_free(v->impl); break;
-    case TCPSIM_VIEW_JSON: tcpsim_json_free(v->impl); break;
-    case TCPSIM_VIEW_HTML: tcpsim_html_free(v->impl); break;
+    case TCPSIM_VIEW_LADDER:
+        tcpsim_ladder_free(v->impl);
+        break;
+    case TCPSIM_VIEW_MERMAID:
+        tcpsim_mermaid_free(v->impl);
+        break;
+    case TCPSIM_VIEW_DOT:
+        tcpsim_dot_free(v->impl);
+        break;
+    case TCPSIM_VIEW_JSON:
+        tcpsim_json_free(v->impl);
+        break;
+    case TCPSIM_VIEW_HTML:
+        tcpsim_html_free(v->impl);
+        break;
     }
     free(v);
 }

@@ -35,7 +35,7 @@ static const struct std_edge {
     {S_(LAST_ACK), S_(CLOSED), "rcv ACK of FIN"},
     {S_(TIME_WAIT), S_(CLOSED), "timeout = 2MSL"},
 };
-#define N_STD (sizeof std_edges / sizeof std_edges[0])
+#define N_STD     (sizeof std_edges / sizeof std_edges[0])
 #define MAX_EXTRA 32
 
 struct tcpsim_dot {
@@ -105,10 +105,9 @@ static void write_graph(struct tcpsim_dot *v)
                     continue;
                 bool std = is_std((enum tcpsim_tcp_state)a, (enum tcpsim_tcp_state)b);
                 fprintf(f, "  %s -> %s [color=\"%s\", fontcolor=\"%s\", penwidth=3%s, label=\"%s%s\"];\n",
-                        tcpsim__report_state((enum tcpsim_tcp_state)a),
-                        tcpsim__report_state((enum tcpsim_tcp_state)b), side_color[side], side_color[side],
-                        std ? "" : ", style=dashed", tcpsim_i18n_side(lang, (enum tcpsim_side)side),
-                        n > 1 ? " (x2+)" : "");
+                        tcpsim__report_state((enum tcpsim_tcp_state)a), tcpsim__report_state((enum tcpsim_tcp_state)b),
+                        side_color[side], side_color[side], std ? "" : ", style=dashed",
+                        tcpsim_i18n_side(lang, (enum tcpsim_side)side), n > 1 ? " (x2+)" : "");
             }
     fputs("}\n", f);
 }
@@ -135,8 +134,11 @@ static void dot_event(void *ctx, const struct tcpsim_tl_event *ev)
         break;
     }
     case TCPSIM_TL_SEGMENT:
-    case TCPSIM_TL_NOTE: break;
-    case TCPSIM_TL_END: write_graph(v); break;
+    case TCPSIM_TL_NOTE:
+        break;
+    case TCPSIM_TL_END:
+        write_graph(v);
+        break;
     }
 }
 

@@ -69,36 +69,66 @@ const char *tcpsim_i18n_tls_key(int explain_id)
     if (explain_id < TCPSIM_TLS_X_NONE || explain_id > TCPSIM_TLS_X_MALFORMED)
         return NULL;
     switch ((enum tcpsim_tls_explain_id)explain_id) {
-    case TCPSIM_TLS_X_NONE: return NULL;
-    case TCPSIM_TLS_X_CLIENT_HELLO: return "tlsx.CLIENT_HELLO";
-    case TCPSIM_TLS_X_CLIENT_HELLO_V2: return "tlsx.CLIENT_HELLO_V2";
-    case TCPSIM_TLS_X_SERVER_HELLO: return "tlsx.SERVER_HELLO";
-    case TCPSIM_TLS_X_HELLO_RETRY: return "tlsx.HELLO_RETRY";
-    case TCPSIM_TLS_X_CERTIFICATE: return "tlsx.CERTIFICATE";
-    case TCPSIM_TLS_X_CERTIFICATE_EMPTY: return "tlsx.CERTIFICATE_EMPTY";
-    case TCPSIM_TLS_X_SKE_ECDHE: return "tlsx.SKE_ECDHE";
-    case TCPSIM_TLS_X_SKE_DHE: return "tlsx.SKE_DHE";
-    case TCPSIM_TLS_X_SKE_OTHER: return "tlsx.SKE_OTHER";
-    case TCPSIM_TLS_X_CERT_REQUEST: return "tlsx.CERT_REQUEST";
-    case TCPSIM_TLS_X_SERVER_HELLO_DONE: return "tlsx.SERVER_HELLO_DONE";
-    case TCPSIM_TLS_X_CKE_RSA: return "tlsx.CKE_RSA";
-    case TCPSIM_TLS_X_CKE_ECDHE: return "tlsx.CKE_ECDHE";
-    case TCPSIM_TLS_X_CKE_DHE: return "tlsx.CKE_DHE";
-    case TCPSIM_TLS_X_CKE_OTHER: return "tlsx.CKE_OTHER";
-    case TCPSIM_TLS_X_CCS: return "tlsx.CCS";
-    case TCPSIM_TLS_X_CCS_COMPAT: return "tlsx.CCS_COMPAT";
-    case TCPSIM_TLS_X_FINISHED_ENC: return "tlsx.FINISHED_ENC";
-    case TCPSIM_TLS_X_ENCRYPTED_HS: return "tlsx.ENCRYPTED_HS";
-    case TCPSIM_TLS_X_TLS13_FLIGHT_S: return "tlsx.TLS13_FLIGHT_S";
-    case TCPSIM_TLS_X_TLS13_FLIGHT_C: return "tlsx.TLS13_FLIGHT_C";
-    case TCPSIM_TLS_X_NEW_SESSION_TICKET: return "tlsx.NEW_SESSION_TICKET";
-    case TCPSIM_TLS_X_ALERT: return "tlsx.ALERT";
-    case TCPSIM_TLS_X_ALERT_ENC: return "tlsx.ALERT_ENC";
-    case TCPSIM_TLS_X_APP_DATA: return "tlsx.APP_DATA";
-    case TCPSIM_TLS_X_HEARTBEAT: return "tlsx.HEARTBEAT";
-    case TCPSIM_TLS_X_HANDSHAKE_OTHER: return "tlsx.HANDSHAKE_OTHER";
-    case TCPSIM_TLS_X_TOO_LARGE: return "tlsx.TOO_LARGE";
-    case TCPSIM_TLS_X_MALFORMED: return "tlsx.MALFORMED";
+    case TCPSIM_TLS_X_NONE:
+        return NULL;
+    case TCPSIM_TLS_X_CLIENT_HELLO:
+        return "tlsx.CLIENT_HELLO";
+    case TCPSIM_TLS_X_CLIENT_HELLO_V2:
+        return "tlsx.CLIENT_HELLO_V2";
+    case TCPSIM_TLS_X_SERVER_HELLO:
+        return "tlsx.SERVER_HELLO";
+    case TCPSIM_TLS_X_HELLO_RETRY:
+        return "tlsx.HELLO_RETRY";
+    case TCPSIM_TLS_X_CERTIFICATE:
+        return "tlsx.CERTIFICATE";
+    case TCPSIM_TLS_X_CERTIFICATE_EMPTY:
+        return "tlsx.CERTIFICATE_EMPTY";
+    case TCPSIM_TLS_X_SKE_ECDHE:
+        return "tlsx.SKE_ECDHE";
+    case TCPSIM_TLS_X_SKE_DHE:
+        return "tlsx.SKE_DHE";
+    case TCPSIM_TLS_X_SKE_OTHER:
+        return "tlsx.SKE_OTHER";
+    case TCPSIM_TLS_X_CERT_REQUEST:
+        return "tlsx.CERT_REQUEST";
+    case TCPSIM_TLS_X_SERVER_HELLO_DONE:
+        return "tlsx.SERVER_HELLO_DONE";
+    case TCPSIM_TLS_X_CKE_RSA:
+        return "tlsx.CKE_RSA";
+    case TCPSIM_TLS_X_CKE_ECDHE:
+        return "tlsx.CKE_ECDHE";
+    case TCPSIM_TLS_X_CKE_DHE:
+        return "tlsx.CKE_DHE";
+    case TCPSIM_TLS_X_CKE_OTHER:
+        return "tlsx.CKE_OTHER";
+    case TCPSIM_TLS_X_CCS:
+        return "tlsx.CCS";
+    case TCPSIM_TLS_X_CCS_COMPAT:
+        return "tlsx.CCS_COMPAT";
+    case TCPSIM_TLS_X_FINISHED_ENC:
+        return "tlsx.FINISHED_ENC";
+    case TCPSIM_TLS_X_ENCRYPTED_HS:
+        return "tlsx.ENCRYPTED_HS";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_S:
+        return "tlsx.TLS13_FLIGHT_S";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_C:
+        return "tlsx.TLS13_FLIGHT_C";
+    case TCPSIM_TLS_X_NEW_SESSION_TICKET:
+        return "tlsx.NEW_SESSION_TICKET";
+    case TCPSIM_TLS_X_ALERT:
+        return "tlsx.ALERT";
+    case TCPSIM_TLS_X_ALERT_ENC:
+        return "tlsx.ALERT_ENC";
+    case TCPSIM_TLS_X_APP_DATA:
+        return "tlsx.APP_DATA";
+    case TCPSIM_TLS_X_HEARTBEAT:
+        return "tlsx.HEARTBEAT";
+    case TCPSIM_TLS_X_HANDSHAKE_OTHER:
+        return "tlsx.HANDSHAKE_OTHER";
+    case TCPSIM_TLS_X_TOO_LARGE:
+        return "tlsx.TOO_LARGE";
+    case TCPSIM_TLS_X_MALFORMED:
+        return "tlsx.MALFORMED";
     }
     return NULL;
 }

@@ -9,7 +9,7 @@
 #include "report/report_int.h"
 
 #define JSON_MAX_PENDING 16
-#define JSON_MAX_HIST 64
+#define JSON_MAX_HIST    64
 
 struct pending_tr {
     enum tcpsim_side side;
@@ -27,7 +27,7 @@ struct tcpsim_json {
     size_t nhist[2];
     unsigned long long packets[2], bytes[2];
     /* the held-back segment line */
-    char *head;      /* everything up to the state fields */
+    char *head; /* everything up to the state fields */
     size_t head_len;
     bool have_seg;
     enum tcpsim_side seg_to;
@@ -47,8 +47,8 @@ static void flush_seg(struct tcpsim_json *v)
     if (!v->have_seg)
         return;
     fwrite(v->head, 1, v->head_len, v->out);
-    fprintf(v->out, ",\"client_state\":\"%s\",\"server_state\":\"%s\",\"events\":[",
-            tcpsim__report_state(v->st[0]), tcpsim__report_state(v->st[1]));
+    fprintf(v->out, ",\"client_state\":\"%s\",\"server_state\":\"%s\",\"events\":[", tcpsim__report_state(v->st[0]),
+            tcpsim__report_state(v->st[1]));
     for (size_t i = 0; i < v->ntr; i++)
         fprintf(v->out, "%s{\"endpoint\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"rule\":\"%s\",\"why\":\"%s\"}",
                 i ? "," : "", tcpsim__report_side(v->tr[i].side), tcpsim__report_state(v->tr[i].from),
@@ -241,11 +241,21 @@ static void json_event(void *ctx, const struct tcpsim_tl_event *ev)
 {
     struct tcpsim_json *v = ctx;
     switch (ev->kind) {
-    case TCPSIM_TL_BEGIN: on_begin(v, &ev->u.begin); break;
-    case TCPSIM_TL_SEGMENT: on_segment(v, &ev->u.segment); break;
-    case TCPSIM_TL_STATE: on_state(v, &ev->u.state); break;
-    case TCPSIM_TL_NOTE: on_note(v, &ev->u.note); break;
-    case TCPSIM_TL_END: on_end(v); break;
+    case TCPSIM_TL_BEGIN:
+        on_begin(v, &ev->u.begin);
+        break;
+    case TCPSIM_TL_SEGMENT:
+        on_segment(v, &ev->u.segment);
+        break;
+    case TCPSIM_TL_STATE:
+        on_state(v, &ev->u.state);
+        break;
+    case TCPSIM_TL_NOTE:
+        on_note(v, &ev->u.note);
+        break;
+    case TCPSIM_TL_END:
+        on_end(v);
+        break;
     }
 }
 

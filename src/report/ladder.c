@@ -10,29 +10,29 @@
 #include "report/report_int.h"
 
 #define LADDER_W 58 /* cells between the two lifelines */
-#define STATE_W 12  /* cells for a state name beside a lifeline (SYN_RECEIVED) */
+#define STATE_W  12 /* cells for a state name beside a lifeline (SYN_RECEIVED) */
 
 enum row_kind { ROW_SEND, ROW_ARRIVE, ROW_STATE, ROW_NOTE };
 
 struct row {
     enum row_kind kind;
-    tcpsim_time_t t;    /* when the row happens (sort key 1) */
-    size_t after;       /* sort key 2: the event it follows in emission order */
-    size_t ev;          /* sort key 3: its own event's emission index */
-    size_t seg;         /* ROW_SEND / ROW_ARRIVE: index into segs */
-    bool hidden;        /* ROW_ARRIVE shown on the send row instead */
+    tcpsim_time_t t; /* when the row happens (sort key 1) */
+    size_t after;    /* sort key 2: the event it follows in emission order */
+    size_t ev;       /* sort key 3: its own event's emission index */
+    size_t seg;      /* ROW_SEND / ROW_ARRIVE: index into segs */
+    bool hidden;     /* ROW_ARRIVE shown on the send row instead */
     enum tcpsim_side side;
     enum tcpsim_tcp_state to;
     enum tcpsim_tcp_why why;
-    uint64_t frame;     /* ROW_STATE: the frame that caused it (replay; 0 unknown) */
-    char *text;         /* ROW_NOTE (owned) */
+    uint64_t frame; /* ROW_STATE: the frame that caused it (replay; 0 unknown) */
+    char *text;     /* ROW_NOTE (owned) */
 };
 
 struct seg_copy {
     struct tcpsim_tl_segment s; /* pointers re-aimed at the copies below */
     struct tcpsim_segment seg;
-    struct tcpsim_tl_tls *tls;  /* owned, explain strings owned */
-    bool split;                 /* drawn as "in flight" + "arrives" rows */
+    struct tcpsim_tl_tls *tls; /* owned, explain strings owned */
+    bool split;                /* drawn as "in flight" + "arrives" rows */
 };
 
 struct tcpsim_ladder {
@@ -68,13 +68,13 @@ static void color(const struct tcpsim_ladder *v, const char *code)
         fputs(code, v->out);
 }
 
-#define C_RESET "\033[0m"
-#define C_STATE "\033[1;32m"
+#define C_RESET  "\033[0m"
+#define C_STATE  "\033[1;32m"
 #define C_CLIENT "\033[36m"
 #define C_SERVER "\033[33m"
-#define C_LOST "\033[31m"
-#define C_NOTE "\033[2m"
-#define C_TLS "\033[35m"
+#define C_LOST   "\033[31m"
+#define C_NOTE   "\033[2m"
+#define C_TLS    "\033[35m"
 
 /* ---- drawing ---- */
 static void time_col(struct tcpsim_ladder *v, tcpsim_time_t t, bool show)
@@ -84,8 +84,7 @@ static void time_col(struct tcpsim_ladder *v, tcpsim_time_t t, bool show)
         return;
     }
     /* milliseconds are enough to read a ladder; JSON has microseconds */
-    fprintf(v->out, "%4llu.%03llu  ", (unsigned long long)(t / 1000000u),
-            (unsigned long long)(t % 1000000u / 1000u));
+    fprintf(v->out, "%4llu.%03llu  ", (unsigned long long)(t / 1000000u), (unsigned long long)(t % 1000000u / 1000u));
 }
 
 static void left_state(struct tcpsim_ladder *v, const char *s)
@@ -189,8 +188,7 @@ static size_t seg_label(const struct tcpsim_ladder *v, const struct tcpsim_tl_se
     if (n > 0 && (size_t)n < cap && show_ack)
         n += snprintf(label + n, cap - (size_t)n, " ack=%lu", (unsigned long)ack);
     if (n > 0 && (size_t)n < cap && full)
-        n += snprintf(label + n, cap - (size_t)n, " len=%zu win=%llu", s->seg->payload_len,
-                      (unsigned long long)s->win);
+        n += snprintf(label + n, cap - (size_t)n, " len=%zu win=%llu", s->seg->payload_len, (unsigned long long)s->win);
     else if (n > 0 && (size_t)n < cap && s->seg->payload_len)
         n += snprintf(label + n, cap - (size_t)n, " len=%zu", s->seg->payload_len);
     if (n > 0 && (size_t)n < cap)
@@ -325,7 +323,9 @@ static void draw_send(struct tcpsim_ladder *v, const struct seg_copy *c)
     time_col(v, s->t_sent, true);
     left_state(v, NULL);
     arrow(v, c2s, c2s ? 0 : LADDER_W - len, len, label, ln, g->line, tip,
-          s->dropped ? C_LOST : c2s ? C_CLIENT : C_SERVER);
+          s->dropped ? C_LOST
+          : c2s      ? C_CLIENT
+                     : C_SERVER);
     tags(v, s);
     char tb[32], w[96];
     const char *a[1] = {tb};
@@ -586,12 +586,16 @@ static void flush_rows(struct tcpsim_ladder *v)
     for (size_t i = 0; i < v->nrows; i++) {
         const struct row *r = &v->rows[i];
         switch (r->kind) {
-        case ROW_SEND: draw_send(v, &v->segs[r->seg]); break;
+        case ROW_SEND:
+            draw_send(v, &v->segs[r->seg]);
+            break;
         case ROW_ARRIVE:
             if (!r->hidden)
                 draw_arrive(v, &v->segs[r->seg]);
             break;
-        case ROW_STATE: draw_state(v, r); break;
+        case ROW_STATE:
+            draw_state(v, r);
+            break;
         case ROW_NOTE:
             if (v->o.notes && !v->o.brief)
                 draw_note(v, r);
@@ -699,11 +703,21 @@ static void ladder_event(void *ctx, const struct tcpsim_tl_event *ev)
 {
     struct tcpsim_ladder *v = ctx;
     switch (ev->kind) {
-    case TCPSIM_TL_BEGIN: on_begin(v, &ev->u.begin); break;
-    case TCPSIM_TL_SEGMENT: on_segment(v, &ev->u.segment); break;
-    case TCPSIM_TL_STATE: on_state(v, &ev->u.state); break;
-    case TCPSIM_TL_NOTE: on_note(v, &ev->u.note); break;
-    case TCPSIM_TL_END: on_end(v); break;
+    case TCPSIM_TL_BEGIN:
+        on_begin(v, &ev->u.begin);
+        break;
+    case TCPSIM_TL_SEGMENT:
+        on_segment(v, &ev->u.segment);
+        break;
+    case TCPSIM_TL_STATE:
+        on_state(v, &ev->u.state);
+        break;
+    case TCPSIM_TL_NOTE:
+        on_note(v, &ev->u.note);
+        break;
+    case TCPSIM_TL_END:
+        on_end(v);
+        break;
     }
 }
 

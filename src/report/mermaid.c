@@ -76,8 +76,12 @@ static void mermaid_event(void *ctx, const struct tcpsim_tl_event *ev)
 {
     struct tcpsim_mermaid *v = ctx;
     switch (ev->kind) {
-    case TCPSIM_TL_BEGIN: on_begin(v, &ev->u.begin); break;
-    case TCPSIM_TL_SEGMENT: on_segment(v, &ev->u.segment); break;
+    case TCPSIM_TL_BEGIN:
+        on_begin(v, &ev->u.begin);
+        break;
+    case TCPSIM_TL_SEGMENT:
+        on_segment(v, &ev->u.segment);
+        break;
     case TCPSIM_TL_STATE:
         fprintf(v->out, "    Note over %s: %s\n", who(ev->u.state.side), tcpsim__report_state(ev->u.state.to));
         break;
@@ -92,7 +96,9 @@ static void mermaid_event(void *ctx, const struct tcpsim_tl_event *ev)
             fputc('\n', v->out);
         }
         break;
-    case TCPSIM_TL_END: v->open = false; break;
+    case TCPSIM_TL_END:
+        v->open = false;
+        break;
     }
 }
 

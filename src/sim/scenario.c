@@ -36,7 +36,8 @@ static const struct builtin {
      "at 0 client connect\n"
      "on server ESTABLISHED +50ms server close\n"
      "on client ESTABLISHED +60ms client close\n"},
-    {"half-close", "the client shuts down its sending side and keeps reading what the server still sends (RFC 9293 3.6)",
+    {"half-close",
+     "the client shuts down its sending side and keeps reading what the server still sends (RFC 9293 3.6)",
      "at 0 server listen\n"
      "at 0 client connect\n"
      "on client ESTABLISHED +10ms client send 100\n"
@@ -224,30 +225,32 @@ static enum tcpsim_err set_param(struct sim_params *p, const char *key, const ch
         errf(err, cap, "expected a parameter name and a value");
         return TCPSIM_ERR_INVALID;
     }
-#define DUR(name, field)                                                                                   \
-    if (!strcmp(key, name)) {                                                                              \
-        if (!tcpsim_parse_duration(val, &p->field)) {                                                      \
-            errf(err, cap, "%s: expected a non-negative duration with a unit (us, ms, s, m) such as 20ms, "  \
-                 "got '%s'", name, val);                                                                   \
-            return TCPSIM_ERR_INVALID;                                                                     \
-        }                                                                                                  \
-        return TCPSIM_OK;                                                                                  \
+#define DUR(name, field)                                                                                               \
+    if (!strcmp(key, name)) {                                                                                          \
+        if (!tcpsim_parse_duration(val, &p->field)) {                                                                  \
+            errf(err, cap,                                                                                             \
+                 "%s: expected a non-negative duration with a unit (us, ms, s, m) such as 20ms, "                      \
+                 "got '%s'",                                                                                           \
+                 name, val);                                                                                           \
+            return TCPSIM_ERR_INVALID;                                                                                 \
+        }                                                                                                              \
+        return TCPSIM_OK;                                                                                              \
     }
-#define PROB(name, field)                                                                                  \
-    if (!strcmp(key, name)) {                                                                              \
-        if (!parse_prob(val, &p->field)) {                                                                 \
-            errf(err, cap, "%s: expected a probability between 0 and 1 such as 0.05, got '%s'", name, val); \
-            return TCPSIM_ERR_INVALID;                                                                     \
-        }                                                                                                  \
-        return TCPSIM_OK;                                                                                  \
+#define PROB(name, field)                                                                                              \
+    if (!strcmp(key, name)) {                                                                                          \
+        if (!parse_prob(val, &p->field)) {                                                                             \
+            errf(err, cap, "%s: expected a probability between 0 and 1 such as 0.05, got '%s'", name, val);            \
+            return TCPSIM_ERR_INVALID;                                                                                 \
+        }                                                                                                              \
+        return TCPSIM_OK;                                                                                              \
     }
-#define ONOFF(name, field)                                                                                 \
-    if (!strcmp(key, name)) {                                                                              \
-        if (!parse_onoff(val, &p->field)) {                                                                \
-            errf(err, cap, "%s: expected on or off, got '%s'", name, val);                                 \
-            return TCPSIM_ERR_INVALID;                                                                     \
-        }                                                                                                  \
-        return TCPSIM_OK;                                                                                  \
+#define ONOFF(name, field)                                                                                             \
+    if (!strcmp(key, name)) {                                                                                          \
+        if (!parse_onoff(val, &p->field)) {                                                                            \
+            errf(err, cap, "%s: expected on or off, got '%s'", name, val);                                             \
+            return TCPSIM_ERR_INVALID;                                                                                 \
+        }                                                                                                              \
+        return TCPSIM_OK;                                                                                              \
     }
     DUR("delay", delay)
     DUR("jitter", jitter)
@@ -353,9 +356,9 @@ static bool parse_side(const char *s, enum tcpsim_side *side)
 
 static bool parse_state(const char *s, enum tcpsim_tcp_state *st)
 {
-    static const char *const names[TCPSIM_TCP_NSTATES] = {
-        "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};
+    static const char *const names[TCPSIM_TCP_NSTATES] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
+                                                          "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
+                                                          "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
     for (int i = 0; i < TCPSIM_TCP_NSTATES; i++)
         if (s && !strcmp(s, names[i])) {
             *st = (enum tcpsim_tcp_state)i;
@@ -524,16 +527,16 @@ enum tcpsim_err tcpsim_scenario_add_fault(struct tcpsim_scenario *sc, const char
     return TCPSIM_OK;
 }
 
-#define PERR(...)                                                                                          \
-    do {                                                                                                   \
-        char m_[256];                                                                                      \
-        snprintf(m_, sizeof m_, __VA_ARGS__);                                                              \
-        errf(err, cap, "%s, line %u: %s", name, line, m_);                                                 \
-        return TCPSIM_ERR_PARSE;                                                                           \
+#define PERR(...)                                                                                                      \
+    do {                                                                                                               \
+        char m_[256];                                                                                                  \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                                                          \
+        errf(err, cap, "%s, line %u: %s", name, line, m_);                                                             \
+        return TCPSIM_ERR_PARSE;                                                                                       \
     } while (0)
 
-static enum tcpsim_err parse_action(struct sim_rule *r, char **tok, int n, const char *name, unsigned line,
-                                    char *err, size_t cap)
+static enum tcpsim_err parse_action(struct sim_rule *r, char **tok, int n, const char *name, unsigned line, char *err,
+                                    size_t cap)
 {
     if (n < 2)
         PERR("expected a side and an action, such as 'client connect'");
@@ -747,8 +750,7 @@ enum tcpsim_err tcpsim_scenario_builtin(const char *name, struct tcpsim_scenario
             }
             return e;
         }
-    errf(err, cap, "unknown scenario '%s' (expected one of the names 'tcpsim sim --list' shows)",
-         name ? name : "");
+    errf(err, cap, "unknown scenario '%s' (expected one of the names 'tcpsim sim --list' shows)", name ? name : "");
     return TCPSIM_ERR_NOTFOUND;
 }
 

@@ -12,9 +12,9 @@
 
 enum { EV_RULE, EV_ARRIVE };
 
-#define MAX_HIST 64
-#define MAX_ERRS 16
-#define MAX_MSGS 32
+#define MAX_HIST  64
+#define MAX_ERRS  16
+#define MAX_MSGS  32
 #define MAX_ITEMS 64
 #define MAX_DEPTH 8
 
@@ -38,7 +38,7 @@ struct side_st {
     bool ep_init, used;
     uint32_t first_isn;
     bool first_isn_set;
-    uint32_t isn;     /* ISN of the current incarnation (for relative numbers) */
+    uint32_t isn; /* ISN of the current incarnation (for relative numbers) */
     bool isn_known;
     uint64_t app_sent; /* bytes accepted from the application */
     uint64_t read;     /* bytes the application read */
@@ -73,7 +73,7 @@ struct tcpsim_sim {
     char title[160];
     bool begun, ended;
     uint16_t ip_id[2];
-    uint64_t frame;      /* frames numbered so far (the capture's frame.number) */
+    uint64_t frame; /* frames numbered so far (the capture's frame.number) */
     unsigned depth;
     unsigned generation; /* +1 whenever an endpoint starts a new connection on the 4-tuple */
     /* TLS: the bytes that arrive go through the same decoder as replay's
@@ -275,8 +275,12 @@ static void transmit(struct tcpsim_sim *sim, enum tcpsim_side side, const struct
         if (++sim->fault_count[i] != sim->fault_nth[i] || (f->last && sim->dry_run))
             continue;
         switch (f->kind) {
-        case SIM_FAULT_DROP: drop = true; break;
-        case SIM_FAULT_DELAY: extra += f->t; break;
+        case SIM_FAULT_DROP:
+            drop = true;
+            break;
+        case SIM_FAULT_DELAY:
+            extra += f->t;
+            break;
         case SIM_FAULT_DUP:
             dup = true;
             if (f->t)

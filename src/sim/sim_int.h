@@ -9,7 +9,7 @@
 enum sim_act {
     SIM_ACT_LISTEN,
     SIM_ACT_CONNECT,
-    SIM_ACT_SEND,     /* n bytes of filler, or text, or a TLS flight */
+    SIM_ACT_SEND, /* n bytes of filler, or text, or a TLS flight */
     SIM_ACT_READ,
     SIM_ACT_CLOSE,
     SIM_ACT_SHUTDOWN,
@@ -30,11 +30,11 @@ struct sim_rule {
     tcpsim_time_t t; /* AT: the time; others: delay after the trigger */
     enum tcpsim_side side;
     enum sim_act act;
-    size_t nbytes;     /* SEND filler */
-    char *text;        /* SEND text (owned) */
-    int tls;           /* SEND: tls flight id, -1 when none */
+    size_t nbytes; /* SEND filler */
+    char *text;    /* SEND text (owned) */
+    int tls;       /* SEND: tls flight id, -1 when none */
     bool isn_set, isn_rel;
-    int64_t isn;       /* CONNECT/LISTEN: absolute or relative to the first ISN */
+    int64_t isn; /* CONNECT/LISTEN: absolute or relative to the first ISN */
     unsigned line;
 };
 
@@ -43,13 +43,13 @@ enum sim_fault_kind { SIM_FAULT_DROP, SIM_FAULT_DELAY, SIM_FAULT_DUP };
 struct sim_fault {
     enum sim_fault_kind kind;
     enum tcpsim_side side;
-    bool any_side;  /* no side given: segments from either side count */
-    uint8_t flags;  /* all of these must be set */
-    bool data;      /* payload required */
-    unsigned nth;   /* 1-based among matching segments (from `side`) */
-    bool last;      /* the last matching segment of the run (found by a dry run) */
-    tcpsim_time_t t;/* DELAY: extra delay; DUP: extra delay of the copy */
-    char spec[64];  /* as written, for messages */
+    bool any_side;   /* no side given: segments from either side count */
+    uint8_t flags;   /* all of these must be set */
+    bool data;       /* payload required */
+    unsigned nth;    /* 1-based among matching segments (from `side`) */
+    bool last;       /* the last matching segment of the run (found by a dry run) */
+    tcpsim_time_t t; /* DELAY: extra delay; DUP: extra delay of the copy */
+    char spec[64];   /* as written, for messages */
 };
 /* Parse a fault as "KIND [SIDE[#N]] [FLAGS] [#N|first|last] [DURATION]"
  * (tokens after the word "fault"). False with a message in err. */
@@ -70,8 +70,8 @@ struct sim_variant {
     char *key, *value;
 };
 
-#define SIM_MAX_RULES 64
-#define SIM_MAX_FAULTS 16
+#define SIM_MAX_RULES    64
+#define SIM_MAX_FAULTS   16
 #define SIM_MAX_VARIANTS 4
 
 struct tcpsim_scenario {

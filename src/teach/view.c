@@ -298,20 +298,32 @@ static const char *tls_lesson_key(const struct tcpsim_tl_tls *t)
         return NULL;
     const struct tcpsim_tls_explain *x = t->why;
     switch (x->id) {
-    case TCPSIM_TLS_X_CLIENT_HELLO: return x->n[1] ? "tls13.ClientHello" : "tls.ClientHello";
+    case TCPSIM_TLS_X_CLIENT_HELLO:
+        return x->n[1] ? "tls13.ClientHello" : "tls.ClientHello";
     case TCPSIM_TLS_X_SERVER_HELLO:
         return x->s[1] && !strcmp(x->s[1], "TLS 1.3") ? "tls13.ServerHello" : "tls.ServerHello";
-    case TCPSIM_TLS_X_CERTIFICATE: return "tls.Certificate";
-    case TCPSIM_TLS_X_SERVER_HELLO_DONE: return "tls.ServerHelloDone";
-    case TCPSIM_TLS_X_SKE_ECDHE: return "tls.ecdhe.ServerKeyExchange";
-    case TCPSIM_TLS_X_CKE_RSA: return "tls.rsa.ClientKeyExchange";
-    case TCPSIM_TLS_X_CKE_ECDHE: return "tls.ecdhe.ClientKeyExchange";
-    case TCPSIM_TLS_X_CCS: return "tls.ChangeCipherSpec";
-    case TCPSIM_TLS_X_CCS_COMPAT: return "tls13.ChangeCipherSpec";
-    case TCPSIM_TLS_X_FINISHED_ENC: return "tls.Finished";
-    case TCPSIM_TLS_X_TLS13_FLIGHT_S: return "tls13.flight.server";
-    case TCPSIM_TLS_X_TLS13_FLIGHT_C: return "tls13.Finished.client";
-    case TCPSIM_TLS_X_APP_DATA: return t->dir == TCPSIM_SIDE_CLIENT ? "tls.app.request" : "tls.app.response";
+    case TCPSIM_TLS_X_CERTIFICATE:
+        return "tls.Certificate";
+    case TCPSIM_TLS_X_SERVER_HELLO_DONE:
+        return "tls.ServerHelloDone";
+    case TCPSIM_TLS_X_SKE_ECDHE:
+        return "tls.ecdhe.ServerKeyExchange";
+    case TCPSIM_TLS_X_CKE_RSA:
+        return "tls.rsa.ClientKeyExchange";
+    case TCPSIM_TLS_X_CKE_ECDHE:
+        return "tls.ecdhe.ClientKeyExchange";
+    case TCPSIM_TLS_X_CCS:
+        return "tls.ChangeCipherSpec";
+    case TCPSIM_TLS_X_CCS_COMPAT:
+        return "tls13.ChangeCipherSpec";
+    case TCPSIM_TLS_X_FINISHED_ENC:
+        return "tls.Finished";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_S:
+        return "tls13.flight.server";
+    case TCPSIM_TLS_X_TLS13_FLIGHT_C:
+        return "tls13.Finished.client";
+    case TCPSIM_TLS_X_APP_DATA:
+        return t->dir == TCPSIM_SIDE_CLIENT ? "tls.app.request" : "tls.app.response";
     case TCPSIM_TLS_X_NONE:
     case TCPSIM_TLS_X_CLIENT_HELLO_V2:
     case TCPSIM_TLS_X_HELLO_RETRY:

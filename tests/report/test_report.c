@@ -92,10 +92,10 @@ static void play(const struct tcpsim_tl_sink *k)
              TCPSIM_WHY_SYNACK_ACKS_SYN);
     struct tcpsim_segment ack = mkseg(TCPSIM_ACK | TCPSIM_PSH, 1001, 5001, 200);
     struct tcpsim_tl_tls ch = {TCPSIM_SIDE_CLIENT, "handshake", "ClientHello", NULL, NULL};
-    ev_seg(k, TCPSIM_SIDE_CLIENT, &ack, TCPSIM_SEC(1) + TCPSIM_MSEC(20), TCPSIM_SEC(1) + TCPSIM_MSEC(30), 1, 1,
-           false, false, &ch, 1);
-    ev_state(k, TCPSIM_SIDE_SERVER, TCPSIM_SEC(1) + TCPSIM_MSEC(30), TCPSIM_TCP_SYN_RECEIVED,
-             TCPSIM_TCP_ESTABLISHED, TCPSIM_WHY_ACK_OF_SYNACK);
+    ev_seg(k, TCPSIM_SIDE_CLIENT, &ack, TCPSIM_SEC(1) + TCPSIM_MSEC(20), TCPSIM_SEC(1) + TCPSIM_MSEC(30), 1, 1, false,
+           false, &ch, 1);
+    ev_state(k, TCPSIM_SIDE_SERVER, TCPSIM_SEC(1) + TCPSIM_MSEC(30), TCPSIM_TCP_SYN_RECEIVED, TCPSIM_TCP_ESTABLISHED,
+             TCPSIM_WHY_ACK_OF_SYNACK);
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
     tcpsim_tl_emit(k, &e);
 }
@@ -360,8 +360,7 @@ static void test_ladder_in_flight_arrow_rows_stay_in_time_order(void **st)
     struct tcpsim_segment ack = mkseg(TCPSIM_ACK, 5001, 1001, 0);
     /* emission order as the simulator reports it: by the time things happen */
     ev_seg(&k, TCPSIM_SIDE_SERVER, &ack, TCPSIM_MSEC(50), TCPSIM_MSEC(60), 1, 1, false, false, NULL, 0);
-    ev_state(&k, TCPSIM_SIDE_SERVER, TCPSIM_MSEC(100), TCPSIM_TCP_LISTEN, TCPSIM_TCP_CLOSED,
-             TCPSIM_WHY_CLOSE_LISTEN);
+    ev_state(&k, TCPSIM_SIDE_SERVER, TCPSIM_MSEC(100), TCPSIM_TCP_LISTEN, TCPSIM_TCP_CLOSED, TCPSIM_WHY_CLOSE_LISTEN);
     ev_seg(&k, TCPSIM_SIDE_CLIENT, &fin, 0, TCPSIM_MSEC(300), 1, 1, false, false, NULL, 0);
     struct tcpsim_tl_event e = {.kind = TCPSIM_TL_END};
     tcpsim_tl_emit(&k, &e);
@@ -563,9 +562,9 @@ static void test_dot_draws_all_states_and_highlights_taken(void **st)
 {
     (void)st;
     char *s = render(TCPSIM_VIEW_DOT, NULL);
-    static const char *const names[] = {"CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED",
+    static const char *const names[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED",
                                         "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-                                        "CLOSING",    "LAST_ACK",   "TIME_WAIT"};
+                                        "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
     for (size_t i = 0; i < 11; i++) {
         char want[64];
         snprintf(want, sizeof want, "\n  %s", names[i]);
@@ -614,7 +613,6 @@ static void test_flags_wireshark_order(void **st)
     assert_string_equal(tcpsim_report_flags(TCPSIM_SYN | TCPSIM_ACK, b, 4), "SYN");
     assert_string_equal(tcpsim_report_time(TCPSIM_MSEC(1234), b, sizeof b), "1.234000");
 }
-
 
 /* ================= language: --lang ko ================= */
 
@@ -793,8 +791,13 @@ static void test_ladder_long_options_wrap_whole_tokens(void **st)
 {
     (void)st;
     char *s = ladder_of(feed_long_syn, NULL);
-    const char *tokens[] = {"<mss 1460", "sackOK", "TS val 4294967295 ecr 4294967294", "wscale 14",
-                            "4294967200:4294967290", "4294967201:4294967291", "4294967202:4294967292",
+    const char *tokens[] = {"<mss 1460",
+                            "sackOK",
+                            "TS val 4294967295 ecr 4294967294",
+                            "wscale 14",
+                            "4294967200:4294967290",
+                            "4294967201:4294967291",
+                            "4294967202:4294967292",
                             "4294967203:4294967293>"};
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
         char *l = line_with(s, tokens[i]);
@@ -896,8 +899,7 @@ static void feed_replay_handshake(const struct tcpsim_tl_sink *k)
     replay_frame(k, 1, TCPSIM_SIDE_CLIENT, &syn, 100);
     replay_state(k, 1, TCPSIM_SIDE_CLIENT, 100, TCPSIM_TCP_CLOSED, TCPSIM_TCP_SYN_SENT, TCPSIM_WHY_OPEN_ACTIVE);
     replay_frame(k, 2, TCPSIM_SIDE_SERVER, &synack, 200);
-    replay_state(k, 2, TCPSIM_SIDE_SERVER, 200, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED,
-                 TCPSIM_WHY_SYN_IN_LISTEN);
+    replay_state(k, 2, TCPSIM_SIDE_SERVER, 200, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_WHY_SYN_IN_LISTEN);
     replay_state(k, 2, TCPSIM_SIDE_CLIENT, 200, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED,
                  TCPSIM_WHY_SYNACK_ACKS_SYN);
     replay_frame(k, 3, TCPSIM_SIDE_CLIENT, &fin, 300);
@@ -965,7 +967,8 @@ static void test_dot_lang_ko_legend_and_edge_labels_korean(void **st)
     char *s = render_i18n(TCPSIM_VIEW_DOT, "ko");
     assert_null(strstr(s, "blue:"));
     assert_null(strstr(s, "label=\"client"));
-    assert_non_null(strstr(s, "label=\"\xed\x81\xb4\xeb\x9d\xbc\xec\x9d\xb4\xec\x96\xb8\xed\x8a\xb8\"")); /* 클라이언트 */
+    assert_non_null(
+        strstr(s, "label=\"\xed\x81\xb4\xeb\x9d\xbc\xec\x9d\xb4\xec\x96\xb8\xed\x8a\xb8\"")); /* 클라이언트 */
     free(s);
     s = render_i18n(TCPSIM_VIEW_DOT, "en");
     assert_non_null(strstr(s, "blue: client"));

@@ -15,8 +15,8 @@
 #include "tcpsim/report.h"
 #include "tcpsim/tls.h"
 
-#define C TCPSIM_SIDE_CLIENT
-#define S TCPSIM_SIDE_SERVER
+#define C     TCPSIM_SIDE_CLIENT
+#define S     TCPSIM_SIDE_SERVER
 #define ST(x) TCPSIM_TCP_##x
 
 /* ---- a sink that keeps what the tests look at ---- */
@@ -35,9 +35,9 @@ struct rec {
     char tls[32][40];
     size_t ntls;
     unsigned begins, ends, notes;
-    char note_text[8192]; /* every note's text, one per line */
-    char note_msg[4096];  /* every note's message id and arguments, "id arg arg" one per line */
-    int tls_why[32];      /* explanation id of each TLS item (-1: none) */
+    char note_text[8192];            /* every note's text, one per line */
+    char note_msg[4096];             /* every note's message id and arguments, "id arg arg" one per line */
+    int tls_why[32];                 /* explanation id of each TLS item (-1: none) */
     enum tcpsim_tcp_why last_why[2]; /* of each side's last transition */
 };
 
@@ -45,8 +45,12 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
 {
     struct rec *r = ctx;
     switch (ev->kind) {
-    case TCPSIM_TL_BEGIN: r->begins++; break;
-    case TCPSIM_TL_END: r->ends++; break;
+    case TCPSIM_TL_BEGIN:
+        r->begins++;
+        break;
+    case TCPSIM_TL_END:
+        r->ends++;
+        break;
     case TCPSIM_TL_NOTE: {
         r->notes++;
         size_t l = strlen(r->note_text);
@@ -62,7 +66,9 @@ static void rec_event(void *ctx, const struct tcpsim_tl_event *ev)
         }
         break;
     }
-    case TCPSIM_TL_STATE: r->last_why[ev->u.state.side] = ev->u.state.why; break;
+    case TCPSIM_TL_STATE:
+        r->last_why[ev->u.state.side] = ev->u.state.why;
+        break;
     case TCPSIM_TL_SEGMENT: {
         const struct tcpsim_tl_segment *s = &ev->u.segment;
         if (r->nseg < 256) {
@@ -128,10 +134,10 @@ static void expect_states(const struct tcpsim_sim *sim, enum tcpsim_side side, c
     for (size_t i = 0; i < n; i++)
         assert_int_equal(got[i], want[i]);
 }
-#define EXPECT_STATES(sim, side, ...)                                                                      \
-    do {                                                                                                   \
-        static const enum tcpsim_tcp_state w_[] = {__VA_ARGS__};                                           \
-        expect_states(sim, side, w_, sizeof w_ / sizeof w_[0]);                                            \
+#define EXPECT_STATES(sim, side, ...)                                                                                  \
+    do {                                                                                                               \
+        static const enum tcpsim_tcp_state w_[] = {__VA_ARGS__};                                                       \
+        expect_states(sim, side, w_, sizeof w_ / sizeof w_[0]);                                                        \
     } while (0)
 
 /* ======== scheduler, PRNG, durations ======== */
@@ -360,9 +366,9 @@ static void test_tls12_flights_decode_to_rfc5246_sequence(void **st)
     struct tls_seen t;
     decode_flights(fl, 4, &t);
     /* RFC 5246 7.3, figure 1 (the seeds' picture) */
-    static const char *const want[] = {"ClientHello",       "ServerHello",        "Certificate",
-                                       "ServerHelloDone",   "ClientKeyExchange",  "change_cipher_spec",
-                                       "encrypted",         "change_cipher_spec", "encrypted"};
+    static const char *const want[] = {"ClientHello",     "ServerHello",        "Certificate",
+                                       "ServerHelloDone", "ClientKeyExchange",  "change_cipher_spec",
+                                       "encrypted",       "change_cipher_spec", "encrypted"};
     assert_int_equal(t.malformed, 0);
     assert_int_equal(t.n, 9);
     for (size_t i = 0; i < 9; i++)
@@ -470,10 +476,10 @@ static void test_close_client_first_client_waits_in_time_wait(void **st)
     (void)st;
     struct rec r;
     struct tcpsim_sim *sim = run_builtin("close-client-first", 0, &r, NULL, NULL);
-    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
-                  ST(TIME_WAIT), ST(CLOSED));
-    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
-                  ST(LAST_ACK), ST(CLOSED));
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2), ST(TIME_WAIT),
+                  ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT), ST(LAST_ACK),
+                  ST(CLOSED));
     /* TIME_WAIT lasts 2*MSL (MSL 5 s in the simulator) */
     assert_true(tcpsim_sim_now(sim) >= TCPSIM_SEC(10));
     tcpsim_sim_free(sim);
@@ -484,8 +490,8 @@ static void test_close_server_first_server_waits_in_time_wait(void **st)
     (void)st;
     struct rec r;
     struct tcpsim_sim *sim = run_builtin("close-server-first", 0, &r, NULL, NULL);
-    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(FIN_WAIT_1),
-                  ST(FIN_WAIT_2), ST(TIME_WAIT), ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
+                  ST(TIME_WAIT), ST(CLOSED));
     EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(CLOSE_WAIT), ST(LAST_ACK), ST(CLOSED));
     tcpsim_sim_free(sim);
 }
@@ -554,8 +560,8 @@ static void test_fin_lost_fin_retransmitted(void **st)
             fins++;
         }
     assert_int_equal(fins, 2);
-    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
-                  ST(LAST_ACK), ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT), ST(LAST_ACK),
+                  ST(CLOSED));
     tcpsim_sim_free(sim);
 }
 
@@ -669,8 +675,8 @@ static void test_time_wait_absorbs_late_fin_and_without_it_rst(void **st)
     assert_int_equal(server_fins, 2);
     assert_int_equal(r.last_why[C], TCPSIM_WHY_TIME_WAIT_EXPIRED);
     assert_int_equal(acks_after, 1);
-    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT),
-                  ST(LAST_ACK), ST(CLOSED), ST(LISTEN), ST(CLOSED));
+    EXPECT_STATES(sim, S, ST(CLOSED), ST(LISTEN), ST(SYN_RECEIVED), ST(ESTABLISHED), ST(CLOSE_WAIT), ST(LAST_ACK),
+                  ST(CLOSED), ST(LISTEN), ST(CLOSED));
     tcpsim_sim_free(sim);
 
     sim = run_builtin("time-wait", 1, &r, NULL, NULL);
@@ -699,17 +705,16 @@ static void test_time_wait_old_duplicate_absorbed_with_tw_accepted_without(void 
     assert_non_null(strstr(r.note_text, "old duplicate from the previous connection on this 4-tuple: no connection"));
     assert_null(strstr(r.note_text, "ACCEPTED"));
     assert_int_equal(tcpsim_sim_bytes_read(sim, S), 0); /* nothing reached a new connection */
-    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
-                  ST(TIME_WAIT), ST(CLOSED));
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2), ST(TIME_WAIT),
+                  ST(CLOSED));
     tcpsim_sim_free(sim);
 
     sim = run_builtin("time-wait", 1, &r, NULL, NULL);
     /* the second connection opened, and the old request's copy was taken as
      * its first 8 bytes: the server read "GET /old" again, the client's
      * "GET /new" was dropped as a duplicate */
-    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
-                  ST(TIME_WAIT), ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2),
-                  ST(TIME_WAIT), ST(CLOSED));
+    EXPECT_STATES(sim, C, ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2), ST(TIME_WAIT),
+                  ST(CLOSED), ST(SYN_SENT), ST(ESTABLISHED), ST(FIN_WAIT_1), ST(FIN_WAIT_2), ST(TIME_WAIT), ST(CLOSED));
     assert_non_null(strstr(r.note_text, "its 8 bytes were ACCEPTED as data of the new connection"));
     assert_int_equal(tcpsim_sim_bytes_read(sim, S), 8);
     size_t dups = 0;
@@ -747,9 +752,9 @@ static void test_tls12_handshake_messages_in_order(void **st)
     (void)st;
     struct rec r;
     struct tcpsim_sim *sim = run_builtin("tls12-handshake", 0, &r, NULL, NULL);
-    static const char *const want[] = {"ClientHello",        "ServerHello", "Certificate",
-                                       "ServerHelloDone",    "ClientKeyExchange", "change_cipher_spec",
-                                       "encrypted",          "change_cipher_spec", "encrypted"};
+    static const char *const want[] = {"ClientHello",     "ServerHello",        "Certificate",
+                                       "ServerHelloDone", "ClientKeyExchange",  "change_cipher_spec",
+                                       "encrypted",       "change_cipher_spec", "encrypted"};
     assert_int_equal(r.ntls, 9);
     for (size_t i = 0; i < 9; i++)
         assert_string_equal(r.tls[i], want[i]);
@@ -764,8 +769,8 @@ static void test_tls13_handshake_messages_in_order(void **st)
     struct tcpsim_sim *sim = run_builtin("tls13-handshake", 0, &r, NULL, NULL);
     /* RFC 8446 2: after the ServerHello everything is encrypted; the decoder
      * calls those records "encrypted" handshake (D.4: dummy CCS records) */
-    static const char *const want[] = {"ClientHello", "ServerHello", "change_cipher_spec", "encrypted",
-                                       "change_cipher_spec", "encrypted"};
+    static const char *const want[] = {"ClientHello", "ServerHello",        "change_cipher_spec",
+                                       "encrypted",   "change_cipher_spec", "encrypted"};
     assert_int_equal(r.ntls, 6);
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(r.tls[i], want[i]);
@@ -845,7 +850,8 @@ static void expect_same_as_dsl(const char *builtin, const char *spec)
 {
     char dsl[128];
     snprintf(dsl, sizeof dsl, "fault %s", spec);
-    char *a = run_json(builtin, dsl, NULL, 0), *b = run_json(builtin, NULL, spec, 0), *c = run_json(builtin, NULL, NULL, 0);
+    char *a = run_json(builtin, dsl, NULL, 0), *b = run_json(builtin, NULL, spec, 0),
+         *c = run_json(builtin, NULL, NULL, 0);
     assert_string_equal(a, b);
     assert_true(strcmp(a, c) != 0); /* and the fault changed something */
     free(a);
@@ -1009,7 +1015,6 @@ static void test_seed_same_run_twice_identical(void **st)
     free(c);
 }
 
-
 /* RFC 5246 7.3 with ECDHE (RFC 8422): ServerKeyExchange between Certificate
  * and ServerHelloDone, an EC point in ClientKeyExchange; named by the parser. */
 static void test_tls12_ecdhe_handshake_ske_and_ec_point(void **st)
@@ -1017,10 +1022,9 @@ static void test_tls12_ecdhe_handshake_ske_and_ec_point(void **st)
     (void)st;
     struct rec r;
     struct tcpsim_sim *sim = run_builtin("tls12-ecdhe-handshake", 0, &r, NULL, NULL);
-    static const char *const want[] = {"ClientHello",       "ServerHello",        "Certificate",
-                                       "ServerKeyExchange", "ServerHelloDone",    "ClientKeyExchange",
-                                       "change_cipher_spec", "encrypted",         "change_cipher_spec",
-                                       "encrypted"};
+    static const char *const want[] = {
+        "ClientHello",       "ServerHello",        "Certificate", "ServerKeyExchange",  "ServerHelloDone",
+        "ClientKeyExchange", "change_cipher_spec", "encrypted",   "change_cipher_spec", "encrypted"};
     assert_int_equal(r.ntls, 10);
     for (size_t i = 0; i < 10; i++)
         assert_string_equal(r.tls[i], want[i]);

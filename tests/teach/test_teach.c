@@ -536,7 +536,6 @@ static void test_stepper_without_tty_never_pauses(void **state)
     free(buf);
 }
 
-
 /* ================= one catalogue for views, simulator and lessons ================= */
 
 static void test_catalog_en_errors_match_strerror_and_ko_has_all(void **state)
