@@ -2,7 +2,7 @@
 # deps.sh - install what tcpsim needs to build and test, if missing (Debian/Ubuntu).
 # Idempotent: does nothing when every package is already installed.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libpcap-dev libcmocka-dev libssl-dev openssl
+pkgs=(build-essential clang-format cmake pkg-config libpcap-dev libcmocka-dev libssl-dev openssl
       tshark tcpdump iproute2 ethtool clang libclang-rt-14-dev nftables python3 chromium graphviz)
 pkgs+=(time)  # bench/run.sh: peak memory with /usr/bin/time -v
 missing=()

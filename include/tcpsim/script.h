@@ -35,6 +35,7 @@ struct tcpsim_script_opts {
     int profile;             /* < 0: unset (TCPSIM_PROFILE_LINUX) */
     bool verbose;            /* write the run's ladder (or event list) to `out` */
     bool ascii;              /* verbose ladder without UTF-8 glyphs */
+    bool strict_end;         /* an outbound packet no line matched by the end fails the script (default: a note) */
     FILE *out;               /* progress, verbose output and the failure report; NULL: silent */
 };
 

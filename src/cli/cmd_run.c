@@ -21,7 +21,9 @@ static void run_usage(FILE *f)
             "  --profile=P           linux (default) or rfc: which endpoint behaviour to test\n"
             "  -v, --verbose         print the ladder of each run\n"
             "  --ascii               plain ASCII ladder\n"
-            "  -q, --quiet           print failures only\n\n"
+            "  -q, --quiet           print failures only\n"
+            "  --strict-end          fail when the endpoint sent a packet after the last line that no line\n"
+            "                        checked (default: a note, as packetdrill does)\n\n"
             "exit status: 0 all passed, 1 an expectation failed, 2 a script or usage error\n"
             "see docs/scripts.md for the grammar\n");
 }
@@ -59,6 +61,8 @@ int tcpsim_cli_run(int argc, char **argv)
             o.ascii = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
+        } else if (!strcmp(a, "--strict-end")) {
+            o.strict_end = true;
         } else if (num_opt(a, "--tolerance_usecs", &v)) {
             if (v < 0)
                 return 2;

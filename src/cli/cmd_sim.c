@@ -26,6 +26,7 @@ static void usage(FILE *f)
           "  --color / --no-color   ANSI colour (default: when stdout is a terminal)\n"
           "  --absolute         raw sequence numbers instead of relative ones\n"
           "  --no-notes         hide timer/error notes\n"
+          "  --brief            ladder: arrows and states only (no reasons, notes, options, TLS)\n"
           "  --lang en|ko       language of the words: reasons, notes, TLS explanations,\n"
           "                     headings (protocol terms stay English; JSON is always English)\n"
           "  --pcap FILE        also write the traffic as a pcap capture\n"

@@ -12,13 +12,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tcpsim teach [LESSON] [--lang en|ko] [--no-pause] [--list]\n"
-               "                    [--format text|html] [-o FILE]\n"
+    fprintf(f, "usage: tcpsim teach [LESSON] [--lang en|ko] [--no-pause] [--color] [--list]\n"
+               "                    [--format text|html] [--format html -o FILE]\n"
                "  LESSON        one of the lessons in 'tcpsim teach --list' (without one: the list)\n"
                "  --lang L      en (default) or ko\n"
-               "  --no-pause    run straight through (automatic when stdin is not a terminal)\n"
-               "  --format html write the lesson's connections as one HTML page to -o FILE\n"
-               "  --color       highlight the current state with ANSI colours while stepping\n");
+               "  --no-pause    run straight through (automatic when stdin or stdout is not a terminal)\n"
+               "  --format html also write the lesson's connections as one HTML page to -o FILE\n"
+               "                (the text still goes to stdout; -o is only for the page)\n"
+               "  --color       highlight the current state with ANSI colours while stepping\n"
+               "  --list        list the lessons\n");
 }
 
 static void list(FILE *f, enum tcpsim_lang lang)
@@ -88,6 +90,10 @@ int tcpsim_cli_teach(int argc, char **argv)
     bool html = !strcmp(format, "html");
     if (html && !out_path) {
         fprintf(stderr, "tcpsim teach: --format html needs -o FILE\n");
+        return 2;
+    }
+    if (!html && out_path) { /* the text always goes to stdout; -o names the HTML page */
+        fprintf(stderr, "tcpsim teach: -o %s needs --format html (the lesson's text goes to stdout)\n", out_path);
         return 2;
     }
     FILE *hf = NULL;

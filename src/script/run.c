@@ -937,6 +937,23 @@ static bool check_unexpected(struct runner *r, const struct ts_event *e)
     return false;
 }
 
+/* --strict-end: what the endpoint sent after (or in answer to) the last line
+ * must have been matched too, or a spurious segment at the very end would pass.
+ * packetdrill only notes these; so does the runner without the option. */
+static void check_end(struct runner *r)
+{
+    char got[220], t[24];
+    fmt_actual(&r->q[0], got, sizeof got);
+    fmt_time(r->q[0].t, t, sizeof t);
+    const struct ts_event *last = r->sc->nev > 0 ? &r->sc->ev[r->sc->nev - 1] : NULL;
+    tcpsim__rs_fail(r, last, "expected nothing after the last line (--strict-end), got an outbound packet sent at %s",
+                    t);
+    add_report(r, "  expected: (no packet after the last line)");
+    add_report(r, "  actual:   %s", got);
+    if (r->nq > 1)
+        add_report(r, "  (%zu more unmatched)", r->nq - 1);
+}
+
 /* ---- %{ assert tcpi_... }% ---- */
 
 static void run_python(struct runner *r, const struct ts_event *e)
@@ -1249,6 +1266,7 @@ static enum tcpsim_script_outcome run_parsed(const struct ts_script *sc, const c
     r->out = opts ? opts->out : NULL;
     r->verbose = opts && opts->verbose;
     r->ascii = opts && opts->ascii;
+    r->strict_end = opts && opts->strict_end;
     r->out_buf = ob;
     r->last_sock = -1;
     r->isn_seq = 0x5eed0000u;
@@ -1274,8 +1292,12 @@ static enum tcpsim_script_outcome run_parsed(const struct ts_script *sc, const c
         const struct ts_event *e = &sc->ev[r->pend_ev];
         tcpsim__rs_fail(r, e, "%s(...) never returned (still blocked at the end of the script)", e->u.call.name);
     }
+    bool failed_in_event = r->stop;
+    if (!r->stop && r->nq > 0 && r->strict_end)
+        check_end(r);
     if (r->stop && res->outcome != TCPSIM_SCRIPT_PASS) {
-        res->events_run++;
+        if (failed_in_event)
+            res->events_run++;
         finish_report(r);
     }
     if (r->ladder) {

@@ -64,6 +64,7 @@ struct runner {
     struct tcpsim_script_result *res;
     FILE *out;
     bool verbose, ascii;
+    bool strict_end; /* unmatched outbound packets at the end fail the script */
 
     /* settings */
     int64_t tol_usecs;

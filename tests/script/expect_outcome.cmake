@@ -1,13 +1,14 @@
 # expect_outcome.cmake - run `tcpsim run SCRIPT` and check the exit status and
 # the output against the script's "// expect-exit:" and "// expect-output:" lines.
 # Usage: cmake -DCLI=path/to/tcpsim -DSCRIPT=file.pkt -P expect_outcome.cmake
+# Runs with --strict-end, as the passing scripts do.
 file(STRINGS ${SCRIPT} exit_line REGEX "^// expect-exit: ")
 file(STRINGS ${SCRIPT} out_lines REGEX "^// expect-output: ")
 if(NOT exit_line)
   message(FATAL_ERROR "${SCRIPT}: no '// expect-exit: N' header")
 endif()
 string(REGEX REPLACE "^// expect-exit: *" "" want_exit "${exit_line}")
-execute_process(COMMAND ${CLI} run ${SCRIPT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+execute_process(COMMAND ${CLI} run --strict-end ${SCRIPT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                 TIMEOUT 20)
 set(all "${out}${err}")
 if(NOT rc STREQUAL want_exit)

@@ -264,6 +264,44 @@ static void test_runner_unexpected_packet_expected_nothing(void **state)
     assert_non_null(strstr(res.report, "actual:   > F. 1:1(0) ack 1"));
 }
 
+/* A last line the endpoint answers (close() sends a FIN no line lists): by
+ * default a note and a pass, as packetdrill does; with strict_end a failure at
+ * the last line that shows the packet. */
+static void test_runner_trailing_packet_strict_end_fails(void **state)
+{
+    (void)state;
+    const char *text = PASSIVE_OPEN "+0 close(4) = 0\n";
+    assert_int_equal(run(text), TCPSIM_SCRIPT_PASS);
+    struct tcpsim_script_opts o;
+    tcpsim_script_opts_default(&o);
+    o.strict_end = true;
+    assert_int_equal(tcpsim_script_run_string(text, "t.pkt", &o, &res), TCPSIM_SCRIPT_FAIL);
+    assert_int_equal(res.line, 9);
+    assert_non_null(strstr(res.message, "t.pkt:9: expected nothing after the last line (--strict-end)"));
+    assert_non_null(strstr(res.report, "actual:   > F. 1:1(0) ack 1"));
+    /* listing the FIN makes it pass again */
+    assert_int_equal(
+        tcpsim_script_run_string(PASSIVE_OPEN "+0 close(4) = 0\n+0 > F. 1:1(0) ack 1\n", "t.pkt", &o, &res),
+        TCPSIM_SCRIPT_PASS);
+}
+
+/* A packet sent while the script waits (a retransmission after a partial ACK)
+ * fails the next line, even an assert: the final wait of a script ending on an
+ * inbound line relies on this. */
+static void test_runner_packet_during_final_wait_fails(void **state)
+{
+    (void)state;
+    const char *text = PASSIVE_OPEN "+0 write(4, ..., 1500) = 1500\n"
+                                    "+0 > . 1:1001(1000) ack 1\n"
+                                    "+0 > P. 1001:1501(500) ack 1\n"
+                                    "+.1 < . 1:1(0) ack 1001 win 257\n"
+                                    "+1 %{ assert tcpi_state == TCP_ESTABLISHED }%\n";
+    assert_int_equal(run(text), TCPSIM_SCRIPT_FAIL);
+    assert_int_equal(res.line, 13);
+    assert_non_null(strstr(res.message, "expected nothing, got an outbound packet"));
+    assert_non_null(strstr(res.report, "actual:   > P. 1001:1501(500) ack 1"));
+}
+
 static void test_runner_timing_outside_tolerance_fails(void **state)
 {
     (void)state;
@@ -500,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_listen_wrong_ack_number_fails),
         cmocka_unit_test(test_runner_missing_packet_got_nothing),
         cmocka_unit_test(test_runner_unexpected_packet_expected_nothing),
+        cmocka_unit_test(test_runner_trailing_packet_strict_end_fails),
+        cmocka_unit_test(test_runner_packet_during_final_wait_fails),
         cmocka_unit_test(test_runner_timing_outside_tolerance_fails),
         cmocka_unit_test(test_runner_tolerance_option_widens_passes),
         cmocka_unit_test(test_syscall_wrong_errno_fails),

@@ -34,11 +34,18 @@ n=$(wc -l < "$dir/ours.txt")
 [ "$n" -gt 0 ] || { echo "no segments" >&2; exit 1; }
 diff -u "$dir/ours.txt" "$dir/theirs.txt"
 # analysis flags per frame: L(ost) A(ck of lost) O(ut of order) R(etransmission, any kind)
+# (tshark writes to a file first: in a pipe its failure would leave an empty
+# analysis.txt and the checks below would pass vacuously)
 tshark -r "$dir/out.pcap" -T fields -e frame.number -e tcp.analysis.lost_segment -e tcp.analysis.ack_lost_segment \
   -e tcp.analysis.out_of_order -e tcp.analysis.retransmission -e tcp.analysis.fast_retransmission \
-  -e tcp.analysis.spurious_retransmission -E occurrence=f 2>/dev/null |
-  awk -F'\t' '{ printf "%s %s%s%s%s\n", $1, $2 != "" ? "L" : "", $3 != "" ? "A" : "", $4 != "" ? "O" : "",
-                ($5 != "" || $6 != "" || $7 != "") ? "R" : "" }' > "$dir/analysis.txt"
+  -e tcp.analysis.spurious_retransmission -E occurrence=f > "$dir/analysis.raw" 2>"$dir/tshark-analysis.err" ||
+  { echo "tshark (analysis fields) failed:" >&2; cat "$dir/tshark-analysis.err" >&2; exit 1; }
+if grep -v 'Running as user' "$dir/tshark-analysis.err" >&2; then exit 1; fi
+awk -F'\t' '{ printf "%s %s%s%s%s\n", $1, $2 != "" ? "L" : "", $3 != "" ? "A" : "", $4 != "" ? "O" : "",
+              ($5 != "" || $6 != "" || $7 != "") ? "R" : "" }' "$dir/analysis.raw" > "$dir/analysis.txt"
+[ -s "$dir/analysis.txt" ] || { echo "tshark gave no analysis lines for $dir/out.pcap" >&2; exit 1; }
+na=$(wc -l < "$dir/analysis.txt")
+[ "$na" -eq "$n" ] || { echo "tshark gave $na analysis lines for $n frames" >&2; exit 1; }
 bad=$(awk 'NR == FNR { rtx[$1] = $6; next }
            { f = $2 }
            f ~ /[LA]/ { print "frame " $1 ": tshark reports a segment not captured (" f "), the tap saw every one" }

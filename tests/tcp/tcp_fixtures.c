@@ -31,6 +31,7 @@ struct fx *fx_new(enum tcpsim_tcp_profile p)
  * before it is cleared (fx_reset) or thrown away (fx_free), so the suite knows
  * each from -> to it produced (test_tcp_coverage.c reads the matrix last). */
 unsigned long fx_trans_matrix[TCPSIM_TCP_NSTATES][TCPSIM_TCP_NSTATES];
+unsigned long fx_asserted_matrix[TCPSIM_TCP_NSTATES][TCPSIM_TCP_NSTATES];
 
 void fx_record(const struct tcpsim_tcp_out *out)
 {
@@ -259,7 +260,10 @@ void expect_trans_(struct fx *f, size_t i, enum tcpsim_tcp_state from, enum tcps
                     (unsigned long long)t->at, tcpsim_tcp_state_name(from), tcpsim_tcp_state_name(to),
                     tcpsim_tcp_why_id(why));
         _fail(file, line);
+        return;
     }
+    if ((unsigned)from < TCPSIM_TCP_NSTATES && (unsigned)to < TCPSIM_TCP_NSTATES)
+        fx_asserted_matrix[from][to]++;
 }
 
 void expect_ntrans_(struct fx *f, size_t n, const char *file, int line)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # golden.sh CLI DIR LESSON LANG - run a lesson straight through and compare its
-# text with DIR/LESSON.LANG.txt. TCPSIM_UPDATE_GOLDEN=1 rewrites the file.
+# text with DIR/LESSON.LANG.txt. TCPSIM_UPDATE_GOLDEN=1 rewrites the file and
+# then FAILS (an exported variable must not turn every later run into a pass);
+# scripts/update-golden.sh regenerates all golden files at once.
 set -euo pipefail
 cli=$1 dir=$2 lesson=$3 lang=$4
 want=$dir/$lesson.$lang.txt
@@ -9,11 +11,11 @@ trap 'rm -f "$got"' EXIT
 "$cli" teach "$lesson" --lang "$lang" --no-pause </dev/null >"$got"
 if [ "${TCPSIM_UPDATE_GOLDEN:-}" = 1 ]; then
   cp "$got" "$want"
-  echo "updated $want"
-  exit 0
+  echo "golden.sh: golden updated: $want; read the diff, then re-run without TCPSIM_UPDATE_GOLDEN" >&2
+  exit 1
 fi
 if [ ! -f "$want" ]; then
-  echo "golden.sh: $want missing (run with TCPSIM_UPDATE_GOLDEN=1 to create it)" >&2
+  echo "golden.sh: $want missing (scripts/update-golden.sh creates it)" >&2
   exit 1
 fi
 # The ladder must be plain ASCII in every language; only narration may be UTF-8.

@@ -7,13 +7,21 @@
 # Then the same for 'tcpsim sim tls12-handshake --format html --lang ko': one
 # arrow per segment of the run, the TLS messages (named by the TLS parser) on
 # the arrows, Korean page text. Saves OUTDIR/teach-handshake.png and
-# OUTDIR/sim-tls12.png. Exit 77 (skipped) without Chromium.
+# OUTDIR/sim-tls12.png. Chromium: $TCPSIM_CHROMIUM (what CMake found), else PATH.
+# Without Chromium: a failure, or exit 77 (CTest: skipped) only when
+# TCPSIM_ALLOW_MISSING_TOOLS=1 (set by CTest under -DTCPSIM_ALLOW_MISSING_TOOLS=ON).
 set -uo pipefail
 cli=$1 out=$2
-chrome=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
-if [ -z "$chrome" ]; then
-  echo "html_chromium.sh: chromium not installed (scripts/deps.sh installs it); skipped"
-  exit 77
+chrome=${TCPSIM_CHROMIUM:-}
+case $chrome in *-NOTFOUND) chrome= ;; esac
+[ -n "$chrome" ] || chrome=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -z "$chrome" ] || [ ! -x "$chrome" ]; then
+  if [ "${TCPSIM_ALLOW_MISSING_TOOLS:-}" = 1 ]; then
+    echo "html_chromium.sh: chromium not installed (scripts/deps.sh installs it); skipped (TCPSIM_ALLOW_MISSING_TOOLS)"
+    exit 77
+  fi
+  echo "FAIL html_chromium.sh: chromium not installed; scripts/deps.sh installs it"
+  exit 1
 fi
 mkdir -p "$out"
 page=$out/teach-handshake.html
