@@ -1,5 +1,7 @@
 /* cmd_replay.c - 'tcpsim replay CAPTURE [FILTER]': argument parsing and wiring
- * of src/replay (reader -> flow table -> observer/analysis -> view).
+ * of src/replay (reader -> flow table -> observer/analysis -> view), the
+ * report module's views (--lang, --format html) and the teach module's
+ * step-through (--step).
  * Read first: docs/cli.md "replay", docs/replay-json.md. */
 #include <errno.h>
 #include <stdio.h>
@@ -9,14 +11,24 @@
 
 #include "cli/cli.h"
 #include "replay/replay.h"
+#include "tcpsim/i18n.h"
+#include "tcpsim/report.h"
+#include "tcpsim/teach.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: tcpsim replay [OPTIONS] CAPTURE [FILTER...]\n"
                "  CAPTURE            pcap or pcapng file, '-' for stdin\n"
                "  FILTER             BPF expression as in tcpdump, e.g. 'port 443'\n"
-               "  --format F         json | summary | ladder (default: ladder on a terminal, else summary)\n"
+               "  --format F         json | summary | ladder | html (default: ladder on a terminal, else\n"
+               "                     summary; html writes one page for the file and wants -o FILE)\n"
                "  -o FILE            write to FILE instead of stdout\n"
+               "  --step             step through it: one segment per key press, both state machines\n"
+               "                     with the current state highlighted (runs straight when stdin or\n"
+               "                     stdout is not a terminal)\n"
+               "  --no-pause         with --step: do not wait for keys\n"
+               "  --lang en|ko       language of the words (ladder, html, step, summary headings);\n"
+               "                     protocol terms stay English, JSON is always English\n"
                "  --conn N           only connection N (tcp.stream numbering)\n"
                "  --max-conns N      hold at most N connections at once (default 1048576)\n"
                "  --ascii            ladder in plain ASCII\n"
@@ -60,7 +72,8 @@ int tcpsim_cli_replay(int argc, char **argv)
 {
     const char *format = NULL, *outpath = NULL, *capture = NULL;
     long pick = -1, maxc = 0;
-    bool progress = true, ascii = false, absolute = false;
+    bool progress = true, ascii = false, absolute = false, step = false, no_pause = false;
+    const char *lang = NULL;
     int color = -1; /* -1: when the output is a terminal */
     char filter[4096] = "";
     size_t flen = 0;
@@ -89,6 +102,18 @@ int tcpsim_cli_replay(int argc, char **argv)
                 fprintf(stderr, "tcpsim replay: --max-conns expects a positive number\n");
                 return 2;
             }
+        } else if (!strcmp(a, "--lang")) {
+            enum tcpsim_lang l;
+            if (++i >= argc || !tcpsim_lang_parse(argv[i], &l)) {
+                fprintf(stderr, "tcpsim replay: --lang: expected 'en' or 'ko'%s%s%s\n", i < argc ? ", got '" : "",
+                        i < argc ? argv[i] : "", i < argc ? "'" : "");
+                return 2;
+            }
+            lang = tcpsim_lang_code(l);
+        } else if (!strcmp(a, "--step")) {
+            step = true;
+        } else if (!strcmp(a, "--no-pause")) {
+            no_pause = true;
         } else if (!strcmp(a, "--no-progress")) {
             progress = false;
         } else if (!strcmp(a, "--ascii")) {
@@ -123,12 +148,8 @@ int tcpsim_cli_replay(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    FILE *out = stdout;
-    if (outpath && !(out = fopen(outpath, "w"))) {
-        fprintf(stderr, "tcpsim replay: cannot write '%s': %s\n", outpath, strerror(errno));
-        return 2;
-    }
-    enum tcpsim_rp_format fmt = isatty(fileno(out)) ? TCPSIM_RP_LADDER : TCPSIM_RP_SUMMARY;
+    enum tcpsim_rp_format fmt = TCPSIM_RP_SUMMARY;
+    bool fmt_given = format != NULL;
     if (format) {
         if (!strcmp(format, "json"))
             fmt = TCPSIM_RP_JSON;
@@ -136,15 +157,65 @@ int tcpsim_cli_replay(int argc, char **argv)
             fmt = TCPSIM_RP_SUMMARY;
         else if (!strcmp(format, "ladder"))
             fmt = TCPSIM_RP_LADDER;
+        else if (!strcmp(format, "html"))
+            fmt = TCPSIM_RP_HTML;
         else {
-            fprintf(stderr, "tcpsim replay: unknown format '%s' (expected json, summary or ladder)\n", format);
-            if (out != stdout)
-                fclose(out);
+            fprintf(stderr, "tcpsim replay: unknown format '%s' (expected json, summary, ladder or html)\n", format);
             return 2;
         }
     }
-    bool use_color = fmt == TCPSIM_RP_LADDER && (color < 0 ? isatty(fileno(out)) : color == 1);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, fmt, pick, use_color);
+    if (step && fmt_given && fmt != TCPSIM_RP_LADDER) {
+        fprintf(stderr, "tcpsim replay: --step draws its own ladder: it cannot be combined with --format %s\n", format);
+        return 2;
+    }
+    if (no_pause && !step) {
+        fprintf(stderr, "tcpsim replay: --no-pause goes with --step\n");
+        return 2;
+    }
+    if (fmt == TCPSIM_RP_HTML && !outpath) {
+        fprintf(stderr, "tcpsim replay: --format html writes a page: give it a file with -o FILE\n");
+        return 2;
+    }
+    FILE *out = stdout;
+    if (outpath && !(out = fopen(outpath, "w"))) {
+        fprintf(stderr, "tcpsim replay: cannot write '%s': %s\n", outpath, strerror(errno));
+        return 2;
+    }
+    if (!fmt_given && !step && isatty(fileno(out)))
+        fmt = TCPSIM_RP_LADDER;
+    bool tty_out = isatty(fileno(out));
+    bool use_color = (fmt == TCPSIM_RP_LADDER || step) && (color < 0 ? tty_out && !ascii : color == 1);
+    struct tcpsim_view_opts vo;
+    tcpsim_view_opts_default(&vo);
+    vo.color = use_color;
+    vo.ascii = ascii;
+    vo.absolute = absolute;
+    if (lang)
+        vo.lang = lang;
+    /* The page's heading names the file (the words around it are the view's). */
+    char title[512];
+    snprintf(title, sizeof title, "tcpsim replay %s%s%s", capture, flen ? " " : "", flen ? filter : "");
+    if (fmt == TCPSIM_RP_HTML)
+        vo.title = title;
+    struct tcpsim_stepper *st = NULL;
+    struct tcpsim_rp_writer *w = NULL;
+    if (step) {
+        /* One segment per key press while both stdin (the keys) and the
+         * output are terminals; otherwise (or --no-pause) straight through. */
+        struct tcpsim_teach_opts to = {tcpsim_lang_of(vo.lang), !no_pause && tty_out && strcmp(capture, "-") != 0,
+                                       STDIN_FILENO, use_color};
+        if (tcpsim_stepper_new(&st, out, &to) == TCPSIM_OK) {
+            struct tcpsim_tl_sink sink = tcpsim_stepper_sink(st);
+            w = tcpsim_rp_writer_new_sink(out, &sink, pick, vo.lang);
+        }
+        progress = false; /* the progress line would draw over the steps */
+    } else {
+        w = tcpsim_rp_writer_new(out, fmt, pick, use_color);
+        if (w && (fmt == TCPSIM_RP_LADDER || fmt == TCPSIM_RP_HTML || lang) && !tcpsim_rp_writer_view_opts(w, &vo)) {
+            tcpsim_rp_writer_free(w);
+            w = NULL;
+        }
+    }
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     if (maxc)
@@ -152,8 +223,6 @@ int tcpsim_cli_replay(int argc, char **argv)
     struct tcpsim_replay *rp = NULL;
     struct diag_ctx dctx = {capture, 0};
     if (w) {
-        if (ascii || absolute)
-            tcpsim_rp_writer_ladder_opts(w, ascii, absolute);
         tcpsim_rp_writer_setup(w, &cfg);
         cfg.diag = on_diag;
         cfg.diag_ctx = &dctx;
@@ -162,6 +231,9 @@ int tcpsim_cli_replay(int argc, char **argv)
     if (!rp) {
         fprintf(stderr, "tcpsim replay: out of memory\n");
         tcpsim_rp_writer_free(w);
+        tcpsim_stepper_free(st);
+        if (out != stdout)
+            fclose(out);
         return 2;
     }
     struct tcpsim_replay_input in = {capture, flen ? filter : NULL, NULL, progress && isatty(fileno(stderr))};
@@ -171,6 +243,7 @@ int tcpsim_cli_replay(int argc, char **argv)
     uint64_t nconns = 0;
     bool found = tcpsim_rp_writer_pick_found(w, &nconns);
     bool wrote = tcpsim_rp_writer_free(w);
+    tcpsim_stepper_free(st); /* puts the terminal back */
     if (out != stdout && fclose(out) != 0)
         wrote = false;
     if (rc != TCPSIM_OK)

@@ -296,7 +296,7 @@ void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
 
     d->packets++;
     d->bytes += seglen;
-    for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
+    for (unsigned b = 0; analysis >> b; b++) /* most packets have no bit set: no loop */
         if (analysis & (1u << b))
             c->an_count[b]++;
 

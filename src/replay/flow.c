@@ -5,6 +5,7 @@
  * the length of the capture. Read first: reference-facts.md "Passive tracking". */
 #include "replay/flow.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
     return SEC(120);
 }
 
+#ifndef __SIZEOF_INT128__
 static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 33;
@@ -45,26 +47,61 @@ static uint64_t mix64(uint64_t x)
     x ^= x >> 33;
     return x;
 }
+#endif
 
-static uint64_t ep_hash(const struct tcpsim_ip_addr *a, uint16_t port)
+/* Multiply and fold (wyhash's "mum"): one 64x64->128 multiply mixes every
+ * input bit into the low half the index uses. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-    uint64_t h = (uint64_t)a->family << 16 | port;
-    unsigned n = a->family == 6 ? 16 : 4;
-    for (unsigned i = 0; i < n; i += 4)
-        h = mix64(h ^
-                  ((uint64_t)a->a[i] << 24 | (uint64_t)a->a[i + 1] << 16 | (uint64_t)a->a[i + 2] << 8 | a->a[i + 3]));
-    return h;
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    return mix64(a ^ mix64(b));
+#endif
 }
 
-/* Symmetric: both directions of a connection hash alike. */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* One endpoint as 64 bits: IPv4 address and port side by side (exact);
+ * IPv6 folded. */
+static inline uint64_t ep_word(const struct tcpsim_ip_addr *a, uint16_t port)
+{
+    if (a->family != 6)
+        return (uint64_t)load32(a->a) << 16 | port;
+    return mum(load64(a->a) ^ 0xa0761d6478bd642fULL, load64(a->a + 8) ^ 0xe7037ed1a0b428dbULL) ^
+           ((uint64_t)port << 48 | 6u);
+}
+
+/* Symmetric: both directions of a connection hash alike (the two endpoints
+ * in a fixed order), then one multiply-fold. */
 static uint32_t key_hash(const struct tcpsim__key *k)
 {
-    return (uint32_t)mix64(ep_hash(k->a, k->pa) + ep_hash(k->b, k->pb));
+    uint64_t x = ep_word(k->a, k->pa), y = ep_word(k->b, k->pb);
+    uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
+    uint64_t h = mum(lo ^ 0x8ebc6af09c88c6e3ULL, hi ^ 0x589965cc75374cc3ULL);
+    return (uint32_t)(h ^ h >> 32);
 }
 
-static bool addr_eq(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
+static inline bool addr_eq(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
 {
-    return x->family == y->family && !memcmp(x->a, y->a, x->family == 6 ? 16 : 4);
+    if (x->family != y->family)
+        return false;
+    if (x->family != 6)
+        return load32(x->a) == load32(y->a);
+    return load64(x->a) == load64(y->a) && load64(x->a + 8) == load64(y->a + 8);
 }
 
 static bool conn_matches(const struct tcpsim_rp_conn *c, const struct tcpsim__key *k)
@@ -72,6 +109,46 @@ static bool conn_matches(const struct tcpsim_rp_conn *c, const struct tcpsim__ke
     if (c->port[0] == k->pa && c->port[1] == k->pb && addr_eq(&c->addr[0], k->a) && addr_eq(&c->addr[1], k->b))
         return true;
     return c->port[1] == k->pa && c->port[0] == k->pb && addr_eq(&c->addr[1], k->a) && addr_eq(&c->addr[0], k->b);
+}
+
+uint32_t tcpsim__flow_hash(const struct tcpsim__key *k)
+{
+    return key_hash(k);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash)
+{
+    PREFETCH(&t->index[hash & t->index_mask]);
+}
+
+/* The lines every packet touches (replay.h's layout): the hot header, the
+ * per-direction analysis and the head of each endpoint. Only entries whose
+ * hash matches are followed (no slot is read), at most a few probes. */
+void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
+{
+    uint32_t i = hash & t->index_mask;
+    for (int n = 0; n < 4; n++, i = (i + 1) & t->index_mask) {
+        const struct tcpsim__flow_ent *e = &t->index[i];
+        if (e->slot == TCPSIM__FLOW_NONE)
+            return;
+        if (e->hash != hash)
+            continue;
+        const char *c = (const char *)tcpsim__flow_conn(t, e->slot);
+        for (size_t off = 0; off < offsetof(struct tcpsim_rp_conn, ep); off += 64)
+            PREFETCH(c + off);
+        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep);
+        for (size_t off = 0; off < 256; off += 64) {
+            PREFETCH(ep + off);
+            PREFETCH(ep + sizeof(struct tcpsim_tcp_endpoint) + off);
+        }
+        return;
+    }
 }
 
 static uint32_t conn_hash(const struct tcpsim_rp_conn *c)
@@ -177,9 +254,12 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
         if (!t->chunk[ci]) {
-            t->chunk[ci] = calloc(TCPSIM__FLOW_CHUNK, sizeof **t->chunk);
+            /* Cache-line aligned: a connection's hot part is its first lines. */
+            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
+            t->chunk[ci] = aligned_alloc(_Alignof(struct tcpsim_rp_conn), sz);
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
+            memset(t->chunk[ci], 0, sz);
             t->allocations++;
         }
         t->used_hw++;

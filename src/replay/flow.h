@@ -60,6 +60,12 @@ struct tcpsim__key {
 };
 
 bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max);
+/* The 4-tuple's index hash (symmetric). */
+uint32_t tcpsim__flow_hash(const struct tcpsim__key *k);
+/* Cache hints for a packet processed soon: its index entry, then (once that
+ * is in the cache) the hot lines of the connection it probably belongs to. */
+void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash);
+void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash);
 void tcpsim__flow_free(struct tcpsim__flowtab *t);
 /* Slot of the connection with this 4-tuple in either direction, or NONE. */
 uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k);

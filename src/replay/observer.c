@@ -61,14 +61,14 @@ enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int s
 {
     if (!c->obs_ok)
         return c->nstates[side] ? c->states[side][c->nstates[side] - 1] : TCPSIM_TCP_CLOSED;
-    if (side == TCPSIM_SIDE_SERVER && c->pend.active)
+    if (side == TCPSIM_SIDE_SERVER && c->pend_active)
         return TCPSIM_TCP_LISTEN;
     return c->ep[side].state;
 }
 
 bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side)
 {
-    return !(side == TCPSIM_SIDE_SERVER && c->obs_ok && c->pend.active);
+    return !(side == TCPSIM_SIDE_SERVER && c->obs_ok && c->pend_active);
 }
 
 static struct tcpsim_tcp_out scratch_out; /* big; the replayer is single-threaded */
@@ -89,11 +89,12 @@ void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct t
     c->obs_ok = true;
     struct tcpsim_rp_pending *p = pend(c);
     memset(p, 0, sizeof *p);
+    c->pend_active = c->pend_assumed = false;
     const uint8_t f = first->flags;
     if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN) {
         /* Client CLOSED -> SYN_SENT on its SYN; server decided on its reply. */
         push_state(c, TCPSIM_SIDE_CLIENT, TCPSIM_TCP_CLOSED);
-        p->active = true;
+        c->pend_active = true;
         return;
     }
     if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK)) {
@@ -206,7 +207,7 @@ static size_t deliver_pfin(struct tcpsim_rp_conn *c, uint64_t last_frame, struct
 {
     struct tcpsim_rp_pfin *f = &c->pfin;
     int to = !f->from;
-    f->active = false;
+    c->pfin_active = false;
     if (f->attach_here && ev)
         return deliver(c, to, &f->seg, f->at, ev, n, cap);
     memset(retro, 0, sizeof *retro);
@@ -241,7 +242,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
      * ACK that covers it: it had arrived before this segment was sent. From
      * the peer without such an ACK (its own FIN crossing ours, or data): the
      * peer sent this first (RFC 9293 §3.6 case 2), the FIN stays in flight. */
-    if (c->pfin.active) {
+    if (c->pfin_active) {
         struct tcpsim_rp_pfin *f = &c->pfin;
         uint32_t fin_end = f->seg.seq + (uint32_t)f->seg.payload_len + 1u;
         bool covers = (seg.flags & TCPSIM_ACK) && tcpsim_seq_geq(seg.ack, fin_end);
@@ -255,10 +256,10 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     if (tcpsim_state_has_ack(snd) && tcpsim_seq_gt(seg.seq, snd->snd_nxt) && !(seg.flags & (TCPSIM_SYN | TCPSIM_RST)))
         resync(snd, seg.seq, snd->rcv_nxt, now);
 
-    bool server_first = p->active && dir == TCPSIM_SIDE_SERVER;
+    bool server_first = c->pend_active && dir == TCPSIM_SIDE_SERVER;
     const uint8_t synack = seg.flags & (TCPSIM_SYN | TCPSIM_ACK);
     if (server_first) {
-        p->active = false;
+        c->pend_active = false;
         if (!server_reinit(c))
             return n;
         memset(retro, 0, sizeof *retro);
@@ -286,10 +287,10 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
             push_state(c, 1, TCPSIM_TCP_CLOSED);
             retro->before = retro->after = TCPSIM_TCP_CLOSED;
         }
-    } else if (p->assumed && dir == TCPSIM_SIDE_SERVER) {
+    } else if (c->pend_assumed && dir == TCPSIM_SIDE_SERVER) {
         /* LISTEN was assumed (output already written); a late SYN-ACK shows
          * the SYN did arrive. */
-        p->assumed = false;
+        c->pend_assumed = false;
         if (synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn && snd->state == TCPSIM_TCP_LISTEN) {
             tcpsim_tcp_out_reset(out);
             (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
@@ -306,7 +307,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     if (server_first && synack == TCPSIM_SYN && p->have_syn) /* simultaneous open: the client's SYN arrives */
         n = deliver(c, TCPSIM_SIDE_SERVER, &p->syn, now, ev, n, evcap);
 
-    if (p->active && dir == TCPSIM_SIDE_CLIENT) {
+    if (c->pend_active && dir == TCPSIM_SIDE_CLIENT) {
         /* Server still silent: remember the latest SYN it will have seen. */
         if (synack == TCPSIM_SYN) {
             p->have_syn = true;
@@ -322,9 +323,9 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     /* A FIN to a peer that is ESTABLISHED: did the peer close too before it
      * arrived? Its next segment tells (above). */
     if ((seg.flags & TCPSIM_FIN) && !(seg.flags & TCPSIM_RST) && rcv->state == TCPSIM_TCP_ESTABLISHED &&
-        !c->pfin.active) {
+        !c->pfin_active) {
         struct tcpsim_rp_pfin *f = &c->pfin;
-        f->active = true;
+        c->pfin_active = true;
         f->attach_here = false;
         f->from = dir;
         f->seg = seg;
@@ -338,7 +339,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
 
 bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c)
 {
-    return c->obs_ok && (c->pend.active || c->pfin.active);
+    return c->obs_ok && (c->pend_active || c->pfin_active);
 }
 
 void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *retro)
@@ -347,12 +348,12 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
     if (!c->obs_ok)
         return;
     struct tcpsim_rp_pending *p = pend(c);
-    if (p->active) {
+    if (c->pend_active) {
         /* Never answered. An RFC endpoint on a CLOSED port always answers a
          * SYN with RST (RFC 9293 §3.10.7.1), so silence means a listener that
          * drops (or never got) the SYN, or one we cannot reach: LISTEN. */
-        p->active = false;
-        p->assumed = true;
+        c->pend_active = false;
+        c->pend_assumed = true;
         c->server_inferred = true;
         if (!server_reinit(c))
             return;
@@ -366,7 +367,7 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
         retro->before = retro->after = TCPSIM_TCP_LISTEN;
         return;
     }
-    if (c->pfin.active)
+    if (c->pfin_active)
         (void)deliver_pfin(c, c->last_frame, NULL, 0, 0, retro);
 }
 

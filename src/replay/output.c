@@ -1,6 +1,8 @@
 /* output.c - the replayer's views: JSON Lines per docs/replay-json.md (segment,
- * conn and summary records), a one-line-per-connection summary, and the ladder
- * diagram through the report module's sink (events buffered per connection).
+ * conn and summary records), a one-line-per-connection summary, and timeline
+ * views through a report-module sink (events buffered per connection): the
+ * ladder, one HTML page for the whole file, or a caller's sink (the teach
+ * module's step-through). Words for people follow --lang; JSON stays English.
  * The JSON writer formats by hand into a buffer: it is the hot path.
  * Read first: docs/replay-json.md, include/tcpsim/timeline.h. */
 #include "replay/replay.h"
@@ -11,6 +13,13 @@
 #include "tcpsim/report.h"
 
 #define OBUF 65536
+
+enum {
+#define WHY_COUNT_(id, rule, text) WHY_COUNT_##id,
+    TCPSIM_TCP_WHYS(WHY_COUNT_)
+#undef WHY_COUNT_
+        WHY_COUNT
+};
 
 struct ladder_seg {
     uint64_t frame;
@@ -25,11 +34,21 @@ struct ladder_seg {
     uint32_t tls_first, ntls, tls_dropped; /* items in ladder_buf.tls */
 };
 
+/* A TLS item's own copy of its explanation and of its id's parameters (one
+ * block: explanation, then s[0..2]): the segment's pointers die with the
+ * callback, and a dangling `why` would be read by a Korean view. */
+struct ladder_tlsx {
+    struct tcpsim_tls_explain why;
+    bool has_why;
+    char *blk;
+};
+
 struct ladder_buf {
     size_t n, cap;
     struct ladder_seg *v;
     size_t ntls, tls_cap;
-    struct tcpsim_tl_tls *tls; /* explain strings owned (strdup) */
+    struct tcpsim_tl_tls *tls; /* explain and why point into x[i] (set when drawn: x[] moves) */
+    struct ladder_tlsx *x;     /* parallel to tls */
 };
 
 struct tcpsim_rp_writer {
@@ -37,14 +56,23 @@ struct tcpsim_rp_writer {
     enum tcpsim_rp_format fmt;
     long pick;
     bool color, failed, ascii, absolute;
+    enum tcpsim_lang lang;
     size_t len;
     char buf[OBUF];
-    struct tcpsim_ladder *ladder;
+    struct tcpsim_ladder *ladder; /* TCPSIM_RP_LADDER */
+    struct tcpsim_html *html;     /* TCPSIM_RP_HTML */
+    struct tcpsim_tl_sink sink;   /* where timeline events go (ladder, html or the caller's) */
     bool have_t0;
     tcpsim_ns_t t0;    /* ladder times: seconds since the capture's first frame, as Wireshark shows */
     char tlsbuf[OBUF]; /* the conn record's `tls` object */
     bool pick_found;   /* the --conn connection was written */
     uint64_t nconns;   /* connections in the capture (summary) */
+    /* JSON pieces made once, then copied: a segment's "flags" array by the
+     * flags byte, and an event's "rule" and "why" (escaped) by reason. */
+    uint8_t flags_len[256];
+    char flags_json[256][48];
+    uint16_t why_len[WHY_COUNT];
+    char *why_json[WHY_COUNT];
 };
 
 /* ---- a tiny buffered emitter ---- */
@@ -86,21 +114,43 @@ static inline void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
     w->len += n;
 }
 
-#define PUTL(w, lit) put((w), (lit), sizeof(lit) - 1)
+/* A literal: its length is a constant, so the copy compiles to a few moves. */
+#define PUTL(w, lit)                                                                                                   \
+    do {                                                                                                               \
+        if ((w)->len + (sizeof(lit) - 1) > OBUF)                                                                       \
+            put_slow((w), (lit), sizeof(lit) - 1);                                                                     \
+        else {                                                                                                         \
+            memcpy((w)->buf + (w)->len, (lit), sizeof(lit) - 1);                                                       \
+            (w)->len += sizeof(lit) - 1;                                                                               \
+        }                                                                                                              \
+    } while (0)
 
 static void puts_(struct tcpsim_rp_writer *w, const char *s)
 {
     put(w, s, strlen(s));
 }
 
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                 "8081828384858687888990919293949596979899";
+
+/* A decimal number, two digits per division. */
 static void putu(struct tcpsim_rp_writer *w, uint64_t v)
 {
     char t[24];
     int i = 24;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        t[--i] = digits2[2 * r + 1];
+        t[--i] = digits2[2 * r];
+    }
+    if (v >= 10) {
+        t[--i] = digits2[2 * v + 1];
+        t[--i] = digits2[2 * v];
+    } else {
+        t[--i] = (char)('0' + v);
+    }
     put(w, t + i, (size_t)(24 - i));
 }
 
@@ -146,6 +196,105 @@ static void puttime(struct tcpsim_rp_writer *w, tcpsim_ns_t ns)
 
 static const char *const flag_names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
+/* A state's name (no JSON escaping needed: upper case and '_'), its length
+ * known without strlen. */
+static void put_state(struct tcpsim_rp_writer *w, enum tcpsim_tcp_state st)
+{
+    static struct {
+        const char *s;
+        size_t n;
+    } names[TCPSIM_TCP_NSTATES];
+    unsigned i = (unsigned)st;
+    if (i >= TCPSIM_TCP_NSTATES) {
+        puts_(w, tcpsim_tcp_state_name(st));
+        return;
+    }
+    if (!names[i].s) {
+        names[i].n = strlen(tcpsim_tcp_state_name(st));
+        names[i].s = tcpsim_tcp_state_name(st);
+    }
+    put(w, names[i].s, names[i].n);
+}
+
+/* "\"SYN\",\"ACK\"": the elements of a segment's "flags" array. */
+static void put_flags(struct tcpsim_rp_writer *w, uint8_t flags)
+{
+    if (!w->flags_len[flags] && flags) {
+        char *d = w->flags_json[flags];
+        size_t n = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (flags & (1u << b)) {
+                if (n)
+                    d[n++] = ',';
+                d[n++] = '"';
+                memcpy(d + n, flag_names[b], 3);
+                n += 3;
+                d[n++] = '"';
+            }
+        w->flags_len[flags] = (uint8_t)n;
+    }
+    put(w, w->flags_json[flags], w->flags_len[flags]);
+}
+
+static void putq(struct tcpsim_rp_writer *w, const char *s);
+
+/* An endpoint as its label says it: IPv4 formatted here from the numbers (the
+ * label is in the connection's cold part), IPv6 (RFC 5952 form) copied. */
+static void put_endpoint(struct tcpsim_rp_writer *w, const struct tcpsim_ip_addr *a, uint16_t port, const char *label)
+{
+    if (a->family == 6) {
+        puts_(w, label);
+        return;
+    }
+    char t[24];
+    size_t n = 0;
+    for (int i = 0; i < 5; i++) {
+        unsigned v = i < 4 ? a->a[i] : port;
+        if (v >= 10000)
+            t[n++] = (char)('0' + v / 10000);
+        if (v >= 1000)
+            t[n++] = (char)('0' + v / 1000 % 10);
+        if (v >= 100)
+            t[n++] = (char)('0' + v / 100 % 10);
+        if (v >= 10)
+            t[n++] = (char)('0' + v / 10 % 10);
+        t[n++] = (char)('0' + v % 10);
+        if (i < 4)
+            t[n++] = i < 3 ? '.' : ':';
+    }
+    put(w, t, n);
+}
+
+/* An event's tail: ",\"rule\":\"RFC 9293 3.10.7.3\",\"why\":\"...\"}". */
+static void put_why(struct tcpsim_rp_writer *w, enum tcpsim_tcp_why why)
+{
+    unsigned i = (unsigned)why;
+    if (i >= WHY_COUNT || (!w->why_json[i] && !(w->why_json[i] = malloc(512)))) {
+        PUTL(w, "\",\"rule\":"); /* out of range or memory: format it now */
+        putq(w, tcpsim_tcp_why_rule(why));
+        PUTL(w, ",\"why\":");
+        putq(w, tcpsim_tcp_why_text(why));
+        PUTL(w, "}");
+        return;
+    }
+    if (!w->why_len[i]) {
+        /* Rendered through the writer's own escaping into its buffer, then
+         * kept (flushed first so it starts the buffer). */
+        flush(w);
+        PUTL(w, "\",\"rule\":");
+        putq(w, tcpsim_tcp_why_rule(why));
+        PUTL(w, ",\"why\":");
+        putq(w, tcpsim_tcp_why_text(why));
+        PUTL(w, "}");
+        if (w->len <= 512) {
+            memcpy(w->why_json[i], w->buf, w->len);
+            w->why_len[i] = (uint16_t)w->len;
+        }
+        return;
+    }
+    put(w, w->why_json[i], w->why_len[i]);
+}
+
 /* Every state the endpoint passed through, starting with the one before its
  * first segment: never empty (a silent server was resolved as LISTEN). */
 static void put_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
@@ -169,21 +318,16 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     puttime(w, s->time);
     PUTL(w, ",\"conn\":");
     putu(w, s->conn);
-    puts_(w, s->dir == TCPSIM_SIDE_CLIENT ? ",\"dir\":\"c2s\",\"src\":" : ",\"dir\":\"s2c\",\"src\":");
-    putq(w, s->src);
-    PUTL(w, ",\"dst\":");
-    putq(w, s->dst);
-    PUTL(w, ",\"flags\":[");
-    bool first = true;
-    for (unsigned b = 0; b < 8; b++)
-        if (s->seg->flags & (1u << b)) {
-            if (!first)
-                put(w, ",", 1);
-            first = false;
-            put(w, "\"", 1);
-            puts_(w, flag_names[b]);
-            put(w, "\"", 1);
-        }
+    if (s->dir == TCPSIM_SIDE_CLIENT)
+        PUTL(w, ",\"dir\":\"c2s\",\"src\":\"");
+    else
+        PUTL(w, ",\"dir\":\"s2c\",\"src\":\"");
+    /* "10.0.0.1:443", "[2001:db8::1]:443": nothing to escape. */
+    put_endpoint(w, &s->src_ip, s->src_port, s->src);
+    PUTL(w, "\",\"dst\":\"");
+    put_endpoint(w, &s->dst_ip, s->dst_port, s->dst);
+    PUTL(w, "\",\"flags\":[");
+    put_flags(w, s->seg->flags);
     PUTL(w, "],\"seq\":");
     putu(w, s->seg->seq);
     PUTL(w, ",\"ack\":");
@@ -201,8 +345,8 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     PUTL(w, ",\"win\":");
     putu(w, s->win);
     PUTL(w, ",\"analysis\":[");
-    first = true;
-    for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
+    bool first = true;
+    for (unsigned b = 0; s->analysis >> b; b++)
         if (s->analysis & (1u << b)) {
             if (!first)
                 put(w, ",", 1);
@@ -212,24 +356,22 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
             put(w, "\"", 1);
         }
     PUTL(w, "],\"client_state\":\"");
-    puts_(w, tcpsim_tcp_state_name(s->client_state));
+    put_state(w, s->client_state);
     PUTL(w, "\",\"server_state\":\"");
-    puts_(w, tcpsim_tcp_state_name(s->server_state));
+    put_state(w, s->server_state);
     PUTL(w, "\",\"events\":[");
     for (size_t i = 0; i < s->nevents; i++) {
         const struct tcpsim_rp_event *e = &s->events[i];
         if (i)
             put(w, ",", 1);
-        puts_(w, e->endpoint == TCPSIM_SIDE_CLIENT ? "{\"endpoint\":\"client\",\"from\":\""
-                                                   : "{\"endpoint\":\"server\",\"from\":\"");
-        puts_(w, tcpsim_tcp_state_name(e->from));
+        if (e->endpoint == TCPSIM_SIDE_CLIENT)
+            PUTL(w, "{\"endpoint\":\"client\",\"from\":\"");
+        else
+            PUTL(w, "{\"endpoint\":\"server\",\"from\":\"");
+        put_state(w, e->from);
         PUTL(w, "\",\"to\":\"");
-        puts_(w, tcpsim_tcp_state_name(e->to));
-        PUTL(w, "\",\"rule\":");
-        putq(w, tcpsim_tcp_why_rule(e->why));
-        PUTL(w, ",\"why\":");
-        putq(w, tcpsim_tcp_why_text(e->why));
-        put(w, "}", 1);
+        put_state(w, e->to);
+        put_why(w, e->why);
     }
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
     PUTL(w, "],\"tls\":[");
@@ -364,11 +506,11 @@ static void json_summary(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summ
 static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
 {
     if (c->nstates[side] == 0)
-        puts_(w, tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side)));
+        put_state(w, tcpsim__rp_obs_state(c, side));
     for (unsigned i = 0; i < c->nstates[side]; i++) {
         if (i)
             PUTL(w, ">");
-        puts_(w, tcpsim_tcp_state_name(c->states[side][i]));
+        put_state(w, c->states[side][i]);
     }
 }
 
@@ -428,29 +570,78 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
     PUTL(w, "\n");
 }
 
+/* One block per connection, formatted by hand into the buffer (no printf:
+ * this runs once per connection of a capture with millions). */
 static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    char t[320];
-    snprintf(t, sizeof t, "conn %u %s -> %s%s pkts %llu/%llu bytes %llu/%llu\n  client ", c->id, c->label[0],
-             c->label[1], c->inferred ? " (inferred)" : "", (unsigned long long)c->d[0].packets,
-             (unsigned long long)c->d[1].packets, (unsigned long long)c->d[0].bytes, (unsigned long long)c->d[1].bytes);
-    puts_(w, t);
+    /* Headings in the reader's language (--lang); the English stays exactly
+     * "conn N" / "client" / "server", which scripts grep for. */
+    if (w->lang == TCPSIM_LANG_EN) {
+        PUTL(w, "conn ");
+        putu(w, c->id);
+    } else {
+        char id[16], head[64];
+        snprintf(id, sizeof id, "%u", c->id);
+        const char *a[1] = {id};
+        tcpsim_msg(w->lang, "view.connection", a, 1, head, sizeof head);
+        puts_(w, head);
+    }
+    PUTL(w, " ");
+    puts_(w, c->label[0]);
+    PUTL(w, " -> ");
+    puts_(w, c->label[1]);
+    if (c->inferred)
+        PUTL(w, " (inferred)");
+    PUTL(w, " pkts ");
+    putu(w, c->d[0].packets);
+    PUTL(w, "/");
+    putu(w, c->d[1].packets);
+    PUTL(w, " bytes ");
+    putu(w, c->d[0].bytes);
+    PUTL(w, "/");
+    putu(w, c->d[1].bytes);
+    PUTL(w, "\n  ");
+    puts_(w, tcpsim_i18n_side(w->lang, TCPSIM_SIDE_CLIENT));
+    PUTL(w, " ");
     text_states(w, c, 0);
-    PUTL(w, "\n  server ");
+    PUTL(w, "\n  ");
+    puts_(w, tcpsim_i18n_side(w->lang, TCPSIM_SIDE_SERVER));
+    PUTL(w, " ");
     text_states(w, c, 1);
     if (c->server_inferred)
         PUTL(w, " (never answered: LISTEN assumed)");
-    snprintf(t, sizeof t, "\n  zeek %s %s  completeness %u", tcpsim__rp_conn_state(c), c->history[0] ? c->history : "-",
-             c->completeness);
-    puts_(w, t);
+    PUTL(w, "\n  zeek ");
+    puts_(w, tcpsim__rp_conn_state(c));
+    PUTL(w, " ");
+    if (c->history[0])
+        puts_(w, c->history);
+    else
+        PUTL(w, "-");
+    PUTL(w, "  completeness ");
+    putu(w, c->completeness);
     if (c->rtt_known) {
-        snprintf(t, sizeof t, "  rtt %.3f ms", (double)c->rtt / 1e6);
-        puts_(w, t);
+        /* "%.3f" of the milliseconds: the microseconds, rounded; a tie
+         * (nanosecond captures) goes through printf so the binary double
+         * rounds exactly as before. */
+        if (c->rtt % 1000u != 500u) {
+            uint64_t us = (c->rtt + 500u) / 1000u;
+            PUTL(w, "  rtt ");
+            putu(w, us / 1000u);
+            char t[4] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10)};
+            put(w, t, 4);
+            PUTL(w, " ms");
+        } else {
+            char t[48];
+            snprintf(t, sizeof t, "  rtt %.3f ms", (double)c->rtt / 1e6);
+            puts_(w, t);
+        }
     }
     for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
-            snprintf(t, sizeof t, "  %s=%u", tcpsim__rp_an_name(b), c->an_count[b]);
-            puts_(w, t);
+            PUTL(w, "  ");
+            puts_(w, tcpsim__rp_an_name(b));
+            PUTL(w, "=");
+            putu(w, c->an_count[b]);
         }
     PUTL(w, "\n");
     summary_tls(w, c);
@@ -471,13 +662,51 @@ static void summary_total(struct tcpsim_rp_writer *w, const struct tcpsim_rp_sum
 
 /* ---- ladder: buffer each connection, draw it when it leaves ---- */
 
+static void html_default(struct tcpsim_rp_writer *w);
+
 static void ladder_free_buf(struct ladder_buf *b)
 {
     for (size_t i = 0; i < b->ntls; i++)
-        free((char *)b->tls[i].explain);
+        free(b->x[i].blk);
     free(b->tls);
+    free(b->x);
     free(b->v);
     free(b);
+}
+
+/* Own copies of one TLS item: record and handshake names are static strings;
+ * the explanation and the parameters of its id go into one block. */
+static bool tls_keep(struct tcpsim_tl_tls *t, struct ladder_tlsx *x, const struct tcpsim_tl_tls *src)
+{
+    *t = *src;
+    t->explain = NULL;
+    t->why = NULL;
+    memset(x, 0, sizeof *x);
+    const char *ex = src->explain ? src->explain : "";
+    const char *p[3] = {"", "", ""};
+    size_t n = strlen(ex) + 1;
+    if (src->why)
+        for (int k = 0; k < 3; k++) {
+            p[k] = src->why->s[k] ? src->why->s[k] : "";
+            n += strlen(p[k]) + 1;
+        }
+    char *blk = malloc(n);
+    if (!blk)
+        return false;
+    size_t el = strlen(ex) + 1;
+    memcpy(blk, ex, el);
+    x->blk = blk;
+    if (src->why) {
+        x->why = *src->why;
+        x->has_why = true;
+        char *q = blk + el;
+        for (int k = 0; k < 3; k++) {
+            size_t pl = strlen(p[k]) + 1;
+            x->why.s[k] = memcpy(q, p[k], pl);
+            q += pl;
+        }
+    }
+    return true;
 }
 
 /* Keep one segment (and its TLS items) until the connection is complete: the
@@ -528,17 +757,26 @@ static void ladder_segment(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c,
             if (!nt)
                 break;
             b->tls = nt;
+            struct ladder_tlsx *nx = realloc(b->x, nc * sizeof *nx);
+            if (!nx)
+                break;
+            b->x = nx;
             b->tls_cap = nc;
         }
-        struct tcpsim_tl_tls *t = &b->tls[b->ntls];
-        *t = s->tls[i]; /* record and handshake names are static strings */
-        t->explain = s->tls[i].explain && *s->tls[i].explain ? strdup(s->tls[i].explain) : NULL;
-        b->ntls++;
-        l->ntls++;
+        if (!tls_keep(&b->tls[b->ntls], &b->x[b->ntls], &s->tls[i]))
+            l->tls_dropped++;
+        else {
+            b->ntls++;
+            l->ntls++;
+        }
     }
 }
 
-static void ladder_note(const struct tcpsim_tl_sink *sink, enum tcpsim_side side, tcpsim_time_t at, const char *text)
+/* A note; `msg` (a catalogue key, i18n.h) lets the view say it in the
+ * reader's language, and is passed only when the catalogues have it (a view
+ * would otherwise print the bare key). */
+static void ladder_note(const struct tcpsim_tl_sink *sink, enum tcpsim_side side, tcpsim_time_t at, const char *text,
+                        const char *msg)
 {
     struct tcpsim_tl_event ev;
     memset(&ev, 0, sizeof ev);
@@ -547,6 +785,8 @@ static void ladder_note(const struct tcpsim_tl_sink *sink, enum tcpsim_side side
     ev.u.note.at = at;
     ev.u.note.why = TCPSIM_WHY_NONE;
     ev.u.note.text = text;
+    if (msg && tcpsim_catalog_get(tcpsim_catalog_builtin(TCPSIM_LANG_KO), msg))
+        ev.u.note.msg = msg;
     tcpsim_tl_emit(sink, &ev);
 }
 
@@ -560,9 +800,30 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
     c->view = NULL;
     if (!b)
         return;
-    if (w->ladder) {
+    html_default(w);
+    if (w->sink.event) {
+        if (w->fmt == TCPSIM_RP_SINK) {
+            /* The step-through's columns say only "client"/"server": name
+             * the connection above them ("connection 3: 10.0.0.1:40000 ->
+             * 10.0.0.2:443"), in the reader's language. */
+            char id[16], head[96];
+            snprintf(id, sizeof id, "%u", c->id);
+            const char *a[1] = {id};
+            tcpsim_msg(w->lang, "view.connection", a, 1, head, sizeof head);
+            PUTL(w, "\n");
+            puts_(w, head);
+            PUTL(w, ": ");
+            puts_(w, c->label[0]);
+            PUTL(w, " -> ");
+            puts_(w, c->label[1]);
+            PUTL(w, "\n");
+        }
         flush(w);
-        struct tcpsim_tl_sink sink = tcpsim_ladder_sink(w->ladder);
+        const struct tcpsim_tl_sink sink = w->sink;
+        for (size_t i = 0; i < b->ntls; i++) {
+            b->tls[i].explain = b->x[i].blk[0] ? b->x[i].blk : NULL;
+            b->tls[i].why = b->x[i].has_why ? &b->x[i].why : NULL;
+        }
         char cl[80], sl[80];
         snprintf(cl, sizeof cl, "client %s", c->label[0]);
         snprintf(sl, sizeof sl, "server %s", c->label[1]);
@@ -586,7 +847,8 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
         if (!server_known)
             ladder_note(&sink, TCPSIM_SIDE_SERVER, b->n ? (b->v[0].time - w->t0) / 1000u : 0,
                         "never answered: LISTEN assumed (a closed port would have answered with RST; it may "
-                        "drop SYNs, or its replies were not captured)");
+                        "drop SYNs, or its replies were not captured)",
+                        "replay.server_inferred");
         for (size_t i = 0; i < b->n; i++) {
             const struct ladder_seg *l = &b->v[i];
             memset(&ev, 0, sizeof ev);
@@ -622,15 +884,29 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
             if (l->tls_dropped) {
                 char line[80];
                 snprintf(line, sizeof line, "%u more TLS records in this segment not shown", l->tls_dropped);
-                ladder_note(&sink, l->from, at, line);
+                ladder_note(&sink, l->from, at, line, "sim.tls_items_lost");
             }
         }
         memset(&ev, 0, sizeof ev);
         ev.kind = TCPSIM_TL_END;
         tcpsim_tl_emit(&sink, &ev);
-        fflush(w->out);
+        if (w->fmt != TCPSIM_RP_HTML)
+            fflush(w->out);
     }
     ladder_free_buf(b);
+}
+
+static bool make_view(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o);
+
+/* An HTML writer given no options draws with the defaults. */
+static void html_default(struct tcpsim_rp_writer *w)
+{
+    if (w->fmt != TCPSIM_RP_HTML || w->html)
+        return;
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    if (!make_view(w, &o))
+        w->failed = true;
 }
 
 /* ---- handler glue ---- */
@@ -643,13 +919,15 @@ static bool picked(const struct tcpsim_rp_writer *w, uint32_t id)
 static void on_segment(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
 {
     struct tcpsim_rp_writer *w = ctx;
-    if (!picked(w, c->id))
+    if (!picked(w, s->conn)) /* s->conn: a held record's connection stays out of the cache */
         return;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
         json_segment(w, s);
         break;
     case TCPSIM_RP_LADDER:
+    case TCPSIM_RP_HTML:
+    case TCPSIM_RP_SINK:
         ladder_segment(w, (struct tcpsim_rp_conn *)c, s);
         break;
     case TCPSIM_RP_SUMMARY:
@@ -669,6 +947,8 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
         json_conn(w, c);
         break;
     case TCPSIM_RP_LADDER:
+    case TCPSIM_RP_HTML:
+    case TCPSIM_RP_SINK:
         ladder_conn(w, (struct tcpsim_rp_conn *)c);
         break;
     case TCPSIM_RP_SUMMARY:
@@ -687,10 +967,46 @@ static void on_summary(void *ctx, const struct tcpsim_rp_summary *s)
         break;
     case TCPSIM_RP_LADDER:
     case TCPSIM_RP_SUMMARY:
+    case TCPSIM_RP_SINK:
         summary_total(w, s);
+        break;
+    case TCPSIM_RP_HTML: /* the page is the output: nothing after </html> */
         break;
     }
     flush(w);
+}
+
+/* (Re)create the timeline view of a LADDER or HTML writer with options `o`. */
+static bool make_view(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o)
+{
+    switch (w->fmt) {
+    case TCPSIM_RP_LADDER: {
+        struct tcpsim_ladder *nl = tcpsim_ladder_new(w->out, o);
+        if (!nl)
+            return false;
+        tcpsim_ladder_free(w->ladder);
+        w->ladder = nl;
+        w->sink = tcpsim_ladder_sink(nl);
+        return true;
+    }
+    case TCPSIM_RP_HTML: {
+        /* Made once: freeing a page view writes its page. Until options
+         * come (tcpsim_rp_writer_view_opts) or the first connection is
+         * drawn, there is none. */
+        if (w->html)
+            return false;
+        w->html = tcpsim_html_new(w->out, o);
+        if (!w->html)
+            return false;
+        w->sink = tcpsim_html_sink(w->html);
+        return true;
+    }
+    case TCPSIM_RP_JSON:
+    case TCPSIM_RP_SUMMARY:
+    case TCPSIM_RP_SINK:
+        return true;
+    }
+    return true;
 }
 
 struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format fmt, long conn_pick, bool color)
@@ -702,16 +1018,29 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format f
     w->fmt = fmt;
     w->pick = conn_pick;
     w->color = color;
-    if (fmt == TCPSIM_RP_LADDER) {
-        struct tcpsim_view_opts o;
-        tcpsim_view_opts_default(&o);
-        o.color = color;
-        w->ladder = tcpsim_ladder_new(out, &o);
-        if (!w->ladder) {
-            free(w);
-            return NULL;
-        }
+    struct tcpsim_view_opts o;
+    tcpsim_view_opts_default(&o);
+    o.color = color;
+    if (fmt == TCPSIM_RP_SINK || (fmt != TCPSIM_RP_HTML && !make_view(w, &o))) {
+        free(w); /* SINK writers come from tcpsim_rp_writer_new_sink */
+        return NULL;
     }
+    return w;
+}
+
+struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsim_tl_sink *sink, long conn_pick,
+                                                   const char *lang)
+{
+    if (!sink || !sink->event)
+        return NULL;
+    struct tcpsim_rp_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->out = out;
+    w->fmt = TCPSIM_RP_SINK;
+    w->pick = conn_pick;
+    w->sink = *sink;
+    w->lang = tcpsim_lang_of(lang);
     return w;
 }
 
@@ -731,20 +1060,23 @@ void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg
 
 void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute)
 {
-    if (!w->ladder)
-        return;
     struct tcpsim_view_opts o;
     tcpsim_view_opts_default(&o);
     o.color = w->color;
     o.ascii = ascii;
     o.absolute = absolute;
-    struct tcpsim_ladder *nl = tcpsim_ladder_new(w->out, &o);
-    if (!nl)
-        return; /* keep the default view */
-    tcpsim_ladder_free(w->ladder);
-    w->ladder = nl;
-    w->ascii = ascii;
-    w->absolute = absolute;
+    tcpsim_rp_writer_view_opts(w, &o);
+}
+
+bool tcpsim_rp_writer_view_opts(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o)
+{
+    w->lang = tcpsim_lang_of(o->lang);
+    if (!make_view(w, o))
+        return false; /* keep the view it had */
+    w->color = o->color;
+    w->ascii = o->ascii;
+    w->absolute = o->absolute;
+    return true;
 }
 
 bool tcpsim_rp_writer_pick_found(const struct tcpsim_rp_writer *w, uint64_t *connections)
@@ -758,11 +1090,17 @@ bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)
     if (!w)
         return true;
     flush(w);
+    html_default(w); /* a page also for a capture without connections */
+    if (w->html && tcpsim_html_finish(w->html) != TCPSIM_OK)
+        w->failed = true;
     if (fflush(w->out) != 0)
         w->failed = true;
     if (w->ladder)
         tcpsim_ladder_free(w->ladder);
+    tcpsim_html_free(w->html);
     bool ok = !w->failed;
+    for (unsigned i = 0; i < WHY_COUNT; i++)
+        free(w->why_json[i]);
     free(w);
     return ok;
 }

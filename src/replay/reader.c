@@ -7,6 +7,7 @@
 #include "replay/replay.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -83,6 +84,87 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
     return ng;
 }
 
+/* The look-ahead (replay.h, tcpsim__replay_hint_*): packets are processed
+ * two records behind reading. Record n+2 is peeked at and its flow index
+ * entry fetched, record n+1's connection is fetched, record n is processed:
+ * with thousands of connections open, those two cache misses per packet
+ * are then waited for in parallel with useful work. libpcap reuses its
+ * buffer on every read, so a waiting record is a copy (buffers grow to the
+ * largest record and are reused: no allocation per packet). */
+#define AHEAD 3
+
+struct ahead_rec {
+    uint64_t frame;
+    tcpsim_ns_t ts;
+    int dlt;
+    bool hidden; /* rejected by the BPF filter: tracked, not written */
+    size_t caplen, len, cap;
+    uint8_t *buf;
+    struct tcpsim_rp_hint hint;
+};
+
+struct ahead {
+    struct ahead_rec r[AHEAD];
+    unsigned head, n; /* oldest waiting record, records waiting */
+};
+
+static void ahead_process(struct tcpsim_replay *rp, const struct ahead_rec *a, const uint8_t *data)
+{
+    if (a->hidden)
+        tcpsim_replay_packet_hidden(rp, a->frame, a->ts, a->dlt, data, a->caplen, a->len);
+    else
+        tcpsim_replay_packet(rp, a->frame, a->ts, a->dlt, data, a->caplen, a->len);
+}
+
+/* Process the oldest waiting record (hinting the next one's connection). */
+static void ahead_pop(struct tcpsim_replay *rp, struct ahead *q)
+{
+    struct ahead_rec *a = &q->r[q->head];
+    q->head = (q->head + 1) % AHEAD;
+    q->n--;
+    if (q->n)
+        tcpsim__replay_hint_conn(rp, &q->r[q->head].hint);
+    ahead_process(rp, a, a->buf);
+}
+
+/* One record read: wait in the queue, or (no memory for a copy) everything
+ * waiting is processed and then this one, in order. */
+static void ahead_push(struct tcpsim_replay *rp, struct ahead *q, const struct ahead_rec *in, const uint8_t *data)
+{
+    if (q->n == AHEAD)
+        ahead_pop(rp, q);
+    struct ahead_rec *a = &q->r[(q->head + q->n) % AHEAD];
+    if (a->cap < in->caplen) {
+        size_t nc = in->caplen < 2048 ? 2048 : in->caplen;
+        uint8_t *nb = malloc(nc);
+        if (!nb) {
+            while (q->n)
+                ahead_pop(rp, q);
+            ahead_process(rp, in, data);
+            return;
+        }
+        free(a->buf);
+        a->buf = nb;
+        a->cap = nc;
+    }
+    uint8_t *buf = a->buf;
+    size_t cap = a->cap;
+    *a = *in;
+    a->buf = buf;
+    a->cap = cap;
+    memcpy(a->buf, data, in->caplen);
+    tcpsim__replay_hint_index(rp, a->dlt, a->buf, a->caplen, &a->hint);
+    q->n++;
+}
+
+static void ahead_drain_free(struct tcpsim_replay *rp, struct ahead *q)
+{
+    while (q->n)
+        ahead_pop(rp, q);
+    for (unsigned i = 0; i < AHEAD; i++)
+        free(q->r[i].buf);
+}
+
 enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
                                    size_t errlen)
 {
@@ -131,6 +213,8 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     struct progress pr;
     progress_init(&pr, in, name, p);
     enum tcpsim_err rc = TCPSIM_OK;
+    struct ahead q;
+    memset(&q, 0, sizeof q);
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -162,13 +246,19 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         tcpsim_ns_t ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
         /* pcapng may change the link type per interface; pcap_datalink follows. */
         dlt = pcap_datalink(p);
-        if (have_filter && !pcap_offline_filter(&prog, h, data))
-            tcpsim_replay_packet_hidden(rp, frame, ts, dlt, data, h->caplen, h->len);
-        else
-            tcpsim_replay_packet(rp, frame, ts, dlt, data, h->caplen, h->len);
+        struct ahead_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.frame = frame;
+        rec.ts = ts;
+        rec.dlt = dlt;
+        rec.hidden = have_filter && !pcap_offline_filter(&prog, h, data);
+        rec.caplen = h->caplen;
+        rec.len = h->len;
+        ahead_push(rp, &q, &rec, data);
         if (pr.on && (frame & 0xffff) == 0)
             progress_tick(&pr, rp, frame);
     }
+    ahead_drain_free(rp, &q); /* every record read is replayed, also before damage */
     progress_done(&pr);
     if (have_filter)
         pcap_freecode(&prog);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpsim/reader.h"
+
 /* The TLS items one segment completed: collected by the decoder's callback
  * while tcpsim_tls_feed runs, handed to the views with the segment. */
 struct tls_scratch {
@@ -17,9 +19,10 @@ struct tls_scratch {
     uint32_t dropped;
     bool collect; /* false: items only go to the summary */
     struct tcpsim_tl_tls it[TCPSIM_RP_MAX_TLS];
+    struct tcpsim_tls_explain why[TCPSIM_RP_MAX_TLS]; /* it[i].why: the explanation as an id (i18n) */
     size_t json_len, arena_len;
     char json[TCPSIM_RP_TLS_ARENA];  /* "{...},{...}" */
-    char arena[TCPSIM_RP_TLS_ARENA]; /* explanations */
+    char arena[TCPSIM_RP_TLS_ARENA]; /* explanations and the strings of their ids' parameters */
     size_t err_len;
     char err[4096]; /* "{"dir":..,"error":..},..." for bytes that are not a record */
 };
@@ -39,12 +42,30 @@ struct held {
     struct tcpsim_segment seg;
     struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
     uint32_t slot;
-    size_t tls_off, tls_len; /* in the ring: items, then the JSON, then the explanations */
+    bool open;               /* its connection had an open question when it was held: a
+                              * correction may still reach it. Records held only because
+                              * others wait before them cannot be corrected (a later
+                              * question applies from its own frame on, observer.c) and
+                              * are written without reading their connection again. */
+    uint64_t prev;           /* number of the previous held record of the same connection (chain; 0 = none) */
+    size_t tls_off, tls_len; /* in the ring: items, their explanation ids, the JSON, then the
+                              * strings (per item: explanation, then the id's three parameters) */
 };
 
+/* Records are numbered in FIFO order from 1 (q[head] is number `base`): a
+ * number stays valid while the queue grows and wraps, and a connection finds
+ * its own held records through a chain of numbers (c->held_last, h->prev), so
+ * a correction never walks other connections' records. A connection has
+ * records held while c->held_last >= base. */
 struct hold_fifo {
     struct held *q;
     size_t cap, head, len;
+    uint64_t base;
+    /* The head's connection was found unresolved while the head was record
+     * number `blocked_num`: only a packet of that connection can change that
+     * (pump), so other packets do not read its (cold) record again. */
+    bool blocked;
+    uint64_t blocked_num;
     uint8_t *ring;
     size_t r_head, r_tail, r_live; /* r_live: held records with bytes in the ring */
 };
@@ -79,6 +100,7 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
     if (!rp)
         return NULL;
     rp->cfg = *cfg;
+    rp->fifo.base = 1;
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
         rp->cfg.max_conns = 1u << 20;
     if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
@@ -120,21 +142,27 @@ static void tls_both_done(struct tcpsim_rp_conn *c)
 
 /* ---- the output FIFO (B1) ---- */
 
-/* Apply what the observer learned late to this connection's held records. */
+static struct held *held_at(struct hold_fifo *f, uint64_t num)
+{
+    return &f->q[(f->head + (size_t)(num - f->base)) % f->cap];
+}
+
+static bool has_held(const struct hold_fifo *f, const struct tcpsim_rp_conn *c)
+{
+    return c->held_last >= f->base;
+}
+
+/* Apply what the observer learned late to this connection's held records:
+ * newest first along its chain, stopping as soon as the records are older
+ * than `frame` with nothing to set there. */
 static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_retro *r)
 {
     struct hold_fifo *f = &rp->fifo;
-    if (!r->set || !c->held)
+    if (!r->set)
         return;
-    /* Newest first: the records to correct are mostly recent, so the scan
-     * stops early (all of them seen, or older than `frame` with nothing to
-     * set there) instead of walking a long FIFO on every close. */
-    uint32_t seen = 0;
-    for (size_t i = f->len; i-- > 0 && seen < c->held;) {
-        struct held *h = &f->q[(f->head + i) % f->cap];
-        if (tcpsim__flow_conn(&rp->ft, h->slot) != c)
-            continue;
-        seen++;
+    for (uint64_t num = c->held_last; num >= f->base;) {
+        struct held *h = held_at(f, num);
+        num = h->prev;
         enum tcpsim_tcp_state *col = r->side == TCPSIM_SIDE_SERVER ? &h->s.server_state : &h->s.client_state;
         if (h->s.frame < r->frame) {
             if (!r->patch_before)
@@ -144,8 +172,8 @@ static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c
         }
         *col = r->after;
         if (h->s.frame == r->frame)
-            for (size_t k = 0; k < r->nev && h->s.nevents < TCPSIM_RP_MAX_EVENTS; k++)
-                h->ev[h->s.nevents++] = r->ev[k];
+            for (size_t e = 0; e < r->nev && h->s.nevents < TCPSIM_RP_MAX_EVENTS; e++)
+                h->ev[h->s.nevents++] = r->ev[e];
     }
 }
 
@@ -158,52 +186,76 @@ static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
     }
 }
 
-/* Write the oldest held record, deciding its connection's question first. */
+/* Write the oldest held record, deciding its connection's question first
+ * when the record may depend on it. */
 static void emit_head(struct tcpsim_replay *rp)
 {
     struct hold_fifo *f = &rp->fifo;
     struct held *h = &f->q[f->head];
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
-    resolve_conn(rp, c);
+    if (h->open)
+        resolve_conn(rp, c);
     h->s.seg = &h->seg;
     h->s.events = h->ev;
     h->s.server_state_known = true;
     if (h->tls_len) {
         uint8_t *b = f->ring + h->tls_off;
         struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
-        char *json = (char *)(b + h->s.ntls * sizeof *it);
+        struct tcpsim_tls_explain *why = (struct tcpsim_tls_explain *)(void *)(b + h->s.ntls * sizeof *it);
+        char *json = (char *)(why + h->s.ntls);
         char *ex = json + h->s.tls_json_len + h->s.tls_errors_len;
         h->s.tls_errors_json = json + h->s.tls_json_len;
         for (size_t i = 0; i < h->s.ntls; i++) {
             it[i].explain = ex;
             ex += strlen(ex) + 1;
+            for (int k = 0; k < 3; k++) {
+                why[i].s[k] = ex;
+                ex += strlen(ex) + 1;
+            }
+            it[i].why = why[i].id != TCPSIM_TLS_X_NONE ? &why[i] : NULL;
         }
         h->s.tls = it;
         h->s.tls_json = json;
     }
     rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
-    c->held--;
     if (h->tls_len) {
         f->r_head = h->tls_off + h->tls_len;
         if (--f->r_live == 0)
             f->r_head = f->r_tail = 0;
     }
     f->head = (f->head + 1) % f->cap;
+    f->base++;
     f->len--;
 }
 
 /* Write held records while the head's question is answered, or forced when
- * the FIFO is full or its head is HOLD_NS behind `now`. */
-static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now)
+ * the FIFO is full or its head is HOLD_NS behind `now`. `cur` is the slot of
+ * the packet just processed. */
+static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
 {
     struct hold_fifo *f = &rp->fifo;
     while (f->len) {
         const struct held *h = &f->q[f->head];
-        if (tcpsim__rp_obs_unresolved(tcpsim__flow_conn(&rp->ft, h->slot)) && f->len < HOLD_MAX &&
-            (now < h->s.time || now - h->s.time < HOLD_NS))
+        bool open;
+        if (!h->open) {
+            open = false;
+        } else if (f->blocked && f->blocked_num == f->base && h->slot != cur) {
+            open = true;
+        } else {
+            open = tcpsim__rp_obs_unresolved(tcpsim__flow_conn(&rp->ft, h->slot));
+            f->blocked = open;
+            f->blocked_num = f->base;
+        }
+        if (open && f->len < HOLD_MAX && (now < h->s.time || now - h->s.time < HOLD_NS))
             break;
         emit_head(rp);
     }
+}
+
+/* Parameter k of a TLS item's explanation id ("" when absent). */
+static const char *tls_why_str(const struct tcpsim_tl_tls *t, int k)
+{
+    return t->why && t->why->s[k] ? t->why->s[k] : "";
 }
 
 /* `n` bytes (16-aligned) in the ring, or SIZE_MAX when they do not fit now. */
@@ -233,7 +285,8 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
                          const struct tcpsim_rp_segment *s)
 {
     struct hold_fifo *f = &rp->fifo;
-    if (f->len == 0 && !tcpsim__rp_obs_unresolved(c)) {
+    bool open = tcpsim__rp_obs_unresolved(c);
+    if (f->len == 0 && !open) {
         rp->cfg.h.segment(rp->cfg.h.ctx, c, s);
         return;
     }
@@ -260,17 +313,22 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     size_t tl = 0, off = 0;
     if (s->ntls || s->tls_errors_len) {
         size_t exl = 0;
-        for (size_t i = 0; i < s->ntls; i++)
+        for (size_t i = 0; i < s->ntls; i++) {
             exl += strlen(s->tls[i].explain ? s->tls[i].explain : "") + 1;
-        tl = s->ntls * sizeof *s->tls + s->tls_json_len + s->tls_errors_len + exl;
+            for (int k = 0; k < 3; k++)
+                exl += strlen(tls_why_str(&s->tls[i], k)) + 1;
+        }
+        tl = s->ntls * (sizeof *s->tls + sizeof(struct tcpsim_tls_explain)) + s->tls_json_len + s->tls_errors_len + exl;
         while ((off = ring_alloc(f, tl)) == SIZE_MAX && f->len)
             emit_head(rp);
         if (off == SIZE_MAX)
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
     struct held *h = &f->q[(f->head + f->len) % f->cap];
+    h->open = open;
+    h->prev = c->held_last;
+    c->held_last = f->base + f->len;
     f->len++;
-    c->held++;
     h->s = *s;
     h->seg = *s->seg;
     h->seg.payload = NULL;
@@ -287,14 +345,27 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     } else if (tl) {
         uint8_t *b = f->ring + off;
         memcpy(b, s->tls, s->ntls * sizeof *s->tls);
-        memcpy(b + s->ntls * sizeof *s->tls, s->tls_json, s->tls_json_len);
-        memcpy(b + s->ntls * sizeof *s->tls + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
-        char *ex = (char *)b + s->ntls * sizeof *s->tls + s->tls_json_len + s->tls_errors_len;
+        struct tcpsim_tls_explain *why = (struct tcpsim_tls_explain *)(void *)(b + s->ntls * sizeof *s->tls);
+        for (size_t i = 0; i < s->ntls; i++) {
+            memset(&why[i], 0, sizeof why[i]);
+            if (s->tls[i].why)
+                why[i] = *s->tls[i].why; /* its strings are copied below */
+        }
+        char *json = (char *)(why + s->ntls);
+        memcpy(json, s->tls_json, s->tls_json_len);
+        memcpy(json + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
+        char *ex = json + s->tls_json_len + s->tls_errors_len;
         for (size_t i = 0; i < s->ntls; i++) {
             const char *e = s->tls[i].explain ? s->tls[i].explain : "";
             size_t el = strlen(e) + 1;
             memcpy(ex, e, el);
             ex += el;
+            for (int k = 0; k < 3; k++) {
+                e = tls_why_str(&s->tls[i], k);
+                el = strlen(e) + 1;
+                memcpy(ex, e, el);
+                ex += el;
+            }
         }
     }
     h->s.tls = NULL;
@@ -308,7 +379,7 @@ static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_l
     /* Its questions are decided now and its records written (with any held
      * before them), so that the conn record comes after its segments. */
     resolve_conn(rp, c);
-    while (c->held)
+    while (has_held(&rp->fifo, c))
         emit_head(rp);
     tcpsim__rp_gaps_final(c);
     if (c->tls) {
@@ -435,6 +506,30 @@ static void evict_oldest(struct tcpsim_replay *rp)
     }
 }
 
+/* "10.0.0.1:443" by hand for IPv4 (once per connection; snprintf was 7% of
+ * all instructions on short connections); IPv6 keeps the RFC 5952 form of
+ * tcpsim_endpoint_str. */
+static void endpoint_label(const struct tcpsim_ip_addr *a, uint16_t port, char *buf, size_t cap)
+{
+    if (a->family == 6 || cap < 22) {
+        tcpsim_endpoint_str(a, port, buf, cap);
+        return;
+    }
+    char *p = buf;
+    for (int i = 0; i < 5; i++) {
+        unsigned v = i < 4 ? a->a[i] : port;
+        char t[5];
+        int n = 0;
+        do {
+            t[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (n)
+            *p++ = t[--n];
+        *p++ = i < 3 ? '.' : (i == 3 ? ':' : '\0');
+    }
+}
+
 static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, const struct tcpsim_segment *seg,
                          uint64_t frame, tcpsim_ns_t ts)
 {
@@ -464,7 +559,7 @@ static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, c
     c->first_rst = -1;
     c->d[0].win_scale = c->d[1].win_scale = -1;
     for (int i = 0; i < 2; i++)
-        tcpsim_endpoint_str(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
+        endpoint_label(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
     tcpsim__flow_insert(&rp->ft, s);
     rp->sum.connections++;
     if (rp->ft.count > rp->sum.max_open)
@@ -474,7 +569,15 @@ static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, c
 
 static bool addr_same(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
 {
-    return x->family == y->family && !memcmp(x->a, y->a, x->family == 6 ? 16 : 4);
+    if (x->family != y->family)
+        return false;
+    if (x->family != 6) { /* a fixed-size compare: no memcmp call per packet */
+        uint32_t u, v;
+        memcpy(&u, x->a, 4);
+        memcpy(&v, y->a, 4);
+        return u == v;
+    }
+    return !memcmp(x->a, y->a, 16);
 }
 
 /* Window scale bookkeeping (RFC 7323 §2.2): a side scales only when both SYNs
@@ -561,9 +664,15 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
             return;
         }
     }
+    /* The explanation, and its id with the parameters (so the views can say
+     * it in the reader's language, i18n.h): all copied, as `it` dies now. */
     const char *ex = it->explain ? it->explain : "";
-    size_t el = strlen(ex) + 1;
-    if (el > sizeof t->arena - t->arena_len) {
+    size_t el = strlen(ex) + 1, need = el;
+    bool has_why = it->why.id != TCPSIM_TLS_X_NONE;
+    if (has_why)
+        for (int k = 0; k < 3; k++)
+            need += strlen(it->why.s[k] ? it->why.s[k] : "") + 1;
+    if (need > sizeof t->arena - t->arena_len) {
         t->dropped++;
         return;
     }
@@ -573,7 +682,20 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
     }
     char *copy = memcpy(t->arena + t->arena_len, ex, el);
     t->arena_len += el;
-    struct tcpsim_tl_tls *x = &t->it[t->n++];
+    struct tcpsim_tl_tls *x = &t->it[t->n];
+    x->why = NULL;
+    if (has_why) {
+        struct tcpsim_tls_explain *w = &t->why[t->n];
+        *w = it->why;
+        for (int k = 0; k < 3; k++) {
+            const char *p = it->why.s[k] ? it->why.s[k] : "";
+            size_t pl = strlen(p) + 1;
+            w->s[k] = memcpy(t->arena + t->arena_len, p, pl);
+            t->arena_len += pl;
+        }
+        x->why = w;
+    }
+    t->n++;
     x->dir = it->dir;
     x->record = tcpsim_tls_record_name(it->record);
     x->handshake = it->hs == TCPSIM_TLS_HS_NONE ? NULL : tcpsim_tls_hs_name(it->hs);
@@ -742,6 +864,10 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
         s.src = c->label[dir];
         s.dst = c->label[!dir];
+        s.src_ip = c->addr[dir];
+        s.dst_ip = c->addr[!dir];
+        s.src_port = c->port[dir];
+        s.dst_port = c->port[!dir];
         s.seg = seg;
         s.len = seglen;
         s.rel_seq_known = true;
@@ -766,7 +892,7 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.tls_errors_len = tl->err_len;
         emit_or_hold(rp, slot, c, &s);
     }
-    pump(rp, ts);
+    pump(rp, ts, slot);
     enum tcpsim__tclass cls = conn_class(c);
     tcpsim__flow_touch(&rp->ft, slot, cls, ts);
     tcpsim_ns_t due = ts + tcpsim__flow_timeout(cls);
@@ -881,6 +1007,59 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
         seglen = (uint32_t)(ip.declared_payload_len - hl);
     rp->sum.tcp_segments++;
     process_tcp(rp, frame, ts, &ip, &seg, seglen, opts_cut);
+}
+
+/* Ports and addresses of a TCP/IP packet, read through the bounds-checked
+ * reader: IPv4 (any options) or IPv6 with TCP as the first next header
+ * (RFC 8200 §4: extension headers get no hint), not a fragment. */
+void tcpsim__replay_hint_index(const struct tcpsim_replay *rp, int dlt, const uint8_t *data, size_t caplen,
+                               struct tcpsim_rp_hint *hint)
+{
+    hint->ok = false;
+    struct tcpsim_link link;
+    if (tcpsim_link_decode(dlt, data, caplen, &link) != TCPSIM_OK)
+        return;
+    struct tcpsim_reader r = tcpsim_reader_make(link.l3_data, link.l3_len);
+    struct tcpsim_ip_addr a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    const uint8_t *sa, *da;
+    uint8_t v;
+    if (link.l3 == TCPSIM_L3_IPV4) {
+        uint8_t proto;
+        uint16_t frag;
+        if (!tcpsim_read_u8(&r, &v) || v >> 4 != 4 || (v & 15) < 5 || !tcpsim_read_skip(&r, 5) ||
+            !tcpsim_read_u16(&r, &frag) || !tcpsim_read_skip(&r, 1) || !tcpsim_read_u8(&r, &proto) || proto != 6 ||
+            (frag & 0x3fff) || !tcpsim_read_skip(&r, 2) || !tcpsim_read_bytes(&r, 4, &sa) ||
+            !tcpsim_read_bytes(&r, 4, &da) || !tcpsim_read_skip(&r, (size_t)((v & 15) - 5) * 4))
+            return;
+        a.family = b.family = 4;
+        memcpy(a.a, sa, 4);
+        memcpy(b.a, da, 4);
+    } else if (link.l3 == TCPSIM_L3_IPV6) {
+        uint8_t next;
+        if (!tcpsim_read_u8(&r, &v) || v >> 4 != 6 || !tcpsim_read_skip(&r, 5) || !tcpsim_read_u8(&r, &next) ||
+            next != 6 || !tcpsim_read_skip(&r, 1) || !tcpsim_read_bytes(&r, 16, &sa) || !tcpsim_read_bytes(&r, 16, &da))
+            return;
+        a.family = b.family = 6;
+        memcpy(a.a, sa, 16);
+        memcpy(b.a, da, 16);
+    } else {
+        return;
+    }
+    uint16_t sp, dp;
+    if (!tcpsim_read_u16(&r, &sp) || !tcpsim_read_u16(&r, &dp))
+        return;
+    struct tcpsim__key k = {&a, &b, sp, dp};
+    hint->hash = tcpsim__flow_hash(&k);
+    hint->ok = true;
+    tcpsim__flow_prefetch_index(&rp->ft, hint->hash);
+}
+
+void tcpsim__replay_hint_conn(const struct tcpsim_replay *rp, const struct tcpsim_rp_hint *hint)
+{
+    if (hint->ok)
+        tcpsim__flow_prefetch_conn(&rp->ft, hint->hash);
 }
 
 static const struct tcpsim__flowtab *sort_ctx;

@@ -42,6 +42,10 @@ struct tcpsim_rp_segment {
     uint32_t conn;
     enum tcpsim_side dir;  /* CLIENT = c2s */
     const char *src, *dst; /* "10.0.0.1:443" */
+    /* the same as numbers (the JSON view formats IPv4 from these: the labels
+     * live in the connection's cold part) */
+    struct tcpsim_ip_addr src_ip, dst_ip;
+    uint16_t src_port, dst_port;
     const struct tcpsim_segment *seg;
     uint32_t len; /* TCP payload length from the IP header (not the captured part) */
     bool rel_seq_known, rel_ack_known;
@@ -98,21 +102,20 @@ struct tcpsim_rp_dir {
     bool sent_syn, sent_synack, sent_fin, sent_rst, sent_any;
 };
 
-/* The observer's note of a client SYN the server has not answered yet. */
+/* The observer's note of a client SYN the server has not answered yet
+ * (whether one is open: tcpsim_rp_conn.pend_active, in the hot part). */
 struct tcpsim_rp_pending {
-    bool active;
-    bool assumed; /* resolved without an answer: LISTEN assumed (server_inferred) */
     bool have_syn;
-    struct tcpsim_segment syn;
-    tcpsim_time_t syn_at;
     uint64_t syn_frame;
+    tcpsim_time_t syn_at;
+    struct tcpsim_segment syn;
 };
 
 /* A FIN captured on its way to a peer that was ESTABLISHED: delivered only
  * when the peer's next segment shows whether it had received it (its ACK
- * covers the FIN) or not (it sent its own FIN first: RFC 9293 §3.6 case 2). */
+ * covers the FIN) or not (it sent its own FIN first: RFC 9293 §3.6 case 2).
+ * Whether one is in flight: tcpsim_rp_conn.pfin_active. */
 struct tcpsim_rp_pfin {
-    bool active;
     bool attach_here; /* the peer sent since: the arrival goes on a later record */
     int from;         /* sender of the FIN */
     struct tcpsim_segment seg;
@@ -132,49 +135,58 @@ struct tcpsim_rp_retro {
     struct tcpsim_rp_event ev[4]; /* appended to the record of `frame` */
 };
 
-/* A connection of the flow table. */
+/* A connection of the flow table. Laid out by temperature (docs/performance.md):
+ * with thousands of connections open, every packet finds its connection's
+ * lines out of cache, so what every packet reads or writes comes first and
+ * together (the first two lines: key, flags, bookkeeping; then the
+ * per-direction analysis, then the two endpoints, whose own hot fields lead),
+ * and what only a connection's start or end, a view, or a rare case reads
+ * (labels, state lists, counts, the observer's saved segments) comes last.
+ * Slots are 64-byte aligned (flow.c). */
 struct tcpsim_rp_conn {
-    uint32_t id; /* tcp.stream */
-    bool in_use;
-    struct tcpsim_ip_addr addr[2]; /* [CLIENT], [SERVER] */
+    /* ---- hot: every packet ---- */
+    _Alignas(64) struct tcpsim_ip_addr addr[2]; /* [CLIENT], [SERVER] */
     uint16_t port[2];
-    char label[2][56]; /* "10.0.0.1:443" */
-    uint64_t first_frame, last_frame;
-    tcpsim_ns_t start, end;
-    bool inferred, flipped, reused_ports_pending;
+    uint32_t id;   /* tcp.stream */
+    uint32_t hash; /* of the 4-tuple (flow index) */
+    bool in_use, obs_ok, inferred, flipped, reused_ports_pending, shown, server_inferred, rtt_known;
+    bool pend_active;  /* the server has not answered the client's SYN yet (observer.c) */
+    bool pend_assumed; /* ... and LISTEN was assumed without an answer */
+    bool pfin_active;  /* a FIN is in flight (c->pfin) */
     uint8_t completeness;
-    tcpsim_ns_t syn_time; /* most recent SYN (Wireshark ts_mru_syn) */
-    bool rtt_known;
-    tcpsim_ns_t rtt; /* handshake RTT (Wireshark initial_rtt) */
-    struct tcpsim_rp_dir d[2];
-    uint32_t an_count[TCPSIM_AN_COUNT];
-    char history[TCPSIM_RP_HIST_MAX];
+    uint8_t tls_det; /* TCPSIM_RP_TLS_* */
+    uint8_t tclass;  /* idle-timeout class (which LRU list) */
     uint8_t hist_len;
-    int first_rst; /* side that sent the first RST, -1 none */
-    /* observer */
-    bool obs_ok;
-    struct tcpsim_tcp_endpoint ep[2];
-    struct tcpsim_rp_pending pend;
-    struct tcpsim_rp_pfin pfin;
-    bool server_inferred; /* the server never answered: LISTEN assumed (B1) */
-    uint32_t held;        /* its segment records waiting in the output FIFO */
-    bool shown;           /* a segment matched the BPF filter (A8) */
-    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
     uint8_t nstates[2];
-    bool states_overflow[2];
-    /* flow-table bookkeeping */
+    int8_t first_rst; /* side that sent the first RST, -1 none */
+    bool tls_fin[2];  /* each direction ended (FIN or RST) */
     uint32_t lru_prev, lru_next;
-    uint32_t hash;     /* of the 4-tuple (flow index) */
-    tcpsim_ns_t lru_t; /* when last placed at the tail of its LRU list */
-    uint8_t tclass;    /* idle-timeout class (which LRU list) */
+    uint64_t held_last; /* number of its newest segment record waiting in the output FIFO (replay.c) */
+    uint64_t last_frame;
+    tcpsim_ns_t end;
+    tcpsim_ns_t lru_t;           /* when last placed at the tail of its LRU list */
+    tcpsim_ns_t syn_time;        /* most recent SYN (Wireshark ts_mru_syn) */
+    struct tcpsim_tls_conn *tls; /* the decoder while a direction is open */
+    struct tcpsim_rp_dir d[2];
+    /* the observer: two RFC 9293 endpoints (their hot fields first) */
+    _Alignas(64) struct tcpsim_tcp_endpoint ep[2];
+    /* ---- warm: some packets ---- */
+    char history[TCPSIM_RP_HIST_MAX];
+    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    uint32_t an_count[TCPSIM_AN_COUNT];
+    /* ---- cold: connection start and end, views, rare cases ---- */
+    uint64_t first_frame;
+    tcpsim_ns_t start;
+    tcpsim_ns_t rtt; /* handshake RTT (Wireshark initial_rtt) */
+    bool states_overflow[2];
+    char label[2][56]; /* "10.0.0.1:443" */
     void *view;        /* per-connection buffer of the ladder view */
     /* TLS (src/tls), allocated only once the client's first bytes look like a
      * TLS record header (RFC 8446 §5.1): plain connections cost nothing. */
-    uint8_t tls_det;                     /* TCPSIM_RP_TLS_* */
-    bool tls_fin[2];                     /* each direction ended (FIN or RST) */
-    struct tcpsim_tls_conn *tls;         /* the decoder while a direction is open */
     struct tcpsim_tls_summary *tls_done; /* its summary, once both ended (decoder freed) */
     char *alpn_offered;                  /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
+    struct tcpsim_rp_pending pend;
+    struct tcpsim_rp_pfin pfin;
 };
 
 enum { TCPSIM_RP_TLS_UNDECIDED, TCPSIM_RP_TLS_YES, TCPSIM_RP_TLS_NO };
@@ -242,6 +254,17 @@ void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsi
 void tcpsim_replay_filter_view(struct tcpsim_replay *rp);
 /* End of input: every connection still held is written, then the summary. */
 void tcpsim_replay_finish(struct tcpsim_replay *rp);
+/* Look-ahead (reader.c): a packet that will be processed soon is peeked at
+ * (link, IP and TCP ports only) so that its flow index entry, and one packet
+ * later its connection, are fetched into the cache ahead of time. Hints only:
+ * nothing changes, and a packet that cannot be peeked gets no hint. */
+struct tcpsim_rp_hint {
+    bool ok;
+    uint32_t hash;
+};
+void tcpsim__replay_hint_index(const struct tcpsim_replay *rp, int dlt, const uint8_t *data, size_t caplen,
+                               struct tcpsim_rp_hint *hint);
+void tcpsim__replay_hint_conn(const struct tcpsim_replay *rp, const struct tcpsim_rp_hint *hint);
 /* Connections currently held (tests, progress line). */
 size_t tcpsim_replay_open_conns(const struct tcpsim_replay *rp);
 /* Allocations made by the flow table since creation (pool/index growth). */
@@ -266,14 +289,31 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
                                    size_t errlen);
 
 /* ---- views (output.c) ---- */
-enum tcpsim_rp_format { TCPSIM_RP_JSON, TCPSIM_RP_SUMMARY, TCPSIM_RP_LADDER };
+enum tcpsim_rp_format {
+    TCPSIM_RP_JSON,    /* docs/replay-json.md; always English */
+    TCPSIM_RP_SUMMARY, /* a few lines per connection */
+    TCPSIM_RP_LADDER,  /* report's ladder, one diagram per connection */
+    TCPSIM_RP_HTML,    /* report's HTML view: one page for the whole file, written by _free */
+    TCPSIM_RP_SINK,    /* the caller's timeline sink (tcpsim_rp_writer_new_sink), e.g. the step-through */
+};
 
+struct tcpsim_view_opts; /* tcpsim/report.h */
 struct tcpsim_rp_writer;
-/* conn_pick < 0: all connections. */
+/* conn_pick < 0: all connections. Not for TCPSIM_RP_SINK (NULL). */
 struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format fmt, long conn_pick, bool color);
+/* A writer that draws each connection (BEGIN .. END, when it leaves the flow
+ * table) into `sink`, with a heading line ("connection N: A -> B", in `lang`)
+ * and the `total:` line on `out` (the sink should write there too). */
+struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsim_tl_sink *sink, long conn_pick,
+                                                   const char *lang);
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w);
 /* Ladder options (ascii, color, absolute); call before the first event. */
 void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute);
+/* View options for LADDER and HTML (copied; its strings must outlive the
+ * writer), and `lang` for the summary's headings too. Call before the first
+ * event; false when the view could not be made (out of memory, or an HTML
+ * page's options set twice). */
+bool tcpsim_rp_writer_view_opts(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o);
 /* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). */
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg);
 /* After the run: whether the --conn connection was written, and how many

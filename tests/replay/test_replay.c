@@ -16,6 +16,7 @@
 
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
+#include "tcpsim/i18n.h"
 
 #define C      "10.0.0.1"
 #define S      "10.0.0.2"
@@ -1280,6 +1281,92 @@ static void test_tls_summary_view_expect_alpn_offered_and_both_alerts(void **sta
     free(text);
 }
 
+/* Issue 7: a timeline view (the step-through, a Korean ladder) reads each TLS
+ * item's explanation id and its parameters when the connection is drawn,
+ * long after the segment: they must be the view's own copies. One ClientHello
+ * rides on a SYN the server never answers (its record waits in the output
+ * FIFO), one on a plain segment after a handshake. */
+struct tl_seen {
+    unsigned n, begins;
+    char names[4][32];
+    int why_id[4];
+    char sni[4][64];
+    char ko[4][320];
+    char en[4][320];
+};
+
+static void tl_collect(void *ctx, const struct tcpsim_tl_event *ev)
+{
+    struct tl_seen *t = ctx;
+    if (ev->kind == TCPSIM_TL_BEGIN)
+        t->begins++;
+    if (ev->kind != TCPSIM_TL_SEGMENT)
+        return;
+    for (size_t i = 0; i < ev->u.segment.ntls && t->n < 4; i++) {
+        const struct tcpsim_tl_tls *x = &ev->u.segment.tls[i];
+        snprintf(t->names[t->n], sizeof t->names[t->n], "%s", x->handshake ? x->handshake : x->record);
+        t->why_id[t->n] = x->why ? (int)x->why->id : -1;
+        snprintf(t->sni[t->n], sizeof t->sni[t->n], "%s", x->why && x->why->s[1] ? x->why->s[1] : "(none)");
+        const char *k = tcpsim_i18n_tls(TCPSIM_LANG_KO, x, t->ko[t->n], sizeof t->ko[t->n]);
+        const char *e = tcpsim_i18n_tls(TCPSIM_LANG_EN, x, t->en[t->n], sizeof t->en[t->n]);
+        if (!k)
+            t->ko[t->n][0] = '\0';
+        if (!e)
+            t->en[t->n][0] = '\0';
+        t->n++;
+    }
+}
+
+static void test_tls_timeline_view_expect_explanation_ids_copied(void **state)
+{
+    (void)state;
+    uint8_t ch[512], ch2[512];
+    size_t chl = client_hello(ch, "held.test"), chl2 = client_hello(ch2, "plain.test");
+    cap_open();
+    pg_set_payload(ch); /* a SYN carrying data: the server is still silent */
+    pg_tcp(&g, 1000000, C, 40090, S, 443, PG_S, 1000, 0, 64240, (uint16_t)chl, NULL);
+    uint64_t t = handshake(2000000, 40091, 443, 3000, 7000);
+    pg_set_payload(ch2);
+    pg_tcp(&g, t += 1000, C, 40091, S, 443, PG_A | PG_P, 3001, 7001, 502, (uint16_t)chl2, NULL);
+    pg_close(&g);
+    struct tl_seen seen;
+    memset(&seen, 0, sizeof seen);
+    struct tcpsim_tl_sink sink = {tl_collect, &seen};
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    assert_non_null(out);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new_sink(out, &sink, -1, "ko");
+    assert_non_null(w);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    tcpsim_rp_writer_setup(w, &cfg);
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    struct tcpsim_replay_input in = {path, NULL, NULL, false};
+    char err[256];
+    assert_int_equal(tcpsim_replay_read(rp, &in, err, sizeof err), TCPSIM_OK);
+    tcpsim_replay_free(rp);
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(out);
+    unlink(path);
+    assert_int_equal(seen.begins, 2);
+    assert_int_equal(seen.n, 2);
+    const char *want[2] = {"held.test", "plain.test"};
+    for (unsigned i = 0; i < 2; i++) {
+        assert_string_equal(seen.names[i], "ClientHello");
+        assert_int_equal(seen.why_id[i], TCPSIM_TLS_X_CLIENT_HELLO);
+        assert_string_equal(seen.sni[i], want[i]);
+        assert_non_null(strstr(seen.en[i], want[i]));
+        assert_non_null(strstr(seen.ko[i], want[i]));
+        assert_string_not_equal(seen.ko[i], seen.en[i]); /* said from the Korean catalogue */
+    }
+    /* the heading names each connection in the writer's language */
+    assert_non_null(strstr(text, "\n연결 0: 10.0.0.1:40090 -> 10.0.0.2:443\n"));
+    assert_non_null(strstr(text, "\n연결 1: 10.0.0.1:40091 -> 10.0.0.2:443\n"));
+    assert_non_null(strstr(text, "total: 5 frames"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1318,6 +1405,7 @@ int main(void)
         cmocka_unit_test(test_tls_json_view_expect_contract_fields),
         cmocka_unit_test(test_tls_bad_hello_length_expect_diag_and_resync),
         cmocka_unit_test(test_tls_summary_view_expect_alpn_offered_and_both_alerts),
+        cmocka_unit_test(test_tls_timeline_view_expect_explanation_ids_copied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

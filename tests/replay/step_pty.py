@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""step_pty.py CLI CAPTURES - drive 'tcpsim replay --step' (issue 7) on a
+pseudo-terminal: one segment per key press with both state machines and the
+current states marked, 'q' runs to the end, the terminal is left as found
+(also on SIGINT); with --no-pause, or when stdin is not a terminal, it runs
+straight through without a prompt."""
+import os, pty, select, signal, subprocess, sys, termios, time
+
+cli, caps = sys.argv[1], sys.argv[2]
+cap = os.path.join(caps, "tls12-ecdhe.pcap")
+failures = 0
+passed = 0
+
+
+def check(name, ok, detail=""):
+    global failures, passed
+    if ok:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failures += 1
+        print("FAIL " + name + (": " + detail if detail else ""))
+
+
+def read_until(fd, needle, timeout=5.0):
+    buf = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            if needle in buf:
+                return buf
+    return buf
+
+
+def spawn(args):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm"
+        os.execv(cli, [cli] + args)
+    return pid, fd
+
+
+def lflag(fd):
+    return termios.tcgetattr(fd)[3]
+
+
+# 1. pause after the SYN, a key shows the SYN-ACK, 'q' runs to the end
+pid, fd = spawn(["replay", "--step", "--no-color", cap])
+out = read_until(fd, b"[Enter/space")
+check("names the connection", b"connection 0: 10.99.0.1:48750 -> 10.99.0.2:443" in out, out[:300].decode("utf-8", "replace"))
+check("pauses after the first segment", b"[Enter/space" in out, out[-200:].decode("utf-8", "replace"))
+check("both machines drawn, current states marked", b"> SYN_SENT" in out and b"> SYN_RECEIVED" in out)
+check("terminal in raw mode while paused", not (lflag(fd) & termios.ICANON) and not (lflag(fd) & termios.ECHO))
+check("only the first segment shown so far", b"SYN,ACK" not in out)
+os.write(fd, b" ")
+out = read_until(fd, b"[Enter/space")
+check("a key shows the next segment", b"SYN,ACK seq=0 ack=1" in out and b"PSH,ACK" not in out)
+os.write(fd, b"\n")
+out = read_until(fd, b"[Enter/space")
+check("the handshake completes: both ESTABLISHED", b"> ESTABLISHED" in out)
+os.write(fd, b"q")
+out = read_until(fd, b"total:", 5.0)
+_, status = os.waitpid(pid, 0)
+check("q runs to the end (TLS on the way, totals last)", b"ClientHello" in out and b"total: 20 frames" in out)
+check("exit status 0", os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, str(status))
+os.close(fd)
+
+# 2. Korean, then SIGINT while paused: the terminal is restored before it dies
+pid, fd = spawn(["replay", "--step", "--lang", "ko", cap])
+out = read_until(fd, "[Enter/스페이스".encode())
+check("Korean prompt and heading", "[Enter/스페이스".encode() in out and "연결 0:".encode() in out)
+raw = not (lflag(fd) & termios.ICANON)
+os.kill(pid, signal.SIGINT)
+_, status = os.waitpid(pid, 0)
+check("SIGINT ends the replay", os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT, str(status))
+try:
+    lf = lflag(fd)
+    check("terminal restored after SIGINT", raw and (lf & termios.ICANON) and (lf & termios.ECHO))
+except termios.error as e:
+    check("terminal restored after SIGINT", False, str(e))
+os.close(fd)
+
+# 3. --no-pause on a terminal never waits
+pid, fd = spawn(["replay", "--step", "--no-pause", cap])
+out = read_until(fd, b"total:", 5.0)
+_, status = os.waitpid(pid, 0)
+check("--no-pause runs straight through", b"[Enter/space" not in out and b"total: 20 frames" in out)
+os.close(fd)
+
+# 4. stdin not a terminal: straight through, the same text every time
+r = subprocess.run([cli, "replay", "--step", cap], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=20)
+text = r.stdout.decode("utf-8", "replace")
+check("non-TTY stdin: no prompt, exit 0", r.returncode == 0 and "[Enter/space" not in text, r.stderr.decode())
+check("non-TTY stdin: every segment stepped", text.count("|-- ") + text.count("|<-") == 18 and "total: 20 frames" in text)
+
+# 5. --step with another format is a usage error
+r = subprocess.run([cli, "replay", "--step", "--format", "json", cap], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+check("--step --format json: exit 2 with a reason", r.returncode == 2 and b"--step" in r.stderr and not r.stdout)
+
+print("%d passed, %d failed" % (passed, failures))
+sys.exit(1 if failures else 0)
