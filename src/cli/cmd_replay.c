@@ -194,7 +194,9 @@ int tcpsim_cli_replay(int argc, char **argv)
         vo.lang = lang;
     /* The page's heading names the file (the words around it are the view's). */
     char title[512];
-    snprintf(title, sizeof title, "tcpsim replay %s%s%s", capture, flen ? " " : "", flen ? filter : "");
+    int tn = snprintf(title, sizeof title, "tcpsim replay %s%s%s", capture, flen ? " " : "", flen ? filter : "");
+    if (tn < 0 || (size_t)tn >= sizeof title)
+        memcpy(title + sizeof title - 4, "...", 4); /* a long path: the heading is shortened */
     if (fmt == TCPSIM_RP_HTML)
         vo.title = title;
     struct tcpsim_stepper *st = NULL;
