@@ -95,8 +95,9 @@ enum tcpsim_tls_explain_id {
     TCPSIM_TLS_X_CCS_COMPAT,         /* TLS 1.3 dummy CCS (RFC 8446 §D.4) */
     TCPSIM_TLS_X_FINISHED_ENC,       /* encrypted handshake verification */
     TCPSIM_TLS_X_ENCRYPTED_HS,       /* encrypted handshake record (after CCS) */
-    TCPSIM_TLS_X_TLS13_FLIGHT_S,     /* server's encrypted flight, n0 bytes */
-    TCPSIM_TLS_X_TLS13_FLIGHT_C,     /* client's encrypted Finished (and certificate), n0 bytes */
+    TCPSIM_TLS_X_TLS13_FLIGHT_S,     /* server's encrypted flight: n0 bytes, n1 record k (1 = first),
+                                        n2 enum tcpsim_tls_flight_guess */
+    TCPSIM_TLS_X_TLS13_FLIGHT_C,     /* client's encrypted Finished, n0 bytes */
     TCPSIM_TLS_X_NEW_SESSION_TICKET, /* n0 lifetime seconds, n1 ticket bytes */
     TCPSIM_TLS_X_ALERT,              /* s0 level, s1 description, n0 level, n1 code */
     TCPSIM_TLS_X_ALERT_ENC,          /* encrypted alert, n0 bytes */
@@ -105,6 +106,15 @@ enum tcpsim_tls_explain_id {
     TCPSIM_TLS_X_HANDSHAKE_OTHER,    /* s0 handshake name, n0 bytes */
     TCPSIM_TLS_X_TOO_LARGE,          /* s0 handshake name, n0 bytes (not decoded) */
     TCPSIM_TLS_X_MALFORMED,          /* s0 what was wrong */
+};
+
+/* TCPSIM_TLS_X_TLS13_FLIGHT_S n2: what the record probably holds, inferred
+ * from its position and size (RFC 8446 §5.2); never certain */
+enum tcpsim_tls_flight_guess {
+    TCPSIM_TLS_FLIGHT_UNKNOWN = 0,
+    TCPSIM_TLS_FLIGHT_EE,       /* first record, EncryptedExtensions-sized */
+    TCPSIM_TLS_FLIGHT_EE_MORE,  /* first record, larger: EncryptedExtensions and what follows */
+    TCPSIM_TLS_FLIGHT_FINISHED, /* exactly the size of a Finished for the suite's hash */
 };
 
 struct tcpsim_tls_explain {

@@ -187,6 +187,16 @@ const char *tcpsim_i18n_tls(enum tcpsim_lang lang, const struct tcpsim_tl_tls *t
         if (*a[5])
             put(lang, key, ".key", a, buf, cap, &n);
         break;
+    case TCPSIM_TLS_X_TLS13_FLIGHT_S: /* src/tls/explain.c: by record position (n1) and guess (n2) */
+        if (x->n[1] <= 1)
+            put(lang, key,
+                x->n[2] == TCPSIM_TLS_FLIGHT_EE        ? ".ee"
+                : x->n[2] == TCPSIM_TLS_FLIGHT_EE_MORE ? ".ee_more"
+                                                       : ".first",
+                a, buf, cap, &n);
+        else
+            put(lang, key, x->n[2] == TCPSIM_TLS_FLIGHT_FINISHED ? ".fin" : "", a, buf, cap, &n);
+        break;
     case TCPSIM_TLS_X_NONE:
     case TCPSIM_TLS_X_CLIENT_HELLO_V2:
     case TCPSIM_TLS_X_CERTIFICATE_EMPTY:
@@ -203,7 +213,6 @@ const char *tcpsim_i18n_tls(enum tcpsim_lang lang, const struct tcpsim_tl_tls *t
     case TCPSIM_TLS_X_CCS_COMPAT:
     case TCPSIM_TLS_X_FINISHED_ENC:
     case TCPSIM_TLS_X_ENCRYPTED_HS:
-    case TCPSIM_TLS_X_TLS13_FLIGHT_S:
     case TCPSIM_TLS_X_TLS13_FLIGHT_C:
     case TCPSIM_TLS_X_NEW_SESSION_TICKET:
     case TCPSIM_TLS_X_ALERT:

@@ -91,13 +91,29 @@ const char *tcpsim_tls_explain_en(const struct tcpsim_tls_explain *x, char *buf,
         tcpsim__sb_puts(&b, "encrypted handshake message");
         break;
     case TCPSIM_TLS_X_TLS13_FLIGHT_S:
-        tcpsim__sb_printf(&b,
-                          "encrypted handshake (EncryptedExtensions, Certificate, CertificateVerify, Finished), "
-                          "%lld bytes",
-                          x->n[0]);
+        /* RFC 8446 §2: EncryptedExtensions, [CertificateRequest], Certificate,
+         * CertificateVerify, Finished; each record's content is hidden, so
+         * name it by position and only guess (n2) what it holds */
+        if (x->n[1] <= 1 && x->n[2] == TCPSIM_TLS_FLIGHT_EE)
+            tcpsim__sb_printf(&b, "start of the encrypted handshake flight: probably EncryptedExtensions, %lld bytes",
+                              x->n[0]);
+        else if (x->n[1] <= 1 && x->n[2] == TCPSIM_TLS_FLIGHT_EE_MORE)
+            tcpsim__sb_printf(&b,
+                              "start of the encrypted handshake flight: probably EncryptedExtensions and the "
+                              "messages after it, %lld bytes",
+                              x->n[0]);
+        else if (x->n[1] <= 1)
+            tcpsim__sb_printf(&b, "first record of the encrypted handshake flight, %lld bytes", x->n[0]);
+        else if (x->n[2] == TCPSIM_TLS_FLIGHT_FINISHED)
+            tcpsim__sb_printf(&b,
+                              "encrypted handshake record %lld of the flight: probably the server's Finished, "
+                              "%lld bytes",
+                              x->n[1], x->n[0]);
+        else
+            tcpsim__sb_printf(&b, "encrypted handshake record %lld of the flight, %lld bytes", x->n[1], x->n[0]);
         break;
     case TCPSIM_TLS_X_TLS13_FLIGHT_C:
-        tcpsim__sb_printf(&b, "encrypted handshake (client Finished), %lld bytes", x->n[0]);
+        tcpsim__sb_printf(&b, "the client's encrypted Finished, %lld bytes", x->n[0]);
         break;
     case TCPSIM_TLS_X_NEW_SESSION_TICKET:
         tcpsim__sb_printf(&b, "session ticket for later resumption (%lld bytes, lifetime hint %lld s)", x->n[1],

@@ -1,6 +1,9 @@
 /* json.c - compact JSON for the `tls` parts of the replay contract
  * (docs/replay-json.md): per-segment items and the per-connection object.
- * Read first: RFC 8259 §7 (string escaping), RFC 3629 (UTF-8 validity). */
+ * Read first: RFC 8259 §7 (string escaping), RFC 3629 (UTF-8 validity).
+ * This runs once per TLS record on `replay --format json`, so nothing here
+ * goes through printf: keys, numbers, hex and escaped strings are copied
+ * into the buffer by hand (docs/performance.md). */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +31,9 @@ static void sb_put(struct tcpsim__sb *b, const char *s, size_t n)
     b->len += n;
     b->buf[b->len] = '\0';
 }
+
+/* a string literal without strlen */
+#define SB_LIT(b, lit) sb_put((b), (lit), sizeof(lit) - 1)
 
 void tcpsim__sb_puts(struct tcpsim__sb *b, const char *s)
 {
@@ -98,23 +104,41 @@ static size_t utf8_len(const unsigned char *s)
     return 0;
 }
 
+/* bytes that go into a JSON string as they are: printable ASCII except the
+ * quote and backslash (RFC 8259 §7); 0x7f is escaped too (not required,
+ * but kept as before so the output does not change) */
+static bool plain_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *str)
 {
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     tcpsim__sb_putc(b, '"');
     while (*s) {
+        /* copy the longest run of plain bytes in one go */
+        const unsigned char *run = s;
+        while (plain_ascii(*s))
+            s++;
+        if (s > run)
+            sb_put(b, (const char *)run, (size_t)(s - run));
         unsigned char c = *s;
+        if (c == '\0')
+            break;
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             sb_put(b, e, 2);
             s++;
         } else if (c < 0x20 || c == 0x7f) {
-            tcpsim__sb_printf(b, "\\u%04x", c);
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sb_put(b, e, sizeof e);
             s++;
         } else {
             size_t n = utf8_len(s); /* a NUL terminator fails the continuation checks */
             if (n == 0) {
-                tcpsim__sb_puts(b, "\\ufffd");
+                SB_LIT(b, "\\ufffd");
                 s++;
             } else {
                 sb_put(b, (const char *)s, n);
@@ -125,9 +149,24 @@ void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *str)
     tcpsim__sb_putc(b, '"');
 }
 
+/* ,"k": -- k is one of our own key names, never needing escapes */
 static void key(struct tcpsim__sb *b, const char *k)
 {
-    tcpsim__sb_printf(b, ",\"%s\":", k);
+    size_t n = strlen(k);
+    if (b->overflow)
+        return;
+    if (n + 4 + 1 > b->cap - b->len) { /* the same limit sb_put applies */
+        b->overflow = true;
+        return;
+    }
+    char *o = b->buf + b->len;
+    o[0] = ',';
+    o[1] = '"';
+    memcpy(o + 2, k, n);
+    o[n + 2] = '"';
+    o[n + 3] = ':';
+    o[n + 4] = '\0';
+    b->len += n + 4;
 }
 
 static void kstr(struct tcpsim__sb *b, const char *k, const char *v)
@@ -147,17 +186,17 @@ static void kstr_or_null(struct tcpsim__sb *b, const char *k, const char *v)
 static void knum(struct tcpsim__sb *b, const char *k, unsigned long long v)
 {
     key(b, k);
-    tcpsim__sb_printf(b, "%llu", v);
+    tcpsim__sb_putu(b, v);
 }
 
 static void name_or_hex(struct tcpsim__sb *b, const char *name, unsigned v)
 {
     if (name) {
         tcpsim__sb_jstr(b, name);
-    } else {
-        char tmp[16];
-        snprintf(tmp, sizeof tmp, "0x%04x", v);
-        tcpsim__sb_jstr(b, tmp);
+    } else { /* "0x%04x" of a 16-bit code point */
+        SB_LIT(b, "\"0x");
+        tcpsim__sb_puthex4(b, v);
+        tcpsim__sb_putc(b, '"');
     }
 }
 
@@ -211,7 +250,9 @@ enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf
     struct tcpsim__sb b;
     char ex[512];
     tcpsim__sb_init(&b, buf, cap);
-    tcpsim__sb_printf(&b, "{\"dir\":\"%s\"", tcpsim_tls_side_name(it->dir));
+    SB_LIT(&b, "{\"dir\":\"");
+    tcpsim__sb_puts(&b, tcpsim_tls_side_name(it->dir));
+    tcpsim__sb_putc(&b, '"');
     kstr(&b, "record", tcpsim_tls_record_name(it->record));
     if (it->hs != TCPSIM_TLS_HS_NONE)
         kstr(&b, "handshake", tcpsim_tls_hs_name(it->hs));
@@ -246,12 +287,12 @@ enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf
         if (lv)
             tcpsim__sb_jstr(&b, lv);
         else
-            tcpsim__sb_printf(&b, "%u", it->alert_level);
+            tcpsim__sb_putu(&b, it->alert_level);
         key(&b, "description");
         if (ds)
             tcpsim__sb_jstr(&b, ds);
         else
-            tcpsim__sb_printf(&b, "%u", it->alert_desc);
+            tcpsim__sb_putu(&b, it->alert_desc);
     }
     if (it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET && !it->malformed) {
         knum(&b, "ticket_lifetime", it->ticket_lifetime);
@@ -281,7 +322,8 @@ static void cert_json(struct tcpsim__sb *b, const struct tcpsim_tls_cert *c)
 {
     char keytxt[64];
     tcpsim__sb_putc(b, '{');
-    tcpsim__sb_printf(b, "\"der_len\":%zu", c->der_len);
+    SB_LIT(b, "\"der_len\":");
+    tcpsim__sb_putu(b, c->der_len);
     if (c->parsed) {
         kstr(b, "subject", c->subject);
         kstr(b, "issuer", c->issuer);
@@ -312,7 +354,7 @@ static void cert_json(struct tcpsim__sb *b, const struct tcpsim_tls_cert *c)
         }
         tcpsim__sb_putc(b, ']');
         kstr(b, "serial", c->serial);
-        tcpsim__sb_printf(b, ",\"self_signed\":%s", c->self_signed ? "true" : "false");
+        tcpsim__sb_puts(b, c->self_signed ? ",\"self_signed\":true" : ",\"self_signed\":false");
     } else {
         tcpsim__sb_puts(b, ",\"parsed\":false");
     }
@@ -341,7 +383,7 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
     else
         tcpsim__sb_puts(&b, "null");
     kstr(&b, "resumption", resumption_name(s->resumption));
-    tcpsim__sb_printf(&b, ",\"hello_retry\":%s", s->hrr ? "true" : "false");
+    tcpsim__sb_puts(&b, s->hrr ? ",\"hello_retry\":true" : ",\"hello_retry\":false");
     kstr_or_null(&b, "ja3", s->ja3);
     kstr_or_null(&b, "ja3_full", s->ja3[0] ? s->ja3_full : NULL);
     kstr_or_null(&b, "ja3s", s->ja3s);
@@ -351,9 +393,13 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
     tcpsim__sb_putc(&b, '[');
     for (size_t i = 0; i < s->nmsgs; i++) {
         const struct tcpsim_tls_msg *m = &s->msgs[i];
-        tcpsim__sb_printf(&b, "%s{\"frame\":%llu,\"dir\":\"%s\",\"record\":\"%s\"", i ? "," : "",
-                          (unsigned long long)m->frame, tcpsim_tls_side_name(m->dir),
-                          tcpsim_tls_record_name(m->record));
+        tcpsim__sb_puts(&b, i ? ",{\"frame\":" : "{\"frame\":");
+        tcpsim__sb_putu(&b, m->frame);
+        SB_LIT(&b, ",\"dir\":\"");
+        tcpsim__sb_puts(&b, tcpsim_tls_side_name(m->dir));
+        SB_LIT(&b, "\",\"record\":\"");
+        tcpsim__sb_puts(&b, tcpsim_tls_record_name(m->record));
+        tcpsim__sb_putc(&b, '"');
         if (m->hs != TCPSIM_TLS_HS_NONE)
             kstr(&b, "handshake", tcpsim_tls_hs_name(m->hs));
         tcpsim__sb_putc(&b, '}');
@@ -365,8 +411,11 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
     tcpsim__sb_putc(&b, '[');
     for (size_t i = 0; i < s->nalerts; i++) {
         const struct tcpsim_tls_alert *a = &s->alerts[i];
-        tcpsim__sb_printf(&b, "%s{\"frame\":%llu,\"dir\":\"%s\"", i ? "," : "", (unsigned long long)a->frame,
-                          tcpsim_tls_side_name(a->dir));
+        tcpsim__sb_puts(&b, i ? ",{\"frame\":" : "{\"frame\":");
+        tcpsim__sb_putu(&b, a->frame);
+        SB_LIT(&b, ",\"dir\":\"");
+        tcpsim__sb_puts(&b, tcpsim_tls_side_name(a->dir));
+        tcpsim__sb_putc(&b, '"');
         if (a->encrypted) {
             tcpsim__sb_puts(&b, ",\"encrypted\":true");
         } else {
@@ -375,12 +424,12 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
             if (lv)
                 tcpsim__sb_jstr(&b, lv);
             else
-                tcpsim__sb_printf(&b, "%u", a->level);
+                tcpsim__sb_putu(&b, a->level);
             key(&b, "description");
             if (ds)
                 tcpsim__sb_jstr(&b, ds);
             else
-                tcpsim__sb_printf(&b, "%u", a->desc);
+                tcpsim__sb_putu(&b, a->desc);
         }
         tcpsim__sb_putc(&b, '}');
     }
@@ -394,15 +443,23 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
     }
     tcpsim__sb_putc(&b, ']');
     knum(&b, "chain_length", s->chain_len);
-    tcpsim__sb_printf(&b,
-                      ",\"application_data\":{\"c2s\":{\"records\":%llu,\"bytes\":%llu},"
-                      "\"s2c\":{\"records\":%llu,\"bytes\":%llu}}",
-                      (unsigned long long)s->app_records[0], (unsigned long long)s->app_bytes[0],
-                      (unsigned long long)s->app_records[1], (unsigned long long)s->app_bytes[1]);
-    tcpsim__sb_printf(&b, ",\"gaps\":{\"c2s\":%llu,\"s2c\":%llu}", (unsigned long long)s->gaps[0],
-                      (unsigned long long)s->gaps[1]);
-    tcpsim__sb_printf(&b, ",\"malformed\":{\"c2s\":%llu,\"s2c\":%llu}", (unsigned long long)s->malformed[0],
-                      (unsigned long long)s->malformed[1]);
+    SB_LIT(&b, ",\"application_data\":{\"c2s\":{\"records\":");
+    tcpsim__sb_putu(&b, s->app_records[0]);
+    SB_LIT(&b, ",\"bytes\":");
+    tcpsim__sb_putu(&b, s->app_bytes[0]);
+    SB_LIT(&b, "},\"s2c\":{\"records\":");
+    tcpsim__sb_putu(&b, s->app_records[1]);
+    SB_LIT(&b, ",\"bytes\":");
+    tcpsim__sb_putu(&b, s->app_bytes[1]);
+    SB_LIT(&b, "}},\"gaps\":{\"c2s\":");
+    tcpsim__sb_putu(&b, s->gaps[0]);
+    SB_LIT(&b, ",\"s2c\":");
+    tcpsim__sb_putu(&b, s->gaps[1]);
+    SB_LIT(&b, "},\"malformed\":{\"c2s\":");
+    tcpsim__sb_putu(&b, s->malformed[0]);
+    SB_LIT(&b, ",\"s2c\":");
+    tcpsim__sb_putu(&b, s->malformed[1]);
+    tcpsim__sb_putc(&b, '}');
     tcpsim__sb_putc(&b, '}');
     return finish(&b, len_out);
 }

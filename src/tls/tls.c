@@ -43,6 +43,7 @@ struct dir_state {
     uint16_t rec_version;
     uint64_t frame;
     tcpsim_time_t time;
+    uint32_t flight_recs; /* TLS 1.3 server: encrypted handshake-flight records so far */
     bool fin;
 };
 
@@ -258,6 +259,35 @@ static bool cipher_has(uint16_t cs, const char *part)
 {
     const char *n = tcpsim_tls_cipher_name(cs);
     return n && strstr(n, part) != NULL;
+}
+
+/* What a record of the TLS 1.3 server's encrypted flight probably holds,
+ * from its place and size only (the content type and message are inside
+ * the ciphertext). RFC 8446 §5.2: TLSCiphertext.length = inner plaintext
+ * (message + 1-byte content type + padding) + AEAD tag (16 bytes; 8 for
+ * TLS_AES_128_CCM_8_SHA256, RFC 8446 §B.4). Servers commonly send one
+ * message per record (OpenSSL does); then:
+ *  - the first record is EncryptedExtensions (§4.3.1), small: a 4-byte
+ *    header, a 2-byte list and a few extensions (ALPN, server_name ack);
+ *    EE is always the first message after ServerHello (§4.3.1), so a larger
+ *    first record holds EE and the messages after it (many stacks pack the
+ *    whole flight into one record);
+ *  - a record exactly 4 + Hash.length + 1 + tag long is Finished
+ *    (§4.4.4: verify_data is Hash.length bytes, 48 with SHA-384).
+ * Padding or several messages in one record defeat this, so the result is
+ * only ever worded as "probably". */
+static long long flight_guess(const struct tcpsim_tls_conn *c, uint32_t k, size_t len)
+{
+    uint16_t cs = c->have_sh ? c->sh.ciphers[0] : 0;
+    size_t tag = cipher_has(cs, "CCM_8") ? 8 : 16;
+    size_t hash = cipher_has(cs, "SHA384") ? 48 : 32;
+    /* EncryptedExtensions: at least header + empty list; 256 bytes covers
+     * ALPN, server_name, supported_groups and early_data with room */
+    if (k == 1 && len >= 4 + 2 + 1 + tag)
+        return len <= 256 ? TCPSIM_TLS_FLIGHT_EE : TCPSIM_TLS_FLIGHT_EE_MORE;
+    if (k > 1 && c->have_sh && len == 4 + hash + 1 + tag)
+        return TCPSIM_TLS_FLIGHT_FINISHED;
+    return TCPSIM_TLS_FLIGHT_UNKNOWN;
 }
 
 /* RFC 8422 §5.4 (ECDHE ServerECDHParams), RFC 5246 §7.4.3 (ServerDHParams) */
@@ -674,6 +704,8 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
                 it.hs = TCPSIM_TLS_HS_ENCRYPTED;
                 it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_S;
                 it.why.n[0] = (long long)len;
+                it.why.n[1] = (long long)++d->flight_recs;
+                it.why.n[2] = flight_guess(c, d->flight_recs, len);
                 emit(d, &it);
                 return;
             }

@@ -328,7 +328,19 @@ static void test_capture_tls13_items_match_tshark(void **state)
                         "offers 31 cipher suites, TLS 1.3 via supported_versions, SNI server.test, ALPN h2,http/1.1");
     assert_string_equal(r->rec.it[1].explain, "chooses TLS_AES_256_GCM_SHA384, TLS 1.3");
     assert_non_null(strstr(r->rec.it[2].explain, "middlebox compatibility"));
-    assert_non_null(strstr(r->rec.it[3].explain, "EncryptedExtensions, Certificate, CertificateVerify, Finished"));
+    /* OpenSSL: one record per message; sizes as tshark decrypts them with
+     * the key log (EE 32, Certificate 1630, CertificateVerify 281, Finished
+     * 69 = 4 + 48 (SHA-384) + 1 + 16) */
+    assert_string_equal(r->rec.it[3].explain,
+                        "start of the encrypted handshake flight: probably EncryptedExtensions, 32 bytes");
+    assert_string_equal(r->rec.it[4].explain, "encrypted handshake record 2 of the flight, 1630 bytes");
+    assert_string_equal(r->rec.it[5].explain, "encrypted handshake record 3 of the flight, 281 bytes");
+    assert_string_equal(r->rec.it[6].explain,
+                        "encrypted handshake record 4 of the flight: probably the server's Finished, 69 bytes");
+    assert_string_equal(r->rec.it[8].explain, "the client's encrypted Finished, 69 bytes");
+    for (size_t i = 3; i <= 8; i++)
+        if (i != 7) /* the JSON contract keeps one handshake name for all of them */
+            assert_non_null(strstr(r->rec.it[i].json, "\"handshake\":\"encrypted\""));
     assert_non_null(strstr(r->rec.it[0].json, "\"handshake\":\"ClientHello\""));
     assert_non_null(strstr(r->rec.it[0].json, "\"dir\":\"c2s\""));
     const struct tcpsim_tls_summary *s = tcpsim_tls_summary(r->c);
@@ -418,6 +430,36 @@ static void test_capture_tls12_ecdhe_items_match_tshark(void **state)
     assert_true(json_valid(js));
     assert_non_null(strstr(js, "\"not_before\":\"2026-11-22T08:23:15Z\""));
     assert_non_null(strstr(js, "\"sans\":[\"DNS:server.test\",\"DNS:www.server.test\",\"IP:127.0.0.1\"]"));
+    run_free(r);
+}
+
+/* The connection object with certificates, SANs, messages and counters:
+ * every buffer shorter than the text is refused (NOSPACE, length 0) without
+ * a byte written past it, and the exact size gives the same text. */
+static void test_capture_tls12_summary_json_every_truncation_nospace(void **state)
+{
+    (void)state;
+    struct run *r = replay("tls12");
+    const struct tcpsim_tls_summary *s = tcpsim_tls_summary(r->c);
+    static char full[16384], out[16384 + 64];
+    size_t n = 0;
+    assert_int_equal(tcpsim_tls_summary_json(s, full, sizeof full, &n), TCPSIM_OK);
+    assert_int_equal(n, strlen(full));
+    assert_true(json_valid(full));
+    assert_non_null(strstr(full, "\"self_signed\":true"));
+    assert_non_null(strstr(full, "\"application_data\":{\"c2s\":{\"records\":"));
+    for (size_t cap = 0; cap <= n; cap++) {
+        memset(out, 0x5a, sizeof out);
+        size_t got = 99;
+        assert_int_equal(tcpsim_tls_summary_json(s, out, cap, &got), TCPSIM_ERR_NOSPACE);
+        assert_int_equal(got, 0);
+        for (size_t i = cap; i < cap + 64; i++)
+            assert_int_equal((unsigned char)out[i], 0x5a);
+        if (cap > 0)
+            assert_non_null(memchr(out, '\0', cap));
+    }
+    assert_int_equal(tcpsim_tls_summary_json(s, out, n + 1, &n), TCPSIM_OK);
+    assert_string_equal(out, full);
     run_free(r);
 }
 
@@ -551,6 +593,7 @@ int main(void)
     const struct CMUnitTest captures[] = {
         cmocka_unit_test(test_capture_tls13_items_match_tshark),
         cmocka_unit_test(test_capture_tls12_ecdhe_items_match_tshark),
+        cmocka_unit_test(test_capture_tls12_summary_json_every_truncation_nospace),
         cmocka_unit_test(test_capture_tls12_rsa_items_match_tshark),
         cmocka_unit_test(test_capture_tls12_bytewise_same_items),
     };

@@ -562,15 +562,114 @@ static void test_server_tls13_flight_labelled_encrypted(void **state)
     assert_non_null(strstr(rec.it[2].explain, "middlebox"));
     assert_int_equal(rec.it[3].hs, TCPSIM_TLS_HS_ENCRYPTED);
     assert_int_equal(rec.it[3].frame, 2);
-    assert_non_null(strstr(rec.it[3].explain, "EncryptedExtensions"));
+    /* 3000 bytes is far too big for EncryptedExtensions alone */
+    assert_string_equal(rec.it[3].explain, "start of the encrypted handshake flight: probably EncryptedExtensions and "
+                                           "the messages after it, 3000 bytes");
     assert_non_null(strstr(rec.it[4].explain, "middlebox"));
     assert_int_equal(rec.it[5].hs, TCPSIM_TLS_HS_ENCRYPTED);
-    assert_non_null(strstr(rec.it[5].explain, "client Finished"));
+    assert_string_equal(rec.it[5].explain, "the client's encrypted Finished, 53 bytes");
     assert_int_equal(rec.it[6].hs, TCPSIM_TLS_HS_NONE);
     assert_string_equal(rec.it[6].explain, "100 bytes of encrypted application data");
     const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c);
     assert_int_equal(s->app_records[0], 1);
     assert_int_equal(s->app_bytes[0], 100);
+    tcpsim_tls_conn_free(c);
+}
+
+/* A TLS 1.3 server flight of one record per message (as OpenSSL sends it),
+ * ServerHello choosing `cs`; `lens` are the record lengths; then the client's
+ * Finished, a record of `cfin` bytes. Items: ClientHello, ServerHello, the
+ * flight, the client's Finished. */
+static struct tcpsim_tls_conn *tls13_flight(struct recorder *rec, unsigned cs, const size_t *lens, size_t n,
+                                            size_t cfin)
+{
+    static struct bld ch, b, cf;
+    b_init(&ch);
+    build_chrome_hello(&ch, 0x0301);
+    b_init(&b);
+    uint8_t rnd[32];
+    memset(rnd, 7, 32);
+    build_server_hello(&b, rnd, cs, true, 29);
+    for (size_t i = 0; i < n; i++) {
+        b_record_open(&b, 23, 0x0303);
+        b_fill(&b, (uint8_t)(0x50 + i), lens[i]);
+        b_close(&b);
+    }
+    struct tcpsim_tls_conn *c = new_conn(rec);
+    feed_stream(c, C, 1, ch.b, ch.len, ch.len, 1);
+    feed_stream(c, S, 1, b.b, b.len, 1448, 2);
+    b_init(&cf);
+    b_record_open(&cf, 23, 0x0303);
+    b_fill(&cf, 0x66, cfin);
+    b_close(&cf);
+    feed_stream(c, C, 1 + (uint32_t)ch.len, cf.b, cf.len, cf.len, 5);
+    return c;
+}
+
+static void test_tls13_flight_records_named_by_position_and_size(void **state)
+{
+    (void)state;
+    static struct recorder rec;
+    /* EE, Certificate, CertificateVerify, Finished (4 + 32 + 1 + 16 = 53),
+     * then one more record still before the client's Finished */
+    static const size_t lens[] = {23, 984, 281, 53, 120};
+    struct tcpsim_tls_conn *c = tls13_flight(&rec, 0x1301, lens, 5, 53);
+    assert_int_equal(rec.n, 8);
+    assert_string_equal(rec.it[2].explain,
+                        "start of the encrypted handshake flight: probably EncryptedExtensions, 23 bytes");
+    assert_string_equal(rec.it[3].explain, "encrypted handshake record 2 of the flight, 984 bytes");
+    assert_string_equal(rec.it[4].explain, "encrypted handshake record 3 of the flight, 281 bytes");
+    assert_string_equal(rec.it[5].explain,
+                        "encrypted handshake record 4 of the flight: probably the server's Finished, 53 bytes");
+    assert_string_equal(rec.it[6].explain, "encrypted handshake record 5 of the flight, 120 bytes");
+    assert_string_equal(rec.it[7].explain, "the client's encrypted Finished, 53 bytes");
+    for (size_t i = 2; i <= 7; i++) {
+        assert_int_equal(rec.it[i].hs, TCPSIM_TLS_HS_ENCRYPTED);
+        assert_non_null(strstr(rec.it[i].json, "\"handshake\":\"encrypted\""));
+    }
+    tcpsim_tls_conn_free(c);
+}
+
+static void test_tls13_flight_finished_size_follows_suite(void **state)
+{
+    (void)state;
+    static struct recorder rec;
+    /* SHA-384: Finished is 4 + 48 + 1 + 16 = 69, so 53 is not it */
+    static const size_t l384[] = {32, 53, 69};
+    struct tcpsim_tls_conn *c = tls13_flight(&rec, 0x1302, l384, 3, 69);
+    assert_int_equal(rec.n, 6);
+    assert_string_equal(rec.it[3].explain, "encrypted handshake record 2 of the flight, 53 bytes");
+    assert_non_null(strstr(rec.it[4].explain, "record 3 of the flight: probably the server's Finished, 69"));
+    tcpsim_tls_conn_free(c);
+    /* CCM_8 has an 8-byte tag (RFC 8446 §B.4): 4 + 32 + 1 + 8 = 45. The
+     * connection comes back from the pool: its flight count starts again */
+    memset(&rec, 0, sizeof rec);
+    static const size_t lccm[] = {15, 53, 45};
+    c = tls13_flight(&rec, 0x1305, lccm, 3, 45);
+    assert_int_equal(rec.n, 6);
+    assert_string_equal(rec.it[2].explain,
+                        "start of the encrypted handshake flight: probably EncryptedExtensions, 15 bytes");
+    assert_string_equal(rec.it[3].explain, "encrypted handshake record 2 of the flight, 53 bytes");
+    assert_non_null(strstr(rec.it[4].explain, "probably the server's Finished, 45 bytes"));
+    tcpsim_tls_conn_free(c);
+}
+
+static void test_tls13_flight_first_record_small_or_large_guessed_by_size(void **state)
+{
+    (void)state;
+    static struct recorder rec;
+    /* 16 bytes cannot hold a tag plus an EE header: no guess; 257 is over
+     * the bound for EE alone, and EE comes first (RFC 8446 §4.3.1) */
+    static const size_t small[] = {16};
+    struct tcpsim_tls_conn *c = tls13_flight(&rec, 0x1301, small, 1, 53);
+    assert_string_equal(rec.it[2].explain, "first record of the encrypted handshake flight, 16 bytes");
+    tcpsim_tls_conn_free(c);
+    memset(&rec, 0, sizeof rec);
+    static const size_t big[] = {257, 53};
+    c = tls13_flight(&rec, 0x1301, big, 2, 53);
+    assert_string_equal(rec.it[2].explain, "start of the encrypted handshake flight: probably EncryptedExtensions "
+                                           "and the messages after it, 257 bytes");
+    assert_non_null(strstr(rec.it[3].explain, "record 2 of the flight: probably the server's Finished"));
     tcpsim_tls_conn_free(c);
 }
 
@@ -811,6 +910,87 @@ static void test_json_escapes_and_nospace(void **state)
     assert_string_equal(out, "{\"dir\":\"c2s\",\"record\":\"alert\",\"record_version\":\"TLS 1.2\",\"length\":2,"
                              "\"level\":\"warning\",\"description\":\"close_notify\",\"explain\":"
                              "\"warning alert: close_notify\"}");
+}
+
+/* json.c copies runs of plain bytes at once: escapes at the edges of a run,
+ * DEL, every control byte and each kind of bad UTF-8 (RFC 3629 §3-4) */
+static void test_json_escapes_runs_and_bad_utf8(void **state)
+{
+    (void)state;
+    char out[512];
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, out, sizeof out);
+    tcpsim__sb_jstr(&b, "\"x\x7f\x1fyz\\");
+    assert_string_equal(out, "\"\\\"x\\u007f\\u001fyz\\\\\"");
+    tcpsim__sb_init(&b, out, sizeof out);
+    /* overlong 3-byte, surrogate, 4-byte above U+10FFFF, lone continuation,
+     * truncated 2-byte at the end; then valid 2/3/4-byte sequences */
+    tcpsim__sb_jstr(&b, "a\xe0\x80\x80"
+                        "b\xed\xa0\x80"
+                        "c\xf4\x90\x80\x80"
+                        "d\x80"
+                        "e\xc3");
+    assert_string_equal(
+        out, "\"a\\ufffd\\ufffd\\ufffdb\\ufffd\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffd\\ufffdd\\ufffde\\ufffd\"");
+    assert_true(json_valid(out));
+    tcpsim__sb_init(&b, out, sizeof out);
+    tcpsim__sb_jstr(&b, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    assert_string_equal(out, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+    tcpsim__sb_init(&b, out, sizeof out);
+    tcpsim__sb_jstr(&b, NULL);
+    assert_string_equal(out, "\"\"");
+    /* every control byte as \u00XX in lower-case hex, as printf("%04x") did */
+    char all[32];
+    for (int i = 1; i < 32; i++)
+        all[i - 1] = (char)i;
+    all[31] = '\0';
+    tcpsim__sb_init(&b, out, sizeof out);
+    tcpsim__sb_jstr(&b, all);
+    assert_int_equal(strlen(out), 2 + 31 * 6);
+    assert_non_null(strstr(out, "\\u0001\\u0002"));
+    assert_non_null(strstr(out, "\\u001a\\u001b"));
+    assert_non_null(strstr(out, "\\u001f\""));
+}
+
+/* unknown codes as numbers / "0x%04x", and every too-small buffer refused
+ * without writing past it */
+static void test_json_item_unknown_codes_and_every_truncation(void **state)
+{
+    (void)state;
+    struct tcpsim_tls_item it;
+    memset(&it, 0, sizeof it);
+    it.dir = TCPSIM_SIDE_SERVER;
+    it.record = TCPSIM_TLS_REC_ALERT;
+    it.hs = TCPSIM_TLS_HS_NONE;
+    it.record_version = 0x0303;
+    it.length = 2;
+    it.alert_level = 7;
+    it.alert_desc = 251;
+    it.group = 0xab0c;
+    it.key_bytes = 65;
+    it.explain = "x\ty";
+    char full[512];
+    size_t n = 0;
+    assert_int_equal(tcpsim_tls_item_json(&it, full, sizeof full, &n), TCPSIM_OK);
+    assert_string_equal(full, "{\"dir\":\"s2c\",\"record\":\"alert\",\"record_version\":\"TLS 1.2\",\"length\":2,"
+                              "\"group\":\"0xab0c\",\"key_bytes\":65,\"level\":7,\"description\":251,"
+                              "\"explain\":\"x\\u0009y\"}");
+    assert_int_equal(n, strlen(full));
+    assert_true(json_valid(full));
+    for (size_t cap = 0; cap <= n; cap++) {
+        char out[600];
+        memset(out, 0x5a, sizeof out);
+        size_t got = 99;
+        assert_int_equal(tcpsim_tls_item_json(&it, out, cap, &got), TCPSIM_ERR_NOSPACE);
+        assert_int_equal(got, 0);
+        for (size_t i = cap; i < sizeof out; i++)
+            assert_int_equal((unsigned char)out[i], 0x5a);
+        if (cap > 0)
+            assert_true(memchr(out, '\0', cap) != NULL);
+    }
+    char exact[600];
+    assert_int_equal(tcpsim_tls_item_json(&it, exact, n + 1, &n), TCPSIM_OK);
+    assert_string_equal(exact, full);
 }
 
 static void test_json_sni_with_quotes_escaped(void **state)
@@ -1088,6 +1268,9 @@ int run_msgs_tests(void)
         cmocka_unit_test(test_server_dhe_flight_every_message),
         cmocka_unit_test(test_server_hrr_detected_by_random),
         cmocka_unit_test(test_server_tls13_flight_labelled_encrypted),
+        cmocka_unit_test(test_tls13_flight_records_named_by_position_and_size),
+        cmocka_unit_test(test_tls13_flight_finished_size_follows_suite),
+        cmocka_unit_test(test_tls13_flight_first_record_small_or_large_guessed_by_size),
         cmocka_unit_test(test_records_many_per_segment_and_spanning),
         cmocka_unit_test(test_alert_plain_names),
     };
@@ -1096,6 +1279,8 @@ int run_msgs_tests(void)
         cmocka_unit_test(test_record_oversized_handshake_skipped),
         cmocka_unit_test(test_record_sslv2_hello_detected),
         cmocka_unit_test(test_json_escapes_and_nospace),
+        cmocka_unit_test(test_json_escapes_runs_and_bad_utf8),
+        cmocka_unit_test(test_json_item_unknown_codes_and_every_truncation),
         cmocka_unit_test(test_json_sni_with_quotes_escaped),
         cmocka_unit_test(test_names_cipher_table_lookup),
         cmocka_unit_test(test_cert_tls13_layout_ec_key),
