@@ -36,35 +36,6 @@ const char *tcpsim_analysis_name(unsigned bit)
     return bit < TCPSIM_AN_COUNT ? an_names[bit] : NULL;
 }
 
-const char *tcpsim__report_state(enum tcpsim_tcp_state s)
-{
-    switch (s) {
-    case TCPSIM_TCP_CLOSED:
-        return "CLOSED";
-    case TCPSIM_TCP_LISTEN:
-        return "LISTEN";
-    case TCPSIM_TCP_SYN_SENT:
-        return "SYN_SENT";
-    case TCPSIM_TCP_SYN_RECEIVED:
-        return "SYN_RECEIVED";
-    case TCPSIM_TCP_ESTABLISHED:
-        return "ESTABLISHED";
-    case TCPSIM_TCP_FIN_WAIT_1:
-        return "FIN_WAIT_1";
-    case TCPSIM_TCP_FIN_WAIT_2:
-        return "FIN_WAIT_2";
-    case TCPSIM_TCP_CLOSE_WAIT:
-        return "CLOSE_WAIT";
-    case TCPSIM_TCP_CLOSING:
-        return "CLOSING";
-    case TCPSIM_TCP_LAST_ACK:
-        return "LAST_ACK";
-    case TCPSIM_TCP_TIME_WAIT:
-        return "TIME_WAIT";
-    }
-    return "?";
-}
-
 static const char *const why_rules[] = {
 #define R_(id, rule, text) rule,
     TCPSIM_TCP_WHYS(R_)

@@ -82,7 +82,7 @@ static void write_graph(struct tcpsim_dot *v)
     fputs("\";\n  labelloc=t;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n", f);
     fputs("  edge [fontname=\"Helvetica\", fontsize=10, color=\"#999999\", fontcolor=\"#666666\"];\n", f);
     for (int s = 0; s < TCPSIM_TCP_NSTATES; s++) {
-        const char *name = tcpsim__report_state((enum tcpsim_tcp_state)s);
+        const char *name = tcpsim_tcp_state_name((enum tcpsim_tcp_state)s);
         bool c = v->visited[0][s], sv = v->visited[1][s];
         fprintf(f, "  %s", name);
         if (c && sv)
@@ -93,7 +93,7 @@ static void write_graph(struct tcpsim_dot *v)
     }
     for (size_t i = 0; i < N_STD; i++) {
         const struct std_edge *e = &std_edges[i];
-        fprintf(f, "  %s -> %s [label=\"%s\"];\n", tcpsim__report_state(e->from), tcpsim__report_state(e->to),
+        fprintf(f, "  %s -> %s [label=\"%s\"];\n", tcpsim_tcp_state_name(e->from), tcpsim_tcp_state_name(e->to),
                 e->label);
     }
     /* this run's transitions, one highlighted edge per endpoint */
@@ -105,9 +105,10 @@ static void write_graph(struct tcpsim_dot *v)
                     continue;
                 bool std = is_std((enum tcpsim_tcp_state)a, (enum tcpsim_tcp_state)b);
                 fprintf(f, "  %s -> %s [color=\"%s\", fontcolor=\"%s\", penwidth=3%s, label=\"%s%s\"];\n",
-                        tcpsim__report_state((enum tcpsim_tcp_state)a), tcpsim__report_state((enum tcpsim_tcp_state)b),
-                        side_color[side], side_color[side], std ? "" : ", style=dashed",
-                        tcpsim_i18n_side(lang, (enum tcpsim_side)side), n > 1 ? " (x2+)" : "");
+                        tcpsim_tcp_state_name((enum tcpsim_tcp_state)a),
+                        tcpsim_tcp_state_name((enum tcpsim_tcp_state)b), side_color[side], side_color[side],
+                        std ? "" : ", style=dashed", tcpsim_i18n_side(lang, (enum tcpsim_side)side),
+                        n > 1 ? " (x2+)" : "");
             }
     fputs("}\n", f);
 }

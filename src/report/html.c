@@ -404,7 +404,7 @@ static void write_fsm(struct tcpsim_html *v, FILE *f, const struct hconn *c)
     fprintf(f, "</text>\n");
     for (size_t e = 0; e < NEDGES; e++) {
         const struct node_pos *a = node_of(edges[e].from), *b = node_of(edges[e].to);
-        const char *st = tcpsim__report_state(edges[e].from), *en = tcpsim__report_state(edges[e].to);
+        const char *st = tcpsim_tcp_state_name(edges[e].from), *en = tcpsim_tcp_state_name(edges[e].to);
         fprintf(f, "<g class=\"edge%s\" data-edge=\"%s-%s\" data-visited=\"%s\"><title>", edgev[e] ? " visited" : "",
                 st, en, visited_attr(edgev[e]));
         esc(f, edges[e].label);
@@ -430,12 +430,12 @@ static void write_fsm(struct tcpsim_html *v, FILE *f, const struct hconn *c)
         fprintf(f,
                 "<g class=\"edge extra visited\" data-edge=\"%s-%s\" data-visited=\"%s\"><title>%s to %s</title>"
                 "<path d=\"M%d %d Q%d %d %d %d\" marker-end=\"url(#fa)\"/></g>\n",
-                tcpsim__report_state(extra[k].from), tcpsim__report_state(extra[k].to), visited_attr(extra[k].m),
-                tcpsim__report_state(extra[k].from), tcpsim__report_state(extra[k].to), ax, ay, cx, cy, bx, by);
+                tcpsim_tcp_state_name(extra[k].from), tcpsim_tcp_state_name(extra[k].to), visited_attr(extra[k].m),
+                tcpsim_tcp_state_name(extra[k].from), tcpsim_tcp_state_name(extra[k].to), ax, ay, cx, cy, bx, by);
     }
     for (size_t i = 0; i < TCPSIM_TCP_NSTATES; i++) {
         const struct node_pos *n = &nodes[i];
-        const char *name = tcpsim__report_state(n->s);
+        const char *name = tcpsim_tcp_state_name(n->s);
         unsigned m = nodev[n->s];
         fprintf(f,
                 "<g class=\"node%s%s%s\" data-node=\"%s\" data-visited=\"%s\"><rect x=\"%d\" y=\"%d\" width=\"112\" "
@@ -486,8 +486,8 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
     fprintf(f,
             "<text class=\"state c\" x=\"%d\" y=\"44\" data-state=\"%s\" data-side=\"client\">%s</text>"
             "<text class=\"state s\" x=\"%d\" y=\"44\" data-state=\"%s\" data-side=\"server\">%s</text>\n",
-            XC - 8, tcpsim__report_state(c->cs0), tcpsim__report_state(c->cs0), XS + 8, tcpsim__report_state(c->ss0),
-            tcpsim__report_state(c->ss0));
+            XC - 8, tcpsim_tcp_state_name(c->cs0), tcpsim_tcp_state_name(c->cs0), XS + 8, tcpsim_tcp_state_name(c->ss0),
+            tcpsim_tcp_state_name(c->ss0));
     y = 74;
     for (size_t i = c->first; i < c->end; i++) {
         const struct hitem *h = &v->it[i];
@@ -572,12 +572,12 @@ static void write_ladder(struct tcpsim_html *v, FILE *f, const struct hconn *c, 
             fprintf(f,
                     "<text class=\"state %s\" x=\"%d\" y=\"%d\" data-state=\"%s\" data-side=\"%s\"><title>%s "
                     "&#8594; %s: ",
-                    cl ? "c" : "s", cl ? XC - 8 : XS + 8, y + 10, tcpsim__report_state(h->to),
-                    tcpsim__report_side(h->side), tcpsim__report_state(h->from), tcpsim__report_state(h->to));
+                    cl ? "c" : "s", cl ? XC - 8 : XS + 8, y + 10, tcpsim_tcp_state_name(h->to),
+                    tcpsim__report_side(h->side), tcpsim_tcp_state_name(h->from), tcpsim_tcp_state_name(h->to));
             esc(f, tcpsim_i18n_why(v->lang, h->why));
             fprintf(f, " (");
             esc(f, tcpsim__report_why_rule(h->why));
-            fprintf(f, ")</title>%s</text>\n", tcpsim__report_state(h->to));
+            fprintf(f, ")</title>%s</text>\n", tcpsim_tcp_state_name(h->to));
             y += 20;
             break;
         }

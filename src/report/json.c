@@ -47,12 +47,12 @@ static void flush_seg(struct tcpsim_json *v)
     if (!v->have_seg)
         return;
     fwrite(v->head, 1, v->head_len, v->out);
-    fprintf(v->out, ",\"client_state\":\"%s\",\"server_state\":\"%s\",\"events\":[", tcpsim__report_state(v->st[0]),
-            tcpsim__report_state(v->st[1]));
+    fprintf(v->out, ",\"client_state\":\"%s\",\"server_state\":\"%s\",\"events\":[", tcpsim_tcp_state_name(v->st[0]),
+            tcpsim_tcp_state_name(v->st[1]));
     for (size_t i = 0; i < v->ntr; i++)
         fprintf(v->out, "%s{\"endpoint\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"rule\":\"%s\",\"why\":\"%s\"}",
-                i ? "," : "", tcpsim__report_side(v->tr[i].side), tcpsim__report_state(v->tr[i].from),
-                tcpsim__report_state(v->tr[i].to), tcpsim__report_why_rule(v->tr[i].why),
+                i ? "," : "", tcpsim__report_side(v->tr[i].side), tcpsim_tcp_state_name(v->tr[i].from),
+                tcpsim_tcp_state_name(v->tr[i].to), tcpsim__report_why_rule(v->tr[i].why),
                 tcpsim__report_why_text(v->tr[i].why));
     fputs("]}\n", v->out);
     free(v->head);
@@ -92,7 +92,7 @@ static void on_begin(struct tcpsim_json *v, const struct tcpsim_tl_begin *b)
     fputs("\",\"server\":\"", v->out);
     tcpsim__json_str(v->out, v->addr[1]);
     fprintf(v->out, "\",\"client_state\":\"%s\",\"server_state\":\"%s\",\"inferred\":%s",
-            tcpsim__report_state(b->client_state), tcpsim__report_state(b->server_state),
+            tcpsim_tcp_state_name(b->client_state), tcpsim_tcp_state_name(b->server_state),
             b->inferred ? "true" : "false");
     if (b->client_isn_known)
         fprintf(v->out, ",\"client_isn\":%lu", (unsigned long)b->client_isn);
@@ -189,9 +189,9 @@ static void on_state(struct tcpsim_json *v, const struct tcpsim_tl_state *s)
     fprintf(v->out,
             ",\"conn\":%u,\"endpoint\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"rule\":\"%s\",\"why\":\"%s\","
             "\"client_state\":\"%s\",\"server_state\":\"%s\"}\n",
-            v->conn, tcpsim__report_side(s->side), tcpsim__report_state(s->from), tcpsim__report_state(s->to),
-            tcpsim__report_why_rule(s->why), tcpsim__report_why_text(s->why), tcpsim__report_state(v->st[0]),
-            tcpsim__report_state(v->st[1]));
+            v->conn, tcpsim__report_side(s->side), tcpsim_tcp_state_name(s->from), tcpsim_tcp_state_name(s->to),
+            tcpsim__report_why_rule(s->why), tcpsim__report_why_text(s->why), tcpsim_tcp_state_name(v->st[0]),
+            tcpsim_tcp_state_name(v->st[1]));
 }
 
 static void on_note(struct tcpsim_json *v, const struct tcpsim_tl_note *n)
@@ -217,7 +217,7 @@ static void states_array(struct tcpsim_json *v, int side)
 {
     fputc('[', v->out);
     for (size_t i = 0; i < v->nhist[side]; i++)
-        fprintf(v->out, "%s\"%s\"", i ? "," : "", tcpsim__report_state(v->hist[side][i]));
+        fprintf(v->out, "%s\"%s\"", i ? "," : "", tcpsim_tcp_state_name(v->hist[side][i]));
     fputc(']', v->out);
 }
 

@@ -367,7 +367,7 @@ static void draw_arrive(struct tcpsim_ladder *v, const struct seg_copy *c)
 
 static void draw_state(struct tcpsim_ladder *v, const struct row *r)
 {
-    const char *name = tcpsim__report_state(r->to);
+    const char *name = tcpsim_tcp_state_name(r->to);
     time_col(v, r->t, true);
     left_state(v, r->side == TCPSIM_SIDE_CLIENT ? name : NULL);
     plain_area(v, NULL, NULL);
@@ -643,9 +643,9 @@ static void on_begin(struct tcpsim_ladder *v, const struct tcpsim_tl_begin *b)
     int pad = 2 + LADDER_W - (int)tcpsim__report_width(cl) - (int)tcpsim__report_width(sl);
     fprintf(v->out, "%*s%s  %12s %s%*s%s\n", tpad > 0 ? tpad : 0, "", tw, "", cl, pad > 1 ? pad : 1, "", sl);
     time_col(v, 0, false);
-    left_state(v, tcpsim__report_state(b->client_state));
+    left_state(v, tcpsim_tcp_state_name(b->client_state));
     plain_area(v, NULL, NULL);
-    right_col(v, tcpsim__report_state(b->server_state), TCPSIM_SIDE_SERVER, TCPSIM_WHY_NONE, NULL, NULL, NULL);
+    right_col(v, tcpsim_tcp_state_name(b->server_state), TCPSIM_SIDE_SERVER, TCPSIM_WHY_NONE, NULL, NULL, NULL);
     fputc('\n', v->out);
     if (b->inferred)
         fprintf(v->out, "%8s  %s\n", "", tcpsim_msg_raw(v->lang, "view.inferred"));
@@ -693,8 +693,8 @@ static void on_end(struct tcpsim_ladder *v)
     clear_rows(v);
     v->open = false;
     char w[160];
-    const char *a[4] = {tcpsim_i18n_side(v->lang, TCPSIM_SIDE_CLIENT), tcpsim__report_state(v->st[0]),
-                        tcpsim_i18n_side(v->lang, TCPSIM_SIDE_SERVER), tcpsim__report_state(v->st[1])};
+    const char *a[4] = {tcpsim_i18n_side(v->lang, TCPSIM_SIDE_CLIENT), tcpsim_tcp_state_name(v->st[0]),
+                        tcpsim_i18n_side(v->lang, TCPSIM_SIDE_SERVER), tcpsim_tcp_state_name(v->st[1])};
     tcpsim_msg(v->lang, "view.final", a, 4, w, sizeof w);
     fprintf(v->out, "%8s  %s\n", "", w);
 }

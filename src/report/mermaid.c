@@ -38,8 +38,8 @@ static void on_begin(struct tcpsim_mermaid *v, const struct tcpsim_tl_begin *b)
     mm_text(v->out, tcpsim__report_label(lang, b->client_label, TCPSIM_SIDE_CLIENT, lb, sizeof lb));
     fputs("\n    participant S as ", v->out);
     mm_text(v->out, tcpsim__report_label(lang, b->server_label, TCPSIM_SIDE_SERVER, lb, sizeof lb));
-    fprintf(v->out, "\n    Note over C: %s\n    Note over S: %s\n", tcpsim__report_state(b->client_state),
-            tcpsim__report_state(b->server_state));
+    fprintf(v->out, "\n    Note over C: %s\n    Note over S: %s\n", tcpsim_tcp_state_name(b->client_state),
+            tcpsim_tcp_state_name(b->server_state));
     v->open = true;
 }
 
@@ -83,7 +83,7 @@ static void mermaid_event(void *ctx, const struct tcpsim_tl_event *ev)
         on_segment(v, &ev->u.segment);
         break;
     case TCPSIM_TL_STATE:
-        fprintf(v->out, "    Note over %s: %s\n", who(ev->u.state.side), tcpsim__report_state(ev->u.state.to));
+        fprintf(v->out, "    Note over %s: %s\n", who(ev->u.state.side), tcpsim_tcp_state_name(ev->u.state.to));
         break;
     case TCPSIM_TL_NOTE:
         if (v->o.notes) {

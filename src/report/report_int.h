@@ -10,7 +10,6 @@
 
 /* The views keep their own tables of state names and RFC rules (expanded from
  * the public X-macros) so that they depend on headers only. */
-const char *tcpsim__report_state(enum tcpsim_tcp_state s);
 const char *tcpsim__report_why_rule(enum tcpsim_tcp_why w);
 const char *tcpsim__report_why_text(enum tcpsim_tcp_why w);
 /* "client" / "server" */
