@@ -328,6 +328,21 @@ void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struc
 enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg,
                                         tcpsim_time_t now, struct tcpsim_tcp_out *out);
 
+/* Header prediction for a passive observer (RFC 1323 appendix A, as BSD
+ * tcp_input and Linux tcp_rcv_established do it): `seg` was captured going
+ * from `snd` to `rcv`. When both are ESTABLISHED observers and the segment is
+ * the common case (ACK or PSH|ACK only, SEG.SEQ = SND.NXT of the sender =
+ * RCV.NXT of the receiver, inside its window, SND.UNA <= SEG.ACK <= SND.NXT,
+ * not a duplicate ACK, no PAWS drop, no out-of-order queue, nothing to catch
+ * up) it applies exactly what tcpsim_tcp_observe_sent(snd) followed by
+ * tcpsim_tcp_segment_arrives(rcv) would, and returns true; in that case those
+ * calls would report no transition, note, error or segment (the in-order
+ * delivery they report is not). Otherwise it returns false and the caller
+ * runs the full path (the receiver may have consumed its readable bytes and
+ * recomputed RCV.WND, which the full path does first anyway). */
+bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
+                          const struct tcpsim_segment *seg, tcpsim_time_t now);
+
 /* ---- fixtures and mid-stream starts ----
  * Put an endpoint straight into a synchronized state with the given sequence
  * variables (a test fixture, or a capture that starts mid-connection).

@@ -38,6 +38,36 @@ uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcps
     const uint32_t window = s->window;
     const bool sfr = (flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) != 0;
 
+    /* The common case first (header prediction, as RFC 1323 appendix A does
+     * for the endpoints): the next bytes in order, or an ACK that moves on,
+     * into an open window, no SYN/FIN/RST. Then none of the checks below can
+     * set a flag except window full, spurious retransmission and ACKed lost
+     * segment, tested here; the updates at the end are done in place. */
+    if (!sfr && seq == fwd->nextseq && fwd->nextseq && window != 0 && fwd->window_set && !c->reused_ports_pending) {
+        bool quiet;
+        if (seglen == 0) /* no window update, keep-alive ACK or duplicate ACK: those repeat the ACK */
+            quiet = ack != fwd->lastack;
+        else
+            quiet = !(seglen == 1 && rev->window_set && rev->window == 0) &&
+                    !(rev->win_scale != -1 && rev->window_set &&
+                      seq + seglen == rev->lastack + (rev->window << (rev->win_scale < 0 ? 0 : rev->win_scale))) &&
+                    !(rev->lastack && LE(seq + seglen, rev->lastack));
+        if (quiet && !(rev->maxseqtobeacked && GT(ack, rev->maxseqtobeacked) && (flags & TCPSIM_ACK))) {
+            fwd->dupacknum = 0;
+            if (seglen > 0) {
+                fwd->nextseq = seq + seglen;
+                fwd->nextseqtime = ts;
+            }
+            if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
+                fwd->maxseqtobeacked = fwd->nextseq;
+            fwd->window = window;
+            fwd->lastack = ack;
+            fwd->lastacktime = ts;
+            fwd->lastsegmentflags = 0;
+            return 0;
+        }
+    }
+
     if (c->reused_ports_pending) {
         fl |= TCPSIM_AN_REUSED_PORTS;
         c->reused_ports_pending = false;

@@ -223,14 +223,27 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
                               tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                               struct tcpsim_rp_retro *retro)
 {
+    tcpsim_time_t now = usec(ts);
+    struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
+
+    /* Header prediction (RFC 1323 appendix A): no open question about the
+     * server or a FIN, and the common ESTABLISHED segment: both endpoints in
+     * a few lines (src/tcp/fastpath.c), with the result of the full path
+     * below, which makes no transition for such a segment (nor any of the
+     * resyncs: the segment is exactly where both endpoints expect it). Both
+     * sides have a state history by then. */
+    if (!c->pfin_active && !c->pend_active && !c->pend_assumed && seglen == seg0->payload_len && c->nstates[dir] != 0 &&
+        tcpsim_tcp_fast_path(snd, rcv, seg0, now)) {
+        retro->set = false;
+        return 0;
+    }
+
     struct tcpsim_segment seg = *seg0;
     if (seglen != seg.payload_len) { /* snapped: count the bytes, we do not have them */
         seg.payload = NULL;
         seg.payload_len = seglen;
     }
-    tcpsim_time_t now = usec(ts);
     struct tcpsim_tcp_out *out = &scratch_out;
-    struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
     struct tcpsim_rp_pending *p = pend(c);
     size_t n = 0;
     memset(retro, 0, sizeof *retro);

@@ -92,6 +92,8 @@ extern const struct CMUnitTest tcp_timer_tests[];
 extern const size_t tcp_timer_tests_n;
 extern const struct CMUnitTest tcp_misc_tests[];
 extern const size_t tcp_misc_tests_n;
+extern const struct CMUnitTest tcp_fastpath_tests[];
+extern const size_t tcp_fastpath_tests_n;
 extern const struct CMUnitTest tcp_coverage_tests[]; /* run last: reads fx_trans_matrix */
 extern const size_t tcp_coverage_tests_n;
 

@@ -1,0 +1,283 @@
+/* test_tcp_fastpath.c - header prediction (tcpsim_tcp_fast_path) against the
+ * full path: random valid segment streams between two observing endpoints,
+ * each segment run through both, the endpoints compared byte for byte.
+ * Read first: RFC 1323 appendix A (header prediction), RFC 9293 §3.10.7.4,
+ * src/tcp/fastpath.c and src/replay/observer.c (the caller). */
+#include <string.h>
+
+#include "tcp_test.h"
+
+/* A fixed-seed generator (xorshift64*): the streams are the same on every run. */
+struct rng {
+    uint64_t s;
+};
+
+static uint32_t rnd(struct rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return (uint32_t)((r->s * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static uint32_t below(struct rng *r, uint32_t n)
+{
+    return rnd(r) % n;
+}
+
+/* Two endpoints as the replayer sets them up (src/replay/observer.c). */
+struct pair {
+    struct tcpsim_tcp_endpoint ep[2]; /* 0 client, 1 server */
+    uint32_t tsv[2];                  /* each side's timestamp clock */
+    bool ts;                          /* timestamps on the SYNs */
+};
+
+static struct tcpsim_tcp_out pair_out;
+
+static void obs_cfg(struct tcpsim_tcp_config *cfg)
+{
+    tcpsim_tcp_config_default(cfg, TCPSIM_PROFILE_RFC);
+    cfg->store_data = false;
+    cfg->challenge_ack = true;
+}
+
+/* The full path for one captured segment: the sender sent it, then it arrives. */
+static void full_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv, const struct tcpsim_segment *s,
+                      tcpsim_time_t now, struct tcpsim_tcp_out *out)
+{
+    tcpsim_tcp_out_reset(out);
+    assert_int_equal(tcpsim_tcp_observe_sent(snd, s, now, out), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_segment_arrives(rcv, s, now, out), TCPSIM_OK);
+}
+
+static struct tcpsim_segment mk(int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, size_t len)
+{
+    struct tcpsim_segment s;
+    memset(&s, 0, sizeof s);
+    s.src_port = dir ? 80 : 40000;
+    s.dst_port = dir ? 40000 : 80;
+    s.flags = flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.window = win;
+    s.data_offset = 5;
+    s.payload_len = len;
+    return s;
+}
+
+/* A real handshake, options chosen at random (or a mid-stream start). */
+static void pair_open(struct pair *p, struct rng *r, tcpsim_time_t now)
+{
+    struct tcpsim_tcp_config cfg;
+    obs_cfg(&cfg);
+    assert_int_equal(tcpsim_tcp_init(&p->ep[0], &cfg, 40000, 80), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_init(&p->ep[1], &cfg, 80, 40000), TCPSIM_OK);
+    uint32_t ic = rnd(r), is = rnd(r);
+    p->ts = below(r, 2) == 0;
+    p->tsv[0] = rnd(r);
+    p->tsv[1] = rnd(r);
+    if (below(r, 6) == 0) {
+        /* mid-stream: both forced ESTABLISHED, the window scale unknown */
+        struct tcpsim_tcp_sync a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        a.state = b.state = TCPSIM_TCP_ESTABLISHED;
+        a.iss = ic;
+        a.irs = is;
+        b.iss = is;
+        b.irs = ic;
+        b.passive = true;
+        assert_int_equal(tcpsim_tcp_force_state(&p->ep[0], &a, now), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_force_state(&p->ep[1], &b, now), TCPSIM_OK);
+        p->ts = false;
+        return;
+    }
+    bool ws = below(r, 2) == 0;
+    struct tcpsim_tcp_out *out = &pair_out;
+    tcpsim_tcp_out_reset(out);
+    assert_int_equal(tcpsim_tcp_open(&p->ep[1], false, now, out), TCPSIM_OK);
+    struct tcpsim_segment syn = mk(0, TCPSIM_SYN, ic, 0, 64240, 0);
+    syn.opts.present = TCPSIM_HAS_MSS;
+    syn.opts.mss = 1460;
+    if (ws) {
+        syn.opts.present |= TCPSIM_HAS_WSCALE;
+        syn.opts.wscale = (uint8_t)below(r, 9);
+    }
+    if (p->ts) {
+        syn.opts.present |= TCPSIM_HAS_TS;
+        syn.opts.ts_val = p->tsv[0];
+    }
+    full_path(&p->ep[0], &p->ep[1], &syn, now, out);
+    struct tcpsim_segment sa = mk(1, TCPSIM_SYN | TCPSIM_ACK, is, ic + 1, 65160, 0);
+    sa.opts = syn.opts;
+    if (ws)
+        sa.opts.wscale = (uint8_t)below(r, 9);
+    if (p->ts) {
+        sa.opts.ts_val = p->tsv[1];
+        sa.opts.ts_ecr = p->tsv[0];
+    }
+    full_path(&p->ep[1], &p->ep[0], &sa, now, out);
+    struct tcpsim_segment ack = mk(0, TCPSIM_ACK, ic + 1, is + 1, 502, 0);
+    if (p->ts) {
+        ack.opts.present = TCPSIM_HAS_TS;
+        ack.opts.ts_val = ++p->tsv[0];
+        ack.opts.ts_ecr = p->tsv[1];
+    }
+    full_path(&p->ep[0], &p->ep[1], &ack, now, out);
+    assert_int_equal(p->ep[0].state, TCPSIM_TCP_ESTABLISHED);
+    assert_int_equal(p->ep[1].state, TCPSIM_TCP_ESTABLISHED);
+}
+
+/* A segment from `dir`: mostly the common case, sometimes not (a hole, a
+ * retransmission, an old or future ACK, a shrunk window, an old timestamp,
+ * another flag). */
+static struct tcpsim_segment pair_next(struct pair *p, struct rng *r, int dir)
+{
+    const struct tcpsim_tcp_endpoint *s = &p->ep[dir];
+    uint32_t seq = s->snd_nxt, ack = s->rcv_nxt;
+    uint8_t flags = TCPSIM_ACK;
+    size_t len = below(r, 3) == 0 ? 0 : 1 + below(r, 1460);
+    /* the usual window: unchanged or simply updated; ~64 KB however it is scaled */
+    uint16_t base = (uint16_t)(s->ws_ok && s->rcv_wscale > 0 ? 65535u >> s->rcv_wscale : 64000u);
+    uint16_t win = (uint16_t)(below(r, 8) == 0 ? below(r, 65536) : base - 16 * below(r, 3));
+    switch (below(r, 64)) {
+    case 0:
+        seq += 1 + below(r, 3000); /* a hole before it */
+        break;
+    case 1:
+        seq -= below(r, 3000); /* a retransmission */
+        break;
+    case 2:
+        ack -= below(r, 3000); /* an old ACK */
+        break;
+    case 3:
+        ack += 1 + below(r, 3000); /* acknowledges what we did not see */
+        break;
+    case 4:
+        win = (uint16_t)below(r, 4); /* (almost) shut */
+        break;
+    case 5:
+        len = 0; /* a pure ACK again: maybe a duplicate */
+        break;
+    case 6:
+        flags |= TCPSIM_URG;
+        break;
+    case 7:
+        if (below(r, 8) == 0)
+            flags |= TCPSIM_FIN; /* ends the common case for this pair */
+        break;
+    default:
+        if (len > 0 && below(r, 2) == 0)
+            flags |= TCPSIM_PSH;
+        break;
+    }
+    struct tcpsim_segment g = mk(dir, flags, seq, ack, win, len);
+    if (p->ts) {
+        g.opts.present = TCPSIM_HAS_TS;
+        p->tsv[dir] += below(r, 3);
+        g.opts.ts_val = below(r, 30) == 0 ? p->tsv[dir] - 1000 : p->tsv[dir];
+        g.opts.ts_ecr = p->tsv[!dir];
+    }
+    return g;
+}
+
+static void assert_same_ep(const struct tcpsim_tcp_endpoint *a, const struct tcpsim_tcp_endpoint *b, unsigned step)
+{
+    if (memcmp(a, b, sizeof *a) != 0) {
+        print_error("step %u: state %d/%d snd_nxt %u/%u snd_una %u/%u rcv_nxt %u/%u rcv_wnd %u/%u snd_wnd %u/%u "
+                    "ts_recent %u/%u cwnd %u/%u last_ack_sent %u/%u rcv_adv %u/%u rcv_q %u/%u\n",
+                    step, a->state, b->state, a->snd_nxt, b->snd_nxt, a->snd_una, b->snd_una, a->rcv_nxt, b->rcv_nxt,
+                    a->rcv_wnd, b->rcv_wnd, a->snd_wnd, b->snd_wnd, a->ts_recent, b->ts_recent, a->cwnd, b->cwnd,
+                    a->priv.last_ack_sent, b->priv.last_ack_sent, a->priv.rcv_adv, b->priv.rcv_adv, a->priv.rcv_q,
+                    b->priv.rcv_q);
+        fail_msg("endpoints differ after step %u", step);
+    }
+}
+
+static void test_fastpath_random_streams_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0x9E3779B97F4A7C15ULL};
+    static struct pair fast, full;
+    static struct tcpsim_tcp_out out;
+    unsigned hits = 0, misses = 0, with_data = 0, with_ack = 0, steps = 0;
+    for (unsigned conn = 0; conn < 300; conn++) {
+        tcpsim_time_t now = TCPSIM_SEC(1) + conn * TCPSIM_MSEC(7);
+        pair_open(&full, &r, now);
+        for (unsigned i = 0; i < 60; i++, steps++) {
+            int dir = (int)below(&r, 2);
+            now += below(&r, 50000);
+            struct tcpsim_segment g = pair_next(&full, &r, dir);
+            fast = full;
+            uint32_t una_before = fast.ep[!dir].snd_una;
+            bool hit = tcpsim_tcp_fast_path(&fast.ep[dir], &fast.ep[!dir], &g, now);
+            full_path(&full.ep[dir], &full.ep[!dir], &g, now, &out);
+            if (hit) {
+                hits++;
+                /* the full path saw nothing worth reporting */
+                assert_int_equal(out.ntrans, 0);
+                assert_int_equal(out.nnote, 0);
+                assert_int_equal(out.nerr, 0);
+                assert_int_equal(out.nseg, 0);
+                with_data += g.payload_len > 0;
+                with_ack += full.ep[!dir].snd_una != una_before;
+            } else {
+                misses++;
+                /* what the fast path may have done before giving up is
+                 * what the full path does first: the result is the same */
+                full_path(&fast.ep[dir], &fast.ep[!dir], &g, now, &out);
+            }
+            assert_same_ep(&fast.ep[0], &full.ep[0], steps);
+            assert_same_ep(&fast.ep[1], &full.ep[1], steps);
+        }
+        tcpsim_tcp_free(&full.ep[0]);
+        tcpsim_tcp_free(&full.ep[1]);
+    }
+    print_message("fast path: %u of %u segments (%u with data, %u advancing SND.UNA), %u fell back\n", hits, steps,
+                  with_data, with_ack, misses);
+    /* both branches were really exercised */
+    assert_true(hits > steps / 3);
+    assert_true(misses > steps / 20);
+    assert_true(with_data > hits / 3);
+    assert_true(with_ack > hits / 10);
+}
+
+/* The common case by hand: data at RCV.NXT is taken, its ACK advances SND.UNA. */
+static void test_fastpath_established_data_then_ack_advances(void **st)
+{
+    (void)st;
+    struct rng r = {42};
+    static struct pair p;
+    do {
+        pair_open(&p, &r, TCPSIM_SEC(1));
+        if (!p.ts && p.ep[0].priv.ws_unknown == false)
+            break;
+        tcpsim_tcp_free(&p.ep[0]);
+        tcpsim_tcp_free(&p.ep[1]);
+    } while (1);
+    uint32_t c_nxt = p.ep[0].snd_nxt, s_nxt = p.ep[1].snd_nxt;
+    struct tcpsim_segment d = mk(0, TCPSIM_ACK | TCPSIM_PSH, c_nxt, s_nxt, 502, 100);
+    assert_true(tcpsim_tcp_fast_path(&p.ep[0], &p.ep[1], &d, TCPSIM_SEC(2)));
+    assert_int_equal(p.ep[0].snd_nxt, c_nxt + 100);
+    assert_int_equal(p.ep[1].rcv_nxt, c_nxt + 100);
+    assert_int_equal(p.ep[1].priv.last_ack_sent, c_nxt + 100);
+    struct tcpsim_segment a = mk(1, TCPSIM_ACK, s_nxt, c_nxt + 100, 509, 0);
+    assert_true(tcpsim_tcp_fast_path(&p.ep[1], &p.ep[0], &a, TCPSIM_SEC(3)));
+    assert_int_equal(p.ep[0].snd_una, c_nxt + 100);
+    assert_int_equal(p.ep[0].snd_wnd, 509u << p.ep[0].snd_wscale);
+    /* a FIN, a hole, or a SYN_RECEIVED peer is never predicted */
+    struct tcpsim_segment f = mk(0, TCPSIM_ACK | TCPSIM_FIN, c_nxt + 100, s_nxt, 502, 0);
+    assert_false(tcpsim_tcp_fast_path(&p.ep[0], &p.ep[1], &f, TCPSIM_SEC(4)));
+    struct tcpsim_segment h = mk(0, TCPSIM_ACK, c_nxt + 200, s_nxt, 502, 10);
+    assert_false(tcpsim_tcp_fast_path(&p.ep[0], &p.ep[1], &h, TCPSIM_SEC(4)));
+    assert_int_equal(p.ep[0].snd_nxt, c_nxt + 100);
+    assert_false(tcpsim_tcp_fast_path(NULL, &p.ep[1], &d, TCPSIM_SEC(4)));
+    tcpsim_tcp_free(&p.ep[0]);
+    tcpsim_tcp_free(&p.ep[1]);
+}
+
+const struct CMUnitTest tcp_fastpath_tests[] = {
+    cmocka_unit_test(test_fastpath_random_streams_match_full_path),
+    cmocka_unit_test(test_fastpath_established_data_then_ack_advances),
+};
+const size_t tcp_fastpath_tests_n = sizeof tcp_fastpath_tests / sizeof tcp_fastpath_tests[0];
