@@ -23,7 +23,9 @@ struct tcpsim_writer {
 
 static inline struct tcpsim_reader tcpsim_reader_make(const void *data, size_t len)
 {
-    struct tcpsim_reader r = {(const uint8_t *)data, (const uint8_t *)data + len};
+    /* An empty view may come with data == NULL: NULL + 0 is undefined in C. */
+    const uint8_t *p = (const uint8_t *)data;
+    struct tcpsim_reader r = {p, p ? p + len : p};
     return r;
 }
 
@@ -135,7 +137,8 @@ static inline bool tcpsim_read_vec(struct tcpsim_reader *r, unsigned prefix, str
 
 static inline struct tcpsim_writer tcpsim_writer_make(void *buf, size_t cap)
 {
-    struct tcpsim_writer w = {(uint8_t *)buf, (uint8_t *)buf + cap, false};
+    uint8_t *p = (uint8_t *)buf;
+    struct tcpsim_writer w = {p, p ? p + cap : p, false};
     return w;
 }
 

@@ -152,7 +152,8 @@ static void ahead_push(struct tcpsim_replay *rp, struct ahead *q, const struct a
     *a = *in;
     a->buf = buf;
     a->cap = cap;
-    memcpy(a->buf, data, in->caplen);
+    if (in->caplen) /* a record may be empty: then there may be no buffer yet */
+        memcpy(a->buf, data, in->caplen);
     tcpsim__replay_hint_index(rp, a->dlt, a->buf, a->caplen, &a->hint);
     q->n++;
 }
