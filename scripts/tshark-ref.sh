@@ -8,6 +8,17 @@
 # NAME.conv.txt (`tshark -q -z conv,tcp`). The TSV has one header line and one line per
 # frame that tshark's display filter `tcp` keeps; columns are described in
 # captures/README.md. It is tshark's single-pass reading (as `tshark -r` prints it).
+# Also writes, for every CAPTURE:
+#   NAME.completeness.tsv  tcp.stream<TAB>tcp.completeness, one line per stream: the
+#       last value of a two-pass reading (`tshark -2`). Single-pass tshark shows on each
+#       frame only what it has seen so far (tcp-refused, tcp-rst-abort, tcp-syn-retrans
+#       end below the connection's value); the second pass gives every frame the
+#       connection's final mask, which is what our conn record reports.
+#   NAME.ja3.tsv  frame.number tcp.stream tls.handshake.type tls.handshake.random
+#       tls.handshake.ja3 ja3_full ja3s ja3s_full, one line per frame that carries a
+#       ClientHello or ServerHello (header line only when there is none). Several values
+#       in one field are joined with ';' (a JA3 string has commas of its own). The random
+#       tells a HelloRetryRequest (RFC 8446 4.1.3) from the ServerHello.
 set -euo pipefail
 
 FIELDS=(frame.number frame.time_epoch tcp.stream ip.src ipv6.src tcp.srcport ip.dst ipv6.dst
@@ -20,6 +31,8 @@ FLAGS=(tcp.analysis.retransmission tcp.analysis.fast_retransmission
        tcp.analysis.zero_window_probe tcp.analysis.zero_window_probe_ack tcp.analysis.keep_alive
        tcp.analysis.keep_alive_ack tcp.analysis.window_update tcp.analysis.window_full
        tcp.analysis.reused_ports)
+JA3=(frame.number tcp.stream tls.handshake.type tls.handshake.random tls.handshake.ja3
+     tls.handshake.ja3_full tls.handshake.ja3s tls.handshake.ja3s_full)
 TAIL=(tcp.analysis.initial_rtt tls.record.content_type tls.handshake.type
       tls.handshake.extensions_server_name tls.handshake.extensions_alpn_str
       tls.handshake.ciphersuite tls.handshake.version tls.handshake.extensions.supported_version
@@ -34,7 +47,7 @@ command -v tshark >/dev/null || die "tshark not found (run scripts/deps.sh)"
 
 # Every field must exist in this tshark, or -T fields would fail or print nothing.
 known=$(tshark -G fields 2>/dev/null | awk -F'\t' '$1=="F"{print $3}')
-for f in "${FIELDS[@]}" "${FLAGS[@]}" "${TAIL[@]}"; do
+for f in "${FIELDS[@]}" "${FLAGS[@]}" "${TAIL[@]}" "${JA3[@]}"; do
   grep -qx -- "$f" <<<"$known" || die "field '$f' is unknown to $(tshark --version | head -1)"
 done
 
@@ -70,8 +83,24 @@ for cap in "$@"; do
     }' "$tsv.tmp" >"$tsv"
   rm -f "$tsv.tmp"
   [ "$(wc -l <"$tsv")" -gt 1 ] || die "$cap: tshark shows no TCP frame"
+  # Two-pass completeness per stream (see the top of this file).
+  tshark -2 -r "$cap" -o tcp.analyze_sequence_numbers:TRUE -Y tcp -T fields -E header=y \
+    -E separator=/t -e tcp.stream -e tcp.completeness 2>/dev/null >"$base.completeness.tmp" ||
+    { rm -f "$base.completeness.tmp"; die "$cap: tshark -2 failed"; }
+  awk -F'\t' -v OFS='\t' 'NR == 1 { print; next }
+    !($1 in last) { order[n++] = $1 }
+    { last[$1] = $2 }
+    END { for (i = 0; i < n; i++) print order[i], last[order[i]] }' \
+    "$base.completeness.tmp" >"$base.completeness.tsv"
+  rm -f "$base.completeness.tmp"
+  ja3args=()
+  for f in "${JA3[@]}"; do ja3args+=(-e "$f"); done
+  tshark -r "$cap" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2' -T fields -E header=y \
+    -E separator=/t -E occurrence=a -E 'aggregator=;' "${ja3args[@]}" 2>/dev/null >"$base.ja3.tsv" ||
+    { rm -f "$base.ja3.tsv"; die "$cap: tshark failed (JA3)"; }
   if [ $conv -eq 1 ]; then
     tshark -r "$cap" -q -z conv,tcp 2>/dev/null >"$base.conv.txt"
   fi
-  echo "tshark-ref.sh: wrote $tsv ($(( $(wc -l <"$tsv") - 1 )) TCP frames)" >&2
+  echo "tshark-ref.sh: wrote $tsv ($(( $(wc -l <"$tsv") - 1 )) TCP frames), $base.completeness.tsv," \
+    "$base.ja3.tsv ($(( $(wc -l <"$base.ja3.tsv") - 1 )) hellos)" >&2
 done

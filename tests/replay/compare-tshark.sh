@@ -132,6 +132,85 @@ if head -1 "$REF" | tr '\t' '\n' | grep -qx tls.handshake.type; then
     fi
 fi
 
+# Per connection: Wireshark's tcp.completeness as the two-pass reading gives it
+# (NAME.completeness.tsv: the connection's final mask; single-pass tshark shows
+# less on early frames), and the JA3/JA3S fingerprints of the first ClientHello
+# and of the ServerHello (not a HelloRetryRequest, RFC 8446 4.1.3) from
+# NAME.ja3.tsv. Both are written by scripts/tshark-ref.sh; without a reference
+# at all (a capture of your own) tshark is asked now.
+BASE=${CAP%.pcap}
+BASE=${BASE%.pcapng}
+COMPL=$BASE.completeness.tsv
+JA3REF=$BASE.ja3.tsv
+if [ "$REF" = "$TMP/ref.tsv" ]; then
+    COMPL=$TMP/completeness.tsv
+    JA3REF=$TMP/ja3.tsv
+    tshark -2 -r "$CAP" -Y tcp -T fields -E header=y -e tcp.stream -e tcp.completeness 2>/dev/null |
+        awk -F'\t' -v OFS='\t' 'NR == 1 { print; next } { last[$1] = $2 } END { for (s in last) print s, last[s] }' \
+        > "$COMPL" || { echo "FAIL: tshark -2 could not read $CAP"; exit 1; }
+    tshark -r "$CAP" -Y 'tls.handshake.type == 1 || tls.handshake.type == 2' -T fields -E header=y -E occurrence=a \
+        -E 'aggregator=;' -e frame.number -e tcp.stream -e tls.handshake.type -e tls.handshake.random \
+        -e tls.handshake.ja3 -e tls.handshake.ja3_full -e tls.handshake.ja3s -e tls.handshake.ja3s_full \
+        > "$JA3REF" 2>/dev/null || { echo "FAIL: tshark could not read $CAP (JA3)"; exit 1; }
+fi
+for f in "$COMPL" "$JA3REF"; do
+    if [ ! -f "$f" ]; then
+        echo "FAIL: missing reference $f (run scripts/tshark-ref.sh $CAP)"; exit 1
+    fi
+done
+# ours: conn completeness ja3 ja3_full ja3s ja3s_full ("-" for null)
+awk '
+function str(s, k,   r) {
+    if (!match(s, "\"" k "\":\"[^\"]*\"")) return "-"
+    r = substr(s, RSTART + length(k) + 4, RLENGTH - length(k) - 5); return r == "" ? "-" : r
+}
+function num(s, k,   r) {
+    if (!match(s, "\"" k "\":[0-9]+")) return "-"
+    r = substr(s, RSTART, RLENGTH); sub(/.*:/, "", r); return r
+}
+/"type":"conn"/ {
+    print num($0, "conn"), num($0, "completeness") > "/dev/stderr"
+    a = str($0, "ja3"); b = str($0, "ja3_full"); c = str($0, "ja3s"); d = str($0, "ja3s_full")
+    if (a != "-" || c != "-") print num($0, "conn"), a, b, c, d
+}' "$TMP/json" 2> "$TMP/compl-ours.u" | sort -n > "$TMP/ja3-ours"
+sort -n "$TMP/compl-ours.u" > "$TMP/compl-ours"
+awk -F'\t' 'NR > 1 { print $1, $2 }' "$COMPL" | sort -n > "$TMP/compl-theirs"
+if ! cmp -s "$TMP/compl-ours" "$TMP/compl-theirs"; then
+    echo "FAIL: completeness differs; columns: conn completeness (< ours, > tshark -2)"
+    diff "$TMP/compl-ours" "$TMP/compl-theirs" | head -30
+    fail=1
+elif [ ! -s "$TMP/compl-theirs" ]; then
+    echo "FAIL: no connection in $COMPL"; fail=1
+else
+    echo "ok: completeness of $(wc -l < "$TMP/compl-ours") connections of $CAP matches tshark -2"
+fi
+awk -F'\t' '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+function first(v) { sub(/;.*/, "", v); return v == "" ? "-" : v }
+{
+    st = $col["tcp.stream"]; types = ";" $col["tls.handshake.type"] ";"
+    rnd = first($col["tls.handshake.random"])
+    if (!(st in seen)) { seen[st] = 1; order[n++] = st; ja3[st] = ja3f[st] = ja3s[st] = ja3sf[st] = "-" }
+    if (types ~ /;1;/ && ja3[st] == "-") { ja3[st] = first($col["tls.handshake.ja3"]); ja3f[st] = first($col["tls.handshake.ja3_full"]) }
+    # RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with this random
+    if (types ~ /;2;/ && ja3s[st] == "-" && rnd != "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c") {
+        ja3s[st] = first($col["tls.handshake.ja3s"]); ja3sf[st] = first($col["tls.handshake.ja3s_full"])
+    }
+}
+END { for (i = 0; i < n; i++) { s = order[i]; if (ja3[s] != "-" || ja3s[s] != "-") print s, ja3[s], ja3f[s], ja3s[s], ja3sf[s] } }
+' "$JA3REF" | sort -n > "$TMP/ja3-theirs"
+if ! cmp -s "$TMP/ja3-ours" "$TMP/ja3-theirs"; then
+    echo "FAIL: JA3/JA3S differ; columns: conn ja3 ja3_full ja3s ja3s_full (< ours, > tshark)"
+    diff "$TMP/ja3-ours" "$TMP/ja3-theirs" | head -30
+    fail=1
+else
+    case $(basename "$CAP") in
+    tls*) if [ ! -s "$TMP/ja3-theirs" ]; then echo "FAIL: no JA3 in $CAP (by either tool)"; fail=1; fi ;;
+    esac
+    [ -s "$TMP/ja3-theirs" ] && echo "ok: JA3/JA3S of $(wc -l < "$TMP/ja3-ours") connections of $CAP match tshark"
+    [ -s "$TMP/ja3-theirs" ] || echo "ok: no JA3 in $CAP (tshark agrees)"
+fi
+
 # RFC 9293 state sequences for the exchanges we can recognise from the
 # Zeek history of each connection (upper case = client).
 awk -v fail=0 '

@@ -101,6 +101,21 @@ r = subprocess.run([cli, "replay", "--step", cap], stdin=subprocess.DEVNULL, std
 text = r.stdout.decode("utf-8", "replace")
 check("non-TTY stdin: no prompt, exit 0", r.returncode == 0 and "[Enter/space" not in text, r.stderr.decode())
 check("non-TTY stdin: every segment stepped", text.count("|-- ") + text.count("|<-") == 18 and "total: 20 frames" in text)
+# The sender's own transition comes before its arrow, the receiver's after it
+# (RFC 9293 figure 6; the ladder draws them so): CLOSED -> SYN_SENT before the
+# SYN, LISTEN -> SYN_RECEIVED between the SYN and the SYN,ACK, and the first
+# FIN's sender enters FIN_WAIT_1 before the FIN arrow.
+i_sent = text.find("client: CLOSED -> SYN_SENT")
+i_syn = text.find("|-- SYN seq=0 ")
+i_rcvd = text.find("server: LISTEN -> SYN_RECEIVED")
+i_synack = text.find("SYN,ACK seq=0 ack=1")
+check("non-TTY stdin: SYN_SENT before the SYN arrow, SYN_RECEIVED after it",
+      -1 not in (i_sent, i_syn, i_rcvd, i_synack) and i_sent < i_syn < i_rcvd < i_synack,
+      "offsets %d %d %d %d" % (i_sent, i_syn, i_rcvd, i_synack))
+i_fw1 = text.find("-> FIN_WAIT_1")
+i_fin = text.find("FIN,ACK seq=")
+check("non-TTY stdin: FIN_WAIT_1 before the FIN arrow", -1 not in (i_fw1, i_fin) and i_fw1 < i_fin,
+      "offsets %d %d" % (i_fw1, i_fin))
 
 # 5. --step with another format is a usage error
 r = subprocess.run([cli, "replay", "--step", "--format", "json", cap], stdin=subprocess.DEVNULL,
