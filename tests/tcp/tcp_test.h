@@ -97,4 +97,15 @@ extern const size_t tcp_fastpath_tests_n;
 extern const struct CMUnitTest tcp_coverage_tests[]; /* run last: reads fx_trans_matrix */
 extern const size_t tcp_coverage_tests_n;
 
+/* Shorthand used by the test files. */
+#define RFC  TCPSIM_PROFILE_RFC
+#define LNX  TCPSIM_PROFILE_LINUX
+#define S(x) TCPSIM_TCP_##x
+#define W(x) TCPSIM_WHY_##x
+#define F_A  TCPSIM_ACK
+#define F_S  TCPSIM_SYN
+#define F_F  TCPSIM_FIN
+#define F_R  TCPSIM_RST
+#define F_P  TCPSIM_PSH
+
 #endif

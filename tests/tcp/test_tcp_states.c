@@ -5,16 +5,6 @@
 
 #include "tcp_test.h"
 
-#define RFC  TCPSIM_PROFILE_RFC
-#define LNX  TCPSIM_PROFILE_LINUX
-#define S(x) TCPSIM_TCP_##x
-#define W(x) TCPSIM_WHY_##x
-#define F_A  TCPSIM_ACK
-#define F_S  TCPSIM_SYN
-#define F_F  TCPSIM_FIN
-#define F_R  TCPSIM_RST
-#define F_P  TCPSIM_PSH
-
 static const uint8_t data100[100] =
     "0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqr";
 
