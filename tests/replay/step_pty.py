@@ -5,55 +5,16 @@ current states marked, 'q' runs to the end, the terminal is left as found
 (also on SIGINT); with --no-pause, or when stdin is not a terminal, it runs
 straight through without a prompt."""
 import os, pty, select, signal, subprocess, sys, termios, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ptydrive import Checks, lflag, read_until, spawn  # noqa: E402
 
 cli, caps = sys.argv[1], sys.argv[2]
 cap = os.path.join(caps, "tls12-ecdhe.pcap")
-failures = 0
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global failures, passed
-    if ok:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failures += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
-
-
-def read_until(fd, needle, timeout=5.0):
-    buf = b""
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-            if needle in buf:
-                return buf
-    return buf
-
-
-def spawn(args):
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm"
-        os.execv(cli, [cli] + args)
-    return pid, fd
-
-
-def lflag(fd):
-    return termios.tcgetattr(fd)[3]
+check = Checks()
 
 
 # 1. pause after the SYN, a key shows the SYN-ACK, 'q' runs to the end
-pid, fd = spawn(["replay", "--step", "--no-color", cap])
+pid, fd = spawn(cli, ["replay", "--step", "--no-color", cap])
 out = read_until(fd, b"[Enter/space")
 check("names the connection", b"connection 0: 10.99.0.1:48750 -> 10.99.0.2:443" in out, out[:300].decode("utf-8", "replace"))
 check("pauses after the first segment", b"[Enter/space" in out, out[-200:].decode("utf-8", "replace"))
@@ -74,7 +35,7 @@ check("exit status 0", os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, str
 os.close(fd)
 
 # 2. Korean, then SIGINT while paused: the terminal is restored before it dies
-pid, fd = spawn(["replay", "--step", "--lang", "ko", cap])
+pid, fd = spawn(cli, ["replay", "--step", "--lang", "ko", cap])
 out = read_until(fd, "[Enter/스페이스".encode())
 check("Korean prompt and heading", "[Enter/스페이스".encode() in out and "연결 0:".encode() in out)
 raw = not (lflag(fd) & termios.ICANON)
@@ -89,7 +50,7 @@ except termios.error as e:
 os.close(fd)
 
 # 3. --no-pause on a terminal never waits
-pid, fd = spawn(["replay", "--step", "--no-pause", cap])
+pid, fd = spawn(cli, ["replay", "--step", "--no-pause", cap])
 out = read_until(fd, b"total:", 5.0)
 _, status = os.waitpid(pid, 0)
 check("--no-pause runs straight through", b"[Enter/space" not in out and b"total: 20 frames" in out)
@@ -122,5 +83,5 @@ r = subprocess.run([cli, "replay", "--step", "--format", "json", cap], stdin=sub
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
 check("--step --format json: exit 2 with a reason", r.returncode == 2 and b"--step" in r.stderr and not r.stdout)
 
-print("%d passed, %d failed" % (passed, failures))
-sys.exit(1 if failures else 0)
+print("%d passed, %d failed" % (check.passed, check.failures))
+sys.exit(1 if check.failures else 0)

@@ -4,54 +4,15 @@ it must pause after each segment (prompt and state machines shown), advance on
 a key, run to the end on 'q', and leave the terminal as it found it, also when
 interrupted by SIGINT (Ctrl-C) in the middle of a lesson."""
 import os, pty, select, signal, sys, termios, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from ptydrive import Checks, lflag, read_until, spawn  # noqa: E402
 
 cli = sys.argv[1]
-failures = 0
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global failures, passed
-    if ok:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failures += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
-
-
-def read_until(fd, needle, timeout=5.0):
-    buf = b""
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-            if needle in buf:
-                return buf
-    return buf
-
-
-def spawn(args):
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.environ["TERM"] = "xterm"
-        os.execv(cli, [cli] + args)
-    return pid, fd
-
-
-def lflag(fd):
-    return termios.tcgetattr(fd)[3]
+check = Checks()
 
 
 # 1. pause, advance, then 'q' runs to the end
-pid, fd = spawn(["teach", "handshake"])
+pid, fd = spawn(cli, ["teach", "handshake"])
 before = None
 out = read_until(fd, b"[Enter/space")
 check("pauses after the first segment", b"[Enter/space" in out, out[-200:].decode("utf-8", "replace"))
@@ -69,7 +30,7 @@ check("exit status 0", os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, str
 os.close(fd)
 
 # 2. SIGINT while paused: the terminal is restored before the process dies
-pid, fd = spawn(["teach", "close", "--color"])
+pid, fd = spawn(cli, ["teach", "close", "--color"])
 read_until(fd, b"[Enter/space")
 raw = not (lflag(fd) & termios.ICANON)
 os.kill(pid, signal.SIGINT)
@@ -83,10 +44,10 @@ except termios.error as e:
 os.close(fd)
 
 # 3. --no-pause on a terminal never waits
-pid, fd = spawn(["teach", "handshake", "--no-pause"])
+pid, fd = spawn(cli, ["teach", "handshake", "--no-pause"])
 out = read_until(fd, b"server went through", 5.0)
 _, status = os.waitpid(pid, 0)
 check("--no-pause runs straight through", b"[Enter/space" not in out and b"server went through" in out)
 
-print("%d passed, %d failed" % (passed, failures))
-sys.exit(1 if failures else 0)
+print("%d passed, %d failed" % (check.passed, check.failures))
+sys.exit(1 if check.failures else 0)
