@@ -814,11 +814,10 @@ static void ladder_note(const struct tcpsim_tl_sink *sink, enum tcpsim_side side
 /* A segment's state changes: all of them (`all`), or only its sender's own
  * when `all` is false and `sender` is true, or only the others' when both are
  * false. */
-static void emit_states_of(const struct tcpsim_tl_sink *sink, const struct ladder_seg *l, tcpsim_time_t at, bool all,
-                           bool sender)
+static void emit_states_of(const struct tcpsim_tl_sink *sink, const struct ladder_seg *l, tcpsim_time_t at, bool sender)
 {
     for (unsigned k = 0; k < l->nev; k++) {
-        if (!all && (l->ev[k].endpoint == l->from) != sender)
+        if ((l->ev[k].endpoint == l->from) != sender)
             continue;
         struct tcpsim_tl_event ev;
         memset(&ev, 0, sizeof ev);
@@ -912,16 +911,13 @@ static void ladder_conn(struct tcpsim_rp_writer *w, struct tcpsim_rp_conn *c)
                                                           TCPSIM_AN_SPURIOUS_RETRANSMISSION)) != 0;
             ev.u.segment.tls = l->ntls ? &b->tls[l->tls_first] : NULL;
             ev.u.segment.ntls = l->ntls;
-            /* The step-through prints events as they come: the sender's own
-             * transitions (CLOSED -> SYN_SENT by sending the SYN) go before
-             * the arrow and the receiver's after it, as RFC 9293 figure 6
-             * draws them and as the simulator reports them. The ladder
-             * reorders by frame itself and the HTML page keeps its order. */
-            bool sender_first = w->fmt == TCPSIM_RP_SINK;
-            if (sender_first)
-                emit_states_of(&sink, l, at, false, true);
+            /* Every view gets the events in the order they happened: the
+             * sender's own transitions (CLOSED -> SYN_SENT by sending the SYN)
+             * before the arrow, the receiver's after it, as RFC 9293 figure 6
+             * draws them and as the simulator reports them. */
+            emit_states_of(&sink, l, at, true);
             tcpsim_tl_emit(&sink, &ev);
-            emit_states_of(&sink, l, at, !sender_first, false);
+            emit_states_of(&sink, l, at, false);
             if (l->tls_dropped) {
                 char line[80];
                 snprintf(line, sizeof line, "%u more TLS records in this segment not shown", l->tls_dropped);

@@ -549,39 +549,12 @@ static void order_bursts(struct tcpsim_ladder *v)
     }
 }
 
-/* A state change its own sender's segment caused (CLOSED -> SYN_SENT by
- * sending the SYN, ESTABLISHED -> FIN_WAIT_1 by sending the FIN) is drawn
- * above the arrow, the receiver's below it, as in RFC 9293 figure 6. Replay
- * reports a frame first and the transitions it caused after it; they name
- * the frame, which is how they are matched here. */
-static void sender_states_first(struct tcpsim_ladder *v)
-{
-    for (size_t i = 0; i < v->nrows; i++) {
-        if (v->rows[i].kind != ROW_SEND)
-            continue;
-        const struct tcpsim_tl_segment *s = &v->segs[v->rows[i].seg].s;
-        if (s->frame == 0)
-            continue;
-        for (size_t j = i + 1; j < v->nrows && v->rows[j].t == v->rows[i].t; j++) {
-            struct row *r = &v->rows[j];
-            if (r->kind != ROW_STATE && r->kind != ROW_NOTE)
-                break;
-            if (r->kind != ROW_STATE || r->side != s->from || r->frame != s->frame)
-                continue;
-            struct row moved = *r;
-            memmove(&v->rows[i + 1], &v->rows[i], (j - i) * sizeof *v->rows);
-            v->rows[i++] = moved; /* the arrow is now one further down */
-        }
-    }
-}
-
 static void flush_rows(struct tcpsim_ladder *v)
 {
     for (size_t i = 0; i < v->nsegs; i++) /* segs may have moved since they were copied */
         v->segs[i].s.seg = &v->segs[i].seg;
     qsort(v->rows, v->nrows, sizeof *v->rows, row_cmp);
     order_bursts(v);
-    sender_states_first(v);
     decide_splits(v);
     for (size_t i = 0; i < v->nrows; i++) {
         const struct row *r = &v->rows[i];

@@ -896,21 +896,25 @@ static void feed_replay_handshake(const struct tcpsim_tl_sink *k)
     syn = mkseg(TCPSIM_SYN, 1000, 0, 0);
     synack = mkseg(TCPSIM_SYN | TCPSIM_ACK, 5000, 1001, 0);
     fin = mkseg(TCPSIM_FIN | TCPSIM_ACK, 1001, 5001, 0);
-    replay_frame(k, 1, TCPSIM_SIDE_CLIENT, &syn, 100);
+    /* in the order replay reports them: the sender's own changes before its
+     * segment, the receiver's after it */
     replay_state(k, 1, TCPSIM_SIDE_CLIENT, 100, TCPSIM_TCP_CLOSED, TCPSIM_TCP_SYN_SENT, TCPSIM_WHY_OPEN_ACTIVE);
-    replay_frame(k, 2, TCPSIM_SIDE_SERVER, &synack, 200);
+    replay_frame(k, 1, TCPSIM_SIDE_CLIENT, &syn, 100);
     replay_state(k, 2, TCPSIM_SIDE_SERVER, 200, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_WHY_SYN_IN_LISTEN);
+    replay_frame(k, 2, TCPSIM_SIDE_SERVER, &synack, 200);
     replay_state(k, 2, TCPSIM_SIDE_CLIENT, 200, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED,
                  TCPSIM_WHY_SYNACK_ACKS_SYN);
+    replay_state(k, 3, TCPSIM_SIDE_CLIENT, 300, TCPSIM_TCP_ESTABLISHED, TCPSIM_TCP_FIN_WAIT_1,
+                 TCPSIM_WHY_CLOSE_SENDS_FIN);
     replay_frame(k, 3, TCPSIM_SIDE_CLIENT, &fin, 300);
     replay_state(k, 3, TCPSIM_SIDE_SERVER, 300, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_TCP_CLOSE_WAIT,
                  TCPSIM_WHY_FIN_RECEIVED);
-    replay_state(k, 3, TCPSIM_SIDE_CLIENT, 300, TCPSIM_TCP_ESTABLISHED, TCPSIM_TCP_FIN_WAIT_1,
-                 TCPSIM_WHY_CLOSE_SENDS_FIN);
 }
 
-/* At one instant the sender's own change (SYN_SENT by sending the SYN) is
- * drawn above its arrow and the receiver's below it (RFC 9293 figure 6). */
+/* At one instant the ladder keeps the order the producer reports: replay
+ * gives the sender's own change (SYN_SENT by sending the SYN) before its
+ * segment and the receiver's after it (RFC 9293 figure 6), and the ladder
+ * draws them above and below the arrow in that order. */
 static void test_ladder_replay_sender_state_above_arrow_receiver_below(void **st)
 {
     (void)st;
