@@ -197,7 +197,6 @@ static void emit_head(struct tcpsim_replay *rp)
         resolve_conn(rp, c);
     h->s.seg = &h->seg;
     h->s.events = h->ev;
-    h->s.server_state_known = true;
     if (h->tls_len) {
         uint8_t *b = f->ring + h->tls_off;
         struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
@@ -880,7 +879,6 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         s.analysis = an;
         s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
         s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
-        s.server_state_known = true;
         s.nevents = nev;
         s.events = ev;
         s.ntls = tl->n;

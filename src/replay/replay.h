@@ -53,7 +53,6 @@ struct tcpsim_rp_segment {
     uint64_t win;      /* scaled when the scale is known */
     uint32_t analysis; /* TCPSIM_AN_* */
     enum tcpsim_tcp_state client_state, server_state;
-    bool server_state_known; /* always true now: records wait in the output FIFO until it is known (B1) */
     size_t nevents;
     const struct tcpsim_rp_event *events;
     size_t ntls;

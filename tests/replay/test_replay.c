@@ -28,7 +28,6 @@ struct rec_seg {
     uint32_t conn, analysis, len;
     int dir;
     enum tcpsim_tcp_state cs, ss;
-    bool ss_known;
     size_t nev;
     size_t ntls;
     char tls_names[96]; /* "ClientHello,ServerHello" */
@@ -72,7 +71,6 @@ static void on_seg(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsi
         x->dir = s->dir;
         x->cs = s->client_state;
         x->ss = s->server_state;
-        x->ss_known = s->server_state_known;
         x->nev = s->nevents;
         x->ntls = s->ntls;
         x->tls_names[0] = '\0';
