@@ -4,87 +4,12 @@
  * segment to the views, expire idle connections. No allocation per packet.
  * Read first: docs/replay-json.md, RFC 9293 §3.4 (ISN, relative numbers),
  * RFC 7323 §2.3 (window scale applies from the first non-SYN segment). */
-#include "replay/flow.h"
-#include "replay/replay.h"
+#include "replay/replay_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcpsim/reader.h"
-
-/* The TLS items one segment completed: collected by the decoder's callback
- * while tcpsim_tls_feed runs, handed to the views with the segment. */
-struct tls_scratch {
-    size_t n;
-    uint32_t dropped;
-    bool collect; /* false: items only go to the summary */
-    struct tcpsim_tl_tls it[TCPSIM_RP_MAX_TLS];
-    struct tcpsim_tls_explain why[TCPSIM_RP_MAX_TLS]; /* it[i].why: the explanation as an id (i18n) */
-    size_t json_len, arena_len;
-    char json[TCPSIM_RP_TLS_ARENA];  /* "{...},{...}" */
-    char arena[TCPSIM_RP_TLS_ARENA]; /* explanations and the strings of their ids' parameters */
-    size_t err_len;
-    char err[4096]; /* "{"dir":..,"error":..},..." for bytes that are not a record */
-};
-
-/* B1: the output FIFO. A segment record whose connection still has an open
- * question (a server that has not answered: LISTEN or a closed port? a FIN in
- * flight: did the peer close first?) waits here, as a struct, with every
- * record behind it (capture order is kept), until the answer comes, its
- * connection ends, or the FIFO holds HOLD_MAX records or HOLD_NS of capture
- * time; then LISTEN is assumed / the FIN delivered (observer.c). */
-#define HOLD_MAX 65536u
-#define HOLD_NS  ((tcpsim_ns_t)60 * 1000000000u)
-#define TLS_RING (1u << 20) /* TLS items, explanations and JSON of held records */
-
-struct held {
-    struct tcpsim_rp_segment s;
-    struct tcpsim_segment seg;
-    struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
-    uint32_t slot;
-    bool open;               /* its connection had an open question when it was held: a
-                              * correction may still reach it. Records held only because
-                              * others wait before them cannot be corrected (a later
-                              * question applies from its own frame on, observer.c) and
-                              * are written without reading their connection again. */
-    uint64_t prev;           /* number of the previous held record of the same connection (chain; 0 = none) */
-    size_t tls_off, tls_len; /* in the ring: items, their explanation ids, the JSON, then the
-                              * strings (per item: explanation, then the id's three parameters) */
-};
-
-/* Records are numbered in FIFO order from 1 (q[head] is number `base`): a
- * number stays valid while the queue grows and wraps, and a connection finds
- * its own held records through a chain of numbers (c->held_last, h->prev), so
- * a correction never walks other connections' records. A connection has
- * records held while c->held_last >= base. */
-struct hold_fifo {
-    struct held *q;
-    size_t cap, head, len;
-    uint64_t base;
-    /* The head's connection was found unresolved while the head was record
-     * number `blocked_num`: only a packet of that connection can change that
-     * (pump), so other packets do not read its (cold) record again. */
-    bool blocked;
-    uint64_t blocked_num;
-    uint8_t *ring;
-    size_t r_head, r_tail, r_live; /* r_live: held records with bytes in the ring */
-};
-
-struct tcpsim_replay {
-    struct tcpsim_replay_cfg cfg;
-    struct hold_fifo fifo;
-    struct tcpsim__flowtab ft;
-    uint32_t next_id;
-    struct tcpsim_rp_summary sum;
-    bool have_time;
-    tcpsim_ns_t first_ts, last_ts;
-    bool finished;
-    tcpsim_ns_t next_expire; /* no connection can time out before this (a lower bound) */
-    struct tls_scratch tls;
-    struct tcpsim_rp_conn *tls_conn; /* the connection the TLS decoder is working for */
-    bool filter_view;                /* a BPF filter picks what is written (A8) */
-    bool hidden;                     /* the packet being processed does not match it */
-};
 
 void tcpsim_replay_cfg_default(struct tcpsim_replay_cfg *cfg)
 {
@@ -108,36 +33,6 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
         return NULL;
     }
     return rp;
-}
-
-static void tls_release(struct tcpsim_rp_conn *c)
-{
-    tcpsim_tls_conn_free(c->tls);
-    c->tls = NULL;
-    free(c->tls_done);
-    c->tls_done = NULL;
-}
-
-const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c)
-{
-    if (c->tls)
-        return tcpsim_tls_is_tls(c->tls) ? tcpsim_tls_summary(c->tls) : NULL;
-    return c->tls_done;
-}
-
-/* Both directions ended: nothing more can be decoded, so the decoder and its
- * record buffers (~100 KB) go, and only the summary waits for the conn record
- * (a closed connection is held ~2 minutes, like conntrack's TIME_WAIT). */
-static void tls_both_done(struct tcpsim_rp_conn *c)
-{
-    if (tcpsim_tls_is_tls(c->tls)) {
-        c->tls_done = malloc(sizeof *c->tls_done);
-        if (!c->tls_done)
-            return; /* keep the decoder: the summary stays reachable through it */
-        memcpy(c->tls_done, tcpsim_tls_summary(c->tls), sizeof *c->tls_done);
-    }
-    tcpsim_tls_conn_free(c->tls);
-    c->tls = NULL;
 }
 
 /* ---- the output FIFO (B1) ---- */
@@ -393,7 +288,7 @@ static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_l
         rp->cfg.h.conn(rp->cfg.h.ctx, c, why);
     if (c->obs_ok)
         tcpsim__rp_obs_free(c);
-    tls_release(c);
+    tcpsim__rp_tls_release(c);
     free(c->alpn_offered);
     c->alpn_offered = NULL;
     rp->tls_conn = NULL;
@@ -410,7 +305,7 @@ void tcpsim_replay_free(struct tcpsim_replay *rp)
         if (c->in_use && c->obs_ok)
             tcpsim__rp_obs_free(c);
         if (c->in_use) {
-            tls_release(c);
+            tcpsim__rp_tls_release(c);
             free(c->alpn_offered);
         }
     }
@@ -598,180 +493,6 @@ static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
         fwd->win_scale = rev->win_scale = -2;
 }
 
-/* The decoder's callback: one record or handshake message completed by the
- * segment being fed. Pointers in `it` die with the call, so the JSON and the
- * explanation are copied into the scratch arena now. */
-static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
-{
-    struct tcpsim_replay *rp = ctx;
-    struct tls_scratch *t = &rp->tls;
-    struct tcpsim_rp_conn *c = rp->tls_conn;
-    if (c && !c->alpn_offered && it->hs == TCPSIM_TLS_HS_CLIENT_HELLO && it->hello && it->hello->nalpn) {
-        /* B4: in TLS 1.3 the server's choice is encrypted (EncryptedExtensions,
-         * RFC 8446 §4.3.1); what the client offered is all we can show. */
-        size_t n = 0;
-        for (size_t i = 0; i < it->hello->nalpn; i++)
-            n += strlen(it->hello->alpn[i]) + 1;
-        c->alpn_offered = malloc(n);
-        if (c->alpn_offered) {
-            c->alpn_offered[0] = '\0';
-            for (size_t i = 0; i < it->hello->nalpn; i++) {
-                if (i)
-                    strcat(c->alpn_offered, "\n");
-                strcat(c->alpn_offered, it->hello->alpn[i]);
-            }
-        }
-    }
-    const char *side = it->dir == TCPSIM_SIDE_CLIENT ? "c2s" : "s2c";
-    if (it->malformed && rp->cfg.diag) {
-        char msg[640];
-        snprintf(msg, sizeof msg, "malformed TLS (%s): %s", side, it->explain ? it->explain : "?");
-        rp->cfg.diag(rp->cfg.diag_ctx, it->frame, msg);
-    }
-    if (!t->collect)
-        return;
-    if (it->record == TCPSIM_TLS_REC_INVALID) {
-        /* Not a record at all: the contract's `tls` array has no name for it
-         * (B1); it goes to the additive `tls_errors` (and the summary's
-         * malformed count). */
-        char e[700];
-        size_t n = (size_t)snprintf(e, sizeof e, "%s{\"dir\":\"%s\",\"error\":\"", t->err_len ? "," : "", side);
-        for (const char *x = it->explain ? it->explain : ""; *x && n + 8 < sizeof e; x++) {
-            unsigned char ch = (unsigned char)*x;
-            if (ch == '"' || ch == '\\')
-                e[n++] = '\\';
-            e[n++] = ch < 0x20 ? ' ' : (char)ch;
-        }
-        n += (size_t)snprintf(e + n, sizeof e - n, "\"}");
-        if (n < sizeof t->err - t->err_len) {
-            memcpy(t->err + t->err_len, e, n);
-            t->err_len += n;
-        } else {
-            t->dropped++;
-        }
-        return;
-    }
-    if (t->n == TCPSIM_RP_MAX_TLS) {
-        t->dropped++;
-        return;
-    }
-    size_t jl = 0;
-    if (rp->cfg.tls_json) {
-        size_t room = sizeof t->json - t->json_len;
-        if (room < 2 || tcpsim_tls_item_json(it, t->json + t->json_len + 1, room - 1, &jl) != TCPSIM_OK) {
-            t->dropped++;
-            return;
-        }
-    }
-    /* The explanation, and its id with the parameters (so the views can say
-     * it in the reader's language, i18n.h): all copied, as `it` dies now. */
-    const char *ex = it->explain ? it->explain : "";
-    size_t el = strlen(ex) + 1, need = el;
-    bool has_why = it->why.id != TCPSIM_TLS_X_NONE;
-    if (has_why)
-        for (int k = 0; k < 3; k++)
-            need += strlen(it->why.s[k] ? it->why.s[k] : "") + 1;
-    if (need > sizeof t->arena - t->arena_len) {
-        t->dropped++;
-        return;
-    }
-    if (rp->cfg.tls_json) {
-        t->json[t->json_len] = ','; /* the separator; the first one is skipped */
-        t->json_len += jl + 1;
-    }
-    char *copy = memcpy(t->arena + t->arena_len, ex, el);
-    t->arena_len += el;
-    struct tcpsim_tl_tls *x = &t->it[t->n];
-    x->why = NULL;
-    if (has_why) {
-        struct tcpsim_tls_explain *w = &t->why[t->n];
-        *w = it->why;
-        for (int k = 0; k < 3; k++) {
-            const char *p = it->why.s[k] ? it->why.s[k] : "";
-            size_t pl = strlen(p) + 1;
-            w->s[k] = memcpy(t->arena + t->arena_len, p, pl);
-            t->arena_len += pl;
-        }
-        x->why = w;
-    }
-    t->n++;
-    x->dir = it->dir;
-    x->record = tcpsim_tls_record_name(it->record);
-    x->handshake = it->hs == TCPSIM_TLS_HS_NONE ? NULL : tcpsim_tls_hs_name(it->hs);
-    x->explain = copy;
-}
-
-/* Is this connection TLS? Decided on the client's first payload at the start
- * of its stream: a TLS client speaks first, with a handshake record (content
- * type 22, RFC 8446 §5.1) or an SSLv2-compatible ClientHello (high bit set,
- * RFC 5246 §E.2). Only then is the decoder allocated; src/tls confirms. A
- * server speaking first means not TLS (RFC 8446 §2: the client sends the
- * ClientHello). Payload that is not at the stream start (reordering before
- * the first byte) is left to the decoder, which reassembles. */
-static void tls_decide(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg)
-{
-    uint32_t start = c->d[dir].base_seq + 1;
-    uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
-    bool at_start = seq == start;
-    if (dir == TCPSIM_SIDE_SERVER) {
-        if (!c->d[TCPSIM_SIDE_CLIENT].bytes)
-            c->tls_det = TCPSIM_RP_TLS_NO;
-        return;
-    }
-    if (at_start) {
-        uint8_t b0 = seg->payload[0];
-        if (b0 != 22 && !(b0 & 0x80)) {
-            c->tls_det = TCPSIM_RP_TLS_NO;
-            return;
-        }
-    }
-    c->tls = tcpsim_tls_conn_new(NULL, on_tls_item, rp);
-    if (!c->tls) {
-        c->tls_det = TCPSIM_RP_TLS_NO; /* out of memory: plain TCP then */
-        return;
-    }
-    c->tls_det = TCPSIM_RP_TLS_YES;
-    /* The streams start after the SYNs when they were seen (RFC 9293 §3.4). */
-    for (int i = 0; i < 2; i++)
-        if (c->d[i].syn_seen)
-            tcpsim_tls_start(c->tls, (enum tcpsim_side)i, c->d[i].base_seq + 1);
-}
-
-/* Hand one segment's payload to the TLS decoder (RFC 9293 §3.4: a SYN takes
- * one sequence number before the data; RST and FIN end the direction). */
-static void tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg,
-                        uint32_t seglen, uint64_t frame, tcpsim_ns_t ts)
-{
-    if (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0)
-        tls_decide(rp, c, dir, seg);
-    if (!c->tls)
-        return;
-    tcpsim_time_t now = ts / 1000u;
-    enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
-    rp->tls_conn = c;
-    uint32_t seq = seg->seq + ((seg->flags & TCPSIM_SYN) ? 1u : 0u);
-    rp->tls.collect = rp->cfg.h.segment != NULL; /* items only ride on segment records */
-    if (seg->payload_len > 0)
-        (void)tcpsim_tls_feed(c->tls, side, seq, seg->payload, seg->payload_len, frame, now);
-    if (seglen > seg->payload_len) /* cut by the snap length: those bytes are lost */
-        tcpsim_tls_gap(c->tls, side, seq + seglen, frame, now);
-    if (seg->flags & TCPSIM_RST) {
-        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, frame, now);
-        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, frame, now);
-        c->tls_fin[0] = c->tls_fin[1] = true;
-    } else if (seg->flags & TCPSIM_FIN) {
-        tcpsim_tls_fin(c->tls, side, frame, now);
-        c->tls_fin[dir] = true;
-    }
-    if (tcpsim_tls_is_not_tls(c->tls)) {
-        /* src/tls disagreed with the first byte: nothing more to hold. */
-        c->tls_det = TCPSIM_RP_TLS_NO;
-        tls_release(c);
-    } else if (c->tls_fin[0] && c->tls_fin[1]) {
-        tls_both_done(c);
-    }
-}
-
 static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, const struct tcpsim_ip *ip,
                         const struct tcpsim_segment *seg, uint32_t seglen, bool opts_cut)
 {
@@ -849,7 +570,7 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     tl->arena_len = 0;
     tl->err_len = 0;
     if (rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO)
-        tls_segment(rp, c, dir, seg, seglen, frame, ts);
+        tcpsim__rp_tls_segment(rp, c, dir, seg, seglen, frame, ts);
 
     if (!rp->hidden)
         c->shown = true;
