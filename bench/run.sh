@@ -4,8 +4,9 @@
 # connections, a fixed number open at once, 30% TLS with real ClientHello /
 # ServerHello records and a real certificate) and measures, on that same file
 # in one run:
-#   (a) a bare libpcap read loop (bench/pcap-loop.c)
-#   (b) tcpsim replay --format summary
+#   (a) a bare libpcap read loop (bench/pcap-loop.c), and (a') the same
+#       reading through a 1 MiB stdio buffer as tcpsim does
+#   (b) tcpsim replay --format summary (and (b1) on one thread)
 #   (c) tcpsim replay --format json > /dev/null
 #   (d) tshark -q -z conv,tcp and tshark -T fields with TLS fields, on a slice
 #       of the file (tshark is ~100x slower; the slice is scaled, see SLICE)
@@ -71,7 +72,11 @@ echo "machine: $(nproc) cpu, $(awk '/model name/ {sub(/.*: /, ""); print; exit}'
 echo "file: $big ($packets packets, $(du -h "$big" | cut -f1)), $CONNS connections, $CONC open at once, $TLS% TLS"
 printf "%-34s %10s %8s %10s %8s %10s %9s\n" "what" "packets" "wall s" "pkt/s" "cpu s" "pkt/cpu-s" "peak MB"
 measure "(a) libpcap read loop" "$packets" "$work/pcap-loop" "$big"
+measure "(a') the same, 1 MiB stdio buffer" "$packets" "$work/pcap-loop" "$big" 1048576
 measure "(b) replay --format summary" "$packets" "$tcpsim" replay --no-progress --format summary "$big"
+if "$tcpsim" replay --help 2>&1 | grep -q -- --threads; then
+    measure "(b1) summary --threads 1" "$packets" "$tcpsim" replay --threads 1 --no-progress --format summary "$big"
+fi
 measure "(c) replay --format json" "$packets" "$tcpsim" replay --no-progress --format json "$big"
 measure "(c') replay json, slice" "$spackets" "$tcpsim" replay --no-progress --format json "$slice"
 measure "(d) tshark -z conv,tcp, slice" "$spackets" tshark -n -r "$slice" -q -z conv,tcp
