@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct tcpsim_reader {
     const uint8_t *p;
@@ -104,6 +105,34 @@ static inline bool tcpsim_read_bytes(struct tcpsim_reader *r, size_t n, const ui
     *out = r->p;
     r->p += n;
     return true;
+}
+
+/* Fixed-offset loads for straight-line decoders. Take a view of a whole
+ * header with one checked tcpsim_read_bytes(r, n, &h), then read its fields
+ * at constant offsets below n with these: they check nothing themselves, so
+ * every offset + width must lie inside a view already checked. */
+static inline uint8_t tcpsim_get_u8(const uint8_t *p)
+{
+    return p[0];
+}
+
+static inline uint16_t tcpsim_get_u16(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t tcpsim_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Four bytes as a host-order word, for sums that do not depend on byte order
+ * (the Internet checksum, RFC 1071 §2(B)). memcpy: no alignment assumed. */
+static inline uint32_t tcpsim_get_u32_host(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
 }
 
 /* A length-prefixed block (prefix of 1, 2 or 3 bytes) as a sub-reader; the

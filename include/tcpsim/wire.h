@@ -50,7 +50,10 @@ struct tcpsim_sack_block {
  * `layout` keeps the kinds in wire order (NOP/EOL included) so that encoding a
  * decoded header gives back the same bytes, and so that tests can check an
  * exact layout such as packetdrill's <mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 8>.
- * Options of unknown kind are kept raw, concatenated TLVs in `unknown`. */
+ * Options of unknown kind are kept raw, concatenated TLVs in `unknown`.
+ * After a decode, entries of sack[], layout[] and unknown[] past sack_count,
+ * layout_len and unknown_len are unspecified (the decoders do not clear them):
+ * read only up to the counts. Every other field is always set. */
 struct tcpsim_tcp_opts {
     uint8_t present; /* TCPSIM_HAS_* */
     uint16_t mss;

@@ -156,7 +156,8 @@ static enum tcpsim_err ipv6_decode(const uint8_t *buf, size_t len, struct tcpsim
     return TCPSIM_OK;
 }
 
-enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_ip *ip)
+/* Every case: options, extension headers, fragments, errors. */
+static enum tcpsim_err ip_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_ip *ip)
 {
     memset(ip, 0, sizeof *ip);
     if (len < 1)
@@ -169,6 +170,97 @@ enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_i
     default:
         return TCPSIM_ERR_MALFORMED;
     }
+}
+
+/* RFC 1071 §2: the one's-complement sum may be taken in wider words with the
+ * carries folded in at the end (§2(C)), and in either byte order (§2(B)): the
+ * folded sum of host-order words is the byte swap of the network-order one.
+ * Folding (adding the carries back in) keeps the value modulo 0xffff, since
+ * 2^16 and 2^32 are 1 modulo 0xffff, and never reaches 0 from a non-zero
+ * sum. So the header folds to 0xffff (intact; 0xffff is its own byte swap)
+ * exactly when the plain sum is a non-zero multiple of 0xffff; it is never
+ * 0 here, as the first byte holds version 4. hlen is 20..60, a multiple of
+ * 4: at most 15 words, no overflow in 64 bits. */
+static inline bool ipv4_header_sums_ok(const uint8_t *h, size_t hlen)
+{
+    uint64_t acc = (uint64_t)tcpsim_get_u32_host(h) + tcpsim_get_u32_host(h + 4) + tcpsim_get_u32_host(h + 8) +
+                   tcpsim_get_u32_host(h + 12) + tcpsim_get_u32_host(h + 16);
+    for (size_t i = IPV4_HDR_MIN; i < hlen; i += 4)
+        acc += tcpsim_get_u32_host(h + i);
+    return acc % 0xffffu == 0;
+}
+
+/* The common packets in a straight line: IPv4 whose header is all there and
+ * whose total length covers it, IPv6 with an upper-layer header (no
+ * extension header) next. One length check, loads at fixed offsets, every
+ * field of *ip written with what ip_decode_generic gives; anything else (and
+ * every error) goes to ip_decode_generic. */
+enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_ip *ip)
+{
+    const uint8_t *h;
+    if (len >= IPV4_HDR_MIN && (buf[0] >> 4) == 4) {
+        struct tcpsim_reader r = tcpsim_reader_make(buf, len);
+        size_t hlen = (size_t)(buf[0] & 0x0fu) * 4;
+        uint16_t total = tcpsim_get_u16(buf + 2);
+        /* RFC 791 §3.1: IHL at least 5 words, all captured; total length 0
+         * (segmentation offload, see ipv4_decode) or at least the header. */
+        if (hlen < IPV4_HDR_MIN || !tcpsim_read_bytes(&r, hlen, &h) || (total != 0 && total < hlen))
+            return ip_decode_generic(buf, len, ip);
+        uint16_t frag = tcpsim_get_u16(h + 6);
+        size_t declared = total == 0 ? len - hlen : (size_t)total - hlen;
+        ip->version = 4;
+        ip->tos = h[1];
+        ip->total_len = total;
+        ip->ip_id = tcpsim_get_u16(h + 4);
+        ip->ttl = h[8];
+        ip->proto = h[9];
+        ip->flow_label = 0;
+        ip->src.family = ip->dst.family = 4;
+        memcpy(ip->src.a, h + 12, 4);
+        memset(ip->src.a + 4, 0, 12);
+        memcpy(ip->dst.a, h + 16, 4);
+        memset(ip->dst.a + 4, 0, 12);
+        ip->dont_fragment = (frag & 0x4000u) != 0;
+        ip->is_fragment = (frag & 0x3fffu) != 0; /* MF or an offset */
+        ip->first_fragment = (frag & 0x1fffu) == 0;
+        ip->header_len = (uint16_t)hlen;
+        ip->checksum_ok = ipv4_header_sums_ok(h, hlen);
+        ip->declared_payload_len = declared;
+        ip->payload = r.p;
+        ip->payload_len = tcpsim_reader_left(&r) < declared ? tcpsim_reader_left(&r) : declared;
+        return TCPSIM_OK;
+    }
+    if (len >= IPV6_HDR_LEN && (buf[0] >> 4) == 6) {
+        struct tcpsim_reader r = tcpsim_reader_make(buf, len);
+        uint8_t nh = buf[6];
+        if (ipv6_generic_ext(nh) || nh == 44 || nh == 51 || !tcpsim_read_bytes(&r, IPV6_HDR_LEN, &h))
+            return ip_decode_generic(buf, len, ip);
+        uint32_t vtf = tcpsim_get_u32(h);
+        uint16_t plen = tcpsim_get_u16(h + 4);
+        /* Payload length 0: jumbogram or offload, use what was captured (see ipv6_decode). */
+        size_t declared_total = plen ? IPV6_HDR_LEN + plen : len;
+        ip->version = 6;
+        ip->tos = (uint8_t)(vtf >> 20);
+        ip->flow_label = vtf & 0xfffffu;
+        ip->ttl = h[7];
+        ip->proto = nh;
+        ip->ip_id = 0;
+        ip->src.family = ip->dst.family = 6;
+        memcpy(ip->src.a, h + 8, 16);
+        memcpy(ip->dst.a, h + 24, 16);
+        ip->dont_fragment = false;
+        ip->is_fragment = false;
+        ip->first_fragment = true;
+        ip->checksum_ok = true; /* no header checksum (RFC 8200 §8.1) */
+        ip->header_len = IPV6_HDR_LEN;
+        ip->total_len = declared_total > 0xffffu ? 0xffffu : (uint16_t)declared_total;
+        ip->declared_payload_len = declared_total - IPV6_HDR_LEN;
+        ip->payload = r.p;
+        ip->payload_len =
+            tcpsim_reader_left(&r) < ip->declared_payload_len ? tcpsim_reader_left(&r) : ip->declared_payload_len;
+        return TCPSIM_OK;
+    }
+    return ip_decode_generic(buf, len, ip);
 }
 
 enum tcpsim_err tcpsim__ip_header_encode(const struct tcpsim_ip *ip, size_t payload_len, uint8_t *buf, size_t cap,

@@ -63,7 +63,8 @@ static void set_l3(struct tcpsim_link *link, enum tcpsim_l3 l3)
     }
 }
 
-enum tcpsim_err tcpsim_link_decode(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link)
+/* Every link type and every case: VLAN tags, BSD loopback, errors. */
+static enum tcpsim_err link_decode_generic(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link)
 {
     memset(link, 0, sizeof *link);
     struct tcpsim_reader r = tcpsim_reader_make(buf, caplen);
@@ -122,6 +123,44 @@ enum tcpsim_err tcpsim_link_decode(int dlt, const uint8_t *buf, size_t caplen, s
     default:
         return TCPSIM_ERR_UNSUPPORTED;
     }
+    link->l3_data = r.p;
+    link->l3_len = tcpsim_reader_left(&r);
+    return TCPSIM_OK;
+}
+
+/* The link types of nearly every capture, untagged: one length check, one
+ * load, every field of *link written (the same values link_decode_generic
+ * gives, which handles everything else: tags, loopback, errors). */
+static inline bool untagged(uint16_t et)
+{
+    return et != 0x8100u && et != 0x88a8u && et != 0x9100u;
+}
+
+enum tcpsim_err tcpsim_link_decode(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link)
+{
+    struct tcpsim_reader r = tcpsim_reader_make(buf, caplen);
+    const uint8_t *h;
+    uint16_t et;
+    if (dlt == TCPSIM_DLT_EN10MB) {
+        /* dst MAC, src MAC, ethertype. */
+        if (!tcpsim_read_bytes(&r, 14, &h) || !untagged(et = tcpsim_get_u16(h + 12)))
+            return link_decode_generic(dlt, buf, caplen, link);
+    } else if (dlt == TCPSIM_DLT_LINUX_SLL) {
+        /* packet type, ARPHRD type, address length, 8 address bytes, protocol. */
+        if (!tcpsim_read_bytes(&r, 16, &h) || !untagged(et = tcpsim_get_u16(h + 14)))
+            return link_decode_generic(dlt, buf, caplen, link);
+    } else if (dlt == TCPSIM_DLT_LINUX_SLL2) {
+        /* protocol first, then 18 bytes: reserved, ifindex, ARPHRD, type, address. */
+        if (!tcpsim_read_bytes(&r, 20, &h) || !untagged(et = tcpsim_get_u16(h)))
+            return link_decode_generic(dlt, buf, caplen, link);
+    } else {
+        return link_decode_generic(dlt, buf, caplen, link);
+    }
+    link->ethertype = et;
+    link->l3 = et == ETHERTYPE_IPV4 ? TCPSIM_L3_IPV4 : et == ETHERTYPE_IPV6 ? TCPSIM_L3_IPV6 : TCPSIM_L3_OTHER;
+    link->vlan_count = 0;
+    link->vlan_id[0] = 0;
+    link->vlan_id[1] = 0;
     link->l3_data = r.p;
     link->l3_len = tcpsim_reader_left(&r);
     return TCPSIM_OK;

@@ -30,7 +30,9 @@ static bool known_len_ok(uint8_t kind, uint8_t len)
     }
 }
 
-enum tcpsim_err tcpsim_tcp_opts_decode(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts)
+/* Every case, errors included: what an error leaves in *opts is this
+ * function's (the fast decoders below hand every error to it). */
+static enum tcpsim_err opts_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     if (len > TCPSIM_TCP_OPT_SPACE)
@@ -318,7 +320,7 @@ enum tcpsim_err tcpsim_tcp_encode(const struct tcpsim_segment *seg, uint8_t *buf
     return TCPSIM_OK;
 }
 
-enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
+static enum tcpsim_err tcp_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
 {
     memset(seg, 0, sizeof *seg);
     struct tcpsim_reader r = tcpsim_reader_make(buf, len);
@@ -337,12 +339,216 @@ enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_
     size_t optlen = (size_t)seg->data_offset * 4 - TCP_HDR_MIN;
     if (!tcpsim_read_bytes(&r, optlen, &opt))
         return TCPSIM_ERR_TRUNCATED;
-    enum tcpsim_err e = tcpsim_tcp_opts_decode(opt, optlen, &seg->opts);
+    enum tcpsim_err e = opts_decode_generic(opt, optlen, &seg->opts);
     if (e != TCPSIM_OK)
         return e;
     seg->payload = r.p;
     seg->payload_len = tcpsim_reader_left(&r);
     return TCPSIM_OK;
+}
+
+/* The fast decoders: the same output as the generic ones for every header
+ * (tests/wire/test_wire_diff.c checks it against a copy of the old code), in
+ * a straight line for the common cases. They write every field a caller
+ * reads instead of clearing the whole struct first: the entries of layout[],
+ * unknown[] and sack[] past their counts are left as they were (wire.h).
+ * Any error is handed to the generic code, which decodes again from the
+ * start, so an error leaves exactly what it always did. */
+
+/* Every scalar of the option summary as the generic code's memset leaves it. */
+static inline void opts_clear(struct tcpsim_tcp_opts *o)
+{
+    o->present = 0;
+    o->mss = 0;
+    o->wscale = 0;
+    o->ts_val = 0;
+    o->ts_ecr = 0;
+    o->sack_count = 0;
+    o->layout_len = 0;
+    o->unknown_len = 0;
+}
+
+/* Option bytes, with one index check per option instead of a reader call
+ * per byte. false on anything malformed (the caller then asks the generic
+ * code for the error). The scalars of *o must be cleared. RFC 9293 §3.2:
+ * EOL ends the list and the rest is padding (kept as EOL entries, as the
+ * generic code does); NOP is one byte; every other option is kind, length
+ * (counting both), data. Options are applied in wire order, as in the
+ * generic code (a repeated option: the last one counts). */
+static bool opts_scan(const uint8_t *p, size_t len, struct tcpsim_tcp_opts *o)
+{
+    size_t i = 0, n = 0;
+    while (i < len) {
+        uint8_t kind = p[i];
+        o->layout[n++] = kind;
+        if (kind == TCPSIM_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (kind == TCPSIM_OPT_EOL) {
+            memset(o->layout + n, TCPSIM_OPT_EOL, len - i - 1);
+            n += len - i - 1;
+            break;
+        }
+        if (len - i < 2)
+            return false; /* kind byte is the last of the area */
+        uint8_t olen = p[i + 1];
+        if (olen > len - i)
+            return false;             /* runs past the header */
+        const uint8_t *d = p + i + 2; /* olen - 2 bytes, checked above */
+        /* The lengths known_len_ok requires, checked per kind (RFC 9293 §3.2,
+         * RFC 7323, RFC 2018 §3). */
+        switch (kind) {
+        case TCPSIM_OPT_MSS:
+            if (olen != 4)
+                return false;
+            o->mss = tcpsim_get_u16(d);
+            o->present |= TCPSIM_HAS_MSS;
+            break;
+        case TCPSIM_OPT_WSCALE:
+            if (olen != 3)
+                return false;
+            o->wscale = d[0];
+            o->present |= TCPSIM_HAS_WSCALE;
+            break;
+        case TCPSIM_OPT_SACK_PERM:
+            if (olen != 2)
+                return false;
+            o->present |= TCPSIM_HAS_SACK_PERM;
+            break;
+        case TCPSIM_OPT_TS:
+            if (olen != 10)
+                return false;
+            o->ts_val = tcpsim_get_u32(d);
+            o->ts_ecr = tcpsim_get_u32(d + 4);
+            o->present |= TCPSIM_HAS_TS;
+            break;
+        case TCPSIM_OPT_SACK:
+            if (!known_len_ok(kind, olen))
+                return false;
+            /* A second SACK option replaces the first, as in the generic code. */
+            o->sack_count = (uint8_t)((olen - 2) / 8);
+            for (unsigned b = 0; b < o->sack_count; b++) {
+                o->sack[b].left = tcpsim_get_u32(d + 8 * b);
+                o->sack[b].right = tcpsim_get_u32(d + 8 * b + 4);
+            }
+            o->present |= TCPSIM_HAS_SACK;
+            break;
+        default:
+            if (olen < 2)
+                return false;
+            /* Kept raw; fits: the unknown TLVs are a subset of the area. */
+            memcpy(o->unknown + o->unknown_len, p + i, olen);
+            o->unknown_len = (uint8_t)(o->unknown_len + olen);
+            break;
+        }
+        i += olen;
+    }
+    o->layout_len = (uint8_t)n;
+    return true;
+}
+
+/* NOP, NOP, timestamps (RFC 7323 Appendix A's layout; Linux on every segment
+ * after the SYN when timestamps are on), as one 32-bit compare. */
+#define NOP_NOP_TS 0x0101080au
+/* Linux's SYN and SYN-ACK (tcp_options_write(), net/ipv4/tcp_output.c):
+ * MSS 4 bytes, SACK-permitted, timestamps, NOP, window scale; 20 bytes. */
+#define SYN_MSS_LEN      0x0204u     /* first 16 bits: MSS, length 4 */
+#define SYN_SACKOK_TS    0x0402080au /* bytes 4-7: SACK-permitted, TS kind and length */
+#define SYN_NOP_WS_SHIFT 0x010303u   /* bytes 16-18: NOP, WS kind and length */
+
+/* The commonest option areas, whole: none, NOP NOP TS, Linux's SYN. false
+ * when the bytes are anything else (*o is then left for opts_decode_scan). */
+__attribute__((always_inline)) static inline bool opts_decode_common(const uint8_t *p, size_t len,
+                                                                     struct tcpsim_tcp_opts *o)
+{
+    if (len == 0) {
+        opts_clear(o);
+        return true;
+    }
+    if (len == 12 && tcpsim_get_u32(p) == NOP_NOP_TS) {
+        opts_clear(o);
+        o->layout[0] = TCPSIM_OPT_NOP;
+        o->layout[1] = TCPSIM_OPT_NOP;
+        o->layout[2] = TCPSIM_OPT_TS;
+        o->layout_len = 3;
+        o->ts_val = tcpsim_get_u32(p + 4);
+        o->ts_ecr = tcpsim_get_u32(p + 8);
+        o->present = TCPSIM_HAS_TS;
+        return true;
+    }
+    if (len == 20 && tcpsim_get_u16(p) == SYN_MSS_LEN && tcpsim_get_u32(p + 4) == SYN_SACKOK_TS &&
+        tcpsim_get_u32(p + 16) >> 8 == SYN_NOP_WS_SHIFT) {
+        opts_clear(o);
+        o->layout[0] = TCPSIM_OPT_MSS;
+        o->layout[1] = TCPSIM_OPT_SACK_PERM;
+        o->layout[2] = TCPSIM_OPT_TS;
+        o->layout[3] = TCPSIM_OPT_NOP;
+        o->layout[4] = TCPSIM_OPT_WSCALE;
+        o->layout_len = 5;
+        o->mss = tcpsim_get_u16(p + 2);
+        o->ts_val = tcpsim_get_u32(p + 8);
+        o->ts_ecr = tcpsim_get_u32(p + 12);
+        o->wscale = p[19];
+        o->present = TCPSIM_HAS_MSS | TCPSIM_HAS_SACK_PERM | TCPSIM_HAS_TS | TCPSIM_HAS_WSCALE;
+        return true;
+    }
+    return false;
+}
+
+/* Any other valid option area (at most 40 bytes); false when malformed. */
+static bool opts_decode_scan(const uint8_t *p, size_t len, struct tcpsim_tcp_opts *o)
+{
+    opts_clear(o);
+    return opts_scan(p, len, o);
+}
+
+enum tcpsim_err tcpsim_tcp_opts_decode(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts)
+{
+    /* NULL with len > 0 decodes as an empty area in the generic code: keep that. */
+    if (len > TCPSIM_TCP_OPT_SPACE || (len > 0 && buf == NULL))
+        return opts_decode_generic(buf, len, opts);
+    if (opts_decode_common(buf, len, opts) || opts_decode_scan(buf, len, opts))
+        return TCPSIM_OK;
+    return opts_decode_generic(buf, len, opts);
+}
+
+/* The rest of tcpsim_tcp_decode, out of line so that the common path calls
+ * nothing (and saves no registers): options in another layout, errors. */
+__attribute__((noinline)) static enum tcpsim_err tcp_decode_rest(const uint8_t *buf, size_t len,
+                                                                 struct tcpsim_segment *seg, size_t optlen)
+{
+    if (optlen <= TCPSIM_TCP_OPT_SPACE && opts_decode_scan(buf + TCP_HDR_MIN, optlen, &seg->opts))
+        return TCPSIM_OK;
+    return tcp_decode_generic(buf, len, seg);
+}
+
+enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
+{
+    struct tcpsim_reader r = tcpsim_reader_make(buf, len);
+    const uint8_t *h, *opt;
+    /* RFC 9293 §3.1: the 20-byte fixed header, then data offset - 5 words of options. */
+    if (!tcpsim_read_bytes(&r, TCP_HDR_MIN, &h))
+        return tcp_decode_generic(buf, len, seg);
+    uint8_t doff = h[12] >> 4;
+    size_t optlen = (size_t)doff * 4 - TCP_HDR_MIN;
+    if (doff < 5 || !tcpsim_read_bytes(&r, optlen, &opt))
+        return tcp_decode_generic(buf, len, seg);
+    seg->src_port = tcpsim_get_u16(h);
+    seg->dst_port = tcpsim_get_u16(h + 2);
+    seg->seq = tcpsim_get_u32(h + 4);
+    seg->ack = tcpsim_get_u32(h + 8);
+    seg->data_offset = doff;
+    seg->reserved = h[12] & 0x0fu;
+    seg->flags = h[13];
+    seg->window = tcpsim_get_u16(h + 14);
+    seg->checksum = tcpsim_get_u16(h + 16);
+    seg->urg_ptr = tcpsim_get_u16(h + 18);
+    seg->payload = r.p;
+    seg->payload_len = tcpsim_reader_left(&r);
+    if (opts_decode_common(opt, optlen, &seg->opts))
+        return TCPSIM_OK;
+    return tcp_decode_rest(buf, len, seg, optlen);
 }
 
 const char *tcpsim_tcp_flags_str(uint8_t flags, char *buf, size_t cap)

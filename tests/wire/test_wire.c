@@ -14,6 +14,7 @@
 #include "tcpsim/reader.h"
 #include "tcpsim/wire.h"
 
+#include "wire/test_wire_diff.h"
 #include "wire/vectors.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -1434,6 +1435,13 @@ int main(void)
         cmocka_unit_test(test_trunc_every_prefix_error_or_consistent),
         cmocka_unit_test(test_trunc_inside_headers_is_truncated),
         cmocka_unit_test(test_junk_random_bytes_never_escape_bounds),
+        cmocka_unit_test(test_diff_captures_every_packet_prefix_and_flip_same),
+        cmocka_unit_test(test_diff_vectors_every_prefix_and_flip_same),
+        cmocka_unit_test(test_diff_tcp_every_option_kind_and_length_same),
+        cmocka_unit_test(test_diff_tcp_random_option_lists_same),
+        cmocka_unit_test(test_diff_ipv4_every_header_length_same),
+        cmocka_unit_test(test_diff_ipv6_every_next_header_same),
+        cmocka_unit_test(test_diff_link_every_type_and_tag_same),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
