@@ -270,6 +270,14 @@ struct tcpsim_tcp_endpoint {
  * allocates); without it (an observer) nothing is allocated. */
 enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_config *cfg,
                                 uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
+/* Initialise `ep` as tcpsim_tcp_init(ep, &tmpl->cfg, local_port, remote_port)
+ * would, by copying `tmpl`: an endpoint fresh from tcpsim_tcp_init without
+ * buffers (cfg.store_data false) on which nothing else has been called. For
+ * callers that make many endpoints of one configuration (the replayer, two per
+ * connection). ERR_INVALID when `tmpl` is not such an endpoint (as far as can
+ * be seen: live, CLOSED, no buffers, never observed). */
+enum tcpsim_err tcpsim_tcp_init_copy(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                     uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
 void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep);
 
 /* ---- user calls (RFC 9293 §3.10.1 - §3.10.5) ---- */
@@ -342,6 +350,31 @@ enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const st
  * recomputed RCV.WND, which the full path does first anyway). */
 bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
                           const struct tcpsim_segment *seg, tcpsim_time_t now);
+
+/* SEGMENT ARRIVES (RFC 9293 §3.10.7.4) for a pure ACK, the segment that ends
+ * the handshake and the close: ACK or PSH|ACK without payload at RCV.NXT, to
+ * an observer without buffers in SYN_RECEIVED or a synchronized state other
+ * than TIME_WAIT: the handshake's last ACK (SYN_RECEIVED -> ESTABLISHED), the
+ * ACK of a FIN (FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT, LAST_ACK ->
+ * CLOSED) and other pure ACKs, as long as the full path would report nothing
+ * but transitions (no duplicate ACK, no catch-up, no PAWS drop, nothing too
+ * old, not in fast recovery, nothing past SND.NXT). Then it does exactly what
+ * tcpsim_tcp_segment_arrives would, appends the same transitions to `out`
+ * (not reset) and returns true; else it returns false with nothing changed
+ * and the caller runs tcpsim_tcp_segment_arrives. */
+bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out);
+
+/* Header prediction for a pure ACK (ACK or PSH|ACK, no payload) that
+ * tcpsim_tcp_fast_path did not take: the sender an observer without buffers
+ * in a synchronized state, at its SND.NXT, acknowledging nothing past its
+ * RCV.NXT; the receiver as tcpsim_tcp_arrives_fast takes it. Then both
+ * endpoints end as tcpsim_tcp_observe_sent(snd) followed by
+ * tcpsim_tcp_segment_arrives(rcv) would leave them, the receiver's transitions
+ * are appended to `out` (the sender makes none) and it returns true. Else it
+ * returns false with nothing changed and the caller runs the full path. */
+bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
+                              const struct tcpsim_segment *seg, tcpsim_time_t now, struct tcpsim_tcp_out *out);
 
 /* ---- fixtures and mid-stream starts ----
  * Put an endpoint straight into a synchronized state with the given sequence

@@ -317,8 +317,49 @@ void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c)
     }
 }
 
+/* The whole bookkeeping; tcpsim__rp_account takes the common segment first.
+ * Not static so that the unit test can hold the two against each other. */
+void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                             uint32_t analysis, tcpsim_ns_t ts);
+
 void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                         uint32_t analysis, tcpsim_ns_t ts)
+{
+    /* The common segment: ACK or PSH|ACK (no SYN, FIN, RST), nothing flagged
+     * by the analysis, an open window, after the handshake RTT was taken, in a
+     * connection whose two directions have sent before. Of the full
+     * bookkeeping below only the counters, completeness and the stream's
+     * high-water mark can move, provided its letter ('a' or 'd') is already
+     * written, no hole is open either way, the data does not start past the
+     * highest byte seen (a new hole) and the ACK does not pass the peer's
+     * (a gap). The unit test holds this against tcpsim__rp_account_full. */
+    struct tcpsim_rp_dir *d = &c->d[dir];
+    const struct tcpsim_rp_dir *pd = &c->d[!dir];
+    if ((s->flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) == TCPSIM_ACK && analysis == 0 &&
+        c->rtt_known && s->window != 0 && d->packets != 0 && d->z.nholes == 0 && pd->z.nholes == 0 &&
+        (d->z.once & (seglen > 0 ? 0x2 : 0x1)) && d->z.hi_set &&
+        !(pd->z.hi_set && tcpsim_seq_gt(s->ack, pd->z.hi) && tcpsim_seq_lt(s->ack - pd->z.hi, 1u << 30))) {
+        if (seglen == 0) {
+            c->completeness |= 4;
+        } else {
+            uint32_t hi = s->seq + seglen;
+            if (tcpsim_seq_gt(s->seq, d->z.hi))
+                goto full; /* a hole opens */
+            c->completeness |= 8;
+            if (tcpsim_seq_gt(hi, d->z.hi))
+                d->z.hi = hi;
+        }
+        d->packets++;
+        d->bytes += seglen;
+        d->sent_any = true;
+        return;
+    }
+full:
+    tcpsim__rp_account_full(c, dir, s, seglen, analysis, ts);
+}
+
+void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                             uint32_t analysis, tcpsim_ns_t ts)
 {
     struct tcpsim_rp_dir *d = &c->d[dir];
     const uint8_t f = s->flags;

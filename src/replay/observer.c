@@ -18,9 +18,26 @@ static struct tcpsim_rp_pending *pend(struct tcpsim_rp_conn *c)
     return &c->pend;
 }
 
-static bool tcpsim_state_has_ack(const struct tcpsim_tcp_endpoint *ep)
+/* tcpsim_tcp_state_synchronized, here as a switch the compiler folds into
+ * one comparison (it runs several times per segment on the full path). */
+static inline bool tcpsim_state_has_ack(const struct tcpsim_tcp_endpoint *ep)
 {
-    return tcpsim_tcp_state_synchronized(ep->state);
+    switch (ep->state) {
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+    case TCPSIM_TCP_SYN_RECEIVED:
+        return false;
+    case TCPSIM_TCP_ESTABLISHED:
+    case TCPSIM_TCP_FIN_WAIT_1:
+    case TCPSIM_TCP_FIN_WAIT_2:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_CLOSING:
+    case TCPSIM_TCP_LAST_ACK:
+    case TCPSIM_TCP_TIME_WAIT:
+        return true;
+    }
+    return false;
 }
 
 static tcpsim_time_t usec(tcpsim_ns_t ns)
@@ -38,8 +55,8 @@ static void push_state(struct tcpsim_rp_conn *c, int side, enum tcpsim_tcp_state
         c->states_overflow[side] = true;
 }
 
-static size_t take_trans(struct tcpsim_rp_conn *c, int side, const struct tcpsim_tcp_out *out,
-                         struct tcpsim_rp_event *ev, size_t n, size_t cap)
+static size_t take_trans_n(struct tcpsim_rp_conn *c, int side, const struct tcpsim_tcp_out *out,
+                           struct tcpsim_rp_event *ev, size_t n, size_t cap)
 {
     for (size_t i = 0; i < out->ntrans; i++) {
         const struct tcpsim_tcp_transition *t = &out->trans[i];
@@ -57,6 +74,13 @@ static size_t take_trans(struct tcpsim_rp_conn *c, int side, const struct tcpsim
     return n;
 }
 
+/* Most calls have nothing to take (the sender's side of a segment). */
+static inline size_t take_trans(struct tcpsim_rp_conn *c, int side, const struct tcpsim_tcp_out *out,
+                                struct tcpsim_rp_event *ev, size_t n, size_t cap)
+{
+    return out->ntrans == 0 ? n : take_trans_n(c, side, out, ev, n, cap);
+}
+
 enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side)
 {
     if (!c->obs_ok)
@@ -71,24 +95,68 @@ bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side)
     return !(side == TCPSIM_SIDE_SERVER && c->obs_ok && c->pend_active);
 }
 
-static struct tcpsim_tcp_out scratch_out; /* big; the replayer is single-threaded */
+/* Per thread (two replayers may run at once in a program): the scratch
+ * output, big, and the templates below. */
+static _Thread_local struct tcpsim_tcp_out scratch_out;
+
+/* Endpoints are made by copying a prepared one (tcpsim_tcp_init_copy) rather
+ * than set up field by field: every connection starts both with the same
+ * configuration, and the server redone by server_reinit takes the client's
+ * (its SYN's options, record_our_syn), which is the same on most connections
+ * of a capture. One cached template for each, rebuilt when the configuration
+ * differs from the one it was made with. */
+struct obs_tmpl {
+    bool ok;
+    struct tcpsim_tcp_config key; /* the configuration it was made with, as given */
+    struct tcpsim_tcp_endpoint ep;
+};
+static _Thread_local struct obs_tmpl fresh_tmpl, reinit_tmpl;
+
+static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *t, const struct tcpsim_tcp_config *cfg,
+                               uint16_t local_port, uint16_t remote_port)
+{
+    /* (the observer's own configuration, obs_cfg, never changes once made:
+     * its template is compared only the first time) */
+    if (!t->ok || (t != &fresh_tmpl && memcmp(&t->key, cfg, sizeof *cfg) != 0)) {
+        if (t->ok)
+            tcpsim_tcp_free(&t->ep);
+        t->ok = false;
+        if (cfg->store_data || tcpsim_tcp_init(&t->ep, cfg, 0, 0) != TCPSIM_OK)
+            return tcpsim_tcp_init(ep, cfg, local_port, remote_port);
+        memcpy(&t->key, cfg, sizeof *cfg);
+        t->ok = true;
+    }
+    return tcpsim_tcp_init_copy(ep, &t->ep, local_port, remote_port);
+}
+
+static const struct tcpsim_tcp_config *obs_cfg(void)
+{
+    static _Thread_local struct tcpsim_tcp_config cfg;
+    static _Thread_local bool made;
+    if (!made) {
+        tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_RFC);
+        cfg.store_data = false;
+        cfg.challenge_ack = true;
+        made = true;
+    }
+    return &cfg;
+}
 
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first)
 {
-    struct tcpsim_tcp_config cfg;
-    tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_RFC);
-    cfg.store_data = false;
-    cfg.challenge_ack = true;
+    const struct tcpsim_tcp_config *cfg = obs_cfg();
     c->obs_ok = false;
-    if (tcpsim_tcp_init(&c->ep[0], &cfg, c->port[0], c->port[1]) != TCPSIM_OK)
+    if (ep_init(&c->ep[0], &fresh_tmpl, cfg, c->port[0], c->port[1]) != TCPSIM_OK)
         return;
-    if (tcpsim_tcp_init(&c->ep[1], &cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
+    if (ep_init(&c->ep[1], &fresh_tmpl, cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
         tcpsim_tcp_free(&c->ep[0]);
         return;
     }
     c->obs_ok = true;
     struct tcpsim_rp_pending *p = pend(c);
-    memset(p, 0, sizeof *p);
+    p->have_syn = false; /* (p->syn is read only when have_syn) */
+    p->syn_frame = 0;
+    p->syn_at = 0;
     c->pend_active = c->pend_assumed = false;
     const uint8_t f = first->flags;
     if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN) {
@@ -170,8 +238,7 @@ static bool server_reinit(struct tcpsim_rp_conn *c)
 {
     struct tcpsim_tcp_endpoint *ep = &c->ep[TCPSIM_SIDE_SERVER];
     tcpsim_tcp_free(ep);
-    struct tcpsim_tcp_config cfg = c->ep[0].cfg;
-    if (tcpsim_tcp_init(ep, &cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
+    if (ep_init(ep, &reinit_tmpl, &c->ep[0].cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
         c->obs_ok = false;
         tcpsim_tcp_free(&c->ep[0]);
         return false;
@@ -231,22 +298,38 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
      * a few lines (src/tcp/fastpath.c), with the result of the full path
      * below, which makes no transition for such a segment (nor any of the
      * resyncs: the segment is exactly where both endpoints expect it). Both
-     * sides have a state history by then. */
-    if (!c->pfin_active && !c->pend_active && !c->pend_assumed && seglen == seg0->payload_len && c->nstates[dir] != 0 &&
-        tcpsim_tcp_fast_path(snd, rcv, seg0, now)) {
-        retro->set = false;
-        return 0;
+     * sides have a state history by then. Then the pure ACKs that end the
+     * handshake or acknowledge a FIN: the same, plus the receiver's
+     * transitions, taken as the full path's deliver() takes them. */
+    if (!c->pfin_active && !c->pend_active && !c->pend_assumed && seglen == seg0->payload_len && c->nstates[dir] != 0) {
+        if (tcpsim_tcp_fast_path(snd, rcv, seg0, now)) {
+            retro->set = false;
+            return 0;
+        }
+        /* A pure ACK that may move the receiver (the handshake's last ACK,
+         * the ACK of a FIN): the full path's transitions, nothing else. */
+        struct tcpsim_tcp_out *out = &scratch_out;
+        tcpsim_tcp_out_reset(out);
+        if (tcpsim_tcp_fast_path_out(snd, rcv, seg0, now, out)) {
+            retro->set = false;
+            return take_trans(c, !dir, out, ev, 0, evcap);
+        }
     }
 
-    struct tcpsim_segment seg = *seg0;
-    if (seglen != seg.payload_len) { /* snapped: count the bytes, we do not have them */
-        seg.payload = NULL;
-        seg.payload_len = seglen;
+    /* the segment as the endpoints see it (a copy only when snapped: the
+     * bytes past the snap length are counted, we do not have them) */
+    const struct tcpsim_segment *sg = seg0;
+    struct tcpsim_segment snapped;
+    if (seglen != seg0->payload_len) {
+        snapped = *seg0;
+        snapped.payload = NULL;
+        snapped.payload_len = seglen;
+        sg = &snapped;
     }
     struct tcpsim_tcp_out *out = &scratch_out;
     struct tcpsim_rp_pending *p = pend(c);
     size_t n = 0;
-    memset(retro, 0, sizeof *retro);
+    retro->set = false; /* every path that sets it fills the whole record (replay.c reads it only then) */
 
     if (c->nstates[dir] == 0)
         push_state(c, dir, snd->state);
@@ -258,7 +341,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     if (c->pfin_active) {
         struct tcpsim_rp_pfin *f = &c->pfin;
         uint32_t fin_end = f->seg.seq + (uint32_t)f->seg.payload_len + 1u;
-        bool covers = (seg.flags & TCPSIM_ACK) && tcpsim_seq_geq(seg.ack, fin_end);
+        bool covers = (sg->flags & TCPSIM_ACK) && tcpsim_seq_geq(sg->ack, fin_end);
         if (dir == f->from || covers)
             n = deliver_pfin(c, frame, ev, n, evcap, retro);
         else
@@ -266,11 +349,11 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     }
 
     /* A hole in what we saw this side send: move it on first. */
-    if (tcpsim_state_has_ack(snd) && tcpsim_seq_gt(seg.seq, snd->snd_nxt) && !(seg.flags & (TCPSIM_SYN | TCPSIM_RST)))
-        resync(snd, seg.seq, snd->rcv_nxt, now);
+    if (tcpsim_state_has_ack(snd) && tcpsim_seq_gt(sg->seq, snd->snd_nxt) && !(sg->flags & (TCPSIM_SYN | TCPSIM_RST)))
+        resync(snd, sg->seq, snd->rcv_nxt, now);
 
     bool server_first = c->pend_active && dir == TCPSIM_SIDE_SERVER;
-    const uint8_t synack = seg.flags & (TCPSIM_SYN | TCPSIM_ACK);
+    const uint8_t synack = sg->flags & (TCPSIM_SYN | TCPSIM_ACK);
     if (server_first) {
         c->pend_active = false;
         if (!server_reinit(c))
@@ -314,7 +397,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     bool closed_port = server_first && !(synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) && synack != TCPSIM_SYN;
     if (!closed_port) {
         tcpsim_tcp_out_reset(out);
-        (void)tcpsim_tcp_observe_sent(snd, &seg, now, out);
+        (void)tcpsim_tcp_observe_sent(snd, sg, now, out);
         n = take_trans(c, dir, out, ev, n, evcap);
     }
     if (server_first && synack == TCPSIM_SYN && p->have_syn) /* simultaneous open: the client's SYN arrives */
@@ -324,7 +407,7 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
         /* Server still silent: remember the latest SYN it will have seen. */
         if (synack == TCPSIM_SYN) {
             p->have_syn = true;
-            p->syn = seg;
+            p->syn = *sg;
             p->syn.payload = NULL;
             p->syn.payload_len = 0;
             p->syn_at = now;
@@ -335,19 +418,19 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
 
     /* A FIN to a peer that is ESTABLISHED: did the peer close too before it
      * arrived? Its next segment tells (above). */
-    if ((seg.flags & TCPSIM_FIN) && !(seg.flags & TCPSIM_RST) && rcv->state == TCPSIM_TCP_ESTABLISHED &&
+    if ((sg->flags & TCPSIM_FIN) && !(sg->flags & TCPSIM_RST) && rcv->state == TCPSIM_TCP_ESTABLISHED &&
         !c->pfin_active) {
         struct tcpsim_rp_pfin *f = &c->pfin;
         c->pfin_active = true;
         f->attach_here = false;
         f->from = dir;
-        f->seg = seg;
+        f->seg = *sg;
         f->seg.payload = NULL;
         f->at = now;
         f->frame = frame;
         return n;
     }
-    return deliver(c, !dir, &seg, now, ev, n, evcap);
+    return deliver(c, !dir, sg, now, ev, n, evcap);
 }
 
 bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c)
@@ -386,9 +469,10 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
 
 void tcpsim__rp_obs_free(struct tcpsim_rp_conn *c)
 {
-    if (!c->obs_ok)
-        return;
-    tcpsim_tcp_free(&c->ep[0]);
-    tcpsim_tcp_free(&c->ep[1]);
+    /* The observer's endpoints never hold buffers (cfg.store_data is false
+     * for both: obs_cfg, and the client's copy of it in server_reinit), so
+     * there is nothing to release, and tcpsim_tcp_free would only read two
+     * cold lines of each endpoint, at every connection's end, to find that
+     * out. The next tcpsim__rp_obs_init overwrites them whole. */
     c->obs_ok = false;
 }

@@ -113,7 +113,7 @@ void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct
     tcpsim__rcv_update_wnd(ep);
 }
 
-static void set_snd_wnd(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t seq)
+void tcpsim__set_snd_wnd(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t seq)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     /* RFC 7323 §2.2: the window of a SYN is never scaled */
@@ -136,8 +136,8 @@ void tcpsim__enter_time_wait(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why
 
 /* Entering ESTABLISHED; a CLOSE/SHUTDOWN that waited for it now takes effect
  * (RFC 9293 §3.10.4: "queue for processing after entering ESTABLISHED"). */
-static void enter_established(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
-                              struct tcpsim_tcp_out *out)
+void tcpsim__enter_established(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
+                               struct tcpsim_tcp_out *out)
 {
     tcpsim__transition(ep, TCPSIM_TCP_ESTABLISHED, why, now, out);
     /* RFC 6298 (5.7): the SYN timed out and no RTT sample came from the
@@ -204,6 +204,22 @@ enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcp
     ep->remote_port = remote_port;
     ep->state = TCPSIM_TCP_CLOSED;
     tcpsim__reset_conn(ep);
+    return TCPSIM_OK;
+}
+
+enum tcpsim_err tcpsim_tcp_init_copy(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                     uint16_t local_port, uint16_t remote_port)
+{
+    /* tcpsim_tcp_init is a function of the configuration and the ports alone
+     * (reset_conn reads only cfg), so a fresh endpoint copied and given other
+     * ports is what tcpsim_tcp_init would make; one with buffers cannot be
+     * shared, one already used is not fresh. */
+    if (ep == NULL || tmpl == NULL || ep == tmpl || !tmpl->priv.live || tmpl->priv.observer ||
+        tmpl->priv.sbuf != NULL || tmpl->priv.rbuf != NULL || tmpl->state != TCPSIM_TCP_CLOSED)
+        return TCPSIM_ERR_INVALID;
+    memcpy(ep, tmpl, sizeof *ep);
+    ep->local_port = local_port;
+    ep->remote_port = remote_port;
     return TCPSIM_OK;
 }
 
@@ -507,7 +523,7 @@ static void accept_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segme
     tcpsim__record_peer_syn(ep, seg);
     tcpsim__negotiate(ep, now, out);
     tcpsim__set_iss(ep, iss, now);
-    set_snd_wnd(ep, seg, seg->seq);
+    tcpsim__set_snd_wnd(ep, seg, seg->seq);
     if (seg->payload_len > 0 || (seg->flags & TCPSIM_FIN))
         tcpsim__note(out, TCPSIM_WHY_SYN_DATA_IGNORED, now);
     tcpsim__transition(ep, TCPSIM_TCP_SYN_RECEIVED, why, now, out);
@@ -576,9 +592,9 @@ static void on_syn_sent(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segm
         tcpsim__negotiate(ep, now, out);
         if (ack_ok)
             tcpsim__ack_advance(ep, seg->ack, now);
-        set_snd_wnd(ep, seg, seg->seq);
+        tcpsim__set_snd_wnd(ep, seg, seg->seq);
         if (tcpsim_seq_gt(ep->snd_una, ep->iss)) {
-            enter_established(ep, TCPSIM_WHY_SYNACK_ACKS_SYN, now, out);
+            tcpsim__enter_established(ep, TCPSIM_WHY_SYNACK_ACKS_SYN, now, out);
             tcpsim__want_ack(ep, TCPSIM_WHY_SYNACK_ACKS_SYN);
             /* text or a FIN on the SYN-ACK: continue at the sixth step */
             if (seg->payload_len > 0 || (seg->flags & TCPSIM_FIN))
@@ -945,8 +961,8 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
             return;
         }
         tcpsim__ack_advance(ep, ack, now);
-        set_snd_wnd(ep, seg, seq);
-        enter_established(ep, TCPSIM_WHY_ACK_OF_SYNACK, now, out);
+        tcpsim__set_snd_wnd(ep, seg, seq);
+        tcpsim__enter_established(ep, TCPSIM_WHY_ACK_OF_SYNACK, now, out);
     }
     if (p->observer && tcpsim_seq_gt(ack, ep->snd_max)) {
         /* the capture missed something we sent: believe the peer */
@@ -979,7 +995,7 @@ static void on_synchronized(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
     /* update the send window if the segment is newer (SND.WL1/WL2 rule) */
     if (tcpsim_seq_leq(ep->snd_una, ack) &&
         (tcpsim_seq_lt(ep->snd_wl1, seq) || (ep->snd_wl1 == seq && tcpsim_seq_leq(ep->snd_wl2, ack))))
-        set_snd_wnd(ep, seg, seq);
+        tcpsim__set_snd_wnd(ep, seg, seq);
     bool fin_acked_here = !was_fin_acked && fin_acked(ep);
     switch (ep->state) {
     case TCPSIM_TCP_CLOSING:

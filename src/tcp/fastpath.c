@@ -1,8 +1,10 @@
 /* fastpath.c - header prediction for the passive observer: the common
- * segment between two ESTABLISHED endpoints, handled in a few lines.
+ * segment between two ESTABLISHED endpoints, and the pure ACKs that end the
+ * handshake and the close, handled in a few lines each; exact shortcuts of
+ * the full path (endpoint.c, observe.c), which they must agree with.
  * Read first: RFC 1323 appendix A ("header prediction", after Van Jacobson;
  * BSD tcp_input, Linux tcp_rcv_established), RFC 9293 §3.10.7.4 (the checks
- * the full path makes, which this must agree with), RFC 7323 §4.3 (TS.Recent). */
+ * the full path makes), RFC 7323 §4.3 (TS.Recent). */
 #include "tcp/tcp_priv.h"
 
 /* The receiver's side of a predicted segment: every check of §3.10.7.4 that
@@ -111,5 +113,165 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
     rcv->t_time_wait = TCPSIM_TIME_NEVER;
     rp->t_fin_wait2 = TCPSIM_TIME_NEVER;
     rcv->t_rtx = rcv->t_persist = rcv->t_keepalive = TCPSIM_TIME_NEVER;
+    return true;
+}
+
+/* ---- pure ACKs that may move the receiver's state ---- */
+
+static bool fin_acked(const struct tcpsim_tcp_endpoint *ep)
+{
+    return ep->fin_sent && tcpsim_seq_gt(ep->snd_una, ep->fin_seq);
+}
+
+static bool observer_without_buffers(const struct tcpsim_tcp_endpoint *ep)
+{
+    const struct tcpsim_tcp_priv *p = &ep->priv;
+    return p->live && p->observer && p->sbuf == NULL && p->rbuf == NULL;
+}
+
+/* Would SEGMENT ARRIVES (§3.10.7.4, on_synchronized in endpoint.c) take this
+ * pure ACK at RCV.NXT and report nothing but transitions? Each test names the
+ * step of the full path it stands for. */
+static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
+{
+    uint32_t ack = seg->ack;
+    switch (ep->state) {
+    case TCPSIM_TCP_SYN_RECEIVED:
+    case TCPSIM_TCP_ESTABLISHED:
+    case TCPSIM_TCP_FIN_WAIT_1:
+    case TCPSIM_TCP_FIN_WAIT_2:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_CLOSING:
+    case TCPSIM_TCP_LAST_ACK:
+        break;
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+    case TCPSIM_TCP_TIME_WAIT: /* its own rules (restart, Linux's tcp_timewait_state_process) */
+        return false;
+    }
+    if (seg->seq != ep->rcv_nxt) /* first step: acceptable, nothing to trim */
+        return false;
+    /* the observer's resync when the ACK passes SND.NXT (observer.c), and the catch-up note */
+    if (tcpsim_seq_gt(ack, ep->snd_nxt) || tcpsim_seq_gt(ack, ep->snd_max))
+        return false;
+    /* PAWS (RFC 7323 §5.3 R1) */
+    if (ep->ts_ok && (seg->opts.present & TCPSIM_HAS_TS) && tcpsim_seq_lt(seg->opts.ts_val, ep->ts_recent) &&
+        ep->cfg.paws)
+        return false;
+    bool syn_rcvd = ep->state == TCPSIM_TCP_SYN_RECEIVED;
+    uint32_t una = ep->snd_una, wnd = ep->snd_wnd, max_wnd = ep->priv.max_snd_wnd;
+    if (syn_rcvd) {
+        /* fifth step in SYN_RECEIVED: SND.UNA < SEG.ACK =< SND.NXT, else RST */
+        if (!tcpsim_seq_lt(una, ack))
+            return false;
+        /* as it will be after tcpsim__ack_advance and tcpsim__set_snd_wnd */
+        una = ack;
+        wnd = (uint32_t)seg->window << ep->snd_wscale;
+        if (wnd > max_wnd)
+            max_wnd = wnd;
+    }
+    if (tcpsim_seq_lt(ack, una - max_wnd) && ep->cfg.challenge_ack) /* RFC 5961 §5.2 */
+        return false;
+    if (tcpsim_seq_lt(una, ack)) {
+        if (ep->in_recovery) /* NewReno partial ACK: a retransmission */
+            return false;
+    } else if (ack == una && tcpsim_seq_lt(una, ep->snd_max) && ((uint32_t)seg->window << ep->snd_wscale) == wnd) {
+        return false; /* RFC 5681 §2 duplicate ACK: counted and noted */
+    }
+    return true;
+}
+
+bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep))
+        return false;
+    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || seg->payload_len != 0 || !arrives_ok(ep, seg))
+        return false;
+    /* what tcpsim_tcp_segment_arrives does first, then on_synchronized's first step */
+    tcpsim__rcv_auto_consume(ep);
+    tcpsim__rcv_update_wnd(ep);
+
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    uint32_t seq = seg->seq, ack = seg->ack;
+    /* (first step: acceptable, no data at SEG.SEQ = RCV.NXT, nothing to trim) RFC 7323 §4.3 (R3) */
+    if (ep->ts_ok && (seg->opts.present & TCPSIM_HAS_TS) && tcpsim_seq_geq(seg->opts.ts_val, ep->ts_recent) &&
+        tcpsim_seq_leq(seq, p->last_ack_sent))
+        ep->ts_recent = seg->opts.ts_val;
+    p->ka_sent = 0;
+    ep->t_keepalive = TCPSIM_TIME_NEVER;
+    /* fifth step */
+    if (ep->state == TCPSIM_TCP_SYN_RECEIVED) {
+        tcpsim__ack_advance(ep, ack, now);
+        tcpsim__set_snd_wnd(ep, seg, seq);
+        tcpsim__enter_established(ep, TCPSIM_WHY_ACK_OF_SYNACK, now, out);
+    }
+    if (tcpsim_seq_lt(ep->snd_una, ack)) {
+        uint32_t acked = ack - ep->snd_una;
+        tcpsim__ack_advance(ep, ack, now);
+        tcpsim__cc_on_ack(ep, acked, ack, now, out); /* not in recovery: no segment, no note */
+    }
+    if (tcpsim_seq_leq(ep->snd_una, ack) &&
+        (tcpsim_seq_lt(ep->snd_wl1, seq) || (ep->snd_wl1 == seq && tcpsim_seq_leq(ep->snd_wl2, ack))))
+        tcpsim__set_snd_wnd(ep, seg, seq);
+    switch (ep->state) {
+    case TCPSIM_TCP_CLOSING:
+        if (fin_acked(ep)) {
+            tcpsim__enter_time_wait(ep, TCPSIM_WHY_FIN_ACKED, now, out);
+            tcpsim__output(ep, now, out);
+            goto done;
+        }
+        break;
+    case TCPSIM_TCP_LAST_ACK:
+        if (fin_acked(ep)) {
+            tcpsim__reset_to(ep, TCPSIM_TCP_CLOSED, TCPSIM_WHY_FIN_ACKED, now, out);
+            goto done;
+        }
+        break;
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+    case TCPSIM_TCP_SYN_RECEIVED:
+    case TCPSIM_TCP_ESTABLISHED:
+    case TCPSIM_TCP_FIN_WAIT_1:
+    case TCPSIM_TCP_FIN_WAIT_2:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_TIME_WAIT:
+        break;
+    }
+    /* (no URG, no text, no FIN: the sixth to eighth steps do nothing) */
+    if (ep->state == TCPSIM_TCP_FIN_WAIT_1 && fin_acked(ep))
+        tcpsim__transition(ep, TCPSIM_TCP_FIN_WAIT_2, TCPSIM_WHY_FIN_ACKED, now, out);
+    tcpsim__output(ep, now, out);
+done:
+    /* the end of tcpsim_tcp_segment_arrives */
+    tcpsim__output(ep, now, out);
+    tcpsim__timers_update(ep, now);
+    return true;
+}
+
+bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
+                              const struct tcpsim_segment *seg, tcpsim_time_t now, struct tcpsim_tcp_out *out)
+{
+    if (snd == NULL || rcv == NULL || seg == NULL || out == NULL || snd == rcv)
+        return false;
+    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || seg->payload_len != 0)
+        return false;
+    /* the sender: an observer in a synchronized state at SND.NXT (no resync),
+     * acknowledging nothing past its RCV.NXT (no catch-up) */
+    if (!observer_without_buffers(snd) || !tcpsim_tcp_state_synchronized(snd->state) || seg->seq != snd->snd_nxt ||
+        tcpsim_seq_gt(seg->ack, snd->rcv_nxt))
+        return false;
+    /* the receiver first: when it is not taken, the sender is untouched */
+    if (!tcpsim_tcp_arrives_fast(rcv, seg, now, out))
+        return false;
+    /* the sender: tcpsim_tcp_observe_sent, an ACK without data */
+    struct tcpsim_tcp_priv *sp = &snd->priv;
+    tcpsim__rcv_auto_consume(snd);
+    sp->obs_edge = seg->ack + ((uint32_t)seg->window << (snd->ws_ok ? snd->rcv_wscale : 0));
+    sp->obs_edge_set = true;
+    tcpsim__rcv_update_wnd(snd);
+    tcpsim__timers_update(snd, now);
     return true;
 }

@@ -283,7 +283,7 @@ void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcps
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     size_t sent = 0;
-    if (tcpsim__state_sends(ep->state) && !p->observer) {
+    if (!p->observer && tcpsim__state_sends(ep->state)) {
         while (sent < max_segs) {
             uint32_t end = tcpsim__snd_end(ep);
             uint32_t unsent = tcpsim_seq_gt(end, ep->snd_nxt) ? end - ep->snd_nxt : 0;

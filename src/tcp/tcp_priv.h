@@ -88,6 +88,11 @@ void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep);
 /* ---- segment processing shared with observe.c (endpoint.c) ---- */
 void tcpsim__enter_time_wait(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
                              struct tcpsim_tcp_out *out);
+/* The send window from a segment (SND.WND, SND.WL1/WL2, MAX.SND.WND; a SYN's is not scaled). */
+void tcpsim__set_snd_wnd(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t seq);
+/* -> ESTABLISHED (RFC 9293 §3.10.7.3 / §3.10.7.4 fifth step), then a CLOSE that waited. */
+void tcpsim__enter_established(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
+                               struct tcpsim_tcp_out *out);
 void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
 void tcpsim__record_peer_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg);
 uint32_t tcpsim__choose_iss(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now);

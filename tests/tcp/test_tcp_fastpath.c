@@ -65,8 +65,10 @@ static struct tcpsim_segment mk(int dir, uint8_t flags, uint32_t seq, uint32_t a
     return s;
 }
 
-/* A real handshake, options chosen at random (or a mid-stream start). */
-static void pair_open(struct pair *p, struct rng *r, tcpsim_time_t now)
+/* A real handshake, options chosen at random (or a mid-stream start); with
+ * `last_ack` false it stops before the handshake's last ACK (the client
+ * ESTABLISHED, the server SYN_RECEIVED). */
+static void pair_open_to(struct pair *p, struct rng *r, tcpsim_time_t now, bool last_ack)
 {
     struct tcpsim_tcp_config cfg;
     obs_cfg(&cfg);
@@ -117,6 +119,8 @@ static void pair_open(struct pair *p, struct rng *r, tcpsim_time_t now)
         sa.opts.ts_ecr = p->tsv[0];
     }
     full_path(&p->ep[1], &p->ep[0], &sa, now, out);
+    if (!last_ack)
+        return;
     struct tcpsim_segment ack = mk(0, TCPSIM_ACK, ic + 1, is + 1, 502, 0);
     if (p->ts) {
         ack.opts.present = TCPSIM_HAS_TS;
@@ -126,6 +130,11 @@ static void pair_open(struct pair *p, struct rng *r, tcpsim_time_t now)
     full_path(&p->ep[0], &p->ep[1], &ack, now, out);
     assert_int_equal(p->ep[0].state, TCPSIM_TCP_ESTABLISHED);
     assert_int_equal(p->ep[1].state, TCPSIM_TCP_ESTABLISHED);
+}
+
+static void pair_open(struct pair *p, struct rng *r, tcpsim_time_t now)
+{
+    pair_open_to(p, r, now, true);
 }
 
 /* A segment from `dir`: mostly the common case, sometimes not (a hole, a
@@ -242,6 +251,231 @@ static void test_fastpath_random_streams_match_full_path(void **st)
     assert_true(with_ack > hits / 10);
 }
 
+/* One captured segment as the observer runs it (tcpsim_tcp_fast_path, then
+ * tcpsim_tcp_fast_path_out, then the full path) on `fast`, and through the
+ * full path alone on `full`: both pairs must end byte for byte equal, and
+ * where a fast path took it the full path must have reported exactly its
+ * transitions (same from, to, reason and time) and nothing else. Returns 0
+ * (full path), 1 or 2 (which fast path). */
+static int step_both(struct pair *fast, struct pair *full, int dir, const struct tcpsim_segment *g, tcpsim_time_t now,
+                     unsigned step)
+{
+    static struct tcpsim_tcp_out fo, so;
+    *fast = *full;
+    full_path(&full->ep[dir], &full->ep[!dir], g, now, &so);
+    int how = 0;
+    if (tcpsim_tcp_fast_path(&fast->ep[dir], &fast->ep[!dir], g, now)) {
+        how = 1;
+        assert_int_equal(so.ntrans, 0);
+    } else {
+        tcpsim_tcp_out_reset(&fo);
+        if (tcpsim_tcp_fast_path_out(&fast->ep[dir], &fast->ep[!dir], g, now, &fo)) {
+            how = 2;
+            assert_int_equal(fo.nnote + fo.nerr + fo.nseg + fo.ndeliv, 0);
+            assert_int_equal(so.ntrans, fo.ntrans);
+            for (size_t i = 0; i < so.ntrans; i++) {
+                assert_int_equal(so.trans[i].from, fo.trans[i].from);
+                assert_int_equal(so.trans[i].to, fo.trans[i].to);
+                assert_int_equal(so.trans[i].why, fo.trans[i].why);
+                assert_int_equal(so.trans[i].at, fo.trans[i].at);
+            }
+        } else {
+            /* the untaken fast paths changed nothing the full path would not */
+            full_path(&fast->ep[dir], &fast->ep[!dir], g, now, &fo);
+        }
+    }
+    if (how != 0) {
+        assert_int_equal(so.nnote, 0);
+        assert_int_equal(so.nerr, 0);
+        assert_int_equal(so.nseg, 0);
+    }
+    assert_same_ep(&fast->ep[0], &full->ep[0], step);
+    assert_same_ep(&fast->ep[1], &full->ep[1], step);
+    return how;
+}
+
+/* The receiver alone: the sender's side by the full path on both copies,
+ * then tcpsim_tcp_arrives_fast (or, when it declines, the full path) on one
+ * and tcpsim_tcp_segment_arrives on the other; same checks as step_both.
+ * Returns whether the shortcut took it. */
+static bool arrive_both(const struct pair *from, int dir, const struct tcpsim_segment *g, tcpsim_time_t now,
+                        unsigned step)
+{
+    static struct pair x, y;
+    static struct tcpsim_tcp_out fo, so;
+    x = *from;
+    y = *from;
+    tcpsim_tcp_out_reset(&fo);
+    tcpsim_tcp_out_reset(&so);
+    assert_int_equal(tcpsim_tcp_observe_sent(&x.ep[dir], g, now, &fo), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_observe_sent(&y.ep[dir], g, now, &so), TCPSIM_OK);
+    tcpsim_tcp_out_reset(&fo);
+    tcpsim_tcp_out_reset(&so);
+    assert_int_equal(tcpsim_tcp_segment_arrives(&y.ep[!dir], g, now, &so), TCPSIM_OK);
+    static struct tcpsim_tcp_endpoint before;
+    before = x.ep[!dir];
+    bool hit = tcpsim_tcp_arrives_fast(&x.ep[!dir], g, now, &fo);
+    if (hit) {
+        assert_int_equal(fo.nnote + fo.nerr + fo.nseg + fo.ndeliv, 0);
+        assert_int_equal(so.nnote + so.nerr + so.nseg + so.ndeliv, 0);
+        assert_int_equal(so.ntrans, fo.ntrans);
+        for (size_t i = 0; i < so.ntrans; i++) {
+            assert_int_equal(so.trans[i].from, fo.trans[i].from);
+            assert_int_equal(so.trans[i].to, fo.trans[i].to);
+            assert_int_equal(so.trans[i].why, fo.trans[i].why);
+            assert_int_equal(so.trans[i].at, fo.trans[i].at);
+        }
+    } else {
+        /* declined: nothing reported, nothing changed */
+        assert_int_equal(fo.ntrans + fo.nnote + fo.nerr + fo.nseg + fo.ndeliv, 0);
+        assert_memory_equal(&x.ep[!dir], &before, sizeof before);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&x.ep[!dir], g, now, &fo), TCPSIM_OK);
+    }
+    assert_same_ep(&x.ep[0], &y.ep[0], step);
+    assert_same_ep(&x.ep[1], &y.ep[1], step);
+    return hit;
+}
+
+/* Whole connections from the handshake's last ACK to the close, both sides
+ * closing at random moments (client or server first, or both at once), with
+ * the perturbations of pair_next; pure ACKs are common, so the segments that
+ * move a state (SYN_RECEIVED -> ESTABLISHED, FIN_WAIT_1 -> FIN_WAIT_2,
+ * CLOSING -> TIME_WAIT, LAST_ACK -> CLOSED) come up in every kind of
+ * surrounding, taken or not. */
+static void test_fastpath_out_random_lifecycles_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0xC0FFEE1234567ULL};
+    static struct pair fast, full;
+    unsigned steps = 0, hits1 = 0, hits2 = 0, misses = 0, arrived = 0;
+    unsigned moved[TCPSIM_TCP_NSTATES] = {0}; /* fast_path_out hits by the receiver's state before */
+    for (unsigned conn = 0; conn < 400; conn++) {
+        tcpsim_time_t now = TCPSIM_SEC(2) + conn * TCPSIM_MSEC(11);
+        pair_open_to(&full, &r, now, false);
+        for (unsigned i = 0; i < 40; i++, steps++) {
+            /* the client speaks first most of the time while the server is in SYN_RECEIVED */
+            int dir = full.ep[1].state == TCPSIM_TCP_SYN_RECEIVED && below(&r, 4) != 0 ? 0 : (int)below(&r, 2);
+            now += below(&r, 50000);
+            struct tcpsim_segment g = pair_next(&full, &r, dir);
+            if (below(&r, 2) == 0) {
+                g.payload_len = 0;
+                g.flags = (uint8_t)(g.flags & ~TCPSIM_PSH);
+            }
+            if (below(&r, 8) == 0 && !full.ep[dir].fin_sent) {
+                g.flags |= TCPSIM_FIN;
+                /* sent before the peer's FIN arrived: both FINs cross (CLOSING) */
+                if (full.ep[dir].priv.peer_fin && below(&r, 2) == 0)
+                    g.ack = full.ep[dir].rcv_nxt - 1;
+            }
+            enum tcpsim_tcp_state before = full.ep[!dir].state;
+            arrived += arrive_both(&full, dir, &g, now, steps);
+            int how = step_both(&fast, &full, dir, &g, now, steps);
+            hits1 += how == 1;
+            hits2 += how == 2;
+            misses += how == 0;
+            if (how == 2 && full.ep[!dir].state != before)
+                moved[before]++;
+        }
+        tcpsim_tcp_free(&full.ep[0]);
+        tcpsim_tcp_free(&full.ep[1]);
+    }
+    print_message("lifecycles: %u segments, %u header prediction, %u pure-ACK path (moved from SYN_RECEIVED %u, "
+                  "FIN_WAIT_1 %u, CLOSING %u, LAST_ACK %u), %u full path\n",
+                  steps, hits1, hits2, moved[TCPSIM_TCP_SYN_RECEIVED], moved[TCPSIM_TCP_FIN_WAIT_1],
+                  moved[TCPSIM_TCP_CLOSING], moved[TCPSIM_TCP_LAST_ACK], misses);
+    print_message("receiver alone: %u taken by tcpsim_tcp_arrives_fast\n", arrived);
+    assert_true(arrived > hits2);
+    /* every kind of move was taken by the fast path, and the full path still ran often */
+    assert_true(moved[TCPSIM_TCP_SYN_RECEIVED] > 50);
+    assert_true(moved[TCPSIM_TCP_FIN_WAIT_1] > 20);
+    assert_true(moved[TCPSIM_TCP_LAST_ACK] > 20);
+    assert_true(moved[TCPSIM_TCP_CLOSING] > 0);
+    assert_true(hits2 > steps / 20);
+    assert_true(misses > steps / 5);
+}
+
+/* The observer's close by hand: FIN, FIN, then the last ACK moves LAST_ACK to CLOSED. */
+static void test_fastpath_out_last_ack_closes(void **st)
+{
+    (void)st;
+    struct rng r = {7};
+    static struct pair p;
+    static struct tcpsim_tcp_out out;
+    do {
+        pair_open(&p, &r, TCPSIM_SEC(1));
+        if (!p.ts && !p.ep[0].priv.ws_unknown)
+            break;
+        tcpsim_tcp_free(&p.ep[0]);
+        tcpsim_tcp_free(&p.ep[1]);
+    } while (1);
+    uint32_t c = p.ep[0].snd_nxt, s = p.ep[1].snd_nxt;
+    struct tcpsim_segment f1 = mk(0, TCPSIM_ACK | TCPSIM_FIN, c, s, 502, 0);
+    full_path(&p.ep[0], &p.ep[1], &f1, TCPSIM_SEC(2), &out);
+    struct tcpsim_segment f2 = mk(1, TCPSIM_ACK | TCPSIM_FIN, s, c + 1, 509, 0);
+    full_path(&p.ep[1], &p.ep[0], &f2, TCPSIM_SEC(2), &out);
+    assert_int_equal(p.ep[0].state, TCPSIM_TCP_TIME_WAIT);
+    assert_int_equal(p.ep[1].state, TCPSIM_TCP_LAST_ACK);
+    /* an ACK that does not cover the FIN is a duplicate ACK: not taken */
+    struct tcpsim_segment a0 = mk(0, TCPSIM_ACK, c + 1, s, 502, 0);
+    tcpsim_tcp_out_reset(&out);
+    assert_false(tcpsim_tcp_fast_path_out(&p.ep[0], &p.ep[1], &a0, TCPSIM_SEC(3), &out));
+    assert_int_equal(out.ntrans, 0);
+    struct tcpsim_segment a = mk(0, TCPSIM_ACK, c + 1, s + 1, 502, 0);
+    assert_true(tcpsim_tcp_fast_path_out(&p.ep[0], &p.ep[1], &a, TCPSIM_SEC(3), &out));
+    assert_int_equal(p.ep[1].state, TCPSIM_TCP_CLOSED);
+    assert_int_equal(out.ntrans, 1);
+    assert_int_equal(out.trans[0].from, TCPSIM_TCP_LAST_ACK);
+    assert_int_equal(out.trans[0].to, TCPSIM_TCP_CLOSED);
+    assert_int_equal(out.trans[0].why, TCPSIM_WHY_FIN_ACKED);
+    assert_int_equal(p.ep[0].state, TCPSIM_TCP_TIME_WAIT);
+    /* data, a SYN or a NULL argument never */
+    struct tcpsim_segment d = mk(0, TCPSIM_ACK, c + 1, s + 1, 502, 10);
+    assert_false(tcpsim_tcp_fast_path_out(&p.ep[0], &p.ep[1], &d, TCPSIM_SEC(4), &out));
+    assert_false(tcpsim_tcp_fast_path_out(&p.ep[0], &p.ep[1], &a, TCPSIM_SEC(4), NULL));
+    tcpsim_tcp_free(&p.ep[0]);
+    tcpsim_tcp_free(&p.ep[1]);
+}
+
+/* tcpsim_tcp_init_copy makes what tcpsim_tcp_init makes, and refuses what it cannot copy. */
+static void test_init_copy_same_as_init(void **st)
+{
+    (void)st;
+    static struct tcpsim_tcp_endpoint tmpl, a, b;
+    struct tcpsim_tcp_config cfg;
+    for (int k = 0; k < 3; k++) {
+        memset(&cfg, 0, sizeof cfg);
+        obs_cfg(&cfg);
+        if (k == 1) {
+            cfg.mss = 1200;
+            cfg.wscale = 20; /* clamped to 14 by init */
+            cfg.opt_ts = false;
+        } else if (k == 2) {
+            tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_LINUX);
+            cfg.store_data = false;
+        }
+        memset(&a, 0xAB, sizeof a);
+        memset(&b, 0xCD, sizeof b);
+        assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 1, 2), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_init(&a, &cfg, 443, 51000), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_init_copy(&b, &tmpl, 443, 51000), TCPSIM_OK);
+        assert_memory_equal(&a, &b, sizeof a);
+        tcpsim_tcp_free(&a);
+        tcpsim_tcp_free(&b);
+    }
+    /* used (observed) or holding buffers: refused */
+    static struct tcpsim_tcp_out out;
+    struct tcpsim_segment syn = mk(0, TCPSIM_SYN, 1000, 0, 65535, 0);
+    tcpsim_tcp_out_reset(&out);
+    assert_int_equal(tcpsim_tcp_observe_sent(&tmpl, &syn, 0, &out), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_init_copy(&b, &tmpl, 1, 2), TCPSIM_ERR_INVALID);
+    tcpsim_tcp_free(&tmpl);
+    tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_RFC);
+    assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 1, 2), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_init_copy(&b, &tmpl, 1, 2), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_init_copy(NULL, &tmpl, 1, 2), TCPSIM_ERR_INVALID);
+    tcpsim_tcp_free(&tmpl);
+}
+
 /* The common case by hand: data at RCV.NXT is taken, its ACK advances SND.UNA. */
 static void test_fastpath_established_data_then_ack_advances(void **st)
 {
@@ -279,5 +513,8 @@ static void test_fastpath_established_data_then_ack_advances(void **st)
 const struct CMUnitTest tcp_fastpath_tests[] = {
     cmocka_unit_test(test_fastpath_random_streams_match_full_path),
     cmocka_unit_test(test_fastpath_established_data_then_ack_advances),
+    cmocka_unit_test(test_fastpath_out_random_lifecycles_match_full_path),
+    cmocka_unit_test(test_fastpath_out_last_ack_closes),
+    cmocka_unit_test(test_init_copy_same_as_init),
 };
 const size_t tcp_fastpath_tests_n = sizeof tcp_fastpath_tests / sizeof tcp_fastpath_tests[0];
