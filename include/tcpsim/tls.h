@@ -272,10 +272,12 @@ struct tcpsim_tls_config {
 struct tcpsim_tls_conn; /* opaque */
 
 /* Reuse, per thread (no locks): a freed decoder keeps its record buffers and
- * goes to a pool of TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from, and
- * parsed certificates are kept by the SHA-256 of their DER (the last
- * TCPSIM_TLS_CERT_CACHE used), so a server's chain is parsed once, not once
- * per connection. tcpsim_tls_release_caches frees both (e.g. at exit). */
+ * goes to a pool of TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from;
+ * parsed certificates are kept by their DER (the last TCPSIM_TLS_CERT_CACHE
+ * used), so a server's chain is parsed once, not once per connection; and
+ * JA3/JA4/JA3S are kept by the hello fields they are computed from, so a
+ * client build's fingerprints are computed once. tcpsim_tls_release_caches
+ * frees all three (e.g. at exit). */
 #define TCPSIM_TLS_POOL       32
 #define TCPSIM_TLS_CERT_CACHE 256
 
@@ -298,6 +300,11 @@ void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c);
  * tcpsim_tls_conn_new(cfg, on_item, ctx), keeping its record buffers. */
 void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
                            void *ctx);
+/* Optional, for a caller that shows few sentences (rendering one costs more
+ * than decoding a record): with `on` false, items are delivered with
+ * `explain` NULL unless malformed; their `why` is set and
+ * tcpsim_tls_explain_en renders it. A new or reset decoder explains. */
+void tcpsim_tls_set_explain(struct tcpsim_tls_conn *c, bool on);
 /* Optional: the first payload byte of `dir` has sequence number `seq` (ISN+1). */
 void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq);
 /* TCP payload of one segment. Items completed by it are delivered before this
@@ -315,6 +322,10 @@ bool tcpsim_tls_is_tls(const struct tcpsim_tls_conn *c);
 bool tcpsim_tls_is_not_tls(const struct tcpsim_tls_conn *c);
 /* The summary so far; never NULL. */
 const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn *c);
+/* Copy a summary to keep it after its decoder is freed: every field a reader
+ * may look at (strings up to their NUL, arrays up to their counts), not the
+ * unused slots (a summary is ~14 KB, most of it unused). */
+void tcpsim_tls_summary_copy(struct tcpsim_tls_summary *dst, const struct tcpsim_tls_summary *src);
 
 /* ---- names (never NULL) ---- */
 const char *tcpsim_tls_record_name(enum tcpsim_tls_record r); /* "handshake" ... */

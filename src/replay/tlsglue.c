@@ -32,7 +32,7 @@ static void tls_both_done(struct tcpsim_rp_conn *c)
         c->tls_done = malloc(sizeof *c->tls_done);
         if (!c->tls_done)
             return; /* keep the decoder: the summary stays reachable through it */
-        memcpy(c->tls_done, tcpsim_tls_summary(c->tls), sizeof *c->tls_done);
+        tcpsim_tls_summary_copy(c->tls_done, tcpsim_tls_summary(c->tls));
     }
     tcpsim_tls_conn_free(c->tls);
     c->tls = NULL;
@@ -171,6 +171,9 @@ static void tls_decide(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int d
         return;
     }
     c->tls_det = TCPSIM_RP_TLS_YES;
+    /* Sentences are rendered only for views that collect items (and for the
+     * diagnostics of malformed ones, which the decoder always explains). */
+    tcpsim_tls_set_explain(c->tls, rp->cfg.h.segment != NULL);
     /* The streams start after the SYNs when they were seen (RFC 9293 §3.4). */
     for (int i = 0; i < 2; i++)
         if (c->d[i].syn_seen)

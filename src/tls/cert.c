@@ -2,7 +2,7 @@
  * Read first: RFC 5246 §7.4.2 (TLS 1.2 layout), RFC 8446 §4.4.2 (TLS 1.3:
  * request context and per-entry extensions), RFC 5280 §4.1 (X.509 fields).
  * DER is parsed by OpenSSL libcrypto (d2i_X509), never by hand; parsed
- * summaries are cached by the SHA-256 of the DER (bounded, per thread). */
+ * summaries are cached by the DER (bounded, per thread). */
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -154,17 +154,25 @@ static void one_cert_parse(const uint8_t *der, size_t len, const unsigned char *
  * A server sends the same chain on every connection, and X.509 decoding in
  * OpenSSL 3 (d2i_X509 decodes the public key through the provider decoders)
  * costs ~100x the SHA-256 of the DER. So the summary of a certificate is kept
- * by that SHA-256 (a collision would need a SHA-256 collision, RFC 6234):
- * a bounded table, least recently used out, one per thread (no locks). The
- * summary is a pure function of the DER, so a hit gives what parsing gives. */
-#define CACHE_SLOTS   TCPSIM_TLS_CERT_CACHE
-#define CACHE_BUCKETS (2u * TCPSIM_TLS_CERT_CACHE) /* a power of two */
-#define CACHE_NONE    UINT32_MAX
+ * by its DER: a bounded table, least recently used out, one per thread (no
+ * locks). An entry keeps a copy of the DER and a hit needs the same bytes
+ * (found by a 64-bit hash, then compared), so the SHA-256 (~30 instructions
+ * a byte) is computed only on a miss, for the summary's fingerprint. A DER
+ * longer than CACHE_DER_KEEP is not copied: it is kept by its SHA-256 as
+ * before (a collision would need a SHA-256 collision, RFC 6234). The summary
+ * is a pure function of the DER, so a hit gives what parsing gives. */
+#define CACHE_SLOTS    TCPSIM_TLS_CERT_CACHE
+#define CACHE_BUCKETS  (2u * TCPSIM_TLS_CERT_CACHE) /* a power of two */
+#define CACHE_NONE     UINT32_MAX
+#define CACHE_DER_KEEP (16u * 1024u) /* at most 256 x 16 KiB of copies */
 
 struct cache_ent {
-    unsigned char key[32];
-    uint32_t prev, next; /* LRU list, most recent at head */
-    uint32_t hnext;      /* bucket chain */
+    uint64_t hash; /* der_hash() of the DER */
+    size_t der_len;
+    uint8_t *der;         /* copy of the DER; NULL: longer than CACHE_DER_KEEP, keyed by md */
+    unsigned char md[32]; /* SHA-256 of the DER */
+    uint32_t prev, next;  /* LRU list, most recent at head */
+    uint32_t hnext;       /* bucket chain */
     struct tcpsim_tls_cert cert;
 };
 
@@ -192,11 +200,27 @@ static struct cert_cache *cache_get(void)
     return k;
 }
 
-static uint32_t bucket_of(const unsigned char *key)
+/* a 64-bit multiply-fold over the DER's words (wyhash's mum): only to find
+ * the bucket and skip most comparisons; equality is decided by the bytes */
+static uint64_t der_hash(const uint8_t *p, size_t n)
 {
-    uint32_t h;
-    memcpy(&h, key, sizeof h); /* SHA-256 output is uniform already */
-    return h & (CACHE_BUCKETS - 1);
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xff51afd7ed558ccdu;
+        h = (uint64_t)m ^ (uint64_t)(m >> 64);
+    }
+    uint64_t w = 0;
+    memcpy(&w, p + i, n - i);
+    unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xc4ceb9fe1a85ec53u;
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+static uint32_t bucket_of(uint64_t hash)
+{
+    return (uint32_t)(hash >> 32) & (CACHE_BUCKETS - 1);
 }
 
 static void lru_unlink(struct cert_cache *k, uint32_t i)
@@ -224,26 +248,34 @@ static void lru_push_head(struct cert_cache *k, uint32_t i)
         k->tail = i;
 }
 
-static uint32_t cache_find(const struct cert_cache *k, const unsigned char *key)
+/* `md` is NULL for a DER short enough to be compared byte for byte */
+static uint32_t cache_find(const struct cert_cache *k, uint64_t hash, const uint8_t *der, size_t len,
+                           const unsigned char *md)
 {
-    for (uint32_t i = k->bucket[bucket_of(key)]; i != CACHE_NONE; i = k->ent[i].hnext)
-        if (memcmp(k->ent[i].key, key, 32) == 0)
+    for (uint32_t i = k->bucket[bucket_of(hash)]; i != CACHE_NONE; i = k->ent[i].hnext) {
+        const struct cache_ent *e = &k->ent[i];
+        if (e->hash != hash || e->der_len != len)
+            continue;
+        if (md ? !e->der && memcmp(e->md, md, 32) == 0 : e->der && memcmp(e->der, der, len) == 0)
             return i;
+    }
     return CACHE_NONE;
 }
 
 /* A slot for a new entry: a free one, else the least recently used one,
- * taken out of its bucket chain. */
+ * taken out of its bucket chain (its DER copy freed). */
 static uint32_t cache_slot(struct cert_cache *k)
 {
     if (k->n < CACHE_SLOTS)
         return k->n++;
     uint32_t i = k->tail;
     lru_unlink(k, i);
-    uint32_t *pp = &k->bucket[bucket_of(k->ent[i].key)];
+    uint32_t *pp = &k->bucket[bucket_of(k->ent[i].hash)];
     while (*pp != i)
         pp = &k->ent[*pp].hnext;
     *pp = k->ent[i].hnext;
+    free(k->ent[i].der);
+    k->ent[i].der = NULL;
     return i;
 }
 
@@ -252,13 +284,11 @@ static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     struct cert_cache *k = cache_get();
-    bool ok = EVP_Digest(der, len, md, &mdlen, tcpsim__md_sha256(), NULL) == 1 && mdlen == 32;
-    if (!k || !ok) {
-        /* no cache (out of memory) or no digest: parse, as without a cache */
-        one_cert_parse(der, len, ok ? md : NULL, c);
-        return;
-    }
-    uint32_t i = cache_find(k, md);
+    bool keep = len <= CACHE_DER_KEEP, have_md = false;
+    uint64_t hash = der_hash(der, len);
+    if (!keep)
+        have_md = EVP_Digest(der, len, md, &mdlen, tcpsim__md_sha256(), NULL) == 1 && mdlen == 32;
+    uint32_t i = k && (keep || have_md) ? cache_find(k, hash, der, len, keep ? NULL : md) : CACHE_NONE;
     if (i != CACHE_NONE) {
         cache_hits++;
         lru_unlink(k, i);
@@ -266,13 +296,26 @@ static void one_cert(const uint8_t *der, size_t len, struct tcpsim_tls_cert *c)
         memcpy(c, &k->ent[i].cert, sizeof *c);
         return;
     }
+    if (keep)
+        have_md = EVP_Digest(der, len, md, &mdlen, tcpsim__md_sha256(), NULL) == 1 && mdlen == 32;
+    uint8_t *copy = keep && k && have_md ? malloc(len) : NULL;
+    if (!k || !have_md || (keep && !copy)) {
+        /* no cache (out of memory) or no digest: parse, as without a cache */
+        one_cert_parse(der, len, have_md ? md : NULL, c);
+        return;
+    }
     cache_misses++;
     one_cert_parse(der, len, md, c);
     i = cache_slot(k);
     struct cache_ent *e = &k->ent[i];
-    memcpy(e->key, md, 32);
+    e->hash = hash;
+    e->der_len = len;
+    e->der = copy;
+    if (copy)
+        memcpy(copy, der, len);
+    memcpy(e->md, md, 32);
     memcpy(&e->cert, c, sizeof *c);
-    uint32_t b = bucket_of(md);
+    uint32_t b = bucket_of(hash);
     e->hnext = k->bucket[b];
     k->bucket[b] = i;
     lru_push_head(k, i);
@@ -282,6 +325,8 @@ void tcpsim__cert_cache_release(void)
 {
     if (!cache)
         return;
+    for (uint32_t i = 0; i < cache->n; i++)
+        free(cache->ent[i].der);
     free(cache);
     cache = NULL;
 }

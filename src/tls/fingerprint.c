@@ -3,6 +3,7 @@
  * rules), RFC 8701 (GREASE values are skipped everywhere). Only the
  * BSD-licensed JA4 (client) method is implemented, none of the other JA4+. */
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,4 +254,175 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
     if (o.overflow)
         return TCPSIM_ERR_NOSPACE;
     return lists_complete(ch) ? TCPSIM_OK : TCPSIM_ERR_UNSUPPORTED;
+}
+
+/* ---- the fingerprint memo ----
+ * One client build sends the same cipher, extension, group and signature
+ * lists on every connection (only the random, session id and key shares
+ * change), and computing JA3 + JA4 (strings, two sorts, three digests) costs
+ * ~27000 instructions per ClientHello. So the results are kept, per thread,
+ * by the exact values the fingerprint functions read (the key below: every
+ * input, the buffer sizes too): a hit gives byte for byte what the functions
+ * give. Only results the functions returned TCPSIM_OK for are kept (the
+ * others leave a buffer partly written, which a copy would not repeat). */
+#define FP_SLOTS 64u /* direct-mapped, a power of two */
+/* counts and sizes (9 x 8 bytes), version, ALPN, then the lists at most */
+#define FP_KEY_MAX (128u + 2u * (3u * TCPSIM_TLS_MAX_LIST + TCPSIM_TLS_MAX_EXT + 32u) + 16u)
+
+struct fp_key {
+    size_t len;
+    uint64_t hash;
+    uint8_t b[FP_KEY_MAX];
+};
+
+struct fp_ent {
+    bool used;
+    struct fp_key key;
+    char full[1024]; /* ja3_full (client) or ja3s_full (server) */
+    char md5[33];
+    char ja4[40];
+};
+
+struct fp_memo {
+    struct fp_ent client[FP_SLOTS], server[FP_SLOTS];
+};
+
+static _Thread_local struct fp_memo *memo;
+
+static void key_put(struct fp_key *k, const void *p, size_t n)
+{
+    /* FP_KEY_MAX covers the largest key: never truncated */
+    memcpy(k->b + k->len, p, n);
+    k->len += n;
+}
+
+static void key_count(struct fp_key *k, size_t n)
+{
+    uint64_t v = n;
+    key_put(k, &v, sizeof v);
+}
+
+/* a 64-bit multiply-fold over the key words (wyhash's mum, as flow.c) */
+static void key_hash(struct fp_key *k)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ k->len;
+    size_t i = 0;
+    for (; i + 8 <= k->len; i += 8) {
+        uint64_t w;
+        memcpy(&w, k->b + i, 8);
+        unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xff51afd7ed558ccdu;
+        h = (uint64_t)m ^ (uint64_t)(m >> 64);
+    }
+    uint64_t w = 0;
+    memcpy(&w, k->b + i, k->len - i);
+    unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xc4ceb9fe1a85ec53u;
+    k->hash = (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+static bool key_eq(const struct fp_key *a, const struct fp_key *b)
+{
+    return a->hash == b->hash && a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+static struct fp_memo *memo_get(void)
+{
+    if (!memo) {
+        memo = malloc(sizeof *memo);
+        if (memo)
+            for (size_t i = 0; i < FP_SLOTS; i++)
+                memo->client[i].used = memo->server[i].used = false;
+    }
+    return memo;
+}
+
+void tcpsim__fp_memo_release(void)
+{
+    free(memo);
+    memo = NULL;
+}
+
+/* Every field tcpsim_tls_ja3 and tcpsim_tls_ja4 read, as many values as they
+ * read, and the counts they compare (lists_complete). */
+static void client_key(const struct tcpsim_tls_hello *ch, size_t fullcap, size_t ja4cap, struct fp_key *k)
+{
+    k->len = 0;
+    key_count(k, fullcap);
+    key_count(k, ja4cap);
+    key_put(k, &ch->legacy_version, sizeof ch->legacy_version);
+    key_count(k, ch->nciphers);
+    key_put(k, ch->ciphers, min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST) * sizeof ch->ciphers[0]);
+    key_count(k, ch->nexts);
+    key_put(k, ch->exts, min_sz(ch->nexts, TCPSIM_TLS_MAX_EXT) * sizeof ch->exts[0]);
+    key_count(k, ch->ngroups);
+    key_put(k, ch->groups, min_sz(ch->ngroups, TCPSIM_TLS_MAX_LIST) * sizeof ch->groups[0]);
+    key_count(k, ch->npoint_formats);
+    key_put(k, ch->point_formats, min_sz(ch->npoint_formats, sizeof ch->point_formats));
+    key_count(k, ch->nsig_algs);
+    key_put(k, ch->sig_algs, min_sz(ch->nsig_algs, TCPSIM_TLS_MAX_LIST) * sizeof ch->sig_algs[0]);
+    key_count(k, ch->nversions);
+    key_put(k, ch->versions, min_sz(ch->nversions, sizeof ch->versions / sizeof ch->versions[0]) * sizeof(uint16_t));
+    /* ALPN: JA4 reads only the first value's first and last bytes */
+    uint8_t alpn[3] = {ch->nalpn > 0, 0, 0};
+    if (ch->nalpn > 0 && ch->alpn0_len > 0) {
+        alpn[1] = ch->alpn0_raw[0];
+        alpn[2] = ch->alpn0_raw[ch->alpn0_len - 1];
+    }
+    key_count(k, ch->alpn0_len > 0);
+    key_put(k, alpn, sizeof alpn);
+    key_hash(k);
+}
+
+void tcpsim__fp_client(const struct tcpsim_tls_hello *ch, char *full, size_t fullcap, char md5hex[33], char *ja4,
+                       size_t ja4cap)
+{
+    struct fp_key k;
+    struct fp_memo *m = memo_get();
+    struct fp_ent *e = NULL;
+    if (m && ch->nexts <= TCPSIM_TLS_MAX_EXT && fullcap <= sizeof e->full && ja4cap <= sizeof e->ja4) {
+        client_key(ch, fullcap, ja4cap, &k);
+        e = &m->client[k.hash & (FP_SLOTS - 1)];
+        if (e->used && key_eq(&e->key, &k)) {
+            memcpy(full, e->full, strlen(e->full) + 1);
+            memcpy(md5hex, e->md5, 33);
+            memcpy(ja4, e->ja4, strlen(e->ja4) + 1);
+            return;
+        }
+    }
+    enum tcpsim_err e3 = tcpsim_tls_ja3(ch, full, fullcap, md5hex);
+    enum tcpsim_err e4 = tcpsim_tls_ja4(ch, ja4, ja4cap);
+    if (!e || e3 != TCPSIM_OK || e4 != TCPSIM_OK)
+        return;
+    e->used = true;
+    memcpy(&e->key, &k, offsetof(struct fp_key, b) + k.len);
+    memcpy(e->full, full, strlen(full) + 1);
+    memcpy(e->md5, md5hex, 33);
+    memcpy(e->ja4, ja4, strlen(ja4) + 1);
+}
+
+void tcpsim__fp_server(const struct tcpsim_tls_hello *sh, char *full, size_t fullcap, char md5hex[33])
+{
+    struct fp_key k;
+    struct fp_memo *m = memo_get();
+    struct fp_ent *e = NULL;
+    if (m && sh->nexts <= TCPSIM_TLS_MAX_EXT && fullcap <= sizeof e->full) {
+        k.len = 0;
+        key_count(&k, fullcap);
+        key_put(&k, &sh->legacy_version, sizeof sh->legacy_version);
+        key_put(&k, &sh->ciphers[0], sizeof sh->ciphers[0]);
+        key_count(&k, sh->nexts);
+        key_put(&k, sh->exts, sh->nexts * sizeof sh->exts[0]);
+        key_hash(&k);
+        e = &m->server[k.hash & (FP_SLOTS - 1)];
+        if (e->used && key_eq(&e->key, &k)) {
+            memcpy(full, e->full, strlen(e->full) + 1);
+            memcpy(md5hex, e->md5, 33);
+            return;
+        }
+    }
+    if (tcpsim_tls_ja3s(sh, full, fullcap, md5hex) != TCPSIM_OK || !e)
+        return;
+    e->used = true;
+    memcpy(&e->key, &k, offsetof(struct fp_key, b) + k.len);
+    memcpy(e->full, full, strlen(full) + 1);
+    memcpy(e->md5, md5hex, 33);
 }

@@ -32,6 +32,11 @@ static void sb_put(struct tcpsim__sb *b, const char *s, size_t n)
     b->buf[b->len] = '\0';
 }
 
+void tcpsim__sb_putn(struct tcpsim__sb *b, const char *s, size_t n)
+{
+    sb_put(b, s, n);
+}
+
 /* a string literal without strlen */
 #define SB_LIT(b, lit) sb_put((b), (lit), sizeof(lit) - 1)
 
@@ -79,6 +84,46 @@ void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* printf for the two conversions the explanations use, %s and %lld, written
+ * by hand: this runs once per TLS record (docs/performance.md). Like
+ * tcpsim__sb_printf, a piece that does not fit is dropped whole and the
+ * builder marked overflowed. */
+void tcpsim__sb_fmt(struct tcpsim__sb *b, const char *fmt, ...)
+{
+    if (b->overflow)
+        return;
+    size_t start = b->len;
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p;) {
+        const char *pc = strchr(p, '%');
+        size_t lit = pc ? (size_t)(pc - p) : strlen(p);
+        if (lit > 0)
+            tcpsim__sb_putn(b, p, lit);
+        if (!pc)
+            break;
+        p = pc;
+        if (p[1] == 's') {
+            tcpsim__sb_puts(b, va_arg(ap, const char *));
+            p += 2;
+        } else { /* "%lld" */
+            long long v = va_arg(ap, long long);
+            if (v < 0) {
+                tcpsim__sb_putc(b, '-');
+                tcpsim__sb_putu(b, 0ull - (unsigned long long)v);
+            } else {
+                tcpsim__sb_putu(b, (unsigned long long)v);
+            }
+            p += 4;
+        }
+    }
+    va_end(ap);
+    if (b->overflow) {
+        b->len = start;
+        b->buf[start] = '\0';
+    }
+}
+
 /* length of a valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid */
 static size_t utf8_len(const unsigned char *s)
 {
@@ -112,10 +157,59 @@ static bool plain_ascii(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Does any of the 8 bytes of w need escaping (not plain_ascii)? Per byte:
+ * below 0x20, 0x7f or above, '"' or '\\'. Word-at-a-time tests (Bit Twiddling
+ * Hacks, "determine if a word has a byte less than n / equal to n"): each
+ * is exact about whether some byte matches, which is all that is asked. */
+static bool word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t below = (w - ones * 0x20) & ~w; /* a byte < 0x20 */
+    uint64_t above = (w + ones) | w;         /* a byte >= 0x7f */
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t eq = ((q - ones) & ~q) | ((bs - ones) & ~bs); /* a quote or backslash */
+    return ((below | above | eq) & high) != 0;
+}
+
+/* The common case: a string with nothing to escape, written with its quotes
+ * in one copy when it fits. Returns false (nothing written) otherwise. */
+static bool jstr_plain(struct tcpsim__sb *b, const unsigned char *s)
+{
+    size_t n = strlen((const char *)s), i = 0;
+    if (b->overflow || n + 3 > b->cap - b->len)
+        return false;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (word_special(w))
+            return false;
+    }
+    if (i < n && n >= 8) { /* the last 8 bytes, overlapping what was checked */
+        uint64_t w;
+        memcpy(&w, s + n - 8, 8);
+        if (word_special(w))
+            return false;
+    } else {
+        for (; i < n; i++)
+            if (!plain_ascii(s[i]))
+                return false;
+    }
+    char *o = b->buf + b->len;
+    o[0] = '"';
+    memcpy(o + 1, s, n);
+    o[n + 1] = '"';
+    o[n + 2] = '\0';
+    b->len += n + 2;
+    return true;
+}
+
 void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *str)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)(str ? str : "");
+    if (jstr_plain(b, s))
+        return;
+    /* escapes to write, or not enough room: piece by piece, as always */
     tcpsim__sb_putc(b, '"');
     while (*s) {
         /* copy the longest run of plain bytes in one go */
@@ -149,10 +243,10 @@ void tcpsim__sb_jstr(struct tcpsim__sb *b, const char *str)
     tcpsim__sb_putc(b, '"');
 }
 
-/* ,"k": -- k is one of our own key names, never needing escapes */
-static void key(struct tcpsim__sb *b, const char *k)
+/* ,"k": -- k is one of our own key names (a literal: its length is known
+ * at compile time), never needing escapes */
+static void key_n(struct tcpsim__sb *b, const char *k, size_t n)
 {
-    size_t n = strlen(k);
     if (b->overflow)
         return;
     if (n + 4 + 1 > b->cap - b->len) { /* the same limit sb_put applies */
@@ -169,25 +263,45 @@ static void key(struct tcpsim__sb *b, const char *k)
     b->len += n + 4;
 }
 
-static void kstr(struct tcpsim__sb *b, const char *k, const char *v)
+static void kstr_n(struct tcpsim__sb *b, const char *k, size_t n, const char *v)
 {
-    key(b, k);
+    key_n(b, k, n);
     if (v)
         tcpsim__sb_jstr(b, v);
     else
-        tcpsim__sb_puts(b, "null");
+        SB_LIT(b, "null");
 }
 
-static void kstr_or_null(struct tcpsim__sb *b, const char *k, const char *v)
+static void knum_n(struct tcpsim__sb *b, const char *k, size_t n, unsigned long long v)
 {
-    kstr(b, k, v && *v ? v : NULL);
-}
-
-static void knum(struct tcpsim__sb *b, const char *k, unsigned long long v)
-{
-    key(b, k);
+    key_n(b, k, n);
     tcpsim__sb_putu(b, v);
 }
+
+/* ,"k":"v" for v one of our own names (tcpsim_tls_record_name, _hs_name,
+ * _version_name: literals in names.c, printable ASCII without quotes or
+ * backslashes, test_tls_fast.c checks every value), so no escaping scan */
+static void kname_n(struct tcpsim__sb *b, const char *k, size_t n, const char *v)
+{
+    key_n(b, k, n);
+    size_t vl = strlen(v);
+    if (b->overflow || vl + 3 > b->cap - b->len) {
+        tcpsim__sb_jstr(b, v); /* piece by piece, with its overflow rules */
+        return;
+    }
+    char *o = b->buf + b->len;
+    o[0] = '"';
+    memcpy(o + 1, v, vl);
+    o[vl + 1] = '"';
+    o[vl + 2] = '\0';
+    b->len += vl + 2;
+}
+
+#define kname(b, k, v)        kname_n((b), "" k, sizeof(k) - 1, (v))
+#define key(b, k)             key_n((b), "" k, sizeof(k) - 1)
+#define kstr(b, k, v)         kstr_n((b), "" k, sizeof(k) - 1, (v))
+#define kstr_or_null(b, k, v) kstr_n((b), "" k, sizeof(k) - 1, (v) && *(v) ? (v) : NULL)
+#define knum(b, k, v)         knum_n((b), "" k, sizeof(k) - 1, (v))
 
 static void name_or_hex(struct tcpsim__sb *b, const char *name, unsigned v)
 {
@@ -211,7 +325,7 @@ static void hello_fields(struct tcpsim__sb *b, const struct tcpsim_tls_item *it)
 {
     const struct tcpsim_tls_hello *h = it->hello;
     if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO) {
-        kstr(b, "max_version", tcpsim_tls_version_name(h->version));
+        kname(b, "max_version", tcpsim_tls_version_name(h->version));
         knum(b, "ciphers", h->nciphers);
         kstr_or_null(b, "sni", h->has_sni ? h->sni : NULL);
         key(b, "alpn");
@@ -233,7 +347,7 @@ static void hello_fields(struct tcpsim__sb *b, const struct tcpsim_tls_item *it)
         if (h->sslv2)
             tcpsim__sb_puts(b, ",\"sslv2\":true");
     } else {
-        kstr(b, "tls_version", tcpsim_tls_version_name(h->version));
+        kname(b, "tls_version", tcpsim_tls_version_name(h->version));
         key(b, "cipher");
         name_or_hex(b, tcpsim_tls_cipher_name(h->ciphers[0]), h->ciphers[0]);
         if (h->nkey_shares > 0) {
@@ -253,12 +367,12 @@ enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf
     SB_LIT(&b, "{\"dir\":\"");
     tcpsim__sb_puts(&b, tcpsim_tls_side_name(it->dir));
     tcpsim__sb_putc(&b, '"');
-    kstr(&b, "record", tcpsim_tls_record_name(it->record));
+    kname(&b, "record", tcpsim_tls_record_name(it->record));
     if (it->hs != TCPSIM_TLS_HS_NONE)
-        kstr(&b, "handshake", tcpsim_tls_hs_name(it->hs));
+        kname(&b, "handshake", tcpsim_tls_hs_name(it->hs));
     if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
         knum(&b, "handshake_type", it->hs_type);
-    kstr(&b, "record_version", tcpsim_tls_version_name(it->record_version));
+    kname(&b, "record_version", tcpsim_tls_version_name(it->record_version));
     knum(&b, "length", it->length);
     if (it->malformed)
         tcpsim__sb_puts(&b, ",\"malformed\":true");
@@ -401,7 +515,7 @@ enum tcpsim_err tcpsim_tls_summary_json(const struct tcpsim_tls_summary *s, char
         tcpsim__sb_puts(&b, tcpsim_tls_record_name(m->record));
         tcpsim__sb_putc(&b, '"');
         if (m->hs != TCPSIM_TLS_HS_NONE)
-            kstr(&b, "handshake", tcpsim_tls_hs_name(m->hs));
+            kname(&b, "handshake", tcpsim_tls_hs_name(m->hs));
         tcpsim__sb_putc(&b, '}');
     }
     tcpsim__sb_putc(&b, ']');

@@ -55,6 +55,7 @@ struct tcpsim_tls_conn {
     tcpsim_tls_item_fn on_item;
     void *ctx;
     enum detect det;
+    bool no_explain; /* tcpsim_tls_set_explain(c, false) */
     struct dir_state d[2];
     bool tls13; /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
     bool have_ch, have_sh;
@@ -87,7 +88,7 @@ static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
 {
     struct tcpsim_tls_conn *c = d->c;
     struct tcpsim_tls_summary *s = &c->sum;
-    if (c->on_item) { /* nobody reads the sentence otherwise */
+    if (c->on_item && (!c->no_explain || it->malformed)) { /* nobody reads the sentence otherwise */
         tcpsim__explain_render(it, c->explain, sizeof c->explain);
         it->explain = c->explain;
     }
@@ -188,12 +189,12 @@ static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
     if (!c->have_ch) {
         /* the first ClientHello defines the fingerprints (a second one after
          * a HelloRetryRequest repeats most of it, RFC 8446 §4.1.2) */
-        c->ch = *h;
+        if (h != &c->ch)
+            c->ch = *h;
         c->have_ch = true;
         s->is_tls = true;
         memcpy(s->sni, h->sni, sizeof s->sni);
-        (void)tcpsim_tls_ja3(h, s->ja3_full, sizeof s->ja3_full, s->ja3);
-        (void)tcpsim_tls_ja4(h, s->ja4, sizeof s->ja4);
+        tcpsim__fp_client(h, s->ja3_full, sizeof s->ja3_full, s->ja3, s->ja4, sizeof s->ja4);
     }
     it->hello = h;
     it->why.id = h->sslv2 ? TCPSIM_TLS_X_CLIENT_HELLO_V2 : TCPSIM_TLS_X_CLIENT_HELLO;
@@ -229,14 +230,15 @@ static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
         return;
     }
     if (!c->have_sh) {
-        c->sh = *h;
+        if (h != &c->sh)
+            c->sh = *h;
         c->have_sh = true;
         s->have_server_hello = true;
         s->version = h->version;
         s->cipher = h->ciphers[0];
         if (h->nalpn > 0)
             memcpy(s->alpn, h->alpn[0], sizeof s->alpn);
-        (void)tcpsim_tls_ja3s(h, s->ja3s_full, sizeof s->ja3s_full, s->ja3s);
+        tcpsim__fp_server(h, s->ja3s_full, sizeof s->ja3s_full, s->ja3s);
         if (c->tls13) {
             if (h->has_psk)
                 s->resumption = TCPSIM_TLS_RESUME_PSK; /* RFC 8446 §4.2.11 */
@@ -402,16 +404,22 @@ static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, ui
         it.hs == TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE)
         d->full_flight = true;
     switch (it.hs) {
-    case TCPSIM_TLS_HS_CLIENT_HELLO:
-        if (tcpsim__parse_client_hello(b, n, &c->scratch, &what) != TCPSIM_OK)
+    case TCPSIM_TLS_HS_CLIENT_HELLO: {
+        /* the first hello is parsed where it is kept (no 2 KB copy); ch and
+         * sh are read only behind have_ch / have_sh */
+        struct tcpsim_tls_hello *h = c->have_ch ? &c->scratch : &c->ch;
+        if (tcpsim__parse_client_hello(b, n, h, &what) != TCPSIM_OK)
             goto bad;
-        on_client_hello(d, &it, &c->scratch);
+        on_client_hello(d, &it, h);
         break;
-    case TCPSIM_TLS_HS_SERVER_HELLO:
-        if (tcpsim__parse_server_hello(b, n, &c->scratch, &what) != TCPSIM_OK)
+    }
+    case TCPSIM_TLS_HS_SERVER_HELLO: {
+        struct tcpsim_tls_hello *h = c->have_sh ? &c->scratch : &c->sh;
+        if (tcpsim__parse_server_hello(b, n, h, &what) != TCPSIM_OK)
             goto bad;
-        on_server_hello(d, &it, &c->scratch);
+        on_server_hello(d, &it, h);
         break;
+    }
     case TCPSIM_TLS_HS_CERTIFICATE: {
         size_t nc = 0, chain = 0;
         if (tcpsim__parse_certificate(b, n, c->tls13, c->certs, TCPSIM_TLS_MAX_CERTS, &nc, &chain, &what) != TCPSIM_OK)
@@ -1140,9 +1148,13 @@ struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg,
         c = pool[--pool_n];
         pool_reused++;
     } else {
-        c = calloc(1, sizeof *c);
+        /* conn_setup clears what a connection starts from; the rest of the
+         * ~40 KB is written before it is read (struct tcpsim_tls_conn), so
+         * only what conn_setup reads first (buffer pointers, sizes) is zeroed */
+        c = malloc(sizeof *c);
         if (!c)
             return NULL;
+        memset(c, 0, offsetof(struct tcpsim_tls_conn, sum));
         pool_allocated++;
     }
     conn_setup(c, cfg, on_item, ctx);
@@ -1195,6 +1207,7 @@ void tcpsim_tls_release_caches(void)
     while (pool_n > 0)
         conn_destroy(pool[--pool_n]);
     tcpsim__cert_cache_release();
+    tcpsim__fp_memo_release();
     tcpsim__md_release();
 }
 
@@ -1207,6 +1220,12 @@ void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t 
 {
     if (c && dir_ok(dir))
         tcpsim_reasm_start(&c->d[dir].reasm, seq);
+}
+
+void tcpsim_tls_set_explain(struct tcpsim_tls_conn *c, bool on)
+{
+    if (c)
+        c->no_explain = !on;
 }
 
 static void release_if_done(struct tcpsim_tls_conn *c)
@@ -1279,6 +1298,49 @@ bool tcpsim_tls_is_tls(const struct tcpsim_tls_conn *c)
 bool tcpsim_tls_is_not_tls(const struct tcpsim_tls_conn *c)
 {
     return c && c->det == DET_NOT_TLS;
+}
+
+/* The used parts only: a summary is ~14 KB, most of it certificate slots,
+ * message slots and string buffers that hold a few bytes. The copy below
+ * takes everything but the unused tails of sni, ja3_full, ja3s_full, certs,
+ * alerts and msgs; the layout it relies on (no other field between or right
+ * after them) is checked here, so that a field added there breaks the build. */
+#define SUM_OFF(f) offsetof(struct tcpsim_tls_summary, f)
+#define SUM_END(f) (SUM_OFF(f) + sizeof(((struct tcpsim_tls_summary *)0)->f))
+_Static_assert(SUM_END(sni) == SUM_OFF(alpn) && SUM_OFF(alpn) < SUM_OFF(ja3_full) &&
+                   SUM_END(ja3_full) == SUM_OFF(ja3s_full) &&
+                   SUM_OFF(certs) - SUM_END(ja3s_full) < _Alignof(struct tcpsim_tls_cert) &&
+                   SUM_END(certs) == SUM_OFF(ncerts) && SUM_OFF(ncerts) < SUM_OFF(alerts) &&
+                   SUM_END(alerts) == SUM_OFF(nalerts) && SUM_OFF(nalerts) < SUM_OFF(msgs) &&
+                   SUM_END(msgs) == SUM_OFF(nmsgs),
+               "tcpsim_tls_summary_copy follows this field order");
+
+static void copy_str(char *dst, const char *src, size_t cap)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+#define SUM_RANGE(dst, src, from, to)                                                                                  \
+    memcpy((char *)(dst) + SUM_OFF(from), (const char *)(src) + SUM_OFF(from), SUM_OFF(to) - SUM_OFF(from))
+
+void tcpsim_tls_summary_copy(struct tcpsim_tls_summary *dst, const struct tcpsim_tls_summary *src)
+{
+    size_t nc = src->ncerts < TCPSIM_TLS_MAX_CERTS ? src->ncerts : TCPSIM_TLS_MAX_CERTS;
+    size_t na = src->nalerts < TCPSIM_TLS_MAX_ALERTS ? src->nalerts : TCPSIM_TLS_MAX_ALERTS;
+    size_t nm = src->nmsgs < TCPSIM_TLS_MAX_MSGS ? src->nmsgs : TCPSIM_TLS_MAX_MSGS;
+    memcpy(dst, src, SUM_OFF(sni));
+    copy_str(dst->sni, src->sni, sizeof dst->sni);
+    SUM_RANGE(dst, src, alpn, ja3_full);
+    copy_str(dst->ja3_full, src->ja3_full, sizeof dst->ja3_full);
+    copy_str(dst->ja3s_full, src->ja3s_full, sizeof dst->ja3s_full);
+    memcpy(dst->certs, src->certs, nc * sizeof src->certs[0]);
+    SUM_RANGE(dst, src, ncerts, alerts);
+    memcpy(dst->alerts, src->alerts, na * sizeof src->alerts[0]);
+    SUM_RANGE(dst, src, nalerts, msgs);
+    memcpy(dst->msgs, src->msgs, nm * sizeof src->msgs[0]);
+    memcpy(&dst->nmsgs, &src->nmsgs, sizeof *src - SUM_OFF(nmsgs));
 }
 
 const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn *c)

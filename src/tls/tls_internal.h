@@ -38,6 +38,14 @@ enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool 
 const EVP_MD *tcpsim__md_md5(void);
 const EVP_MD *tcpsim__md_sha256(void);
 void tcpsim__md_release(void);
+/* fingerprint.c: JA3 + JA4 of a ClientHello, JA3S of a ServerHello, exactly
+ * as tcpsim_tls_ja3/ja4/ja3s write them (errors ignored, as the summary
+ * does), memoised per thread by their inputs; tcpsim__fp_memo_release frees
+ * the memo. */
+void tcpsim__fp_client(const struct tcpsim_tls_hello *ch, char *full, size_t fullcap, char md5hex[33], char *ja4,
+                       size_t ja4cap);
+void tcpsim__fp_server(const struct tcpsim_tls_hello *sh, char *full, size_t fullcap, char md5hex[33]);
+void tcpsim__fp_memo_release(void);
 /* the certificate cache (cert.c): free it; its counters */
 void tcpsim__cert_cache_release(void);
 void tcpsim__cert_cache_stats(uint64_t *hits, uint64_t *misses, size_t *held);
@@ -55,8 +63,11 @@ struct tcpsim__sb {
 };
 void tcpsim__sb_init(struct tcpsim__sb *b, char *buf, size_t cap);
 void tcpsim__sb_puts(struct tcpsim__sb *b, const char *s);
+void tcpsim__sb_putn(struct tcpsim__sb *b, const char *s, size_t n);
 void tcpsim__sb_putc(struct tcpsim__sb *b, char c);
 void tcpsim__sb_printf(struct tcpsim__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* the same for formats with only %s and %lld, without printf (explain.c) */
+void tcpsim__sb_fmt(struct tcpsim__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "%llu" and "%04x" without printf (hot paths: fingerprints, JSON) */
 void tcpsim__sb_putu(struct tcpsim__sb *b, unsigned long long v);
 void tcpsim__sb_puthex4(struct tcpsim__sb *b, unsigned v);

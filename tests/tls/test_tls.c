@@ -610,5 +610,6 @@ int main(void)
     fails += run_msgs_tests();
     fails += run_reasm_tests();
     fails += run_reuse_tests();
+    fails += run_fast_tests();
     return fails;
 }

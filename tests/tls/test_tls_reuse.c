@@ -1,5 +1,5 @@
 /* test_tls_reuse.c - the decoder's reuse paths: the certificate cache (by
- * SHA-256 of the DER), the decoder pool and reset, application_data records
+ * the DER), the decoder pool and reset, application_data records
  * counted without being copied, and a decoder without an item callback.
  * Each is checked against what a fresh decoder / a whole-buffer feed gives. */
 #include <setjmp.h>

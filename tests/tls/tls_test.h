@@ -70,5 +70,6 @@ void feed_stream(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq, 
 int run_msgs_tests(void);
 int run_reasm_tests(void);
 int run_reuse_tests(void);
+int run_fast_tests(void);
 
 #endif

@@ -1,0 +1,581 @@
+/* test_tls_fast.c - the decoder's shortcuts against the long way: the JA3/JA4
+ * memo against tcpsim_tls_ja3/ja4/ja3s, the certificate cache (by the DER)
+ * against a fresh parse, the summary copy against the summary, the JSON
+ * string writer against a byte-by-byte escaper, and the explanation
+ * formatter against vsnprintf. Random inputs from a fixed seed.
+ * Read first: RFC 8446 §4.1.2 (ClientHello), RFC 8259 §7 (JSON strings). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "tls/tls_internal.h"
+#include "tls_test.h"
+
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+    /* xorshift64*: deterministic, no libc rand() state */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+}
+
+static uint16_t rnd_value(void)
+{
+    switch (rnd() % 6) {
+    case 0:
+        return (uint16_t)(0x0a0a + 0x1010 * (rnd() % 16)); /* GREASE */
+    case 1:
+        return (uint16_t)(rnd() % 64);
+    default:
+        return (uint16_t)rnd();
+    }
+}
+
+static void rnd_list(uint16_t *v, size_t cap, size_t *n)
+{
+    *n = rnd() % 8 == 0 ? 0 : rnd() % 24;
+    for (size_t i = 0; i < *n; i++)
+        v[i] = rnd_value();
+    (void)cap;
+}
+
+static void rnd_hello(struct tcpsim_tls_hello *h)
+{
+    memset(h, 0, sizeof *h);
+    h->legacy_version = rnd() % 4 == 0 ? 0x0301 : 0x0303;
+    rnd_list(h->ciphers, TCPSIM_TLS_MAX_LIST, &h->nciphers);
+    rnd_list(h->exts, TCPSIM_TLS_MAX_EXT, &h->nexts);
+    if (rnd() % 2) { /* SNI, ALPN and supported_versions often present */
+        h->exts[h->nexts++] = 0;
+        h->exts[h->nexts++] = 16;
+        h->exts[h->nexts++] = 43;
+    }
+    rnd_list(h->groups, TCPSIM_TLS_MAX_LIST, &h->ngroups);
+    rnd_list(h->sig_algs, TCPSIM_TLS_MAX_LIST, &h->nsig_algs);
+    h->npoint_formats = rnd() % 4;
+    for (size_t i = 0; i < h->npoint_formats; i++)
+        h->point_formats[i] = (uint8_t)rnd();
+    h->nversions = rnd() % 5;
+    for (size_t i = 0; i < h->nversions; i++)
+        h->versions[i] = rnd() % 3 ? (uint16_t)(0x0301 + rnd() % 4) : 0x1a1a;
+    h->nalpn = rnd() % 3;
+    h->alpn0_len = h->nalpn ? rnd() % 4 : 0;
+    for (size_t i = 0; i < h->alpn0_len; i++)
+        h->alpn0_raw[i] = (uint8_t)(rnd() % 3 ? 'a' + rnd() % 26 : rnd());
+}
+
+/* change one thing a fingerprint reads (or a count beyond what is kept) */
+static void mutate(struct tcpsim_tls_hello *h)
+{
+    switch (rnd() % 12) {
+    case 0:
+        if (h->nciphers)
+            h->ciphers[rnd() % h->nciphers] = rnd_value();
+        break;
+    case 1:
+        if (h->nexts)
+            h->exts[rnd() % h->nexts] = rnd_value();
+        break;
+    case 2:
+        if (h->ngroups)
+            h->groups[rnd() % h->ngroups] = rnd_value();
+        break;
+    case 3:
+        if (h->nsig_algs)
+            h->sig_algs[rnd() % h->nsig_algs] = rnd_value();
+        break;
+    case 4:
+        if (h->npoint_formats)
+            h->point_formats[0] ^= 1;
+        break;
+    case 5:
+        if (h->nversions)
+            h->versions[0] = (uint16_t)(h->versions[0] + 1);
+        break;
+    case 6:
+        if (h->alpn0_len)
+            h->alpn0_raw[h->alpn0_len - 1] ^= 0x20;
+        break;
+    case 7:
+        h->legacy_version ^= 3;
+        break;
+    case 8:
+        h->nciphers = TCPSIM_TLS_MAX_LIST + 5; /* more offered than kept: not complete */
+        break;
+    case 9:
+        if (h->nexts)
+            h->nexts--;
+        break;
+    case 10:
+        h->nalpn = !h->nalpn;
+        break;
+    default:
+        h->alpn0_len = h->alpn0_len ? 0 : 1;
+        h->alpn0_raw[0] = 'x';
+        break;
+    }
+}
+
+/* The memo's results equal the functions' for random hellos, repeated (hits)
+ * and changed in one field at a time (which must not hit). */
+static void test_fingerprint_memo_random_hellos_match_direct(void **state)
+{
+    (void)state;
+    rng_state = 0x1234567887654321u;
+    tcpsim_tls_release_caches();
+    enum { BASES = 12, ROUNDS = 1500 };
+    static struct tcpsim_tls_hello base[BASES], h;
+    for (size_t i = 0; i < BASES; i++)
+        rnd_hello(&base[i]);
+    size_t changed = 0;
+    for (size_t r = 0; r < ROUNDS; r++) {
+        h = base[rnd() % BASES];
+        if (rnd() % 3 == 0) {
+            mutate(&h);
+            changed++;
+        }
+        char fa[1024], fb[1024], ma[33], mb[33], ja[40], jb[40];
+        for (int pass = 0; pass < 2; pass++) { /* the second call of a pair hits */
+            memset(fa, 'A', sizeof fa);
+            memset(fb, 'A', sizeof fb);
+            memset(ma, 'M', sizeof ma);
+            memset(mb, 'M', sizeof mb);
+            memset(ja, 'J', sizeof ja);
+            memset(jb, 'J', sizeof jb);
+            (void)tcpsim_tls_ja3(&h, fa, sizeof fa, ma);
+            (void)tcpsim_tls_ja4(&h, ja, sizeof ja);
+            tcpsim__fp_client(&h, fb, sizeof fb, mb, jb, sizeof jb);
+            assert_memory_equal(fa, fb, sizeof fa);
+            assert_memory_equal(ma, mb, sizeof ma);
+            assert_memory_equal(ja, jb, sizeof ja);
+            /* the server side reads version, first cipher and extensions */
+            memset(fa, 'A', sizeof fa);
+            memset(fb, 'A', sizeof fb);
+            memset(ma, 'M', sizeof ma);
+            memset(mb, 'M', sizeof mb);
+            (void)tcpsim_tls_ja3s(&h, fa, 600, ma);
+            tcpsim__fp_server(&h, fb, 600, mb);
+            assert_memory_equal(fa, fb, sizeof fa);
+            assert_memory_equal(ma, mb, sizeof ma);
+        }
+    }
+    assert_true(changed > ROUNDS / 4);
+    tcpsim_tls_release_caches();
+}
+
+/* ------------------------------------------------------ certificate cache */
+
+static size_t load_der(uint8_t *out, size_t cap)
+{
+    FILE *f = fopen(TCPSIM_TLS_DATA "/srv.pem", "r");
+    assert_non_null(f);
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(x);
+    int n = i2d_X509(x, NULL);
+    assert_true(n > 0 && (size_t)n <= cap);
+    unsigned char *p = out;
+    assert_int_equal(i2d_X509(x, &p), n);
+    X509_free(x);
+    return (size_t)n;
+}
+
+/* A TLS 1.2 Certificate body (RFC 5246 §7.4.2) holding one DER. */
+static size_t cert_body(const uint8_t *der, size_t n, uint8_t *out)
+{
+    size_t l = n + 3;
+    out[0] = (uint8_t)(l >> 16);
+    out[1] = (uint8_t)(l >> 8);
+    out[2] = (uint8_t)l;
+    out[3] = (uint8_t)(n >> 16);
+    out[4] = (uint8_t)(n >> 8);
+    out[5] = (uint8_t)n;
+    memcpy(out + 6, der, n);
+    return n + 6;
+}
+
+static void parse_one(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c)
+{
+    static uint8_t body[40000];
+    const char *what;
+    size_t nc, chain;
+    assert_int_equal(tcpsim__parse_certificate(body, cert_body(der, n, body), false, c, 1, &nc, &chain, &what),
+                     TCPSIM_OK);
+    assert_int_equal(nc, 1);
+}
+
+/* Whatever the cache holds, each certificate gives what a fresh parse gives:
+ * the same DER hits, a DER of the same length differing in one byte (the
+ * hash and length match the old one's only by chance) does not, and a DER
+ * too long to be copied is kept by its SHA-256. */
+static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
+{
+    (void)state;
+    static uint8_t der[3][20000];
+    static struct tcpsim_tls_cert got[3], fresh;
+    size_t n = load_der(der[0], sizeof der[0]);
+    memcpy(der[1], der[0], n);
+    der[1][n - 1] ^= 0x01; /* last signature byte: still parses */
+    for (size_t i = 0; i < sizeof der[2]; i++)
+        der[2][i] = (uint8_t)rnd(); /* 20000 bytes > 16 KiB: not copied, not X.509 */
+    size_t len[3] = {n, n, sizeof der[2]};
+    tcpsim_tls_release_caches();
+    struct tcpsim_tls_cache_stats s0, s1;
+    tcpsim_tls_cache_stats(&s0);
+    for (int k = 0; k < 3; k++)
+        parse_one(der[k], len[k], &got[k]);
+    tcpsim_tls_cache_stats(&s1);
+    assert_int_equal(s1.cert_misses - s0.cert_misses, 3);
+    assert_true(got[0].parsed && got[1].parsed && !got[2].parsed);
+    assert_string_not_equal(got[0].sha256, got[1].sha256);
+    for (int round = 0; round < 3; round++)
+        for (int k = 0; k < 3; k++) {
+            struct tcpsim_tls_cert again;
+            parse_one(der[k], len[k], &again);
+            assert_memory_equal(&again, &got[k], sizeof again);
+        }
+    tcpsim_tls_cache_stats(&s0);
+    assert_int_equal(s0.cert_misses, s1.cert_misses);
+    assert_int_equal(s0.cert_hits - s1.cert_hits, 9);
+    for (int k = 0; k < 3; k++) { /* each equals a parse with an empty cache */
+        tcpsim_tls_release_caches();
+        parse_one(der[k], len[k], &fresh);
+        assert_memory_equal(&fresh, &got[k], sizeof fresh);
+    }
+    tcpsim_tls_release_caches();
+}
+
+/* ----------------------------------------------------------- summary copy */
+
+static void check_copy(const struct tcpsim_tls_summary *src)
+{
+    static struct tcpsim_tls_summary dst;
+    static char ja[200000], jb[200000];
+    memset(&dst, 0x5a, sizeof dst);
+    tcpsim_tls_summary_copy(&dst, src);
+    size_t la = 0, lb = 0;
+    assert_int_equal(tcpsim_tls_summary_json(src, ja, sizeof ja, &la), TCPSIM_OK);
+    assert_int_equal(tcpsim_tls_summary_json(&dst, jb, sizeof jb, &lb), TCPSIM_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ja, jb, la);
+    /* every field, not only what the JSON shows */
+    assert_memory_equal(&dst, src, offsetof(struct tcpsim_tls_summary, sni));
+    assert_string_equal(dst.sni, src->sni);
+    assert_memory_equal(dst.alpn, src->alpn,
+                        offsetof(struct tcpsim_tls_summary, ja3_full) - offsetof(struct tcpsim_tls_summary, alpn));
+    assert_string_equal(dst.ja3_full, src->ja3_full);
+    assert_string_equal(dst.ja3s_full, src->ja3s_full);
+    assert_int_equal(dst.ncerts, src->ncerts);
+    assert_memory_equal(dst.certs, src->certs, src->ncerts * sizeof src->certs[0]);
+    assert_int_equal(dst.chain_len, src->chain_len);
+    assert_int_equal(dst.nalerts, src->nalerts);
+    assert_memory_equal(dst.alerts, src->alerts, src->nalerts * sizeof src->alerts[0]);
+    assert_int_equal(dst.alerts_total, src->alerts_total);
+    assert_int_equal(dst.nmsgs, src->nmsgs);
+    assert_memory_equal(dst.msgs, src->msgs, src->nmsgs * sizeof src->msgs[0]);
+    assert_memory_equal(&dst.msgs_total, &src->msgs_total,
+                        sizeof *src - offsetof(struct tcpsim_tls_summary, msgs_total));
+}
+
+static void rnd_str(char *s, size_t cap)
+{
+    size_t n = rnd() % cap;
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)(' ' + rnd() % 94);
+    s[n] = '\0';
+}
+
+static void test_summary_copy_random_and_decoded_equal(void **state)
+{
+    (void)state;
+    static struct tcpsim_tls_summary s;
+    for (int r = 0; r < 200; r++) {
+        uint8_t *p = (uint8_t *)&s;
+        for (size_t i = 0; i < sizeof s; i++)
+            p[i] = (uint8_t)rnd();
+        s.is_tls = true;
+        s.have_server_hello = rnd() % 2;
+        s.hrr = rnd() % 2;
+        s.resumption = (enum tcpsim_tls_resumption)(rnd() % 4);
+        rnd_str(s.sni, sizeof s.sni);
+        rnd_str(s.alpn, sizeof s.alpn);
+        rnd_str(s.ja3, sizeof s.ja3);
+        rnd_str(s.ja3s, sizeof s.ja3s);
+        rnd_str(s.ja4, sizeof s.ja4);
+        rnd_str(s.ja3_full, sizeof s.ja3_full);
+        rnd_str(s.ja3s_full, sizeof s.ja3s_full);
+        s.ncerts = rnd() % (TCPSIM_TLS_MAX_CERTS + 1);
+        for (size_t i = 0; i < s.ncerts; i++) {
+            struct tcpsim_tls_cert *c = &s.certs[i];
+            c->parsed = rnd() % 2;
+            rnd_str(c->subject, sizeof c->subject);
+            rnd_str(c->issuer, sizeof c->issuer);
+            rnd_str(c->not_before, sizeof c->not_before);
+            rnd_str(c->not_after, sizeof c->not_after);
+            rnd_str(c->key_type, sizeof c->key_type);
+            rnd_str(c->key_curve, sizeof c->key_curve);
+            rnd_str(c->sans, sizeof c->sans);
+            rnd_str(c->serial, sizeof c->serial);
+            rnd_str(c->sha256, sizeof c->sha256);
+            c->self_signed = rnd() % 2;
+        }
+        s.nalerts = rnd() % (TCPSIM_TLS_MAX_ALERTS + 1);
+        for (size_t i = 0; i < s.nalerts; i++) {
+            s.alerts[i].dir = (enum tcpsim_side)(rnd() % 2);
+            s.alerts[i].encrypted = rnd() % 2;
+        }
+        s.nmsgs = rnd() % (TCPSIM_TLS_MAX_MSGS + 1);
+        for (size_t i = 0; i < s.nmsgs; i++) {
+            s.msgs[i].dir = (enum tcpsim_side)(rnd() % 2);
+            s.msgs[i].record = TCPSIM_TLS_REC_HANDSHAKE;
+            s.msgs[i].hs = (enum tcpsim_tls_hs)(rnd() % 3);
+        }
+        check_copy(&s);
+    }
+    const char *names[] = {"tls13", "tls12", "tls12rsa"};
+    for (size_t k = 0; k < 3; k++) {
+        static struct seg segs[64];
+        size_t n = load_segs(names[k], segs, 64);
+        struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, NULL, NULL);
+        assert_non_null(c);
+        for (size_t i = 0; i < n; i++)
+            (void)tcpsim_tls_feed(c, segs[i].dir, segs[i].seq, segs[i].data, segs[i].len, segs[i].frame, 0);
+        assert_true(tcpsim_tls_summary(c)->nmsgs > 3);
+        check_copy(tcpsim_tls_summary(c));
+        tcpsim_tls_conn_free(c);
+        free_segs(segs, n);
+    }
+    tcpsim_tls_release_caches();
+}
+
+/* ------------------------------------------------------------ JSON string */
+
+/* The JSON string writer's contract written out byte by byte (RFC 8259 §7;
+ * invalid UTF-8 as U+FFFD), each piece appended only while it fits, as the
+ * bounded builder does. */
+struct ref_sb {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+};
+
+static void ref_put(struct ref_sb *b, const char *s, size_t n)
+{
+    if (b->overflow)
+        return;
+    if (n + 1 > b->cap - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+static size_t ref_utf8(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+static void ref_jstr(struct ref_sb *b, const unsigned char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    ref_put(b, "\"", 1);
+    while (*s) {
+        size_t run = 0;
+        while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run) {
+            ref_put(b, (const char *)s, run);
+            s += run;
+            continue;
+        }
+        if (*s == '"' || *s == '\\') {
+            char e[2] = {'\\', (char)*s};
+            ref_put(b, e, 2);
+            s++;
+        } else if (*s < 0x20 || *s == 0x7f) {
+            char e[6] = {'\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15]};
+            ref_put(b, e, 6);
+            s++;
+        } else {
+            size_t n = ref_utf8(s);
+            if (n) {
+                ref_put(b, (const char *)s, n);
+                s += n;
+            } else {
+                ref_put(b, "\\ufffd", 6);
+                s++;
+            }
+        }
+    }
+    ref_put(b, "\"", 1);
+}
+
+static void test_json_string_random_matches_reference(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "\"",   "\\",   "\x01",         "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+        "\xff", "\xc3", "\xed\xa0\x80", "\x1f"};
+    unsigned char s[300];
+    char a[400], r[400];
+    size_t special = 0;
+    for (int k = 0; k < 5000; k++) {
+        size_t n = rnd() % 200, i = 0;
+        while (i < n) {
+            if (rnd() % 16 == 0) {
+                const char *o = odd[rnd() % (sizeof odd / sizeof odd[0])];
+                size_t ol = strlen(o);
+                if (i + ol > n)
+                    break;
+                memcpy(s + i, o, ol);
+                i += ol;
+                special++;
+            } else {
+                s[i++] = (unsigned char)(' ' + rnd() % 95); /* may be '"' or '\\' too */
+            }
+        }
+        s[i] = '\0';
+        size_t cap = rnd() % 4 == 0 ? rnd() % (i + 8) + 1 : sizeof a;
+        size_t pre = rnd() % 3; /* something already in the builder */
+        struct tcpsim__sb b;
+        struct ref_sb rb = {r, cap, 0, false};
+        tcpsim__sb_init(&b, a, cap);
+        r[0] = '\0';
+        for (size_t p = 0; p < pre; p++) {
+            tcpsim__sb_putc(&b, 'x');
+            ref_put(&rb, "x", 1);
+        }
+        tcpsim__sb_jstr(&b, (const char *)s);
+        ref_jstr(&rb, s);
+        assert_int_equal(b.len, rb.len);
+        assert_int_equal(b.overflow, rb.overflow);
+        assert_memory_equal(a, r, rb.len + (cap > rb.len ? 1 : 0));
+    }
+    assert_true(special > 1000);
+}
+
+/* The names written without an escaping scan (json.c kname) need none:
+ * every value's name comes out of the escaper unchanged. */
+static void test_json_names_need_no_escaping(void **state)
+{
+    (void)state;
+    char a[200], want[200];
+    for (unsigned v = 0; v < 0x10000; v++) {
+        const char *names[3] = {tcpsim_tls_version_name((uint16_t)v),
+                                v < 256 ? tcpsim_tls_record_name((enum tcpsim_tls_record)v) : "",
+                                v <= TCPSIM_TLS_HS_NONE ? tcpsim_tls_hs_name((enum tcpsim_tls_hs)v) : ""};
+        for (int k = 0; k < 3; k++) {
+            struct tcpsim__sb b;
+            tcpsim__sb_init(&b, a, sizeof a);
+            tcpsim__sb_jstr(&b, names[k]);
+            snprintf(want, sizeof want, "\"%s\"", names[k]);
+            assert_string_equal(a, want);
+        }
+    }
+}
+
+/* ------------------------------------------------- explanation formatter */
+
+static void ref_fmt(struct tcpsim__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ref_fmt(struct tcpsim__sb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!b->overflow) {
+        int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+        if (n < 0 || (size_t)n >= b->cap - b->len) {
+            b->buf[b->len] = '\0';
+            b->overflow = true;
+        } else {
+            b->len += (size_t)n;
+        }
+    }
+    va_end(ap);
+}
+
+/* tcpsim__sb_fmt (%s and %lld by hand) writes what vsnprintf writes, and
+ * drops a piece that does not fit whole, as tcpsim__sb_printf does. */
+static void test_explain_formatter_random_matches_printf(void **state)
+{
+    (void)state;
+    char a[300], r[300], str[120];
+    for (int k = 0; k < 3000; k++) {
+        long long n1 = rnd() % 4 == 0 ? -(long long)rnd() : rnd() % 2 ? (long long)rnd() : (long long)rnd() << 31;
+        long long n2 = rnd() % 1000;
+        rnd_str(str, sizeof str);
+        size_t cap = rnd() % 3 == 0 ? rnd() % 120 + 1 : sizeof a;
+        unsigned which = rnd() % 7;
+        struct tcpsim__sb x, y;
+        tcpsim__sb_init(&x, a, cap);
+        tcpsim__sb_init(&y, r, cap);
+        for (int piece = 0; piece < 3; piece++) {
+#define BOTH(...)                                                                                                      \
+    do {                                                                                                               \
+        tcpsim__sb_fmt(&x, __VA_ARGS__);                                                                               \
+        ref_fmt(&y, __VA_ARGS__);                                                                                      \
+    } while (0)
+            switch (which) {
+            case 0:
+                BOTH("offers %lld cipher suite%s, ", n1, str);
+                break;
+            case 1:
+                BOTH("%s via supported_versions", str);
+                break;
+            case 2:
+                BOTH("encrypted handshake record %lld of the flight, %lld bytes", n1, n2);
+                break;
+            case 3:
+                BOTH("%s (%lld bytes)", str, n1);
+                break;
+            case 4:
+                BOTH("no conversion at all");
+                break;
+            case 5:
+                BOTH("%lld", n1);
+                break;
+            default:
+                BOTH("%s", str);
+                break;
+            }
+#undef BOTH
+        }
+        assert_int_equal(x.len, y.len);
+        assert_int_equal(x.overflow, y.overflow);
+        assert_string_equal(a, r);
+    }
+}
+
+int run_fast_tests(void)
+{
+    rng_state = 0x9e3779b97f4a7c15u;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fingerprint_memo_random_hellos_match_direct),
+        cmocka_unit_test(test_cert_cache_by_der_one_byte_changed_not_a_hit),
+        cmocka_unit_test(test_summary_copy_random_and_decoded_equal),
+        cmocka_unit_test(test_json_string_random_matches_reference),
+        cmocka_unit_test(test_json_names_need_no_escaping),
+        cmocka_unit_test(test_explain_formatter_random_matches_printf),
+    };
+    return cmocka_run_group_tests_name("fast_paths", tests, NULL, NULL);
+}
