@@ -3,16 +3,25 @@
  * views through a report-module sink (events buffered per connection): the
  * ladder, one HTML page for the whole file, or a caller's sink (the teach
  * module's step-through). Words for people follow --lang; JSON stays English.
- * The JSON writer formats by hand into a buffer: it is the hot path.
+ * The JSON and summary writers are the hot path: they format by hand straight
+ * into one output buffer, from pieces made once per writer.
  * Read first: docs/replay-json.md, include/tcpsim/timeline.h. */
 #include "replay/replay.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/outfmt.h"
 #include "tcpsim/report.h"
 
 #define OBUF 65536
+/* Pieces are copied with fixed-size moves (cpy_piece): up to SLACK bytes past
+ * a piece's end are written in the output buffer (room() reserves them) and
+ * read from the piece arena (which ends with SLACK spare bytes). */
+#define SLACK 32
+/* "10.0.0.1:443", "[2001:db8::1]:443" (replay.h: the connection's labels) */
+#define LABEL_MAX sizeof(((struct tcpsim_rp_conn *)0)->label[0])
 
 enum {
 #define WHY_COUNT_(id, rule, text) WHY_COUNT_##id,
@@ -51,6 +60,30 @@ struct ladder_buf {
     struct ladder_tlsx *x;     /* parallel to tls */
 };
 
+/* A connection's two IPv4 endpoints as text ("10.0.0.1:443"), kept by the
+ * JSON writer in a direct-mapped table by connection number: formatting both
+ * for every segment was a sixth of the record's instructions, copying them
+ * costs a fifth of that. One 64-byte line per entry (256 KiB in all: one more
+ * line per segment, against 2.4 KB of connection record); the numbers are
+ * kept too and compared on every use, so an entry only ever gives the text of
+ * the addresses it was made from (IPv6 goes the long way). */
+#define PFX_SLOTS 4096u
+struct pfx {
+    uint32_t key;   /* connection number + 1; 0: empty */
+    uint32_t ip[2]; /* [CLIENT], [SERVER], as in memory */
+    uint16_t port[2];
+    uint8_t n[2];
+    char t[2][22]; /* "255.255.255.255:65535", copied as 24 bytes (t[1] ends the line) */
+};
+_Static_assert(sizeof(struct pfx) == 64 && offsetof(struct pfx, t) + 22 + 24 <= 64,
+               "one cache line per entry, t[1] copied as 24 bytes");
+
+/* A constant piece of output, in the writer's arena. */
+struct piece {
+    const char *s;
+    uint32_t n;
+};
+
 struct tcpsim_rp_writer {
     FILE *out;
     enum tcpsim_rp_format fmt;
@@ -67,19 +100,32 @@ struct tcpsim_rp_writer {
     char tlsbuf[OBUF]; /* the conn record's `tls` object */
     bool pick_found;   /* the --conn connection was written */
     uint64_t nconns;   /* connections in the capture (summary) */
-    /* JSON pieces made once, then copied: a segment's "flags" array by the
-     * flags byte, and an event's "rule" and "why" (escaped) by reason. */
-    uint8_t flags_len[256];
-    char flags_json[256][48];
-    uint16_t why_len[WHY_COUNT];
-    char *why_json[WHY_COUNT];
+    /* Pieces made once (make_pieces), then copied: a segment's "flags"
+     * elements by the flags byte, an analysis name (quoted) by bit, a state's
+     * name, and an event's tail (rule and why, escaped) by reason. */
+    char *arena;
+    struct piece flags[256];
+    struct piece an[32];
+    struct piece state[TCPSIM_TCP_NSTATES + 1];  /* the last: any value out of range */
+    struct piece qstate[TCPSIM_TCP_NSTATES + 1]; /* the same quoted: "\"SYN_SENT\"" */
+    struct piece gstate[TCPSIM_TCP_NSTATES + 1]; /* after an arrow (summary): ">SYN_SENT" */
+    struct piece why[WHY_COUNT + 1];             /* the last: any value out of range */
+    size_t state_max;                            /* longest state name */
+    size_t seg_max;                              /* bound on a segment record up to its events */
+    char oct[256][4];                            /* "255." (the dot: octets 1 to 3) */
+    uint8_t oct_len[256];                        /* with the dot */
+    struct tcpsim__fmt_last frame;               /* the last segment record's frame number */
+    struct pfx *pfx;                             /* PFX_SLOTS (JSON only) */
+    /* The seconds of the last time written (segment records, a conn's end),
+     * and of a conn's start. */
+    struct tcpsim__fmt_sec sec, sec_start;
     /* "client" / "server" in the chosen language, looked up once (a catalog
      * lookup per connection was 2% of the summary view's instructions) */
     const char *side_name[2];
     size_t side_len[2];
 };
 
-/* ---- a tiny buffered emitter ---- */
+/* ---- a buffered emitter ---- */
 
 static void flush(struct tcpsim_rp_writer *w)
 {
@@ -88,303 +134,324 @@ static void flush(struct tcpsim_rp_writer *w)
     w->len = 0;
 }
 
-static void put_slow(struct tcpsim_rp_writer *w, const char *s, size_t n)
+/* Room for `n` bytes (n <= OBUF, a bound the caller computed, SLACK
+ * included): the pointer to write at; the caller adds what it wrote to
+ * w->len. */
+static inline char *room(struct tcpsim_rp_writer *w, size_t n)
 {
-    flush(w);
-    if (n > OBUF) {
-        if (fwrite(s, 1, n, w->out) != n)
-            w->failed = true;
-        return;
-    }
-    memcpy(w->buf, s, n);
-    w->len = n;
+    if (n > OBUF - w->len)
+        flush(w);
+    return w->buf + w->len;
 }
 
-/* The hot path of the JSON view: most pieces are a few bytes, so they are
- * copied inline (a literal's length is a constant, see PUTL). */
-static inline void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
+static void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
 {
-    if (w->len + n > OBUF) {
-        put_slow(w, s, n);
-        return;
+    if (n > OBUF - w->len) {
+        flush(w);
+        if (n > OBUF) { /* bigger than the buffer: straight through */
+            if (fwrite(s, 1, n, w->out) != n)
+                w->failed = true;
+            return;
+        }
     }
-    char *d = w->buf + w->len;
-    /* short pieces: two overlapping fixed-size moves, never past either end */
-    if (n >= 8 && n <= 16) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
-    } else if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(d, s, n);
-    }
+    memcpy(w->buf + w->len, s, n);
     w->len += n;
 }
 
 /* A literal: its length is a constant, so the copy compiles to a few moves. */
 #define PUTL(w, lit)                                                                                                   \
     do {                                                                                                               \
-        if ((w)->len + (sizeof(lit) - 1) > OBUF)                                                                       \
-            put_slow((w), (lit), sizeof(lit) - 1);                                                                     \
-        else {                                                                                                         \
-            memcpy((w)->buf + (w)->len, (lit), sizeof(lit) - 1);                                                       \
-            (w)->len += sizeof(lit) - 1;                                                                               \
-        }                                                                                                              \
+        char *putl_ = room((w), sizeof(lit) - 1);                                                                      \
+        memcpy(putl_, (lit), sizeof(lit) - 1);                                                                         \
+        (w)->len += sizeof(lit) - 1;                                                                                   \
     } while (0)
+/* A literal at p, which moves past it. */
+#define CPY(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
 
 static void puts_(struct tcpsim_rp_writer *w, const char *s)
 {
     put(w, s, strlen(s));
 }
 
-static const char digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                 "8081828384858687888990919293949596979899";
-
-/* A decimal number, two digits per division. */
 static void putu(struct tcpsim_rp_writer *w, uint64_t v)
 {
-    char t[24];
-    int i = 24;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        t[--i] = digits2[2 * r + 1];
-        t[--i] = digits2[2 * r];
-    }
-    if (v >= 10) {
-        t[--i] = digits2[2 * v + 1];
-        t[--i] = digits2[2 * v];
-    } else {
-        t[--i] = (char)('0' + v);
-    }
-    put(w, t + i, (size_t)(24 - i));
+    char *p = room(w, 20);
+    w->len += (size_t)(tcpsim__fmt_u64(p, v) - p);
 }
 
-/* A JSON string: quotes, backslash and control characters escaped (RFC 8259 §7);
- * runs of plain bytes are copied at once. */
+/* A piece at p: short ones by two fixed 16-byte moves (SLACK). */
+static inline char *cpy_piece(char *p, struct piece pc)
+{
+    if (pc.n <= SLACK)
+        memcpy(p, pc.s, SLACK);
+    else
+        memcpy(p, pc.s, pc.n);
+    return p + pc.n;
+}
+
+static inline struct piece state_piece(const struct tcpsim_rp_writer *w, enum tcpsim_tcp_state st)
+{
+    unsigned i = (unsigned)st;
+    return w->state[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES];
+}
+
+/* A JSON string with its quotes. */
 static void putq(struct tcpsim_rp_writer *w, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    put(w, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch != '"' && ch != '\\' && ch >= 0x20)
-            continue;
-        put(w, run, (size_t)(s - run));
-        run = s + 1;
-        if (ch == '"' || ch == '\\') {
-            char e[2] = {'\\', (char)ch};
-            put(w, e, 2);
-        } else {
-            char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            put(w, e, 6);
+    size_t n = strlen(s);
+    if (n > (OBUF - 2) / 6) { /* too long for one room: in parts */
+        PUTL(w, "\"");
+        for (size_t i = 0; i < n; i += 1024) {
+            size_t k = n - i < 1024 ? n - i : 1024;
+            char *p = room(w, 6 * k);
+            w->len += (size_t)(tcpsim__json_esc(p, s + i, k) - p);
         }
+        PUTL(w, "\"");
+        return;
     }
-    put(w, run, (size_t)(s - run));
-    put(w, "\"", 1);
+    char *p = room(w, 6 * n + 2), *p0 = p;
+    *p++ = '"';
+    p = tcpsim__json_esc(p, s, n);
+    *p++ = '"';
+    w->len += (size_t)(p - p0);
 }
 
-/* Seconds since the epoch with microseconds. */
-static void puttime(struct tcpsim_rp_writer *w, tcpsim_ns_t ns)
-{
-    uint64_t us = ns / 1000u;
-    putu(w, us / 1000000u);
-    char t[8];
-    uint64_t f = us % 1000000u;
-    t[0] = '.';
-    for (int i = 6; i >= 1; i--) {
-        t[i] = (char)('0' + f % 10);
-        f /= 10;
-    }
-    put(w, t, 7);
-}
+/* ---- pieces, made once per writer ---- */
 
 static const char *const flag_names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
-/* A state's name (no JSON escaping needed: upper case and '_'), its length
- * known without strlen. */
-static void put_state(struct tcpsim_rp_writer *w, enum tcpsim_tcp_state st)
-{
-    static struct {
-        const char *s;
-        size_t n;
-    } names[TCPSIM_TCP_NSTATES];
-    unsigned i = (unsigned)st;
-    if (i >= TCPSIM_TCP_NSTATES) {
-        puts_(w, tcpsim_tcp_state_name(st));
-        return;
-    }
-    if (!names[i].s) {
-        names[i].n = strlen(tcpsim_tcp_state_name(st));
-        names[i].s = tcpsim_tcp_state_name(st);
-    }
-    put(w, names[i].s, names[i].n);
-}
+/* The rule and reason texts are short constants (tcp_why.h); an event's tail
+ * is copied from its piece. */
+#define WHY_SIZE_(id, rule, text)                                                                                      \
+    _Static_assert(sizeof(rule) + sizeof(text) < 512, "tcp_why.h: " #id "'s texts are too long for the JSON writer");
+TCPSIM_TCP_WHYS(WHY_SIZE_)
+#undef WHY_SIZE_
 
-/* "\"SYN\",\"ACK\"": the elements of a segment's "flags" array. */
-static void put_flags(struct tcpsim_rp_writer *w, uint8_t flags)
+static bool make_pieces(struct tcpsim_rp_writer *w)
 {
-    if (!w->flags_len[flags] && flags) {
-        char *d = w->flags_json[flags];
-        size_t n = 0;
+    /* Room for every piece: flags 256 * 47, analysis names, states, event
+     * tails (escaped: 6 bytes per byte at most), then SLACK. */
+    size_t cap = 256 * 48 + SLACK;
+    for (unsigned b = 0; b < 32; b++)
+        cap += strlen(tcpsim__rp_an_name(b)) + 2;
+    for (unsigned i = 0; i <= TCPSIM_TCP_NSTATES; i++)
+        cap += 3 * strlen(tcpsim_tcp_state_name((enum tcpsim_tcp_state)i)) + 3;
+    for (unsigned i = 0; i <= WHY_COUNT; i++)
+        cap += 32 + 6 * (strlen(tcpsim_tcp_why_rule((enum tcpsim_tcp_why)i)) +
+                         strlen(tcpsim_tcp_why_text((enum tcpsim_tcp_why)i)));
+    char *a = calloc(1, cap), *p = a;
+    if (!a)
+        return false;
+    w->arena = a;
+    for (unsigned f = 0; f < 256; f++) { /* "\"SYN\",\"ACK\"" */
+        char *s = p;
         for (unsigned b = 0; b < 8; b++)
-            if (flags & (1u << b)) {
-                if (n)
-                    d[n++] = ',';
-                d[n++] = '"';
-                memcpy(d + n, flag_names[b], 3);
-                n += 3;
-                d[n++] = '"';
+            if (f & (1u << b)) {
+                if (p != s)
+                    *p++ = ',';
+                *p++ = '"';
+                memcpy(p, flag_names[b], 3);
+                p += 3;
+                *p++ = '"';
             }
-        w->flags_len[flags] = (uint8_t)n;
+        w->flags[f] = (struct piece){s, (uint32_t)(p - s)};
     }
-    put(w, w->flags_json[flags], w->flags_len[flags]);
+    size_t an_total = 0;
+    for (unsigned b = 0; b < 32; b++) { /* "\"retransmission\"": no escaping needed */
+        const char *n = tcpsim__rp_an_name(b);
+        char *s = p;
+        *p++ = '"';
+        memcpy(p, n, strlen(n));
+        p += strlen(n);
+        *p++ = '"';
+        w->an[b] = (struct piece){s, (uint32_t)(p - s)};
+        an_total += (size_t)(p - s) + 1;
+    }
+    w->state_max = 0;
+    for (unsigned i = 0; i <= TCPSIM_TCP_NSTATES; i++) { /* upper case and '_' only */
+        const char *n = tcpsim_tcp_state_name((enum tcpsim_tcp_state)i);
+        size_t l = strlen(n);
+        memcpy(p, n, l);
+        w->state[i] = (struct piece){p, (uint32_t)l};
+        p += l;
+        w->qstate[i] = (struct piece){p, (uint32_t)l + 2};
+        *p++ = '"';
+        memcpy(p, n, l);
+        p += l;
+        *p++ = '"';
+        w->gstate[i] = (struct piece){p, (uint32_t)l + 1};
+        *p++ = '>';
+        memcpy(p, n, l);
+        p += l;
+        if (l > w->state_max)
+            w->state_max = l;
+    }
+    for (unsigned i = 0; i <= WHY_COUNT; i++) { /* "\",\"rule\":\"RFC 9293 3.10.1\",\"why\":\"...\"}" */
+        const char *r = tcpsim_tcp_why_rule((enum tcpsim_tcp_why)i), *t = tcpsim_tcp_why_text((enum tcpsim_tcp_why)i);
+        char *s = p;
+        CPY(p, "\",\"rule\":\"");
+        p = tcpsim__json_esc(p, r, strlen(r));
+        CPY(p, "\",\"why\":\"");
+        p = tcpsim__json_esc(p, t, strlen(t));
+        CPY(p, "\"}");
+        w->why[i] = (struct piece){s, (uint32_t)(p - s)};
+    }
+    for (unsigned v = 0; v < 256; v++) {
+        char *e = tcpsim__fmt_u32(w->oct[v], v);
+        *e++ = '.';
+        w->oct_len[v] = (uint8_t)(e - w->oct[v]);
+    }
+    /* Literals (under 300 bytes), frame, time, conn, two endpoints, flags,
+     * seven numbers, every analysis name, two states. */
+    w->seg_max = 300 + 20 + 32 + 10 + 2 * LABEL_MAX + 47 + 6 * 10 + 20 + an_total + 2 * w->state_max + SLACK;
+    return true;
 }
 
-static void putq(struct tcpsim_rp_writer *w, const char *s);
+/* ---- JSON ---- */
 
 /* An endpoint as its label says it: IPv4 formatted here from the numbers (the
  * label is in the connection's cold part), IPv6 (RFC 5952 form) copied. */
-static void put_endpoint(struct tcpsim_rp_writer *w, const struct tcpsim_ip_addr *a, uint16_t port, const char *label)
+static inline char *endpoint(const struct tcpsim_rp_writer *w, char *p, const struct tcpsim_ip_addr *a, uint16_t port,
+                             const char *label)
 {
     if (a->family == 6) {
-        puts_(w, label);
-        return;
+        size_t n = strnlen(label, LABEL_MAX);
+        memcpy(p, label, n);
+        return p + n;
     }
-    char t[24];
-    size_t n = 0;
-    for (int i = 0; i < 5; i++) {
-        unsigned v = i < 4 ? a->a[i] : port;
-        if (v >= 10000)
-            t[n++] = (char)('0' + v / 10000);
-        if (v >= 1000)
-            t[n++] = (char)('0' + v / 1000 % 10);
-        if (v >= 100)
-            t[n++] = (char)('0' + v / 100 % 10);
-        if (v >= 10)
-            t[n++] = (char)('0' + v / 10 % 10);
-        t[n++] = (char)('0' + v % 10);
-        if (i < 4)
-            t[n++] = i < 3 ? '.' : ':';
-    }
-    put(w, t, n);
-}
-
-/* An event's tail: ",\"rule\":\"RFC 9293 3.10.7.3\",\"why\":\"...\"}". */
-static void put_why(struct tcpsim_rp_writer *w, enum tcpsim_tcp_why why)
-{
-    unsigned i = (unsigned)why;
-    if (i >= WHY_COUNT || (!w->why_json[i] && !(w->why_json[i] = malloc(512)))) {
-        PUTL(w, "\",\"rule\":"); /* out of range or memory: format it now */
-        putq(w, tcpsim_tcp_why_rule(why));
-        PUTL(w, ",\"why\":");
-        putq(w, tcpsim_tcp_why_text(why));
-        PUTL(w, "}");
-        return;
-    }
-    if (!w->why_len[i]) {
-        /* Rendered through the writer's own escaping into its buffer, then
-         * kept (flushed first so it starts the buffer). */
-        flush(w);
-        PUTL(w, "\",\"rule\":");
-        putq(w, tcpsim_tcp_why_rule(why));
-        PUTL(w, ",\"why\":");
-        putq(w, tcpsim_tcp_why_text(why));
-        PUTL(w, "}");
-        if (w->len <= 512) {
-            memcpy(w->why_json[i], w->buf, w->len);
-            w->why_len[i] = (uint16_t)w->len;
-        }
-        return;
-    }
-    put(w, w->why_json[i], w->why_len[i]);
+    /* "10.0.0.1:": each octet with a dot from the table, the last dot made ':' */
+    memcpy(p, w->oct[a->a[0]], 4);
+    p += w->oct_len[a->a[0]];
+    memcpy(p, w->oct[a->a[1]], 4);
+    p += w->oct_len[a->a[1]];
+    memcpy(p, w->oct[a->a[2]], 4);
+    p += w->oct_len[a->a[2]];
+    memcpy(p, w->oct[a->a[3]], 4);
+    p += w->oct_len[a->a[3]];
+    p[-1] = ':';
+    return tcpsim__fmt_u32(p, port);
 }
 
 /* Every state the endpoint passed through, starting with the one before its
  * first segment: never empty (a silent server was resolved as LISTEN). */
 static void put_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
 {
-    put(w, "[", 1);
-    if (c->nstates[side] == 0)
-        putq(w, tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side)));
-    for (unsigned i = 0; i < c->nstates[side]; i++) {
-        if (i)
-            put(w, ",", 1);
-        putq(w, tcpsim_tcp_state_name(c->states[side][i]));
+    unsigned n = c->nstates[side];
+    char *p = room(w, 2 + (n ? n : 1) * (w->state_max + 3) + SLACK), *p0 = p;
+    *p++ = '[';
+    if (n == 0) {
+        unsigned i = (unsigned)tcpsim__rp_obs_state(c, side);
+        p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
     }
-    put(w, "]", 1);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (unsigned)c->states[side][k];
+        if (k)
+            *p++ = ',';
+        p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
+    }
+    *p++ = ']';
+    w->len += (size_t)(p - p0);
 }
 
 static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
 {
-    PUTL(w, "{\"type\":\"segment\",\"frame\":");
-    putu(w, s->frame);
-    PUTL(w, ",\"time\":");
-    puttime(w, s->time);
-    PUTL(w, ",\"conn\":");
-    putu(w, s->conn);
-    if (s->dir == TCPSIM_SIDE_CLIENT)
-        PUTL(w, ",\"dir\":\"c2s\",\"src\":\"");
+    char *p = room(w, w->seg_max), *p0 = p;
+    CPY(p, "{\"type\":\"segment\",\"frame\":");
+    p = tcpsim__fmt_next(p, &w->frame, s->frame);
+    CPY(p, ",\"time\":");
+    p = tcpsim__fmt_time(p, &w->sec, s->time);
+    CPY(p, ",\"conn\":");
+    p = tcpsim__fmt_u32(p, s->conn);
+    int si = s->dir == TCPSIM_SIDE_CLIENT ? 0 : 1; /* the sender's index: [CLIENT], [SERVER] */
+    if (si == 0)
+        CPY(p, ",\"dir\":\"c2s\",\"src\":\"");
     else
-        PUTL(w, ",\"dir\":\"s2c\",\"src\":\"");
+        CPY(p, ",\"dir\":\"s2c\",\"src\":\"");
     /* "10.0.0.1:443", "[2001:db8::1]:443": nothing to escape. */
-    put_endpoint(w, &s->src_ip, s->src_port, s->src);
-    PUTL(w, "\",\"dst\":\"");
-    put_endpoint(w, &s->dst_ip, s->dst_port, s->dst);
-    PUTL(w, "\",\"flags\":[");
-    put_flags(w, s->seg->flags);
-    PUTL(w, "],\"seq\":");
-    putu(w, s->seg->seq);
-    PUTL(w, ",\"ack\":");
-    putu(w, s->seg->ack);
+    if (w->pfx && s->src_ip.family != 6 && s->dst_ip.family != 6) {
+        struct pfx *e = &w->pfx[s->conn % PFX_SLOTS];
+        uint32_t sip, dip;
+        memcpy(&sip, s->src_ip.a, 4);
+        memcpy(&dip, s->dst_ip.a, 4);
+        if (e->key != s->conn + 1u || e->ip[si] != sip || e->ip[!si] != dip || e->port[si] != s->src_port ||
+            e->port[!si] != s->dst_port) {
+            e->key = s->conn + 1u;
+            e->ip[si] = sip;
+            e->ip[!si] = dip;
+            e->port[si] = s->src_port;
+            e->port[!si] = s->dst_port;
+            e->n[si] = (uint8_t)(endpoint(w, e->t[si], &s->src_ip, s->src_port, s->src) - e->t[si]);
+            e->n[!si] = (uint8_t)(endpoint(w, e->t[!si], &s->dst_ip, s->dst_port, s->dst) - e->t[!si]);
+        }
+        /* fixed-size copies of the entry's bytes, within its line */
+        memcpy(p, (const char *)e + offsetof(struct pfx, t) + 22 * si, 24);
+        p += e->n[si];
+        CPY(p, "\",\"dst\":\"");
+        memcpy(p, (const char *)e + offsetof(struct pfx, t) + 22 * !si, 24);
+        p += e->n[!si];
+    } else {
+        p = endpoint(w, p, &s->src_ip, s->src_port, s->src);
+        CPY(p, "\",\"dst\":\"");
+        p = endpoint(w, p, &s->dst_ip, s->dst_port, s->dst);
+    }
+    CPY(p, "\",\"flags\":[");
+    p = cpy_piece(p, w->flags[s->seg->flags]);
+    CPY(p, "],\"seq\":");
+    p = tcpsim__fmt_u32(p, s->seg->seq);
+    CPY(p, ",\"ack\":");
+    p = tcpsim__fmt_u32(p, s->seg->ack);
     if (s->rel_seq_known) {
-        PUTL(w, ",\"rel_seq\":");
-        putu(w, s->rel_seq);
+        CPY(p, ",\"rel_seq\":");
+        p = tcpsim__fmt_u32(p, s->rel_seq);
     }
     if (s->rel_ack_known) {
-        PUTL(w, ",\"rel_ack\":");
-        putu(w, s->rel_ack);
+        CPY(p, ",\"rel_ack\":");
+        p = tcpsim__fmt_u32(p, s->rel_ack);
     }
-    PUTL(w, ",\"len\":");
-    putu(w, s->len);
-    PUTL(w, ",\"win\":");
-    putu(w, s->win);
-    PUTL(w, ",\"analysis\":[");
-    bool first = true;
-    for (unsigned b = 0; s->analysis >> b; b++)
-        if (s->analysis & (1u << b)) {
-            if (!first)
-                put(w, ",", 1);
-            first = false;
-            put(w, "\"", 1);
-            puts_(w, tcpsim__rp_an_name(b));
-            put(w, "\"", 1);
-        }
-    PUTL(w, "],\"client_state\":\"");
-    put_state(w, s->client_state);
-    PUTL(w, "\",\"server_state\":\"");
-    put_state(w, s->server_state);
-    PUTL(w, "\",\"events\":[");
+    CPY(p, ",\"len\":");
+    p = tcpsim__fmt_u32(p, s->len);
+    CPY(p, ",\"win\":");
+    p = tcpsim__fmt_u64(p, s->win);
+    CPY(p, ",\"analysis\":[");
+    for (uint32_t an = s->analysis; an;) {
+        unsigned b = 0;
+        while (!(an & (1u << b)))
+            b++;
+        an &= an - 1; /* the lowest bit set: names in bit order */
+        p = cpy_piece(p, w->an[b]);
+        if (an)
+            *p++ = ',';
+    }
+    CPY(p, "],\"client_state\":\"");
+    p = cpy_piece(p, state_piece(w, s->client_state));
+    CPY(p, "\",\"server_state\":\"");
+    p = cpy_piece(p, state_piece(w, s->server_state));
+    CPY(p, "\",\"events\":[");
+    w->len += (size_t)(p - p0);
     for (size_t i = 0; i < s->nevents; i++) {
         const struct tcpsim_rp_event *e = &s->events[i];
+        unsigned wi = (unsigned)e->why;
+        struct piece why = w->why[wi < WHY_COUNT ? wi : WHY_COUNT];
+        p = p0 = room(w, 64 + 2 * w->state_max + why.n + SLACK);
         if (i)
-            put(w, ",", 1);
+            *p++ = ',';
         if (e->endpoint == TCPSIM_SIDE_CLIENT)
-            PUTL(w, "{\"endpoint\":\"client\",\"from\":\"");
+            CPY(p, "{\"endpoint\":\"client\",\"from\":\"");
         else
-            PUTL(w, "{\"endpoint\":\"server\",\"from\":\"");
-        put_state(w, e->from);
-        PUTL(w, "\",\"to\":\"");
-        put_state(w, e->to);
-        put_why(w, e->why);
+            CPY(p, "{\"endpoint\":\"server\",\"from\":\"");
+        p = cpy_piece(p, state_piece(w, e->from));
+        CPY(p, "\",\"to\":\"");
+        p = cpy_piece(p, state_piece(w, e->to));
+        p = cpy_piece(p, why);
+        w->len += (size_t)(p - p0);
     }
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
+    if (!s->tls_json_len && !s->tls_errors_len && !s->tls_dropped) {
+        p = p0 = room(w, 16);
+        CPY(p, "],\"tls\":[]}\n"); /* plain TCP: the usual end */
+        w->len += (size_t)(p - p0);
+        return;
+    }
     PUTL(w, "],\"tls\":[");
     put(w, s->tls_json, s->tls_json_len);
     if (s->tls_errors_len) { /* tcpsim addition: bytes that are not a TLS record */
@@ -402,62 +469,80 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
 
 static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    PUTL(w, "{\"type\":\"conn\",\"conn\":");
-    putu(w, c->id);
-    PUTL(w, ",\"client\":");
-    putq(w, c->label[0]);
-    PUTL(w, ",\"server\":");
-    putq(w, c->label[1]);
-    PUTL(w, ",\"first_frame\":");
-    putu(w, c->first_frame);
-    PUTL(w, ",\"last_frame\":");
-    putu(w, c->last_frame);
-    PUTL(w, ",\"start\":");
-    puttime(w, c->start);
-    PUTL(w, ",\"end\":");
-    puttime(w, c->end);
-    PUTL(w, ",\"packets\":{\"c2s\":");
-    putu(w, c->d[0].packets);
-    PUTL(w, ",\"s2c\":");
-    putu(w, c->d[1].packets);
-    PUTL(w, "},\"payload_bytes\":{\"c2s\":");
-    putu(w, c->d[0].bytes);
-    PUTL(w, ",\"s2c\":");
-    putu(w, c->d[1].bytes);
-    PUTL(w, "},\"client_states\":");
+    /* Literals (under 200 bytes), labels (escaped), seven numbers, two
+     * times. */
+    char *p = room(w, 200 + 12 * LABEL_MAX + 7 * 20 + 2 * 32 + SLACK), *p0 = p;
+    CPY(p, "{\"type\":\"conn\",\"conn\":");
+    p = tcpsim__fmt_u32(p, c->id);
+    CPY(p, ",\"client\":\"");
+    p = tcpsim__json_esc(p, c->label[0], strnlen(c->label[0], LABEL_MAX));
+    CPY(p, "\",\"server\":\"");
+    p = tcpsim__json_esc(p, c->label[1], strnlen(c->label[1], LABEL_MAX));
+    CPY(p, "\",\"first_frame\":");
+    p = tcpsim__fmt_u64(p, c->first_frame);
+    CPY(p, ",\"last_frame\":");
+    p = tcpsim__fmt_u64(p, c->last_frame);
+    CPY(p, ",\"start\":");
+    p = tcpsim__fmt_time(p, &w->sec_start, c->start);
+    CPY(p, ",\"end\":");
+    p = tcpsim__fmt_time(p, &w->sec, c->end);
+    CPY(p, ",\"packets\":{\"c2s\":");
+    p = tcpsim__fmt_u64(p, c->d[0].packets);
+    CPY(p, ",\"s2c\":");
+    p = tcpsim__fmt_u64(p, c->d[1].packets);
+    CPY(p, "},\"payload_bytes\":{\"c2s\":");
+    p = tcpsim__fmt_u64(p, c->d[0].bytes);
+    CPY(p, ",\"s2c\":");
+    p = tcpsim__fmt_u64(p, c->d[1].bytes);
+    CPY(p, "},\"client_states\":");
+    w->len += (size_t)(p - p0);
     put_states(w, c, 0);
     PUTL(w, ",\"server_states\":");
     put_states(w, c, 1);
-    puts_(w, c->inferred ? ",\"inferred\":true" : ",\"inferred\":false");
+    /* Literals, a number. */
+    char *q = room(w, 100 + 10 + SLACK), *q0 = q;
+    if (c->inferred)
+        CPY(q, ",\"inferred\":true");
+    else
+        CPY(q, ",\"inferred\":false");
     /* tcpsim addition: the server never answered and LISTEN was assumed. */
-    puts_(w, c->server_inferred ? ",\"server_inferred\":true,\"completeness\":"
-                                : ",\"server_inferred\":false,\"completeness\":");
-    putu(w, c->completeness);
-    PUTL(w, ",\"conn_state\":");
+    if (c->server_inferred)
+        CPY(q, ",\"server_inferred\":true,\"completeness\":");
+    else
+        CPY(q, ",\"server_inferred\":false,\"completeness\":");
+    q = tcpsim__fmt_u32(q, c->completeness);
+    CPY(q, ",\"conn_state\":");
+    w->len += (size_t)(q - q0);
     putq(w, tcpsim__rp_conn_state(c));
-    PUTL(w, ",\"history\":");
-    putq(w, c->history);
-    PUTL(w, ",\"handshake_rtt_ms\":");
-    if (c->rtt_known) {
+    /* Literals (under 100 bytes), the history (escaped), the RTT, the
+     * analysis names and counts. */
+    p = p0 = room(w, 100 + 6 * TCPSIM_RP_HIST_MAX + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
+    CPY(p, ",\"history\":\"");
+    p = tcpsim__json_esc(p, c->history, strnlen(c->history, TCPSIM_RP_HIST_MAX));
+    CPY(p, "\",\"handshake_rtt_ms\":");
+    if (c->rtt_known) { /* milliseconds with the microseconds, truncated */
         uint64_t us = c->rtt / 1000u;
-        putu(w, us / 1000u);
-        char t[5] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10), 0};
-        put(w, t, 4);
+        p = tcpsim__fmt_u64(p, us / 1000u);
+        uint32_t f = (uint32_t)(us % 1000u);
+        *p++ = '.';
+        *p++ = (char)('0' + f / 100u);
+        p = tcpsim__fmt_fixed(p, f % 100u, 2);
     } else {
-        PUTL(w, "null");
+        CPY(p, "null");
     }
-    PUTL(w, ",\"analysis\":{");
+    CPY(p, ",\"analysis\":{");
     bool first = true;
     for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
             if (!first)
-                put(w, ",", 1);
+                *p++ = ',';
             first = false;
-            putq(w, tcpsim__rp_an_name(b));
-            put(w, ":", 1);
-            putu(w, c->an_count[b]);
+            p = cpy_piece(p, w->an[b]);
+            *p++ = ':';
+            p = tcpsim__fmt_u32(p, c->an_count[b]);
         }
-    PUTL(w, "},\"tls\":");
+    CPY(p, "},\"tls\":");
+    w->len += (size_t)(p - p0);
     size_t tl = 0;
     const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
     if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK && tl > 0) {
@@ -468,11 +553,14 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
         for (const char *a = c->alpn_offered; a && *a;) {
             const char *e = strchr(a, '\n');
             size_t n = e ? (size_t)(e - a) : strlen(a);
-            char one[256];
-            snprintf(one, sizeof one, "%.*s", (int)n, a);
+            size_t k = n < 255 ? n : 255; /* a name is kept to 255 bytes */
+            char *d = room(w, 3 + 6 * k), *d0 = d;
             if (a != c->alpn_offered)
-                put(w, ",", 1);
-            putq(w, one);
+                *d++ = ',';
+            *d++ = '"';
+            d = tcpsim__json_esc(d, a, k);
+            *d++ = '"';
+            w->len += (size_t)(d - d0);
             a += n + (e ? 1 : 0);
         }
         PUTL(w, "]}");
@@ -524,15 +612,49 @@ static void put_side(struct tcpsim_rp_writer *w, enum tcpsim_side side)
     put(w, w->side_name[i], w->side_len[i]);
 }
 
+/* " CLOSED>SYN_SENT>ESTABLISHED" */
 static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
 {
-    if (c->nstates[side] == 0)
-        put_state(w, tcpsim__rp_obs_state(c, side));
-    for (unsigned i = 0; i < c->nstates[side]; i++) {
-        if (i)
-            PUTL(w, ">");
-        put_state(w, c->states[side][i]);
+    unsigned n = c->nstates[side];
+    char *p = room(w, 1 + (n ? n : 1) * (w->state_max + 1) + SLACK), *p0 = p;
+    *p++ = ' ';
+    if (n == 0)
+        p = cpy_piece(p, state_piece(w, tcpsim__rp_obs_state(c, side)));
+    else
+        p = cpy_piece(p, state_piece(w, c->states[side][0]));
+    for (unsigned k = 1; k < n; k++) {
+        unsigned i = (unsigned)c->states[side][k];
+        p = cpy_piece(p, w->gstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
     }
+    w->len += (size_t)(p - p0);
+}
+
+/* A line being put together for the summary view, cut as snprintf into
+ * `cap` bytes would cut it (the view's lines were made that way). */
+struct line {
+    size_t n;
+    char b[1024];
+};
+
+static void lcat(struct line *l, const char *s, size_t n)
+{
+    if (n > sizeof l->b - l->n)
+        n = sizeof l->b - l->n;
+    memcpy(l->b + l->n, s, n);
+    l->n += n;
+}
+
+static void lstr(struct line *l, const char *s)
+{
+    lcat(l, s, strlen(s));
+}
+
+#define LLIT(l, lit) lcat((l), (lit), sizeof(lit) - 1)
+
+/* The line as snprintf(t, cap, ...) would have written it. */
+static void put_line(struct tcpsim_rp_writer *w, const struct line *l, size_t cap)
+{
+    put(w, l->b, l->n < cap ? l->n : cap - 1);
 }
 
 /* "  tls TLS 1.3 TLS_AES_128_GCM_SHA256 sni www.example alpn h2 ja4 ..." */
@@ -541,50 +663,76 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
     const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
     if (!ts)
         return;
-    char t[640];
+    struct line l;
+    l.n = 0;
+    LLIT(&l, "  tls ");
+    lstr(&l, ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)");
+    LLIT(&l, " ");
     const char *cn = ts->have_server_hello ? tcpsim_tls_cipher_name(ts->cipher) : NULL;
-    char hex[8];
-    if (ts->have_server_hello && !cn) {
-        snprintf(hex, sizeof hex, "0x%04x", ts->cipher);
-        cn = hex;
-    }
-    /* B4: the offered list when the negotiated one is not visible. */
-    char offered[200] = "";
-    if (c->alpn_offered) {
-        snprintf(offered, sizeof offered, "%s", c->alpn_offered);
-        for (char *x = offered; *x; x++)
-            if (*x == '\n')
-                *x = ',';
-    }
-    char alpn[260];
-    if (ts->alpn[0])
-        snprintf(alpn, sizeof alpn, "%s", ts->alpn);
-    else if (offered[0] && ts->have_server_hello && ts->version == 0x0304)
-        snprintf(alpn, sizeof alpn, "offered %s (server's choice encrypted)", offered);
-    else if (offered[0])
-        snprintf(alpn, sizeof alpn, "- (offered %s)", offered);
+    if (cn)
+        lstr(&l, cn);
+    else if (ts->have_server_hello) { /* "0x%04x" */
+        static const char hex[] = "0123456789abcdef";
+        char h[6] = {'0',
+                     'x',
+                     hex[ts->cipher >> 12],
+                     hex[ts->cipher >> 8 & 15],
+                     hex[ts->cipher >> 4 & 15],
+                     hex[ts->cipher & 15]};
+        lcat(&l, h, 6);
+    } else
+        LLIT(&l, "-");
+    if (ts->hrr)
+        LLIT(&l, " (HelloRetryRequest)");
+    LLIT(&l, " sni ");
+    if (ts->sni[0])
+        lcat(&l, ts->sni, strnlen(ts->sni, sizeof ts->sni));
     else
-        snprintf(alpn, sizeof alpn, "-");
-    snprintf(t, sizeof t, "  tls %s %s%s sni %s alpn %s ja4 %s",
-             ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)", cn ? cn : "-",
-             ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", alpn, ts->ja4[0] ? ts->ja4 : "-");
-    puts_(w, t);
+        LLIT(&l, "-");
+    LLIT(&l, " alpn ");
+    /* B4: the offered list (at most 199 bytes, names joined by ',') when the
+     * negotiated one is not visible. */
+    char offered[200];
+    size_t on = c->alpn_offered ? strnlen(c->alpn_offered, sizeof offered - 1) : 0;
+    for (size_t i = 0; i < on; i++)
+        offered[i] = c->alpn_offered[i] == '\n' ? ',' : c->alpn_offered[i];
+    if (ts->alpn[0])
+        lcat(&l, ts->alpn, strnlen(ts->alpn, sizeof ts->alpn));
+    else if (on && ts->have_server_hello && ts->version == 0x0304) {
+        LLIT(&l, "offered ");
+        lcat(&l, offered, on);
+        LLIT(&l, " (server's choice encrypted)");
+    } else if (on) {
+        LLIT(&l, "- (offered ");
+        lcat(&l, offered, on);
+        LLIT(&l, ")");
+    } else
+        LLIT(&l, "-");
+    LLIT(&l, " ja4 ");
+    if (ts->ja4[0])
+        lcat(&l, ts->ja4, strnlen(ts->ja4, sizeof ts->ja4));
+    else
+        LLIT(&l, "-");
+    put_line(w, &l, 640);
     /* D4: every alert, not only the first (both sides usually send
      * close_notify, RFC 8446 §6.1; under encryption its name is unknown). */
     bool enc_c = false, enc_s = false, all_enc = ts->nalerts > 0;
     for (size_t i = 0; i < ts->nalerts; i++) {
         const struct tcpsim_tls_alert *a = &ts->alerts[i];
         const char *an = a->encrypted ? "encrypted" : tcpsim_tls_alert_name(a->desc);
-        snprintf(t, sizeof t, "%s%s from %s", i ? ", " : "  alerts ", an ? an : "?",
-                 a->dir == TCPSIM_SIDE_CLIENT ? "client" : "server");
-        puts_(w, t);
+        l.n = 0;
+        lstr(&l, i ? ", " : "  alerts ");
+        lstr(&l, an ? an : "?");
+        lstr(&l, a->dir == TCPSIM_SIDE_CLIENT ? " from client" : " from server");
+        put_line(w, &l, 640);
         all_enc = all_enc && a->encrypted;
         enc_c = enc_c || (a->encrypted && a->dir == TCPSIM_SIDE_CLIENT);
         enc_s = enc_s || (a->encrypted && a->dir == TCPSIM_SIDE_SERVER);
     }
     if (ts->alerts_total > ts->nalerts) {
-        snprintf(t, sizeof t, " (+%zu more)", ts->alerts_total - ts->nalerts);
-        puts_(w, t);
+        PUTL(w, " (+");
+        putu(w, ts->alerts_total - ts->nalerts);
+        PUTL(w, " more)");
     }
     if (all_enc && enc_c && enc_s)
         PUTL(w, " (both sides; at the close these are usually close_notify)");
@@ -595,11 +743,14 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
  * this runs once per connection of a capture with millions). */
 static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
+    char *p, *p0;
     /* Headings in the reader's language (--lang); the English stays exactly
      * "conn N" / "client" / "server", which scripts grep for. */
     if (w->lang == TCPSIM_LANG_EN) {
-        PUTL(w, "conn ");
-        putu(w, c->id);
+        p = p0 = room(w, 5 + 10 + SLACK);
+        CPY(p, "conn ");
+        p = tcpsim__fmt_u32(p, c->id);
+        w->len += (size_t)(p - p0);
     } else {
         char id[16], head[64];
         snprintf(id, sizeof id, "%u", c->id);
@@ -607,64 +758,75 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         tcpsim_msg(w->lang, "view.connection", a, 1, head, sizeof head);
         puts_(w, head);
     }
-    PUTL(w, " ");
-    puts_(w, c->label[0]);
-    PUTL(w, " -> ");
-    puts_(w, c->label[1]);
+    /* Literals (under 64 bytes), the labels, four numbers. */
+    size_t l0 = strnlen(c->label[0], LABEL_MAX), l1 = strnlen(c->label[1], LABEL_MAX);
+    p = p0 = room(w, 64 + 2 * LABEL_MAX + 4 * 20 + SLACK);
+    *p++ = ' ';
+    memcpy(p, c->label[0], l0);
+    p += l0;
+    CPY(p, " -> ");
+    memcpy(p, c->label[1], l1);
+    p += l1;
     if (c->inferred)
-        PUTL(w, " (inferred)");
-    PUTL(w, " pkts ");
-    putu(w, c->d[0].packets);
-    PUTL(w, "/");
-    putu(w, c->d[1].packets);
-    PUTL(w, " bytes ");
-    putu(w, c->d[0].bytes);
-    PUTL(w, "/");
-    putu(w, c->d[1].bytes);
-    PUTL(w, "\n  ");
+        CPY(p, " (inferred)");
+    CPY(p, " pkts ");
+    p = tcpsim__fmt_u64(p, c->d[0].packets);
+    *p++ = '/';
+    p = tcpsim__fmt_u64(p, c->d[1].packets);
+    CPY(p, " bytes ");
+    p = tcpsim__fmt_u64(p, c->d[0].bytes);
+    *p++ = '/';
+    p = tcpsim__fmt_u64(p, c->d[1].bytes);
+    CPY(p, "\n  ");
+    w->len += (size_t)(p - p0);
     put_side(w, TCPSIM_SIDE_CLIENT);
-    PUTL(w, " ");
     text_states(w, c, 0);
     PUTL(w, "\n  ");
     put_side(w, TCPSIM_SIDE_SERVER);
-    PUTL(w, " ");
     text_states(w, c, 1);
     if (c->server_inferred)
-        PUTL(w, " (never answered: LISTEN assumed)");
-    PUTL(w, "\n  zeek ");
-    puts_(w, tcpsim__rp_conn_state(c));
-    PUTL(w, " ");
-    if (c->history[0])
-        puts_(w, c->history);
+        PUTL(w, " (never answered: LISTEN assumed)\n  zeek ");
     else
-        PUTL(w, "-");
-    PUTL(w, "  completeness ");
-    putu(w, c->completeness);
+        PUTL(w, "\n  zeek ");
+    puts_(w, tcpsim__rp_conn_state(c));
+    /* Literals (under 64 bytes), the history, a number, the RTT, the
+     * analysis names and counts. */
+    p = p0 = room(w, 64 + TCPSIM_RP_HIST_MAX + 10 + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
+    *p++ = ' ';
+    size_t hl = strnlen(c->history, TCPSIM_RP_HIST_MAX);
+    if (hl) {
+        memcpy(p, c->history, hl);
+        p += hl;
+    } else
+        *p++ = '-';
+    CPY(p, "  completeness ");
+    p = tcpsim__fmt_u32(p, c->completeness);
     if (c->rtt_known) {
         /* "%.3f" of the milliseconds: the microseconds, rounded; a tie
          * (nanosecond captures) goes through printf so the binary double
          * rounds exactly as before. */
-        if (c->rtt % 1000u != 500u) {
-            uint64_t us = (c->rtt + 500u) / 1000u;
-            PUTL(w, "  rtt ");
-            putu(w, us / 1000u);
-            char t[4] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10), (char)('0' + us % 10)};
-            put(w, t, 4);
-            PUTL(w, " ms");
-        } else {
+        CPY(p, "  rtt ");
+        char *e = tcpsim__fmt_ms3(p, c->rtt);
+        if (e)
+            p = e;
+        else {
             char t[48];
-            snprintf(t, sizeof t, "  rtt %.3f ms", (double)c->rtt / 1e6);
-            puts_(w, t);
+            int n = snprintf(t, sizeof t, "%.3f", (double)c->rtt / 1e6);
+            memcpy(p, t, (size_t)n);
+            p += n;
         }
+        CPY(p, " ms");
     }
     for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
-            PUTL(w, "  ");
-            puts_(w, tcpsim__rp_an_name(b));
-            PUTL(w, "=");
-            putu(w, c->an_count[b]);
+            struct piece an = {w->an[b].s + 1, w->an[b].n - 2}; /* the name without its quotes */
+            CPY(p, "  ");
+            p = cpy_piece(p, an);
+            *p++ = '=';
+            p = tcpsim__fmt_u32(p, c->an_count[b]);
         }
-    PUTL(w, "\n");
+    *p++ = '\n';
+    w->len += (size_t)(p - p0);
     summary_tls(w, c);
 }
 
@@ -1058,7 +1220,15 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format f
     struct tcpsim_view_opts o;
     tcpsim_view_opts_default(&o);
     o.color = color;
-    if (fmt == TCPSIM_RP_SINK || (fmt != TCPSIM_RP_HTML && !make_view(w, &o))) {
+    if (fmt == TCPSIM_RP_JSON) { /* line-aligned: an entry is one cache line; without it (no memory),
+                                  * endpoints are formatted each time */
+        w->pfx = aligned_alloc(64, PFX_SLOTS * sizeof *w->pfx);
+        if (w->pfx)
+            memset(w->pfx, 0, PFX_SLOTS * sizeof *w->pfx);
+    }
+    if (fmt == TCPSIM_RP_SINK || !make_pieces(w) || (fmt != TCPSIM_RP_HTML && !make_view(w, &o))) {
+        free(w->pfx);
+        free(w->arena);
         free(w); /* SINK writers come from tcpsim_rp_writer_new_sink */
         return NULL;
     }
@@ -1078,6 +1248,10 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsi
     w->pick = conn_pick;
     w->sink = *sink;
     w->lang = tcpsim_lang_of(lang);
+    if (!make_pieces(w)) {
+        free(w);
+        return NULL;
+    }
     return w;
 }
 
@@ -1136,8 +1310,8 @@ bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)
         tcpsim_ladder_free(w->ladder);
     tcpsim_html_free(w->html);
     bool ok = !w->failed;
-    for (unsigned i = 0; i < WHY_COUNT; i++)
-        free(w->why_json[i]);
+    free(w->arena);
+    free(w->pfx);
     free(w);
     return ok;
 }

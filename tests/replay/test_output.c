@@ -1,0 +1,679 @@
+/* test_output.c - the replay views' hand-made formatting (src/replay/output.c,
+ * outfmt.h) against printf: the number formatters on edge values, and the
+ * JSON and summary views, record by record, against a plain fprintf rendering
+ * of the same records (docs/replay-json.md), on synthetic captures with edge
+ * values (nanosecond times, 32-bit sequence ends, IPv4 and IPv6) and on every
+ * bundled capture. Read first: docs/replay-json.md. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <inttypes.h>
+
+#include "replay/outfmt.h"
+#include "replay/pcapgen.h"
+#include "replay/replay.h"
+
+#ifndef TCPSIM_CAPTURES_DIR
+#error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
+#endif
+
+/* ================= formatters: the same bytes as snprintf ================= */
+
+static void check_u64(uint64_t v)
+{
+    char got[40], want[40];
+    memset(got, 'x', sizeof got);
+    char *e = tcpsim__fmt_u64(got, v);
+    *e = '\0';
+    snprintf(want, sizeof want, "%" PRIu64, v);
+    if (strcmp(got, want) != 0)
+        fail_msg("fmt_u64(%" PRIu64 "): got '%s', want '%s'", v, got, want);
+    if (v <= UINT32_MAX) {
+        memset(got, 'x', sizeof got);
+        e = tcpsim__fmt_u32(got, (uint32_t)v);
+        *e = '\0';
+        if (strcmp(got, want) != 0)
+            fail_msg("fmt_u32(%" PRIu64 "): got '%s', want '%s'", v, got, want);
+    }
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005u + 1442695040888963407u;
+    return *x;
+}
+
+static void test_fmt_decimal_edges_expect_snprintf(void **state)
+{
+    (void)state;
+    const uint64_t fixed[] = {0,
+                              9,
+                              10,
+                              99,
+                              100,
+                              255,
+                              256,
+                              65535,
+                              65536,
+                              UINT32_MAX - 1,
+                              UINT32_MAX,
+                              (uint64_t)UINT32_MAX + 1,
+                              UINT64_MAX - 1,
+                              UINT64_MAX};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        check_u64(fixed[i]);
+    /* Each digit count's ends: 10^k - 1, 10^k, 10^k + 1 (and some around). */
+    uint64_t p = 1;
+    for (int k = 0; k <= 19; k++, p *= 10)
+        for (int d = -3; d <= 3; d++)
+            if (d >= 0 || p >= (uint64_t)-d)
+                check_u64(p + (uint64_t)(int64_t)d);
+    /* Sampled values of every size (each digit count equally often). */
+    uint64_t x = 42;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t v = lcg(&x);
+        check_u64(v >> (lcg(&x) % 64));
+        check_u64((uint32_t)v);
+    }
+}
+
+static void test_fmt_time_edges_expect_truncated_microseconds(void **state)
+{
+    (void)state;
+    /* "%llu.%06llu" of ns / 1000: microseconds truncated, never rounded. */
+    const uint64_t ns[] = {0,
+                           999,                  /* 0.000000 */
+                           1000,                 /* 0.000001 */
+                           999999999,            /* 0.999999 */
+                           1000000000,           /* 1.000000 */
+                           1700000000000000500u, /* a tie at the 7th digit: .000000 */
+                           1700000000000001500u, /* .000001 */
+                           1700000000999999500u, /* .999999 */
+                           1700000000999999999u, /* .999999 */
+                           1700000001000000000u, /* next second */
+                           1700000000000000000u, /* back to an earlier second */
+                           1700000000000000000u, /* the same value again */
+                           (uint64_t)UINT32_MAX * 1000000000u + 999999999u,
+                           UINT64_MAX - 1,
+                           UINT64_MAX};
+    struct tcpsim__fmt_sec cache = {0};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        char got[64], want[64];
+        memset(got, 'x', sizeof got);
+        char *e = tcpsim__fmt_time(got, &cache, ns[i]);
+        *e = '\0';
+        uint64_t us = ns[i] / 1000;
+        snprintf(want, sizeof want, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+        if (strcmp(got, want) != 0)
+            fail_msg("fmt_time(%" PRIu64 "): got '%s', want '%s'", ns[i], got, want);
+    }
+    /* Every microsecond fraction, in a second that changes now and then. */
+    uint64_t x = 7;
+    for (uint32_t f = 0; f < 1000000; f += 1 + (uint32_t)(lcg(&x) % 7)) {
+        uint64_t t = (1700000000u + f / 100000) * UINT64_C(1000000000) + f * UINT64_C(1000) + lcg(&x) % 1000;
+        char got[64], want[64];
+        char *e = tcpsim__fmt_time(got, &cache, t);
+        *e = '\0';
+        snprintf(want, sizeof want, "%" PRIu64 ".%06" PRIu32, t / 1000000000u, f);
+        if (strcmp(got, want) != 0)
+            fail_msg("fmt_time(%" PRIu64 "): got '%s', want '%s'", t, got, want);
+    }
+}
+
+static void check_next(struct tcpsim__fmt_last *c, uint64_t v)
+{
+    char got[64], want[40];
+    char *e = tcpsim__fmt_next(got, c, v);
+    *e = '\0';
+    snprintf(want, sizeof want, "%" PRIu64, v);
+    if (strcmp(got, want) != 0)
+        fail_msg("fmt_next(%" PRIu64 "): got '%s', want '%s'", v, got, want);
+}
+
+static void test_fmt_frame_counter_expect_snprintf_across_carries(void **state)
+{
+    (void)state;
+    struct tcpsim__fmt_last c = {0};
+    for (uint64_t v = 0; v < 20000; v++) /* 9 -> 10, 99 -> 100, 1999 -> 2000 ... */
+        check_next(&c, v);
+    const uint64_t jumps[] = {5,
+                              5,
+                              4,
+                              999999,
+                              1000000,
+                              1000001,
+                              1000003,
+                              1000002,
+                              UINT32_MAX,
+                              (uint64_t)UINT32_MAX + 1,
+                              9999999999999999999u,
+                              UINT64_MAX - 1,
+                              UINT64_MAX,
+                              0,
+                              1};
+    for (size_t i = 0; i < sizeof jumps / sizeof jumps[0]; i++)
+        check_next(&c, jumps[i]);
+}
+
+static void test_fmt_milliseconds_expect_printf_rounding_or_tie_refused(void **state)
+{
+    (void)state;
+    const uint64_t fixed[] = {
+        0,      1,      499,     500,       501,        999,        1000,       999499,          999500,
+        999501, 999999, 1000000, 854356000, 1449128499, 1449128500, 1449128501, 123456789012345u};
+    uint64_t x = 3;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 100000; i++) {
+        uint64_t ns = i < sizeof fixed / sizeof fixed[0] ? fixed[i] : lcg(&x) % UINT64_C(1000000000000000);
+        if (i >= sizeof fixed / sizeof fixed[0] && i % 4 == 0)
+            ns = ns / 1000 * 1000 + 500; /* a tie */
+        char got[64], want[64];
+        char *e = tcpsim__fmt_ms3(got, ns);
+        snprintf(want, sizeof want, "%.3f", (double)ns / 1e6);
+        if (ns % 1000 == 500) { /* ties go to printf */
+            if (e)
+                fail_msg("fmt_ms3(%" PRIu64 "): a tie must be left to printf", ns);
+            continue;
+        }
+        assert_non_null(e);
+        *e = '\0';
+        if (strcmp(got, want) != 0)
+            fail_msg("fmt_ms3(%" PRIu64 "): got '%s', want '%s'", ns, got, want);
+    }
+}
+
+/* RFC 8259 §7 byte by byte, the plain way. */
+static size_t ref_esc_buf(char *d, const char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            o += (size_t)sprintf(d + o, "\\%c", ch);
+        else if (ch < 0x20)
+            o += (size_t)sprintf(d + o, "\\u%04x", ch);
+        else
+            d[o++] = (char)ch;
+    }
+    return o;
+}
+
+static void check_esc(const char *s, size_t n)
+{
+    char got[512], want[512];
+    size_t gl = (size_t)(tcpsim__json_esc(got, s, n) - got), wl = ref_esc_buf(want, s, n);
+    if (gl != wl || memcmp(got, want, wl) != 0)
+        fail_msg("json_esc of %zu bytes: got '%.*s', want '%.*s'", n, (int)gl, got, (int)wl, want);
+}
+
+static void test_fmt_json_escape_every_position_expect_byte_by_byte_result(void **state)
+{
+    (void)state;
+    /* One byte that needs escaping (or not) at every position of plain
+     * strings of every length up to 40: the word-at-a-time copy and its
+     * overlapping last word. */
+    const unsigned char special[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff};
+    char s[64];
+    for (size_t n = 0; n <= 40; n++)
+        for (size_t at = 0; at <= n; at++)
+            for (size_t k = 0; k < sizeof special; k++) {
+                for (size_t i = 0; i < n; i++)
+                    s[i] = (char)('a' + i % 26);
+                if (at < n)
+                    s[at] = (char)special[k];
+                check_esc(s, n);
+            }
+    /* Random strings drawn mostly from the special bytes. */
+    uint64_t x = 11;
+    for (int r = 0; r < 20000; r++) {
+        size_t n = lcg(&x) % 48;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = lcg(&x) >> 33;
+            s[i] = (char)(v % 3 ? special[v % sizeof special] : (unsigned char)(v >> 8));
+        }
+        check_esc(s, n);
+    }
+}
+
+/* ================= views: the writer against a plain fprintf rendering ================= */
+
+/* JSON string contents escaped as RFC 8259 §7 asks. */
+static void ref_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
+static void ref_time(FILE *f, tcpsim_ns_t ns)
+{
+    fprintf(f, "%" PRIu64 ".%06" PRIu64, ns / 1000 / 1000000, ns / 1000 % 1000000);
+}
+
+static void ref_segment(FILE *f, const struct tcpsim_rp_segment *s)
+{
+    static const char *const fl[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    fprintf(f, "{\"type\":\"segment\",\"frame\":%" PRIu64 ",\"time\":", s->frame);
+    ref_time(f, s->time);
+    fprintf(f, ",\"conn\":%" PRIu32 ",\"dir\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"flags\":[", s->conn,
+            s->dir == TCPSIM_SIDE_CLIENT ? "c2s" : "s2c", s->src, s->dst);
+    for (int b = 0, n = 0; b < 8; b++)
+        if (s->seg->flags & (1u << b))
+            fprintf(f, "%s\"%s\"", n++ ? "," : "", fl[b]);
+    fprintf(f, "],\"seq\":%" PRIu32 ",\"ack\":%" PRIu32, s->seg->seq, s->seg->ack);
+    if (s->rel_seq_known)
+        fprintf(f, ",\"rel_seq\":%" PRIu32, s->rel_seq);
+    if (s->rel_ack_known)
+        fprintf(f, ",\"rel_ack\":%" PRIu32, s->rel_ack);
+    fprintf(f, ",\"len\":%" PRIu32 ",\"win\":%" PRIu64 ",\"analysis\":[", s->len, s->win);
+    for (unsigned b = 0, n = 0; b < 32; b++)
+        if (s->analysis & (1u << b))
+            fprintf(f, "%s\"%s\"", n++ ? "," : "", tcpsim__rp_an_name(b));
+    fprintf(f, "],\"client_state\":\"%s\",\"server_state\":\"%s\",\"events\":[", tcpsim_tcp_state_name(s->client_state),
+            tcpsim_tcp_state_name(s->server_state));
+    for (size_t i = 0; i < s->nevents; i++) {
+        const struct tcpsim_rp_event *e = &s->events[i];
+        fprintf(f, "%s{\"endpoint\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"rule\":\"", i ? "," : "",
+                e->endpoint == TCPSIM_SIDE_CLIENT ? "client" : "server", tcpsim_tcp_state_name(e->from),
+                tcpsim_tcp_state_name(e->to));
+        ref_esc(f, tcpsim_tcp_why_rule(e->why));
+        fputs("\",\"why\":\"", f);
+        ref_esc(f, tcpsim_tcp_why_text(e->why));
+        fputs("\"}", f);
+    }
+    fprintf(f, "],\"tls\":[%.*s]", (int)s->tls_json_len, s->tls_json ? s->tls_json : "");
+    if (s->tls_errors_len)
+        fprintf(f, ",\"tls_errors\":[%.*s]", (int)s->tls_errors_len, s->tls_errors_json);
+    if (s->tls_dropped)
+        fprintf(f, ",\"tls_dropped\":%" PRIu32, s->tls_dropped);
+    fputs("}\n", f);
+}
+
+static void ref_states(FILE *f, const struct tcpsim_rp_conn *c, int side, const char *open, const char *sep,
+                       const char *q, const char *close)
+{
+    fputs(open, f);
+    if (c->nstates[side] == 0)
+        fprintf(f, "%s%s%s", q, tcpsim_tcp_state_name(tcpsim__rp_obs_state(c, side)), q);
+    for (unsigned i = 0; i < c->nstates[side]; i++)
+        fprintf(f, "%s%s%s%s", i ? sep : "", q, tcpsim_tcp_state_name(c->states[side][i]), q);
+    fputs(close, f);
+}
+
+static void ref_conn(FILE *f, const struct tcpsim_rp_conn *c)
+{
+    fprintf(f, "{\"type\":\"conn\",\"conn\":%" PRIu32 ",\"client\":\"", c->id);
+    ref_esc(f, c->label[0]);
+    fputs("\",\"server\":\"", f);
+    ref_esc(f, c->label[1]);
+    fprintf(f, "\",\"first_frame\":%" PRIu64 ",\"last_frame\":%" PRIu64 ",\"start\":", c->first_frame, c->last_frame);
+    ref_time(f, c->start);
+    fputs(",\"end\":", f);
+    ref_time(f, c->end);
+    fprintf(f,
+            ",\"packets\":{\"c2s\":%" PRIu64 ",\"s2c\":%" PRIu64 "},\"payload_bytes\":{\"c2s\":%" PRIu64
+            ",\"s2c\":%" PRIu64 "},\"client_states\":",
+            c->d[0].packets, c->d[1].packets, c->d[0].bytes, c->d[1].bytes);
+    ref_states(f, c, 0, "[", ",", "\"", "]");
+    fputs(",\"server_states\":", f);
+    ref_states(f, c, 1, "[", ",", "\"", "]");
+    fprintf(f, ",\"inferred\":%s,\"server_inferred\":%s,\"completeness\":%u,\"conn_state\":\"%s\",\"history\":\"",
+            c->inferred ? "true" : "false", c->server_inferred ? "true" : "false", c->completeness,
+            tcpsim__rp_conn_state(c));
+    ref_esc(f, c->history);
+    fputs("\",\"handshake_rtt_ms\":", f);
+    if (c->rtt_known)
+        fprintf(f, "%" PRIu64 ".%03" PRIu64, c->rtt / 1000 / 1000, c->rtt / 1000 % 1000);
+    else
+        fputs("null", f);
+    fputs(",\"analysis\":{", f);
+    for (unsigned b = 0, n = 0; b < TCPSIM_AN_COUNT; b++)
+        if (c->an_count[b])
+            fprintf(f, "%s\"%s\":%" PRIu32, n++ ? "," : "", tcpsim__rp_an_name(b), c->an_count[b]);
+    fputs("},\"tls\":", f);
+    static char tls[65536];
+    size_t tl = 0;
+    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    if (ts && tcpsim_tls_summary_json(ts, tls, sizeof tls, &tl) == TCPSIM_OK && tl > 0) {
+        fprintf(f, "%.*s,\"alpn_offered\":[", (int)(tl - 1), tls);
+        const char *a = c->alpn_offered;
+        for (int n = 0; a && *a; n++) {
+            size_t k = strcspn(a, "\n");
+            char one[256]; /* the writer keeps 255 bytes of one name */
+            snprintf(one, sizeof one, "%.*s", (int)k, a);
+            fprintf(f, "%s\"", n ? "," : "");
+            ref_esc(f, one);
+            fputs("\"", f);
+            a += k + (a[k] == '\n');
+        }
+        fputs("]}", f);
+    } else
+        fputs("null", f);
+    fputs("}\n", f);
+}
+
+/* The summary view's block of one connection. */
+static void ref_summary_conn(FILE *f, const struct tcpsim_rp_conn *c)
+{
+    fprintf(f, "conn %" PRIu32 " %s -> %s%s pkts %" PRIu64 "/%" PRIu64 " bytes %" PRIu64 "/%" PRIu64 "\n  client ",
+            c->id, c->label[0], c->label[1], c->inferred ? " (inferred)" : "", c->d[0].packets, c->d[1].packets,
+            c->d[0].bytes, c->d[1].bytes);
+    ref_states(f, c, 0, "", ">", "", "");
+    fputs("\n  server ", f);
+    ref_states(f, c, 1, "", ">", "", "");
+    fprintf(f, "%s\n  zeek %s %s  completeness %u", c->server_inferred ? " (never answered: LISTEN assumed)" : "",
+            tcpsim__rp_conn_state(c), c->history[0] ? c->history : "-", c->completeness);
+    if (c->rtt_known)
+        fprintf(f, "  rtt %.3f ms", (double)c->rtt / 1e6);
+    for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
+        if (c->an_count[b])
+            fprintf(f, "  %s=%" PRIu32, tcpsim__rp_an_name(b), c->an_count[b]);
+    fputs("\n", f);
+    /* The TLS line, made with snprintf into fixed buffers. */
+    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    if (!ts)
+        return;
+    char t[640], hex[8], offered[200] = "", alpn[260];
+    const char *cn = ts->have_server_hello ? tcpsim_tls_cipher_name(ts->cipher) : NULL;
+    if (ts->have_server_hello && !cn) {
+        snprintf(hex, sizeof hex, "0x%04x", ts->cipher);
+        cn = hex;
+    }
+    if (c->alpn_offered) {
+        snprintf(offered, sizeof offered, "%s", c->alpn_offered);
+        for (char *x = offered; *x; x++)
+            if (*x == '\n')
+                *x = ',';
+    }
+    if (ts->alpn[0])
+        snprintf(alpn, sizeof alpn, "%s", ts->alpn);
+    else if (offered[0] && ts->have_server_hello && ts->version == 0x0304)
+        snprintf(alpn, sizeof alpn, "offered %s (server's choice encrypted)", offered);
+    else if (offered[0])
+        snprintf(alpn, sizeof alpn, "- (offered %s)", offered);
+    else
+        snprintf(alpn, sizeof alpn, "-");
+    snprintf(t, sizeof t, "  tls %s %s%s sni %s alpn %s ja4 %s",
+             ts->have_server_hello ? tcpsim_tls_version_name(ts->version) : "(no ServerHello)", cn ? cn : "-",
+             ts->hrr ? " (HelloRetryRequest)" : "", ts->sni[0] ? ts->sni : "-", alpn, ts->ja4[0] ? ts->ja4 : "-");
+    fputs(t, f);
+    bool enc_c = false, enc_s = false, all_enc = ts->nalerts > 0;
+    for (size_t i = 0; i < ts->nalerts; i++) {
+        const struct tcpsim_tls_alert *a = &ts->alerts[i];
+        const char *an = a->encrypted ? "encrypted" : tcpsim_tls_alert_name(a->desc);
+        fprintf(f, "%s%s from %s", i ? ", " : "  alerts ", an ? an : "?",
+                a->dir == TCPSIM_SIDE_CLIENT ? "client" : "server");
+        all_enc = all_enc && a->encrypted;
+        enc_c = enc_c || (a->encrypted && a->dir == TCPSIM_SIDE_CLIENT);
+        enc_s = enc_s || (a->encrypted && a->dir == TCPSIM_SIDE_SERVER);
+    }
+    if (ts->alerts_total > ts->nalerts)
+        fprintf(f, " (+%zu more)", ts->alerts_total - ts->nalerts);
+    if (all_enc && enc_c && enc_s)
+        fputs(" (both sides; at the close these are usually close_notify)", f);
+    fputs("\n", f);
+}
+
+static void ref_summary_total(FILE *f, const struct tcpsim_rp_summary *s)
+{
+    fprintf(f,
+            "total: %" PRIu64 " frames, %" PRIu64 " TCP segments, %" PRIu64 " connections, %.6f s; skipped %" PRIu64
+            " non-TCP, %" PRIu64 " non-IP, %" PRIu64 " truncated, %" PRIu64 " fragments, %" PRIu64
+            " bad headers, %" PRIu64 " filtered\n",
+            s->frames, s->tcp_segments, s->connections, s->seconds, s->skipped.non_tcp, s->skipped.non_ip,
+            s->skipped.truncated, s->skipped.fragment, s->skipped.bad_header, s->skipped.filtered);
+}
+
+static void ref_json_summary(FILE *f, const struct tcpsim_rp_summary *s)
+{
+    fprintf(f,
+            "{\"type\":\"summary\",\"frames\":%" PRIu64 ",\"tcp_segments\":%" PRIu64 ",\"connections\":%" PRIu64
+            ",\"skipped\":{\"non_tcp\":%" PRIu64 ",\"non_ip\":%" PRIu64 ",\"truncated\":%" PRIu64
+            ",\"fragment\":%" PRIu64 ",\"bad_header\":%" PRIu64 ",\"filtered\":%" PRIu64
+            ",\"unsupported_link\":%" PRIu64 "},\"max_open\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"seconds\":%.6f}\n",
+            s->frames, s->tcp_segments, s->connections, s->skipped.non_tcp, s->skipped.non_ip, s->skipped.truncated,
+            s->skipped.fragment, s->skipped.bad_header, s->skipped.filtered, s->skipped.unsupported_link, s->max_open,
+            s->evicted, s->seconds);
+}
+
+/* Both renderings of one replay: the writer's handler is called after the
+ * reference has written the same record. */
+struct both {
+    FILE *ref;
+    enum tcpsim_rp_format fmt;
+    struct tcpsim_rp_handler w;
+    size_t nseg, nconn;
+};
+
+static void both_seg(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
+{
+    struct both *b = ctx;
+    b->nseg++;
+    ref_segment(b->ref, s);
+    b->w.segment(b->w.ctx, c, s);
+}
+
+static void both_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why)
+{
+    struct both *b = ctx;
+    b->nconn++;
+    if (b->fmt == TCPSIM_RP_JSON)
+        ref_conn(b->ref, c);
+    else
+        ref_summary_conn(b->ref, c);
+    b->w.conn(b->w.ctx, c, why);
+}
+
+static void both_sum(void *ctx, const struct tcpsim_rp_summary *s)
+{
+    struct both *b = ctx;
+    if (b->fmt == TCPSIM_RP_JSON)
+        ref_json_summary(b->ref, s);
+    else
+        ref_summary_total(b->ref, s);
+    b->w.summary(b->w.ctx, s);
+}
+
+/* Replay `cap` through the writer and the reference; the outputs must be the
+ * same bytes. Returns the number of segment records (JSON). */
+static size_t compare_view(const char *cap, enum tcpsim_rp_format fmt)
+{
+    char *wt = NULL, *rt = NULL;
+    size_t wl = 0, rl = 0;
+    FILE *wf = open_memstream(&wt, &wl), *rf = open_memstream(&rt, &rl);
+    assert_non_null(wf);
+    assert_non_null(rf);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(wf, fmt, -1, false);
+    assert_non_null(w);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    tcpsim_rp_writer_setup(w, &cfg);
+    struct both b = {rf, fmt, cfg.h, 0, 0};
+    cfg.h.ctx = &b;
+    if (cfg.h.segment)
+        cfg.h.segment = both_seg;
+    cfg.h.conn = both_conn;
+    cfg.h.summary = both_sum;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    struct tcpsim_replay_input in = {cap, NULL, NULL, false};
+    char err[256];
+    enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
+    if (rc != TCPSIM_OK)
+        fail_msg("%s: %s", cap, err);
+    tcpsim_replay_free(rp);
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(wf);
+    fclose(rf);
+    assert_true(b.nconn > 0);
+    if (strcmp(wt, rt) != 0) {
+        size_t i = 0, line = 1;
+        while (wt[i] && wt[i] == rt[i])
+            line += wt[i++] == '\n';
+        size_t at = i > 60 ? i - 60 : 0;
+        fail_msg("%s (%s): line %zu differs at byte %zu:\nwriter:    ...%.120s\nreference: ...%.120s", cap,
+                 fmt == TCPSIM_RP_JSON ? "json" : "summary", line, i, wt + at, rt + at);
+    }
+    free(wt);
+    free(rt);
+    return b.nseg;
+}
+
+/* A nanosecond capture with edge values: times on .000000, .999999 and
+ * nanosecond ties, sequence numbers at both ends of the 32-bit space,
+ * addresses and ports at their ends, IPv6, a non-TCP record between frames
+ * (frame numbers jump), and enough frames to cross 9 -> 10 and 99 -> 100. */
+static void write_edge_capture(const char *path)
+{
+    pcap_t *p = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    assert_non_null(p);
+    pcap_dumper_t *d = pcap_dump_open(p, path);
+    assert_non_null(d);
+    struct pkt {
+        uint64_t ns;
+        const char *src, *dst;
+        uint16_t sp, dp;
+        uint8_t fl;
+        uint32_t seq, ack;
+        uint16_t len;
+    };
+    const uint64_t t0 = UINT64_C(1700000000) * 1000000000u;
+    const struct pkt v[] = {
+        {t0, "255.255.255.254", "1.2.3.4", 65535, 1, PG_S, UINT32_MAX, 0, 0},
+        {t0 + 500, "1.2.3.4", "255.255.255.254", 1, 65535, PG_S | PG_A, 0, 0, 0},
+        {t0 + 999999999, "255.255.255.254", "1.2.3.4", 65535, 1, PG_A, 0, 1, 0},
+        {t0 + 1000000000, "255.255.255.254", "1.2.3.4", 65535, 1, PG_A | PG_P, 0, 1, 100},
+        {t0 + 1000000500, "1.2.3.4", "255.255.255.254", 1, 65535, PG_A, 1, 100, 0},
+        {t0 + 1999999500, "2001:db8::1", "2001:db8:ffff::ffff", 40000, 443, PG_S, 123456789, 0, 0},
+        {t0 + 1999999999, "2001:db8:ffff::ffff", "2001:db8::1", 443, 40000, PG_R | PG_A, 0, 123456790, 0},
+        {t0 + 2000000000, "10.0.0.1", "10.0.0.2", 9, 10, PG_A | PG_P, 4000000000u, 1, 10},
+    };
+    uint8_t buf[2048];
+    struct pcap_pkthdr h;
+    uint16_t id = 1;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t n = pg_build(DLT_EN10MB, buf, sizeof buf, v[i].src, v[i].sp, v[i].dst, v[i].dp, v[i].fl, v[i].seq,
+                            v[i].ack, 64240, v[i].len, NULL, id++);
+        h.ts.tv_sec = (time_t)(v[i].ns / 1000000000u);
+        h.ts.tv_usec = (suseconds_t)(v[i].ns % 1000000000u); /* nanoseconds in a nano capture */
+        h.caplen = h.len = (bpf_u_int32)n;
+        pcap_dump((u_char *)d, &h, buf);
+        if (i == 3) { /* a record that is not TCP: the next frame number jumps */
+            memset(buf, 0, 60);
+            h.caplen = h.len = 60;
+            pcap_dump((u_char *)d, &h, buf);
+        }
+    }
+    /* A long connection: frames 10 to 120, seq wrapping past 2^32. */
+    uint64_t t = t0 + 3000000000u;
+    uint32_t cs = UINT32_MAX - 5000, ss = 77;
+    for (int i = 0; i < 112; i++, t += 1234567) {
+        bool c2s = i % 2 == 0;
+        uint8_t fl = i == 0 ? PG_S : i == 1 ? (PG_S | PG_A) : PG_A | (i % 5 == 0 ? PG_P : 0);
+        uint16_t len = i < 3 || !c2s ? 0 : 1000;
+        size_t n = c2s ? pg_build(DLT_EN10MB, buf, sizeof buf, "192.168.100.200", 50000, "8.8.8.8", 80, fl, cs,
+                                  i ? ss : 0, 65535, len, NULL, id++)
+                       : pg_build(DLT_EN10MB, buf, sizeof buf, "8.8.8.8", 80, "192.168.100.200", 50000, fl, ss, cs,
+                                  65535, 0, NULL, id++);
+        if (i == 0 || (c2s && i >= 2))
+            cs += i == 0 ? 1 : len;
+        if (i == 1)
+            ss++;
+        h.ts.tv_sec = (time_t)(t / 1000000000u);
+        h.ts.tv_usec = (suseconds_t)(t % 1000000000u);
+        h.caplen = h.len = (bpf_u_int32)n;
+        pcap_dump((u_char *)d, &h, buf);
+    }
+    pcap_dump_close(d);
+    pcap_close(p);
+}
+
+static void test_json_edge_capture_expect_reference_bytes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpsim-output-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_edge_capture(path);
+    assert_true(compare_view(path, TCPSIM_RP_JSON) >= 120);
+    compare_view(path, TCPSIM_RP_SUMMARY);
+    unlink(path);
+}
+
+/* The JSON writer keeps each connection's endpoint text in a table by
+ * connection number (4096 entries): connections 4096 apart share an entry,
+ * and a connection's segments in both directions use it. Each record must
+ * still show its own addresses. */
+static void test_json_conns_sharing_a_slot_expect_own_endpoints(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpsim-output-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct pg g;
+    assert_int_equal(pg_open(&g, path, DLT_EN10MB), 0);
+    uint64_t t = 1000000;
+    pg_tcp(&g, t, "10.1.0.1", 1000, "10.2.0.1", 80, PG_S, 100, 0, 64240, 0, NULL); /* conn 0 */
+    for (unsigned i = 1; i <= 4097; i++)                                           /* conns 1..4097, one SYN each */
+        pg_tcp(&g, t += 10, i % 3 ? "10.3.0.7" : "2001:db8::7", (uint16_t)(2000 + i),
+               i % 3 ? "10.4.0.9" : "2001:db8::9", 443, PG_S, i, 0, 64240, 0, NULL);
+    pg_tcp(&g, t += 10, "10.2.0.1", 80, "10.1.0.1", 1000, PG_S | PG_A, 500, 101, 64240, 0, NULL); /* conn 0, s2c */
+    pg_tcp(&g, t += 10, "10.4.0.9", 443, "10.3.0.7", 2001, PG_S | PG_A, 9, 2, 64240, 0, NULL);    /* conn 1, s2c */
+    pg_tcp(&g, t += 10, "10.1.0.1", 1000, "10.2.0.1", 80, PG_A, 101, 501, 502, 0, NULL);          /* conn 0 */
+    pg_tcp(&g, t += 10, "10.3.0.7", 6097, "10.4.0.9", 443, PG_A, 4098, 1, 502, 0, NULL);          /* conn 4097 */
+    pg_close(&g);
+    assert_true(compare_view(path, TCPSIM_RP_JSON) >= 4102);
+    unlink(path);
+}
+
+static void test_json_bundled_captures_expect_reference_bytes(void **state)
+{
+    (void)state;
+    DIR *dir = opendir(TCPSIM_CAPTURES_DIR);
+    assert_non_null(dir);
+    size_t total = 0, ncap = 0;
+    for (struct dirent *de; (de = readdir(dir));) {
+        size_t n = strlen(de->d_name);
+        if (!(n > 5 && strcmp(de->d_name + n - 5, ".pcap") == 0) &&
+            !(n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0))
+            continue;
+        char cap[1024];
+        snprintf(cap, sizeof cap, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
+        total += compare_view(cap, TCPSIM_RP_JSON);
+        compare_view(cap, TCPSIM_RP_SUMMARY);
+        ncap++;
+    }
+    closedir(dir);
+    assert_true(ncap >= 10);
+    assert_true(total > 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmt_decimal_edges_expect_snprintf),
+        cmocka_unit_test(test_fmt_time_edges_expect_truncated_microseconds),
+        cmocka_unit_test(test_fmt_frame_counter_expect_snprintf_across_carries),
+        cmocka_unit_test(test_fmt_milliseconds_expect_printf_rounding_or_tie_refused),
+        cmocka_unit_test(test_fmt_json_escape_every_position_expect_byte_by_byte_result),
+        cmocka_unit_test(test_json_edge_capture_expect_reference_bytes),
+        cmocka_unit_test(test_json_conns_sharing_a_slot_expect_own_endpoints),
+        cmocka_unit_test(test_json_bundled_captures_expect_reference_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
