@@ -314,8 +314,13 @@ enum tcpsim_err tcpsim_tls_feed(struct tcpsim_tls_conn *c, enum tcpsim_side dir,
                                 size_t len, uint64_t frame, tcpsim_time_t time);
 /* The bytes of `dir` before `seq` are lost for good (capture loss). */
 void tcpsim_tls_gap(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq, uint64_t frame, tcpsim_time_t time);
-/* `dir` ended (FIN/RST/end of capture): flush what is buffered. */
+/* `dir` ended (FIN/RST): flush what is buffered; a record or handshake
+ * message it cut is reported as malformed. */
 void tcpsim_tls_fin(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time);
+/* The capture (or the tracking of the connection) ended with `dir` still
+ * open: complete records are delivered as by tcpsim_tls_fin, and a record or
+ * message cut by the end of the capture is dropped, not reported. */
+void tcpsim_tls_capture_end(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time);
 /* True once a ClientHello was seen; false while undecided or not TLS. */
 bool tcpsim_tls_is_tls(const struct tcpsim_tls_conn *c);
 /* True once the connection was judged not to be TLS (nothing is buffered then). */

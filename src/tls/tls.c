@@ -782,13 +782,21 @@ static size_t resync_scan(struct dir_state *d, size_t *from, bool final)
     return SIZE_MAX;
 }
 
-/* Consume complete records from rb; keep the rest at its start. */
-static void parse_buffer(struct dir_state *d, bool final)
+/* Consume complete records from rb; keep the rest at its start. `final`: the
+ * direction ended, so what is left is cut. `cut_by_capture`: it ended because
+ * the capture stopped (or tracking did), not because the sender closed: a cut
+ * record or message is then dropped without a word; the peer did nothing
+ * wrong, and Wireshark flags nothing either. */
+static void parse_buffer(struct dir_state *d, bool final, bool cut_by_capture)
 {
     size_t off = 0;
     if (final && d->app_skip > 0) {
         /* the stream ended inside an application_data record being counted
          * (what rb would have held: the header and the body so far) */
+        if (cut_by_capture) {
+            d->app_skip = 0;
+            return;
+        }
         emit_malformed(d, TCPSIM_TLS_REC_APPLICATION_DATA, 0, 5 + d->app_len - d->app_skip, TCPSIM_TLS_HS_NONE,
                        "stream ends inside a record");
         d->app_skip = 0;
@@ -869,11 +877,15 @@ static void parse_buffer(struct dir_state *d, bool final)
         memmove(d->rb, d->rb + off, d->rb_len - off);
         d->rb_len -= off;
     }
-    if (final)
+    if (final && !cut_by_capture) {
         hs_cut(d, d->rec_version, "the end of the stream");
+    } else if (final) {
+        d->hs_len = 0;
+        d->hs_skip = 0;
+    }
     if (final && d->rb_len > 0) {
         /* the stream ended inside a record */
-        if (!d->resync)
+        if (!d->resync && !cut_by_capture)
             emit_malformed(d,
                            d->rb_len >= 1 && d->rb[0] >= 20 && d->rb[0] <= 24 ? (enum tcpsim_tls_record)d->rb[0]
                                                                               : TCPSIM_TLS_REC_INVALID,
@@ -955,7 +967,7 @@ static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
                     return;
                 }
                 copy_in(d, &p, &n, n); /* less than a record: gather it */
-                parse_buffer(d, false);
+                parse_buffer(d, false, false);
                 continue;
             }
             if (d->rb_len > 0 && d->rb_len < 5) { /* complete the header first */
@@ -967,14 +979,14 @@ static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
                     app_record_start(d, (uint16_t)(d->rb[1] << 8 | d->rb[2]), (size_t)d->rb[3] << 8 | d->rb[4], 0);
                     continue;
                 }
-                parse_buffer(d, false);
+                parse_buffer(d, false, false);
                 continue;
             }
             if (d->rb_len >= 5 && header_plausible(d->rb, 0)) {
                 /* a record split across segments: gather up to its end only */
                 size_t end = 5 + ((size_t)d->rb[3] << 8 | d->rb[4]);
                 copy_in(d, &p, &n, end > d->rb_len ? end - d->rb_len : 0);
-                parse_buffer(d, false);
+                parse_buffer(d, false, false);
                 continue;
             }
         }
@@ -985,7 +997,7 @@ static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
             continue;
         }
         copy_in(d, &p, &n, k);
-        parse_buffer(d, false);
+        parse_buffer(d, false, false);
     }
 }
 
@@ -1268,7 +1280,8 @@ void tcpsim_tls_gap(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t se
     release_if_done(c);
 }
 
-void tcpsim_tls_fin(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time)
+static void dir_end(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time,
+                    bool cut_by_capture)
 {
     if (!c || !dir_ok(dir))
         return;
@@ -1286,8 +1299,18 @@ void tcpsim_tls_fin(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t fr
     if (c->det == DET_UNKNOWN && d->side == TCPSIM_SIDE_CLIENT && d->pre_len > 0)
         stop_not_tls(c); /* too short to be a ClientHello */
     else if (c->det == DET_TLS && !d->not_tls && d->rb)
-        parse_buffer(d, true);
+        parse_buffer(d, true, cut_by_capture);
     release_if_done(c);
+}
+
+void tcpsim_tls_fin(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time)
+{
+    dir_end(c, dir, frame, time, false);
+}
+
+void tcpsim_tls_capture_end(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t frame, tcpsim_time_t time)
+{
+    dir_end(c, dir, frame, time, true);
 }
 
 bool tcpsim_tls_is_tls(const struct tcpsim_tls_conn *c)

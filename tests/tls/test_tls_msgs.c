@@ -425,6 +425,52 @@ static void test_truncation_record_cut_reported(void **state)
     tcpsim_tls_conn_free(c);
 }
 
+/* The capture stopping inside a record is not the sender's fault: after a
+ * complete ClientHello, a record cut by the end of the capture is dropped by
+ * tcpsim_tls_capture_end, while a FIN at the same point reports it. Both a
+ * record still buffered (a handshake record) and one being skipped
+ * (application data, counted without buffering) are tried. */
+static void test_truncation_capture_end_not_malformed(void **state)
+{
+    (void)state;
+    static struct bld b;
+    static struct recorder rec;
+    static const uint8_t hs_part[] = {22, 3, 3, 0, 200, 2, 0, 0, 196, 3, 3, 1, 2, 3};
+    static uint8_t app_part[5 + 3000];
+    app_part[0] = 23;
+    app_part[1] = 3;
+    app_part[2] = 3;
+    app_part[3] = (uint8_t)(8000 >> 8);
+    app_part[4] = (uint8_t)(8000 & 0xff);
+    for (int kind = 0; kind < 2; kind++) {
+        for (int by_fin = 0; by_fin < 2; by_fin++) {
+            b_init(&b);
+            build_chrome_hello(&b, 0x0301);
+            struct tcpsim_tls_conn *c = new_conn(&rec);
+            feed_stream(c, C, 1, b.b, b.len, 100, 1);
+            assert_int_equal(rec.n, 1);
+            assert_true(tcpsim_tls_is_tls(c));
+            const uint8_t *p = kind ? app_part : hs_part;
+            size_t n = kind ? sizeof app_part : sizeof hs_part;
+            assert_int_equal(tcpsim_tls_feed(c, C, 1 + (uint32_t)b.len, p, n, 7, 0), TCPSIM_OK);
+            assert_int_equal(rec.n, 1);
+            if (by_fin)
+                tcpsim_tls_fin(c, C, 8, 0);
+            else
+                tcpsim_tls_capture_end(c, C, 8, 0);
+            if (by_fin) {
+                assert_int_equal(rec.n, 2);
+                assert_true(rec.it[1].malformed);
+                assert_int_equal(rec.it[1].frame, 8);
+            } else {
+                assert_int_equal(rec.n, 1);
+                assert_false(rec.it[0].malformed);
+            }
+            tcpsim_tls_conn_free(c);
+        }
+    }
+}
+
 /* ==================================================== server messages */
 
 static void test_server_dhe_flight_every_message(void **state)
@@ -1261,6 +1307,7 @@ int run_msgs_tests(void)
         cmocka_unit_test(test_hello_chrome_example_ja4_matches_published),
         cmocka_unit_test(test_hello_fields_decoded),
         cmocka_unit_test(test_truncation_every_prefix_no_crash),
+        cmocka_unit_test(test_truncation_capture_end_not_malformed),
         cmocka_unit_test(test_truncation_record_cut_reported),
         cmocka_unit_test(test_truncation_every_capture_segment),
     };
