@@ -34,7 +34,9 @@ static void usage(FILE *f)
                "  --ascii            ladder in plain ASCII\n"
                "  --absolute         ladder: raw sequence numbers (default: relative)\n"
                "  --color, --no-color  ladder colours (default: on when stdout is a terminal)\n"
-               "  --no-progress      no progress line on stderr\n");
+               "  --no-progress      no progress line on stderr\n"
+               "  --threads N        1: read, decode and replay on one thread; 2 (default): a second\n"
+               "                     thread reads and decodes the capture ahead (same output)\n");
 }
 
 /* A9: diagnostics found while replaying (malformed TLS), on stderr with the
@@ -71,7 +73,7 @@ static bool parse_num(const char *s, long *v)
 int tcpsim_cli_replay(int argc, char **argv)
 {
     const char *format = NULL, *outpath = NULL, *capture = NULL;
-    long pick = -1, maxc = 0;
+    long pick = -1, maxc = 0, threads = 2;
     bool progress = true, ascii = false, absolute = false, step = false, no_pause = false;
     const char *lang = NULL;
     int color = -1; /* -1: when the output is a terminal */
@@ -100,6 +102,11 @@ int tcpsim_cli_replay(int argc, char **argv)
         } else if (!strcmp(a, "--max-conns")) {
             if (++i >= argc || !parse_num(argv[i], &maxc) || maxc < 1) {
                 fprintf(stderr, "tcpsim replay: --max-conns expects a positive number\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--threads")) {
+            if (++i >= argc || !parse_num(argv[i], &threads) || threads < 1 || threads > 2) {
+                fprintf(stderr, "tcpsim replay: --threads expects 1 or 2\n");
                 return 2;
             }
         } else if (!strcmp(a, "--lang")) {
@@ -222,6 +229,7 @@ int tcpsim_cli_replay(int argc, char **argv)
     tcpsim_replay_cfg_default(&cfg);
     if (maxc)
         cfg.max_conns = (size_t)maxc;
+    cfg.threads = (unsigned)threads;
     struct tcpsim_replay *rp = NULL;
     struct diag_ctx dctx = {capture, 0};
     if (w) {

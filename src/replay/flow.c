@@ -1,6 +1,6 @@
 /* flow.c - the replay flow table (see flow.h): a pool of connection slots in
  * chunks that never move, an open-addressing index with linear probing and
- * backward-shift deletion, and one LRU list per conntrack idle-timeout class.
+ * backward-shift deletion, and one LRU queue per conntrack idle-timeout class.
  * Memory grows only with the number of connections held at once, never with
  * the length of the capture. Read first: reference-facts.md "Passive tracking". */
 #include "replay/flow.h"
@@ -10,6 +10,13 @@
 #include <string.h>
 
 #define SEC(x) ((tcpsim_ns_t)(x)*1000000000u)
+
+#define LRU_INITIAL 256u /* entries per class queue at first */
+
+static inline uint64_t *slot_stamp(const struct tcpsim__flowtab *t, uint32_t slot)
+{
+    return &t->stamp[slot / TCPSIM__FLOW_CHUNK][slot % TCPSIM__FLOW_CHUNK];
+}
 
 tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
 {
@@ -139,22 +146,28 @@ void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
             return;
         if (e->hash != hash)
             continue;
+        /* unrolled: this runs for every packet */
         const char *c = (const char *)tcpsim__flow_conn(t, e->slot);
-        for (size_t off = 0; off < offsetof(struct tcpsim_rp_conn, ep); off += 64)
-            PREFETCH(c + off);
-        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep);
-        for (size_t off = 0; off < 256; off += 64) {
-            PREFETCH(ep + off);
-            PREFETCH(ep + sizeof(struct tcpsim_tcp_endpoint) + off);
-        }
+        _Static_assert(offsetof(struct tcpsim_rp_conn, ep) <= 8 * 64, "the hot header is 8 lines");
+        PREFETCH(c);
+        PREFETCH(c + 64);
+        PREFETCH(c + 128);
+        PREFETCH(c + 192);
+        PREFETCH(c + 256);
+        PREFETCH(c + 320);
+        PREFETCH(c + 384);
+        PREFETCH(c + 448);
+        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep), *ep1 = ep + sizeof(struct tcpsim_tcp_endpoint);
+        PREFETCH(ep);
+        PREFETCH(ep + 64);
+        PREFETCH(ep + 128);
+        PREFETCH(ep + 192);
+        PREFETCH(ep1);
+        PREFETCH(ep1 + 64);
+        PREFETCH(ep1 + 128);
+        PREFETCH(ep1 + 192);
         return;
     }
-}
-
-static uint32_t conn_hash(const struct tcpsim_rp_conn *c)
-{
-    struct tcpsim__key k = {&c->addr[0], &c->addr[1], c->port[0], c->port[1]};
-    return key_hash(&k);
 }
 
 #define ENT_NONE ((struct tcpsim__flow_ent){TCPSIM__FLOW_NONE, 0})
@@ -181,9 +194,22 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
     index_clear(t->index, isz);
     t->index_mask = isz - 1;
     t->free_head = TCPSIM__FLOW_NONE;
-    for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
-        t->head[i] = t->tail[i] = TCPSIM__FLOW_NONE;
-    t->allocations = 2;
+    t->stamp = calloc(t->nchunks, sizeof *t->stamp);
+    if (!t->stamp) {
+        tcpsim__flow_free(t);
+        return false;
+    }
+    t->allocations = 3;
+    for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++) {
+        struct tcpsim__lruq *q = &t->lru[i];
+        q->mask = LRU_INITIAL - 1;
+        q->e = malloc(LRU_INITIAL * sizeof *q->e);
+        if (!q->e) {
+            tcpsim__flow_free(t);
+            return false;
+        }
+        t->allocations++;
+    }
     return true;
 }
 
@@ -191,15 +217,17 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
 {
     if (t->chunk)
         for (uint32_t i = 0; i < t->nchunks; i++)
-            free(t->chunk[i]);
+            free(t->chunk[i]); /* the stamps are in the same block */
     free(t->chunk);
+    free(t->stamp);
+    for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
+        free(t->lru[i].e);
     free(t->index);
     memset(t, 0, sizeof *t);
 }
 
-uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k)
+uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k, uint32_t h)
 {
-    uint32_t h = key_hash(k);
     uint32_t i = h & t->index_mask;
     for (;;) {
         const struct tcpsim__flow_ent *e = &t->index[i];
@@ -254,11 +282,13 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
         if (!t->chunk[ci]) {
-            /* Cache-line aligned: a connection's hot part is its first lines. */
-            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
+            /* Cache-line aligned: a connection's hot part is its first lines.
+             * The chunk's LRU stamps follow its slots, in the same block. */
+            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * (sizeof **t->chunk + sizeof **t->stamp);
             t->chunk[ci] = aligned_alloc(_Alignof(struct tcpsim_rp_conn), sz);
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
+            t->stamp[ci] = (uint64_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK);
             /* not cleared here: a slot is cleared when it is handed out
              * (below), and nothing reads slots past used_hw */
             t->allocations++;
@@ -267,52 +297,116 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, s);
     memset(c, 0, sizeof *c);
-    c->lru_prev = c->lru_next = TCPSIM__FLOW_NONE;
-    c->tclass = TCPSIM__TC_COUNT; /* on no list yet */
+    c->lru_next = TCPSIM__FLOW_NONE;
+    c->tclass = TCPSIM__TC_COUNT; /* on no queue yet */
+    *slot_stamp(t, s) = 0;
     return s;
 }
 
-void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot)
+void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot, uint32_t hash)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     c->in_use = true;
-    c->hash = conn_hash(c);
+    c->hash = hash;
     index_put(t->index, t->index_mask, c->hash, slot);
     t->count++;
 }
 
+/* Take the connection off its queue: its entry there turns stale. */
 static void lru_unlink(struct tcpsim__flowtab *t, uint32_t slot)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     if (c->tclass >= TCPSIM__TC_COUNT)
         return;
-    if (c->lru_prev != TCPSIM__FLOW_NONE)
-        tcpsim__flow_conn(t, c->lru_prev)->lru_next = c->lru_next;
-    else
-        t->head[c->tclass] = c->lru_next;
-    if (c->lru_next != TCPSIM__FLOW_NONE)
-        tcpsim__flow_conn(t, c->lru_next)->lru_prev = c->lru_prev;
-    else
-        t->tail[c->tclass] = c->lru_prev;
-    c->lru_prev = c->lru_next = TCPSIM__FLOW_NONE;
+    t->lru[c->tclass].live--;
+    *slot_stamp(t, slot) = 0;
     c->tclass = TCPSIM__TC_COUNT;
+}
+
+static inline bool lru_live(const struct tcpsim__flowtab *t, const struct tcpsim__lru_ent *e)
+{
+    return *slot_stamp(t, e->slot) == e->stamp;
+}
+
+/* Room for one more entry at the tail: the stale entries go when they are
+ * more than half (the live ones keep their order), else the ring doubles.
+ * False only when it is full of live entries and cannot grow. */
+static bool lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
+{
+    if (q->len <= q->mask)
+        return true;
+    if ((size_t)q->live * 2 < q->len) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < q->len; i++) {
+            struct tcpsim__lru_ent e = q->e[(q->head + i) & q->mask];
+            if (lru_live(t, &e))
+                q->e[(q->head + n++) & q->mask] = e;
+        }
+        q->len = n;
+        return true;
+    }
+    uint32_t nsz = (q->mask + 1) * 2;
+    struct tcpsim__lru_ent *ne = nsz ? malloc((size_t)nsz * sizeof *ne) : NULL;
+    if (!ne)
+        return false;
+    t->allocations++;
+    for (uint32_t i = 0; i < q->len; i++)
+        ne[i] = q->e[(q->head + i) & q->mask];
+    free(q->e);
+    q->e = ne;
+    q->head = 0;
+    q->mask = nsz - 1;
+    return true;
 }
 
 void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls, tcpsim_ns_t now)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
-    if (c->tclass == cls && (c->lru_next == TCPSIM__FLOW_NONE || now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN))
-        return; /* the newest of its class, or placed recently enough */
+    struct tcpsim__lruq *q = &t->lru[cls];
+    if (c->tclass == cls) {
+        if (now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN)
+            return; /* placed recently enough */
+        /* The newest of its class stays (and keeps its lru_t, as the list's
+         * tail did): stale entries after it do not count. Its own entry is
+         * live, so this stops there at the latest. */
+        while (!lru_live(t, &q->e[(q->head + q->len - 1) & q->mask]))
+            q->len--;
+        if (q->e[(q->head + q->len - 1) & q->mask].slot == slot)
+            return;
+    }
+    if (!lru_room(t, q))
+        return; /* out of memory: it stays where it is (its old class's timeout) */
     lru_unlink(t, slot);
     c->tclass = (uint8_t)cls;
     c->lru_t = now;
-    c->lru_prev = t->tail[cls];
-    c->lru_next = TCPSIM__FLOW_NONE;
-    if (t->tail[cls] != TCPSIM__FLOW_NONE)
-        tcpsim__flow_conn(t, t->tail[cls])->lru_next = slot;
-    else
-        t->head[cls] = slot;
-    t->tail[cls] = slot;
+    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, ++t->last_stamp};
+    *slot_stamp(t, slot) = t->last_stamp;
+    q->live++;
+}
+
+uint32_t tcpsim__flow_lru_head(struct tcpsim__flowtab *t, enum tcpsim__tclass k)
+{
+    struct tcpsim__lruq *q = &t->lru[k];
+    while (q->len) {
+        const struct tcpsim__lru_ent *e = &q->e[q->head];
+        if (lru_live(t, e))
+            return e->slot;
+        q->head = (q->head + 1) & q->mask;
+        q->len--;
+    }
+    return TCPSIM__FLOW_NONE;
+}
+
+uint32_t tcpsim__flow_lru_list(const struct tcpsim__flowtab *t, enum tcpsim__tclass k, uint32_t *out)
+{
+    const struct tcpsim__lruq *q = &t->lru[k];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < q->len; i++) {
+        const struct tcpsim__lru_ent *e = &q->e[(q->head + i) & q->mask];
+        if (lru_live(t, e))
+            out[n++] = e->slot;
+    }
+    return n;
 }
 
 void tcpsim__flow_remove(struct tcpsim__flowtab *t, uint32_t slot)

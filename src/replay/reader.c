@@ -3,10 +3,15 @@
  * (frame numbers still count every record, as Wireshark's frame.number), "-"
  * for stdin. libpcap's error on a damaged file becomes a message naming the
  * file and the frame; everything before the damage has been replayed.
- * Read first: pcap(3PCAP), pcap_next_ex(3PCAP), pcap_offline_filter(3PCAP). */
-#include "replay/replay.h"
+ * Reading and decoding run on a thread of their own, ahead of the replay
+ * (the ring below); `--threads 1` runs the same steps on one thread.
+ * Read first: pcap(3PCAP), pcap_next_ex(3PCAP), pcap_offline_filter(3PCAP),
+ * C11 §7.17 (atomics: release/acquire). */
+#include "replay/replay_priv.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,27 +26,26 @@
 struct progress {
     bool on;
     const char *name;
-    FILE *f;    /* the capture stream, for the position */
     off_t size; /* 0 when unknown (stdin) */
     struct timespec last;
     bool drawn;
 };
 
-static void progress_init(struct progress *pr, const struct tcpsim_replay_input *in, const char *name, pcap_t *p)
+static void progress_init(struct progress *pr, const struct tcpsim_replay_input *in, const char *name, FILE *f)
 {
     memset(pr, 0, sizeof *pr);
     pr->on = in->progress;
     pr->name = name;
     if (!pr->on)
         return;
-    pr->f = pcap_file(p);
     struct stat st;
-    if (pr->f && fstat(fileno(pr->f), &st) == 0 && S_ISREG(st.st_mode))
+    if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
         pr->size = st.st_size;
     clock_gettime(CLOCK_MONOTONIC, &pr->last);
 }
 
-static void progress_tick(struct progress *pr, const struct tcpsim_replay *rp, uint64_t frame)
+/* `at`: the reader's position in the file when it read frame `frame`. */
+static void progress_tick(struct progress *pr, const struct tcpsim_replay *rp, uint64_t frame, off_t at)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -51,7 +55,6 @@ static void progress_tick(struct progress *pr, const struct tcpsim_replay *rp, u
     pr->last = now;
     char pct[16] = "";
     if (pr->size > 0) {
-        off_t at = ftello(pr->f);
         if (at >= 0)
             snprintf(pct, sizeof pct, " %3d%%", (int)((double)at * 100.0 / (double)pr->size));
     }
@@ -84,86 +87,374 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
     return ng;
 }
 
-/* The look-ahead (replay.h, tcpsim__replay_hint_*): packets are processed
- * two records behind reading. Record n+2 is peeked at and its flow index
- * entry fetched, record n+1's connection is fetched, record n is processed:
- * with thousands of connections open, those two cache misses per packet
- * are then waited for in parallel with useful work. libpcap reuses its
- * buffer on every read, so a waiting record is a copy (buffers grow to the
- * largest record and are reused: no allocation per packet). */
-#define AHEAD 3
+/* ---- the ring between the reader thread and the caller ----
+ *
+ * The reader (producer) reads each record with pcap_next_ex, applies the BPF
+ * filter, copies the bytes (libpcap reuses its buffer on every read) and
+ * decodes them there (tcpsim__rp_decode: link, IP, TCP, the flow hash), so the
+ * decoded segment's pointers point into the copy. The caller (consumer) runs
+ * tcpsim__rp_consume on each entry in capture order. One producer, one
+ * consumer: each side owns its position and publishes it to the other with a
+ * release store only every BATCH entries (or before it waits), so the two
+ * cores do not pass the index lines back and forth per packet (from a pipe,
+ * where the next read may wait for the writer, the reader publishes every
+ * entry). A side that finds nothing to do spins briefly, then sleeps on a
+ * condition variable; the other side wakes it only when it has published the
+ * position the sleeper waits for (the reader, when the ring is full, waits for
+ * a quarter of it to be free, so it is not woken per entry).
+ *
+ * The ring is a fixed number of bytes: entries are variable (a header and
+ * the record's bytes), 64-byte aligned so the two threads never write the same
+ * cache line, never split at the end (a WRAP entry fills the rest). A record
+ * larger than a quarter of the ring is not copied: its entry points into
+ * libpcap's buffer and the reader waits until it has been consumed before it
+ * reads on. With one thread (threads = 1) the same steps run on the calling
+ * thread: read and decode a record, then consume the one AHEAD_N records back
+ * (the look-ahead below has records to look at in both modes). */
 
-struct ahead_rec {
+/* Two threads: 4 MiB (1 MiB and 256 KiB were no faster in wall-clock; the
+ * reader, woken when a quarter is free, is woken every few thousand records).
+ * One thread: the caller is only AHEAD_N records behind, so 64 KiB (in L2,
+ * not a stream through memory; records of up to 16 KiB are copied); also the
+ * size when 4 MiB cannot be had. */
+#define RING_BYTES  ((size_t)4 << 20)
+#define RING_INLINE ((size_t)64 << 10)
+#define ENT_ALIGN   64u
+#define BATCH       32u /* entries between publications of a position */
+#define SPIN        200 /* polls before sleeping */
+#define STDIO_BUF   ((size_t)1 << 20)
+#define AHEAD_N     8u /* records looked at ahead of the one consumed (index entry prefetched) */
+#define CONN_D      4u /* ... of which this one also gets its connection prefetched */
+
+enum ent_type { ENT_REC, ENT_WRAP, ENT_END };
+
+struct ent {
+    uint32_t size; /* bytes to the next entry */
+    uint8_t type;  /* enum ent_type */
+    bool tick;     /* redraw the progress line after this record */
+    off_t pos;     /* ... with this file position (-1: unknown) */
+    struct tcpsim_rp_pkt pk;
+    uint8_t bytes[]; /* the record (not when it was too large: then pk points into libpcap's buffer) */
+};
+
+#define NO_WANT UINT64_MAX
+
+struct pipe {
+    /* set before the reader starts, read-only after */
+    uint8_t *ring;
+    size_t mask; /* ring bytes - 1 (a power of two) */
+    bool threaded;
+    pcap_t *p;
+    const struct bpf_program *prog; /* NULL: no filter */
+    bool ng, progress;
+    FILE *f;
+    const char *name;
+    unsigned batch; /* BATCH; 1 on a pipe or terminal, where the next read may wait for the writer */
+
+    /* the reader's own */
+    _Alignas(64) uint64_t wp; /* bytes written */
+    unsigned wbatch;
     uint64_t frame;
-    tcpsim_ns_t ts;
-    int dlt;
-    bool hidden; /* rejected by the BPF filter: tracked, not written */
-    size_t caplen, len, cap;
-    uint8_t *buf;
-    struct tcpsim_rp_hint hint;
+    enum tcpsim_err rc; /* with err: how the input ended (read by the caller after ENT_END) */
+    char err[1024];
+
+    /* published positions, each on its own line */
+    _Alignas(64) _Atomic uint64_t tail;      /* bytes the caller may read */
+    _Alignas(64) _Atomic uint64_t head;      /* bytes the reader may overwrite */
+    _Alignas(64) _Atomic uint64_t prod_want; /* the reader sleeps until head reaches this (NO_WANT: awake) */
+    _Atomic int cons_sleep;                  /* the caller sleeps until tail moves */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+
+    /* the caller's own */
+    _Alignas(64) uint64_t rpos; /* bytes consumed */
+    uint64_t ctail;             /* last tail seen */
+    unsigned rbatch;
+    uint64_t consumed;      /* records */
+    uint64_t scan;          /* look-ahead: next entry not yet looked at */
+    unsigned hq_head, hq_n; /* look-ahead: the records in [rpos, scan) */
+    uint32_t hq[AHEAD_N];
+    bool hq_ok[AHEAD_N]; /* a TCP segment: the hash is valid */
 };
 
-struct ahead {
-    struct ahead_rec r[AHEAD];
-    unsigned head, n; /* oldest waiting record, records waiting */
-};
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH_R(p) __builtin_prefetch((p), 0, 3)
+#else
+#define PREFETCH_R(p) ((void)(p))
+#endif
 
-static void ahead_process(struct tcpsim_replay *rp, const struct ahead_rec *a, const uint8_t *data)
+static inline void cpu_relax(void)
 {
-    if (a->hidden)
-        tcpsim_replay_packet_hidden(rp, a->frame, a->ts, a->dlt, data, a->caplen, a->len);
-    else
-        tcpsim_replay_packet(rp, a->frame, a->ts, a->dlt, data, a->caplen, a->len);
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
 }
 
-/* Process the oldest waiting record (hinting the next one's connection). */
-static void ahead_pop(struct tcpsim_replay *rp, struct ahead *q)
+static inline struct ent *ent_at(const struct pipe *pp, uint64_t pos)
 {
-    struct ahead_rec *a = &q->r[q->head];
-    q->head = (q->head + 1) % AHEAD;
-    q->n--;
-    if (q->n)
-        tcpsim__replay_hint_conn(rp, &q->r[q->head].hint);
-    ahead_process(rp, a, a->buf);
+    return (struct ent *)(void *)(pp->ring + (pos & pp->mask));
 }
 
-/* One record read: wait in the queue, or (no memory for a copy) everything
- * waiting is processed and then this one, in order. */
-static void ahead_push(struct tcpsim_replay *rp, struct ahead *q, const struct ahead_rec *in, const uint8_t *data)
+static void wake(struct pipe *pp)
 {
-    if (q->n == AHEAD)
-        ahead_pop(rp, q);
-    struct ahead_rec *a = &q->r[(q->head + q->n) % AHEAD];
-    if (a->cap < in->caplen) {
-        size_t nc = in->caplen < 2048 ? 2048 : in->caplen;
-        uint8_t *nb = malloc(nc);
-        if (!nb) {
-            while (q->n)
-                ahead_pop(rp, q);
-            ahead_process(rp, in, data);
-            return;
-        }
-        free(a->buf);
-        a->buf = nb;
-        a->cap = nc;
+    pthread_mutex_lock(&pp->mu);
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* Sequentially consistent store and load on both sides (with the sleeper's
+ * store-then-load under the mutex): either the sleeper sees the new position
+ * or the publisher sees the sleeper and wakes it; no wakeup is lost. */
+static void publish_tail(struct pipe *pp)
+{
+    pp->wbatch = 0;
+    if (!pp->threaded) {
+        atomic_store_explicit(&pp->tail, pp->wp, memory_order_relaxed);
+        return;
     }
-    uint8_t *buf = a->buf;
-    size_t cap = a->cap;
-    *a = *in;
-    a->buf = buf;
-    a->cap = cap;
-    if (in->caplen) /* a record may be empty: then there may be no buffer yet */
-        memcpy(a->buf, data, in->caplen);
-    tcpsim__replay_hint_index(rp, a->dlt, a->buf, a->caplen, &a->hint);
-    q->n++;
+    atomic_store_explicit(&pp->tail, pp->wp, memory_order_seq_cst);
+    if (atomic_load_explicit(&pp->cons_sleep, memory_order_seq_cst))
+        wake(pp);
 }
 
-static void ahead_drain_free(struct tcpsim_replay *rp, struct ahead *q)
+static void publish_head(struct pipe *pp)
 {
-    while (q->n)
-        ahead_pop(rp, q);
-    for (unsigned i = 0; i < AHEAD; i++)
-        free(q->r[i].buf);
+    pp->rbatch = 0;
+    if (!pp->threaded) {
+        atomic_store_explicit(&pp->head, pp->rpos, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&pp->head, pp->rpos, memory_order_seq_cst);
+    uint64_t want = atomic_load_explicit(&pp->prod_want, memory_order_seq_cst);
+    if (want != NO_WANT && pp->rpos >= want)
+        wake(pp);
+}
+
+static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr);
+
+/* The reader waits until the caller has consumed up to `target`. With one
+ * thread the caller's step runs here instead. */
+static void prod_wait(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr, uint64_t target)
+{
+    publish_tail(pp);
+    if (!pp->threaded) {
+        while (pp->rpos < target && consume_one(pp, rp, pr))
+            ;
+        return;
+    }
+    for (int i = 0; i < SPIN; i++) {
+        if (atomic_load_explicit(&pp->head, memory_order_acquire) >= target)
+            return;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&pp->mu);
+    atomic_store_explicit(&pp->prod_want, target, memory_order_seq_cst);
+    while (atomic_load_explicit(&pp->head, memory_order_seq_cst) < target)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    atomic_store_explicit(&pp->prod_want, NO_WANT, memory_order_relaxed);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* Room for an entry of `need` bytes at the write position (after a WRAP
+ * entry when the end of the ring is too close). */
+static struct ent *reserve(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr, size_t need)
+{
+    size_t cap = pp->mask + 1;
+    size_t room = cap - (pp->wp & pp->mask);
+    size_t total = room < need ? room + need : need;
+    uint64_t head = atomic_load_explicit(&pp->head, memory_order_acquire);
+    if (cap - (pp->wp - head) < total) {
+        /* Full: wait until the entry fits and (threads) a quarter of the
+         * ring is free, so the reader is not woken per entry. */
+        uint64_t target = pp->wp + total - cap;
+        if (pp->threaded && total < cap / 4)
+            target = pp->wp + cap / 4 - cap;
+        prod_wait(pp, rp, pr, target);
+    }
+    if (room < need) {
+        struct ent *w = ent_at(pp, pp->wp);
+        w->type = ENT_WRAP;
+        w->size = (uint32_t)room;
+        pp->wp += room;
+    }
+    return ent_at(pp, pp->wp);
+}
+
+static void commit(struct pipe *pp, struct ent *e, size_t size)
+{
+    e->size = (uint32_t)size;
+    pp->wp += size;
+    if (++pp->wbatch >= pp->batch)
+        publish_tail(pp);
+}
+
+static void put_end(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr, enum tcpsim_err rc)
+{
+    pp->rc = rc;
+    struct ent *e = reserve(pp, rp, pr, ENT_ALIGN);
+    e->type = ENT_END;
+    commit(pp, e, ENT_ALIGN);
+    publish_tail(pp);
+}
+
+/* The reader's step: read one record, filter, copy and decode it into the
+ * ring. False once the input has ended (an ENT_END entry is written). */
+static bool produce(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int r = pcap_next_ex(pp->p, &h, &data);
+    if (r == PCAP_ERROR_BREAK) {
+        put_end(pp, rp, pr, TCPSIM_OK); /* end of file */
+        return false;
+    }
+    if (r != 1) {
+        /* The record after the last good one is damaged, or (C1) libpcap
+         * cannot go on: it reads pcapng files whose interfaces all have
+         * one link type only (no per-packet link type in its API). */
+        const char *pe = pcap_geterr(pp->p);
+        if (strstr(pe, "different from the type of the first interface"))
+            snprintf(pp->err, sizeof pp->err,
+                     "%s: frame %llu: unsupported: this pcapng file has interfaces with different link types, "
+                     "which libpcap cannot read (frames before it were replayed; split it per interface, "
+                     "e.g. tshark -r FILE -Y 'frame.interface_id == 0' -w part.pcapng); libpcap: %s",
+                     pp->name, (unsigned long long)(pp->frame + 1), pe);
+        else
+            snprintf(pp->err, sizeof pp->err, "%s: frame %llu: damaged or truncated %s: %s", pp->name,
+                     (unsigned long long)(pp->frame + 1),
+                     pp->ng ? "pcapng block (expected a complete block; or a feature libpcap cannot read, such as a "
+                              "second section in the other byte order)"
+                            : "record (expected a complete pcap record)",
+                     pe);
+        put_end(pp, rp, pr, TCPSIM_ERR_MALFORMED);
+        return false;
+    }
+    pp->frame++;
+    size_t cap = pp->mask + 1;
+    size_t hdr = (sizeof(struct ent) + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
+    size_t need = (sizeof(struct ent) + h->caplen + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
+    bool by_ref = need > cap / 4;
+    if (by_ref)
+        need = hdr;
+    struct ent *e = reserve(pp, rp, pr, need);
+    e->type = ENT_REC;
+    const uint8_t *bytes = data;
+    if (!by_ref && h->caplen) {
+        memcpy(e->bytes, data, h->caplen);
+        bytes = e->bytes;
+    }
+    tcpsim__rp_decode(pcap_datalink(pp->p), bytes, h->caplen, &e->pk); /* pcapng: the link type may change */
+    e->pk.frame = pp->frame;
+    e->pk.ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
+    e->pk.hidden = pp->prog && !pcap_offline_filter(pp->prog, h, data);
+    e->tick = pp->progress && (pp->frame & 0xffff) == 0;
+    e->pos = e->tick && pp->f ? ftello(pp->f) : -1;
+    commit(pp, e, need);
+    if (by_ref) /* libpcap's buffer must stay until the entry is consumed */
+        prod_wait(pp, rp, pr, pp->wp);
+    return true;
+}
+
+static void *reader_main(void *arg)
+{
+    struct pipe *pp = arg;
+    while (produce(pp, NULL, NULL))
+        ;
+    return NULL;
+}
+
+/* Cache hints: the flow index entries of the next AHEAD_N records, the
+ * connection of the one CONN_D ahead (its index entry fetched by now). */
+static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
+{
+    while (pp->hq_n < AHEAD_N && pp->scan < pp->ctail) {
+        const struct ent *e = ent_at(pp, pp->scan);
+        if (e->type == ENT_END)
+            break;
+        pp->scan += e->size;
+        if (e->type == ENT_WRAP)
+            continue;
+        /* the rest of the entry's header, written by the other core */
+        for (size_t off = 64; off < sizeof *e; off += 64)
+            PREFETCH_R((const char *)e + off);
+        unsigned i = (pp->hq_head + pp->hq_n++) % AHEAD_N;
+        pp->hq_ok[i] = e->pk.kind == TCPSIM_RP_K_TCP;
+        pp->hq[i] = e->pk.hash;
+        if (pp->hq_ok[i])
+            tcpsim__rp_prefetch_index(rp, e->pk.hash);
+    }
+    if (pp->hq_n > CONN_D) {
+        unsigned i = (pp->hq_head + CONN_D) % AHEAD_N;
+        if (pp->hq_ok[i])
+            tcpsim__rp_prefetch_conn(rp, pp->hq[i]);
+    }
+}
+
+/* The caller's step: consume the next entry. False after ENT_END. With one
+ * thread it is called only when an entry is there. */
+static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
+{
+    for (;;) {
+        if (pp->rpos == pp->ctail) {
+            pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
+            if (pp->rpos == pp->ctail) {
+                if (!pp->threaded)
+                    return true; /* nothing written yet */
+                publish_head(pp);
+                for (int i = 0; i < SPIN && pp->rpos == pp->ctail; i++) {
+                    cpu_relax();
+                    pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
+                }
+                if (pp->rpos == pp->ctail) {
+                    pthread_mutex_lock(&pp->mu);
+                    atomic_store_explicit(&pp->cons_sleep, 1, memory_order_seq_cst);
+                    while ((pp->ctail = atomic_load_explicit(&pp->tail, memory_order_seq_cst)) == pp->rpos)
+                        pthread_cond_wait(&pp->cv, &pp->mu);
+                    atomic_store_explicit(&pp->cons_sleep, 0, memory_order_relaxed);
+                    pthread_mutex_unlock(&pp->mu);
+                }
+            }
+        }
+        struct ent *e = ent_at(pp, pp->rpos);
+        switch ((enum ent_type)e->type) {
+        case ENT_WRAP:
+            pp->rpos += e->size;
+            continue;
+        case ENT_END:
+            pp->rpos += e->size;
+            publish_head(pp);
+            return false;
+        case ENT_REC:
+            break;
+        }
+        if (pp->scan > pp->rpos) { /* looked at already: the oldest in the queue */
+            pp->hq_head = (pp->hq_head + 1) % AHEAD_N;
+            pp->hq_n--;
+        } else {
+            pp->scan = pp->rpos + e->size;
+        }
+        look_ahead(pp, rp);
+        tcpsim__rp_consume(rp, &e->pk);
+        if (e->tick)
+            progress_tick(pr, rp, e->pk.frame, e->pos);
+        pp->rpos += e->size;
+        pp->consumed++;
+        if (!pp->threaded || ++pp->rbatch >= BATCH)
+            publish_head(pp);
+        return true;
+    }
+}
+
+/* Both steps on the calling thread, the caller AHEAD_N records behind. */
+static void run_inline(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
+{
+    while (produce(pp, rp, pr)) {
+        publish_tail(pp);
+        while (pp->frame - pp->consumed > AHEAD_N)
+            consume_one(pp, rp, pr);
+    }
+    while (consume_one(pp, rp, pr))
+        ;
 }
 
 enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
@@ -171,16 +462,23 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
     const char *name = in->path ? in->path : "-";
-    pcap_t *p;
-    if (in->fp)
-        p = pcap_fopen_offline_with_tstamp_precision(in->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
-    else if (!strcmp(name, "-"))
-        p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_NANO, perr);
-    else
-        p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_NANO, perr);
+    /* The stream is ours, with a 1 MiB stdio buffer: libpcap reads each
+     * record with two small freads, and the default 4 KiB buffer means a
+     * read(2) every few records. */
+    FILE *f = in->fp;
+    if (!f)
+        f = !strcmp(name, "-") ? stdin : fopen(name, "rb");
+    char *iobuf = f ? malloc(STDIO_BUF) : NULL;
+    if (iobuf && setvbuf(f, iobuf, _IOFBF, STDIO_BUF) != 0) {
+        free(iobuf);
+        iobuf = NULL;
+    }
+    pcap_t *p = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr) : NULL;
     if (!p) {
-        if (in->fp)
-            fclose(in->fp); /* ours either way: libpcap would have closed it */
+        if (f && f != stdin)
+            fclose(f); /* ours either way: libpcap would have closed it */
+        if (f != stdin)
+            free(iobuf); /* (stdin stays open with it as its buffer) */
         /* C2: nothing was read, so nothing is written (no summary either).
          * A file that cannot be opened (missing, unreadable, a directory) is
          * a usage error; one that opens but is not a capture is damage. */
@@ -197,74 +495,83 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture (libpcap: %s)", name, perr);
         return TCPSIM_ERR_MALFORMED;
     }
-    bool ng = is_pcapng(in, name);
     struct bpf_program prog;
     bool have_filter = false;
     if (in->filter && *in->filter) {
         if (pcap_compile(p, &prog, in->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
             snprintf(errbuf, errlen, "%s: bad filter '%s': %s", name, in->filter, pcap_geterr(p));
             pcap_close(p);
+            free(iobuf);
             return TCPSIM_ERR_INVALID;
         }
         have_filter = true;
         tcpsim_replay_filter_view(rp);
     }
-    int dlt = pcap_datalink(p);
-    uint64_t frame = 0;
-    struct progress pr;
-    progress_init(&pr, in, name, p);
-    enum tcpsim_err rc = TCPSIM_OK;
-    struct ahead q;
-    memset(&q, 0, sizeof q);
-    for (;;) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int r = pcap_next_ex(p, &h, &data);
-        if (r == PCAP_ERROR_BREAK)
-            break; /* end of file */
-        if (r != 1) {
-            /* The record after the last good one is damaged, or (C1) libpcap
-             * cannot go on: it reads pcapng files whose interfaces all have
-             * one link type only (no per-packet link type in its API). */
-            const char *pe = pcap_geterr(p);
-            if (strstr(pe, "different from the type of the first interface"))
-                snprintf(errbuf, errlen,
-                         "%s: frame %llu: unsupported: this pcapng file has interfaces with different link types, "
-                         "which libpcap cannot read (frames before it were replayed; split it per interface, "
-                         "e.g. tshark -r FILE -Y 'frame.interface_id == 0' -w part.pcapng); libpcap: %s",
-                         name, (unsigned long long)(frame + 1), pe);
-            else
-                snprintf(errbuf, errlen, "%s: frame %llu: damaged or truncated %s: %s", name,
-                         (unsigned long long)(frame + 1),
-                         ng ? "pcapng block (expected a complete block; or a feature libpcap cannot read, such as a "
-                              "second section in the other byte order)"
-                            : "record (expected a complete pcap record)",
-                         pe);
-            rc = TCPSIM_ERR_MALFORMED;
-            break;
-        }
-        frame++;
-        tcpsim_ns_t ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
-        /* pcapng may change the link type per interface; pcap_datalink follows. */
-        dlt = pcap_datalink(p);
-        struct ahead_rec rec;
-        memset(&rec, 0, sizeof rec);
-        rec.frame = frame;
-        rec.ts = ts;
-        rec.dlt = dlt;
-        rec.hidden = have_filter && !pcap_offline_filter(&prog, h, data);
-        rec.caplen = h->caplen;
-        rec.len = h->len;
-        ahead_push(rp, &q, &rec, data);
-        if (pr.on && (frame & 0xffff) == 0)
-            progress_tick(&pr, rp, frame);
+    struct pipe *pp = aligned_alloc(64, sizeof *pp);
+    size_t cap = rp->cfg.threads == 1 ? RING_INLINE : RING_BYTES;
+    if (rp->cfg.ring_bytes >= 4096 && !(rp->cfg.ring_bytes & (rp->cfg.ring_bytes - 1)))
+        cap = rp->cfg.ring_bytes;
+    uint8_t *ring = pp ? aligned_alloc(ENT_ALIGN, cap) : NULL;
+    if (pp && !ring)
+        ring = aligned_alloc(ENT_ALIGN, cap = RING_INLINE);
+    if (!ring) {
+        snprintf(errbuf, errlen, "%s: out of memory for the read buffer", name);
+        free(pp);
+        if (have_filter)
+            pcap_freecode(&prog);
+        pcap_close(p);
+        free(iobuf);
+        return TCPSIM_ERR_NOMEM;
     }
-    ahead_drain_free(rp, &q); /* every record read is replayed, also before damage */
+    memset(pp, 0, sizeof *pp);
+    pp->ring = ring;
+    pp->mask = cap - 1;
+    pp->p = p;
+    pp->prog = have_filter ? &prog : NULL;
+    pp->ng = is_pcapng(in, name);
+    pp->progress = in->progress;
+    pp->f = pcap_file(p);
+    pp->name = name;
+    struct stat st;
+    pp->batch = pp->f && fstat(fileno(pp->f), &st) == 0 && S_ISREG(st.st_mode) ? BATCH : 1;
+    atomic_init(&pp->tail, 0);
+    atomic_init(&pp->head, 0);
+    atomic_init(&pp->prod_want, NO_WANT);
+    atomic_init(&pp->cons_sleep, 0);
+    struct progress pr;
+    progress_init(&pr, in, name, pp->f);
+    pthread_t th;
+    pp->threaded = rp->cfg.threads != 1 && pthread_mutex_init(&pp->mu, NULL) == 0;
+    if (pp->threaded && pthread_cond_init(&pp->cv, NULL) != 0) {
+        pthread_mutex_destroy(&pp->mu);
+        pp->threaded = false;
+    }
+    if (pp->threaded && pthread_create(&th, NULL, reader_main, pp) != 0) {
+        pthread_cond_destroy(&pp->cv);
+        pthread_mutex_destroy(&pp->mu);
+        pp->threaded = false; /* no thread to be had: the same steps here */
+    }
+    if (pp->threaded) {
+        while (consume_one(pp, rp, &pr))
+            ;
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&pp->cv);
+        pthread_mutex_destroy(&pp->mu);
+    } else {
+        run_inline(pp, rp, &pr);
+    }
+    /* every record read is replayed, also before damage */
+    enum tcpsim_err rc = pp->rc;
+    if (rc != TCPSIM_OK)
+        snprintf(errbuf, errlen, "%s", pp->err);
     progress_done(&pr);
+    free(pp->ring);
+    free(pp);
     if (have_filter)
         pcap_freecode(&prog);
     /* libpcap owns a FILE given to pcap_fopen_offline: pcap_close closes it. */
     pcap_close(p);
+    free(iobuf);
     tcpsim_replay_finish(rp);
     return rc;
 }

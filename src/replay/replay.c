@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcpsim/reader.h"
-
 void tcpsim_replay_cfg_default(struct tcpsim_replay_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_conns = 1u << 20;
     cfg->observe = true;
     cfg->tls = true;
+    cfg->threads = 2;
 }
 
 struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
@@ -352,9 +351,9 @@ static enum tcpsim__tclass conn_class(const struct tcpsim_rp_conn *c)
 }
 
 /* Connections whose idle timeout has passed leave, oldest first. Between
- * runs only rp->next_expire is compared: the earliest any list head could
- * time out (a head's end only grows, and a connection entering a list lowers
- * the bound in process_tcp), so a packet does not touch eight list heads. */
+ * runs only rp->next_expire is compared: the earliest any queue head could
+ * time out (a head's end only grows, and a connection entering a queue lowers
+ * the bound in process_tcp), so a packet does not touch eight queue heads. */
 static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
 {
     if (now < rp->next_expire)
@@ -363,7 +362,7 @@ static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
     for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
         tcpsim_ns_t to = tcpsim__flow_timeout((enum tcpsim__tclass)k);
         for (;;) {
-            uint32_t s = rp->ft.head[k];
+            uint32_t s = tcpsim__flow_lru_head(&rp->ft, (enum tcpsim__tclass)k);
             if (s == TCPSIM__FLOW_NONE)
                 break;
             struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
@@ -385,7 +384,7 @@ static void evict_oldest(struct tcpsim_replay *rp)
     uint32_t best = TCPSIM__FLOW_NONE;
     tcpsim_ns_t best_t = 0;
     for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
-        uint32_t s = rp->ft.head[k];
+        uint32_t s = tcpsim__flow_lru_head(&rp->ft, (enum tcpsim__tclass)k);
         if (s == TCPSIM__FLOW_NONE)
             continue;
         struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
@@ -400,6 +399,21 @@ static void evict_oldest(struct tcpsim_replay *rp)
     }
 }
 
+/* Decimal digits of v (< 100000) at p, no leading zeros; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+    if (v >= 10000)
+        *p++ = (char)('0' + v / 10000);
+    if (v >= 1000)
+        *p++ = (char)('0' + v / 1000 % 10);
+    if (v >= 100)
+        *p++ = (char)('0' + v / 100 % 10);
+    if (v >= 10)
+        *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
 /* "10.0.0.1:443" by hand for IPv4 (once per connection; snprintf was 7% of
  * all instructions on short connections); IPv6 keeps the RFC 5952 form of
  * tcpsim_endpoint_str. */
@@ -410,23 +424,17 @@ static void endpoint_label(const struct tcpsim_ip_addr *a, uint16_t port, char *
         return;
     }
     char *p = buf;
-    for (int i = 0; i < 5; i++) {
-        unsigned v = i < 4 ? a->a[i] : port;
-        char t[5];
-        int n = 0;
-        do {
-            t[n++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v);
-        while (n)
-            *p++ = t[--n];
-        *p++ = i < 3 ? '.' : (i == 3 ? ':' : '\0');
+    for (int i = 0; i < 4; i++) {
+        p = put_dec(p, a->a[i]);
+        *p++ = i < 3 ? '.' : ':';
     }
+    p = put_dec(p, port);
+    *p = '\0';
 }
 
-static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, const struct tcpsim_segment *seg,
-                         uint64_t frame, tcpsim_ns_t ts)
+static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
+    const struct tcpsim_segment *seg = &pk->seg;
     uint32_t s = tcpsim__flow_alloc(&rp->ft);
     if (s == TCPSIM__FLOW_NONE) {
         evict_oldest(rp);
@@ -441,20 +449,20 @@ static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_ip *ip, c
     bool syn = (seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN;
     bool synack = (seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK);
     int cl = synack ? 1 : 0; /* 0: the sender is the client */
-    c->addr[cl] = ip->src;
+    c->addr[cl] = pk->src;
     c->port[cl] = seg->src_port;
-    c->addr[!cl] = ip->dst;
+    c->addr[!cl] = pk->dst;
     c->port[!cl] = seg->dst_port;
     c->inferred = !syn;
     c->flipped = synack;
     c->id = rp->next_id++;
-    c->first_frame = frame;
-    c->start = ts;
+    c->first_frame = pk->frame;
+    c->start = pk->ts;
     c->first_rst = -1;
     c->d[0].win_scale = c->d[1].win_scale = -1;
     for (int i = 0; i < 2; i++)
         endpoint_label(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
-    tcpsim__flow_insert(&rp->ft, s);
+    tcpsim__flow_insert(&rp->ft, s, pk->hash);
     rp->sum.connections++;
     if (rp->ft.count > rp->sum.max_open)
         rp->sum.max_open = rp->ft.count;
@@ -493,15 +501,19 @@ static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
         fwd->win_scale = rev->win_scale = -2;
 }
 
-static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, const struct tcpsim_ip *ip,
-                        const struct tcpsim_segment *seg, uint32_t seglen, bool opts_cut)
+static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
-    struct tcpsim__key k = {&ip->src, &ip->dst, seg->src_port, seg->dst_port};
-    uint32_t slot = tcpsim__flow_find(&rp->ft, &k);
+    const struct tcpsim_segment *seg = &pk->seg;
+    const uint64_t frame = pk->frame;
+    const tcpsim_ns_t ts = pk->ts;
+    const uint32_t seglen = pk->seglen;
+    const bool opts_cut = pk->opts_cut;
+    struct tcpsim__key k = {&pk->src, &pk->dst, seg->src_port, seg->dst_port};
+    uint32_t slot = tcpsim__flow_find(&rp->ft, &k, pk->hash);
     bool reused = false;
     if (slot != TCPSIM__FLOW_NONE) {
         struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
-        int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &ip->src)) ? 0 : 1;
+        int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
         /* Wireshark's port-reuse rule: a SYN without ACK whose sequence number
          * differs from the base this direction already has starts a new
          * conversation (a retransmitted SYN keeps the same ISN). */
@@ -514,7 +526,7 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     }
     bool fresh = slot == TCPSIM__FLOW_NONE;
     if (fresh) {
-        slot = conn_new(rp, ip, seg, frame, ts);
+        slot = conn_new(rp, pk);
         if (slot == TCPSIM__FLOW_NONE) {
             rp->sum.skipped.unsupported_link++; /* cannot happen with a sane cap */
             return;
@@ -522,7 +534,7 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
     c->reused_ports_pending = reused;
-    int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &ip->src)) ? 0 : 1;
+    int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
     struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
 
     /* Relative numbers as Wireshark shows them: the ISN of a SYN, else one
@@ -619,24 +631,6 @@ static void process_tcp(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts
         rp->next_expire = due;
 }
 
-/* A8: a record the BPF filter rejects still goes through the flow table, so
- * connection numbers stay Wireshark's tcp.stream of the whole file and the
- * analysis sees every packet (as with a Wireshark display filter); nothing is
- * written for it, and it is counted only as filtered. */
-void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
-                                 size_t caplen, size_t wirelen)
-{
-    struct tcpsim_rp_skipped sk = rp->sum.skipped;
-    uint64_t segs = rp->sum.tcp_segments;
-    rp->filter_view = true;
-    rp->hidden = true;
-    tcpsim_replay_packet(rp, frame, ts, dlt, data, caplen, wirelen);
-    rp->hidden = false;
-    rp->sum.skipped = sk;
-    rp->sum.tcp_segments = segs;
-    rp->sum.skipped.filtered++;
-}
-
 void tcpsim_replay_filter_view(struct tcpsim_replay *rp)
 {
     rp->filter_view = true;
@@ -650,51 +644,47 @@ void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_
     note_time(rp, ts);
 }
 
-void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
-                          size_t caplen, size_t wirelen)
+/* Link, IP and TCP decoding and the classification of what is skipped: a
+ * pure function of the bytes (it runs on the reader's thread, reader.c). */
+void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk)
 {
-    (void)wirelen;
-    rp->sum.frames++;
-    note_time(rp, ts);
-    expire(rp, ts);
-
+    pk->opts_cut = false;
     struct tcpsim_link link;
     enum tcpsim_err e = tcpsim_link_decode(dlt, data, caplen, &link);
     if (e == TCPSIM_ERR_UNSUPPORTED) {
-        rp->sum.skipped.unsupported_link++;
+        pk->kind = TCPSIM_RP_K_UNSUPPORTED_LINK;
         return;
     }
     if (e != TCPSIM_OK) {
-        rp->sum.skipped.truncated++;
+        pk->kind = TCPSIM_RP_K_TRUNCATED;
         return;
     }
     if (link.l3 == TCPSIM_L3_OTHER) {
-        rp->sum.skipped.non_ip++;
+        pk->kind = TCPSIM_RP_K_NON_IP;
         return;
     }
     struct tcpsim_ip ip;
     e = tcpsim_ip_decode(link.l3_data, link.l3_len, &ip);
     if (e == TCPSIM_ERR_TRUNCATED) {
-        rp->sum.skipped.truncated++;
+        pk->kind = TCPSIM_RP_K_TRUNCATED;
         return;
     }
     if (e != TCPSIM_OK) {
-        rp->sum.skipped.bad_header++;
+        pk->kind = TCPSIM_RP_K_BAD_HEADER;
         return;
     }
     if (ip.proto != 6) {
-        rp->sum.skipped.non_tcp++;
+        pk->kind = TCPSIM_RP_K_NON_TCP;
         return;
     }
     /* Fragments are counted and skipped: a non-first fragment's payload is the
      * middle of a segment (RFC 791 §3.2), and we do not reassemble. */
     if (ip.is_fragment) {
-        rp->sum.skipped.fragment++;
+        pk->kind = TCPSIM_RP_K_FRAGMENT;
         return;
     }
-    struct tcpsim_segment seg;
-    bool opts_cut = false;
-    e = tcpsim_tcp_decode(ip.payload, ip.payload_len, &seg);
+    struct tcpsim_segment *seg = &pk->seg;
+    e = tcpsim_tcp_decode(ip.payload, ip.payload_len, seg);
     if (e == TCPSIM_ERR_TRUNCATED && ip.payload_len >= 20 && (ip.payload[12] >> 4) >= 5) {
         /* A5: the snap length cut the options (tcpdump -s 64/68/96). The
          * 20-byte fixed header (RFC 9293 §3.1) is all the tracking needs:
@@ -704,81 +694,119 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
         memcpy(fixed, ip.payload, sizeof fixed);
         uint8_t doff = fixed[12] >> 4;
         fixed[12] = (uint8_t)(5u << 4 | (fixed[12] & 0x0fu));
-        e = tcpsim_tcp_decode(fixed, sizeof fixed, &seg);
-        seg.data_offset = doff;
-        seg.payload = NULL;
-        seg.payload_len = 0;
-        opts_cut = true;
+        e = tcpsim_tcp_decode(fixed, sizeof fixed, seg);
+        seg->data_offset = doff;
+        seg->payload = NULL;
+        seg->payload_len = 0;
+        pk->opts_cut = true;
     }
     if (e == TCPSIM_ERR_TRUNCATED) {
-        rp->sum.skipped.truncated++;
+        pk->kind = TCPSIM_RP_K_TRUNCATED;
         return;
     }
     if (e != TCPSIM_OK) {
-        rp->sum.skipped.bad_header++;
+        pk->kind = TCPSIM_RP_K_BAD_HEADER;
         return;
     }
     /* A snapped packet is tracked from its headers: the length is what the IP
      * header declares, not what was captured. */
-    size_t hl = (size_t)seg.data_offset * 4;
-    uint32_t seglen = (uint32_t)seg.payload_len;
-    if (ip.declared_payload_len >= hl && ip.declared_payload_len - hl > seg.payload_len)
-        seglen = (uint32_t)(ip.declared_payload_len - hl);
-    rp->sum.tcp_segments++;
-    process_tcp(rp, frame, ts, &ip, &seg, seglen, opts_cut);
+    size_t hl = (size_t)seg->data_offset * 4;
+    pk->seglen = (uint32_t)seg->payload_len;
+    if (ip.declared_payload_len >= hl && ip.declared_payload_len - hl > seg->payload_len)
+        pk->seglen = (uint32_t)(ip.declared_payload_len - hl);
+    pk->src = ip.src;
+    pk->dst = ip.dst;
+    struct tcpsim__key k = {&pk->src, &pk->dst, seg->src_port, seg->dst_port};
+    pk->hash = tcpsim__flow_hash(&k);
+    pk->kind = TCPSIM_RP_K_TCP;
 }
 
-/* Ports and addresses of a TCP/IP packet, read through the bounds-checked
- * reader: IPv4 (any options) or IPv6 with TCP as the first next header
- * (RFC 8200 §4: extension headers get no hint), not a fragment. */
-void tcpsim__replay_hint_index(const struct tcpsim_replay *rp, int dlt, const uint8_t *data, size_t caplen,
-                               struct tcpsim_rp_hint *hint)
+static void consume_visible(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
-    hint->ok = false;
-    struct tcpsim_link link;
-    if (tcpsim_link_decode(dlt, data, caplen, &link) != TCPSIM_OK)
+    rp->sum.frames++;
+    note_time(rp, pk->ts);
+    expire(rp, pk->ts);
+    struct tcpsim_rp_skipped *sk = &rp->sum.skipped;
+    switch ((enum tcpsim_rp_kind)pk->kind) {
+    case TCPSIM_RP_K_TCP:
+        rp->sum.tcp_segments++;
+        process_tcp(rp, pk);
         return;
-    struct tcpsim_reader r = tcpsim_reader_make(link.l3_data, link.l3_len);
-    struct tcpsim_ip_addr a, b;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    const uint8_t *sa, *da;
-    uint8_t v;
-    if (link.l3 == TCPSIM_L3_IPV4) {
-        uint8_t proto;
-        uint16_t frag;
-        if (!tcpsim_read_u8(&r, &v) || v >> 4 != 4 || (v & 15) < 5 || !tcpsim_read_skip(&r, 5) ||
-            !tcpsim_read_u16(&r, &frag) || !tcpsim_read_skip(&r, 1) || !tcpsim_read_u8(&r, &proto) || proto != 6 ||
-            (frag & 0x3fff) || !tcpsim_read_skip(&r, 2) || !tcpsim_read_bytes(&r, 4, &sa) ||
-            !tcpsim_read_bytes(&r, 4, &da) || !tcpsim_read_skip(&r, (size_t)((v & 15) - 5) * 4))
-            return;
-        a.family = b.family = 4;
-        memcpy(a.a, sa, 4);
-        memcpy(b.a, da, 4);
-    } else if (link.l3 == TCPSIM_L3_IPV6) {
-        uint8_t next;
-        if (!tcpsim_read_u8(&r, &v) || v >> 4 != 6 || !tcpsim_read_skip(&r, 5) || !tcpsim_read_u8(&r, &next) ||
-            next != 6 || !tcpsim_read_skip(&r, 1) || !tcpsim_read_bytes(&r, 16, &sa) || !tcpsim_read_bytes(&r, 16, &da))
-            return;
-        a.family = b.family = 6;
-        memcpy(a.a, sa, 16);
-        memcpy(b.a, da, 16);
-    } else {
+    case TCPSIM_RP_K_UNSUPPORTED_LINK:
+        sk->unsupported_link++;
+        return;
+    case TCPSIM_RP_K_TRUNCATED:
+        sk->truncated++;
+        return;
+    case TCPSIM_RP_K_NON_IP:
+        sk->non_ip++;
+        return;
+    case TCPSIM_RP_K_BAD_HEADER:
+        sk->bad_header++;
+        return;
+    case TCPSIM_RP_K_NON_TCP:
+        sk->non_tcp++;
+        return;
+    case TCPSIM_RP_K_FRAGMENT:
+        sk->fragment++;
         return;
     }
-    uint16_t sp, dp;
-    if (!tcpsim_read_u16(&r, &sp) || !tcpsim_read_u16(&r, &dp))
-        return;
-    struct tcpsim__key k = {&a, &b, sp, dp};
-    hint->hash = tcpsim__flow_hash(&k);
-    hint->ok = true;
-    tcpsim__flow_prefetch_index(&rp->ft, hint->hash);
 }
 
-void tcpsim__replay_hint_conn(const struct tcpsim_replay *rp, const struct tcpsim_rp_hint *hint)
+/* A8: a record the BPF filter rejects still goes through the flow table, so
+ * connection numbers stay Wireshark's tcp.stream of the whole file and the
+ * analysis sees every packet (as with a Wireshark display filter); nothing is
+ * written for it, and it is counted only as filtered. */
+void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
-    if (hint->ok)
-        tcpsim__flow_prefetch_conn(&rp->ft, hint->hash);
+    if (!pk->hidden) {
+        consume_visible(rp, pk);
+        return;
+    }
+    struct tcpsim_rp_skipped sk = rp->sum.skipped;
+    uint64_t segs = rp->sum.tcp_segments;
+    rp->filter_view = true;
+    rp->hidden = true;
+    consume_visible(rp, pk);
+    rp->hidden = false;
+    rp->sum.skipped = sk;
+    rp->sum.tcp_segments = segs;
+    rp->sum.skipped.filtered++;
+}
+
+static void packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                   size_t caplen, bool hidden)
+{
+    struct tcpsim_rp_pkt pk;
+    tcpsim__rp_decode(dlt, data, caplen, &pk);
+    pk.frame = frame;
+    pk.ts = ts;
+    pk.hidden = hidden;
+    tcpsim__rp_consume(rp, &pk);
+}
+
+void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                                 size_t caplen, size_t wirelen)
+{
+    (void)wirelen;
+    packet(rp, frame, ts, dlt, data, caplen, true);
+}
+
+void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t ts, int dlt, const uint8_t *data,
+                          size_t caplen, size_t wirelen)
+{
+    (void)wirelen;
+    packet(rp, frame, ts, dlt, data, caplen, false);
+}
+
+void tcpsim__rp_prefetch_index(const struct tcpsim_replay *rp, uint32_t hash)
+{
+    tcpsim__flow_prefetch_index(&rp->ft, hash);
+}
+
+void tcpsim__rp_prefetch_conn(const struct tcpsim_replay *rp, uint32_t hash)
+{
+    tcpsim__flow_prefetch_conn(&rp->ft, hash);
 }
 
 static const struct tcpsim__flowtab *sort_ctx;
@@ -798,13 +826,13 @@ void tcpsim_replay_finish(struct tcpsim_replay *rp)
     /* Remaining connections leave in order of their number. */
     uint32_t n = 0, *order = malloc(((size_t)rp->ft.count + 1) * sizeof *order);
     for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
+        uint32_t s;
         if (!order) { /* no memory: any order will do */
-            while (rp->ft.head[k] != TCPSIM__FLOW_NONE)
-                conn_leave(rp, rp->ft.head[k], TCPSIM_RP_LEAVE_END);
+            while ((s = tcpsim__flow_lru_head(&rp->ft, (enum tcpsim__tclass)k)) != TCPSIM__FLOW_NONE)
+                conn_leave(rp, s, TCPSIM_RP_LEAVE_END);
             continue;
         }
-        for (uint32_t s = rp->ft.head[k]; s != TCPSIM__FLOW_NONE; s = tcpsim__flow_conn(&rp->ft, s)->lru_next)
-            order[n++] = s;
+        n += tcpsim__flow_lru_list(&rp->ft, (enum tcpsim__tclass)k, order + n);
     }
     if (order) {
         sort_ctx = &rp->ft;

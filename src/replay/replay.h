@@ -157,13 +157,13 @@ struct tcpsim_rp_conn {
     uint8_t tclass;  /* idle-timeout class (which LRU list) */
     uint8_t hist_len;
     uint8_t nstates[2];
-    int8_t first_rst; /* side that sent the first RST, -1 none */
-    bool tls_fin[2];  /* each direction ended (FIN or RST) */
-    uint32_t lru_prev, lru_next;
+    int8_t first_rst;   /* side that sent the first RST, -1 none */
+    bool tls_fin[2];    /* each direction ended (FIN or RST) */
+    uint32_t lru_next;  /* free list (flow.c) */
     uint64_t held_last; /* number of its newest segment record waiting in the output FIFO (replay.c) */
     uint64_t last_frame;
     tcpsim_ns_t end;
-    tcpsim_ns_t lru_t;           /* when last placed at the tail of its LRU list */
+    tcpsim_ns_t lru_t;           /* when last placed at the tail of its LRU queue */
     tcpsim_ns_t syn_time;        /* most recent SYN (Wireshark ts_mru_syn) */
     struct tcpsim_tls_conn *tls; /* the decoder while a direction is open */
     struct tcpsim_rp_dir d[2];
@@ -220,10 +220,14 @@ struct tcpsim_rp_handler {
 };
 
 struct tcpsim_replay_cfg {
-    size_t max_conns; /* cap on connections held at once (0 = default 1M) */
-    bool observe;     /* run the two RFC 9293 endpoints (default true) */
-    bool tls;         /* decode TLS (default true) */
-    bool tls_json;    /* render each TLS item's JSON for the segment (default false) */
+    size_t max_conns;  /* cap on connections held at once (0 = default 1M) */
+    bool observe;      /* run the two RFC 9293 endpoints (default true) */
+    bool tls;          /* decode TLS (default true) */
+    bool tls_json;     /* render each TLS item's JSON for the segment (default false) */
+    unsigned threads;  /* tcpsim_replay_read: 2 (default) = a reader thread reads and decodes
+                        * ahead; 1 = the same steps on the calling thread */
+    size_t ring_bytes; /* the reader's buffer (0: 4 MiB, 64 KiB with one thread; else a power
+                        * of two >= 4 KiB: tests use small ones to make it wrap and fill) */
     struct tcpsim_rp_handler h;
     /* Diagnostics for the user (malformed TLS): called as found, with the
      * frame; the CLI prints them on stderr with the file name (A9). */
@@ -253,17 +257,40 @@ void tcpsim_replay_packet_hidden(struct tcpsim_replay *rp, uint64_t frame, tcpsi
 void tcpsim_replay_filter_view(struct tcpsim_replay *rp);
 /* End of input: every connection still held is written, then the summary. */
 void tcpsim_replay_finish(struct tcpsim_replay *rp);
-/* Look-ahead (reader.c): a packet that will be processed soon is peeked at
- * (link, IP and TCP ports only) so that its flow index entry, and one packet
- * later its connection, are fetched into the cache ahead of time. Hints only:
- * nothing changes, and a packet that cannot be peeked gets no hint. */
-struct tcpsim_rp_hint {
-    bool ok;
-    uint32_t hash;
+/* ---- the per-packet path in two steps (reader.c runs them on two threads) ----
+ * tcpsim__rp_decode is a pure function of the record's bytes (link, IP and TCP
+ * decoding, the skipped-packet classification, the 4-tuple's flow hash): the
+ * reader's producer thread runs it. tcpsim__rp_consume does everything else
+ * (flow table, analysis, observer, views), in capture order, on the caller's
+ * thread. tcpsim_replay_packet is the two in a row. */
+enum tcpsim_rp_kind {
+    TCPSIM_RP_K_TCP,              /* a TCP segment: ip addresses, seg, seglen, hash are set */
+    TCPSIM_RP_K_UNSUPPORTED_LINK, /* the skipped classes of tcpsim_rp_skipped */
+    TCPSIM_RP_K_TRUNCATED,
+    TCPSIM_RP_K_NON_IP,
+    TCPSIM_RP_K_BAD_HEADER,
+    TCPSIM_RP_K_NON_TCP,
+    TCPSIM_RP_K_FRAGMENT,
 };
-void tcpsim__replay_hint_index(const struct tcpsim_replay *rp, int dlt, const uint8_t *data, size_t caplen,
-                               struct tcpsim_rp_hint *hint);
-void tcpsim__replay_hint_conn(const struct tcpsim_replay *rp, const struct tcpsim_rp_hint *hint);
+
+struct tcpsim_rp_pkt {
+    uint64_t frame;
+    tcpsim_ns_t ts;
+    uint8_t kind;    /* enum tcpsim_rp_kind */
+    bool hidden;     /* rejected by the BPF filter: tracked, not written (A8) */
+    bool opts_cut;   /* A5: the snap length cut the TCP options */
+    uint32_t seglen; /* TCP payload length from the IP header */
+    uint32_t hash;   /* tcpsim__flow_hash of the 4-tuple */
+    struct tcpsim_ip_addr src, dst;
+    struct tcpsim_segment seg; /* seg.payload points into the record's bytes */
+};
+
+void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk);
+void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk);
+/* Cache hints for a packet consumed soon (reader.c): its flow index entry,
+ * then (a few packets later, once that is in the cache) its connection. */
+void tcpsim__rp_prefetch_index(const struct tcpsim_replay *rp, uint32_t hash);
+void tcpsim__rp_prefetch_conn(const struct tcpsim_replay *rp, uint32_t hash);
 /* Connections currently held (tests, progress line). */
 size_t tcpsim_replay_open_conns(const struct tcpsim_replay *rp);
 /* Allocations made by the flow table since creation (pool/index growth). */

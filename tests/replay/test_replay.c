@@ -1365,6 +1365,234 @@ static void test_tls_timeline_view_expect_explanation_ids_copied(void **state)
     free(text);
 }
 
+/* ================= reader: two threads, one thread, one packet at a time ================= */
+
+/* How a capture is fed to the replayer: the public one-packet API in a
+ * libpcap loop here (the reference), or tcpsim_replay_read with one or two
+ * threads and a ring of `ring` bytes (0: the default 4 MiB). */
+enum feed { FEED_PACKET, FEED_ONE_THREAD, FEED_TWO_THREADS };
+
+/* The view's text for the capture at `file` (its first `cut` bytes when not
+ * 0: a damaged file); *rc and err get the read status. Free the text. */
+static char *feed_text(enum feed how, size_t ring, const char *file, size_t cut, const char *filter,
+                       enum tcpsim_rp_format fmt, enum tcpsim_err *rc, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    assert_non_null(out);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, fmt, -1, false);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    tcpsim_rp_writer_setup(w, &cfg);
+    cfg.threads = how == FEED_TWO_THREADS ? 2 : 1;
+    cfg.ring_bytes = ring;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    static uint8_t whole[8 << 20];
+    FILE *m = NULL;
+    if (cut) {
+        FILE *f = fopen(file, "rb");
+        assert_non_null(f);
+        size_t n = fread(whole, 1, sizeof whole, f);
+        fclose(f);
+        assert_true(cut < n);
+        m = fmemopen(whole, cut, "rb");
+        assert_non_null(m);
+    }
+    err[0] = '\0';
+    if (how == FEED_PACKET) {
+        char perr[PCAP_ERRBUF_SIZE];
+        pcap_t *p = m ? pcap_fopen_offline_with_tstamp_precision(m, PCAP_TSTAMP_PRECISION_NANO, perr)
+                      : pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, perr);
+        assert_non_null(p);
+        struct bpf_program prog;
+        if (filter) {
+            assert_int_equal(pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN), 0);
+            tcpsim_replay_filter_view(rp);
+        }
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        uint64_t frame = 0;
+        int r;
+        while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+            tcpsim_ns_t ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
+            if (filter && !pcap_offline_filter(&prog, h, data))
+                tcpsim_replay_packet_hidden(rp, ++frame, ts, pcap_datalink(p), data, h->caplen, h->len);
+            else
+                tcpsim_replay_packet(rp, ++frame, ts, pcap_datalink(p), data, h->caplen, h->len);
+        }
+        *rc = r == PCAP_ERROR_BREAK ? TCPSIM_OK : TCPSIM_ERR_MALFORMED;
+        if (*rc != TCPSIM_OK)
+            snprintf(err, errlen, "frame %llu:", (unsigned long long)frame + 1);
+        if (filter)
+            pcap_freecode(&prog);
+        pcap_close(p);
+        tcpsim_replay_finish(rp);
+    } else {
+        struct tcpsim_replay_input in = {file, filter, m, false};
+        *rc = tcpsim_replay_read(rp, &in, err, errlen);
+    }
+    tcpsim_replay_free(rp);
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(out);
+    return text;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+/* A capture with something of everything the reader passes on: 300
+ * connections over five minutes of capture time (some leave closed and
+ * quiet, with their records held in the output FIFO meanwhile), TLS hellos,
+ * segments of 30000 bytes (larger than a quarter of a small ring: handed
+ * over by reference), IPv6, garbage records, a refused connection. */
+static size_t mixed_capture(void)
+{
+    uint8_t ch[512], sh[256], junk[64];
+    static uint8_t flight[30000];
+    size_t chl = client_hello(ch, "pipe.test"), shl = server_hello(sh);
+    uint64_t t = 1000000;
+    uint16_t big = 30000;
+    size_t frames = 0;
+    for (unsigned i = 0; i < 300; i++) {
+        uint16_t cp = (uint16_t)(20000 + i);
+        uint32_t ciss = 1000u * i, siss = 7000000u + 13u * i;
+        t += 1000000;
+        switch (i % 6) {
+        case 0:
+            full_conn(t, cp, ciss, siss);
+            frames += 9;
+            break;
+        case 1: /* TLS: hellos, then the server's large flight: application_data
+                 * records whose lengths differ per connection (shown in the
+                 * segment's tls items: a record read from the wrong bytes
+                 * would show) */
+            for (size_t off = 0; off < sizeof flight;) {
+                size_t len = 300 + (i * 37u + off) % 900;
+                if (off + 5 + len > sizeof flight || sizeof flight - (off + 5 + len) < 5)
+                    len = sizeof flight - off - 5;
+                flight[off] = 23;
+                flight[off + 1] = flight[off + 2] = 3;
+                flight[off + 3] = (uint8_t)(len >> 8);
+                flight[off + 4] = (uint8_t)len;
+                memset(flight + off + 5, (int)(i & 0xff), len);
+                off += 5 + len;
+            }
+            handshake(t, cp, 443, ciss, siss);
+            pg_set_payload(ch);
+            pg_tcp(&g, t + 30000, C, cp, S, 443, PG_A | PG_P, ciss + 1, siss + 1, 502, (uint16_t)chl, NULL);
+            pg_set_payload(sh);
+            pg_tcp(&g, t + 40000, S, 443, C, cp, PG_A | PG_P, siss + 1, ciss + 1 + (uint32_t)chl, 510, (uint16_t)shl,
+                   NULL);
+            pg_set_payload(flight);
+            pg_tcp(&g, t + 41000, S, 443, C, cp, PG_A, siss + 1 + (uint32_t)shl, ciss + 1 + (uint32_t)chl, 510, big,
+                   NULL);
+            frames += 6;
+            break;
+        case 2: /* a large segment on plain TCP, then a reset */
+            handshake(t, cp, 80, ciss, siss);
+            pg_tcp(&g, t + 30000, C, cp, S, 80, PG_A, ciss + 1, siss + 1, 502, big, NULL);
+            pg_tcp(&g, t + 40000, S, 80, C, cp, PG_R | PG_A, siss + 1, ciss + 1 + big, 0, 0, NULL);
+            frames += 5;
+            break;
+        case 3: /* IPv6, unanswered SYN (held until LISTEN is assumed) */
+            pg_tcp(&g, t, "2001:db8::1", cp, "2001:db8::2", 8080, PG_S, ciss, 0, 64240, 0, &ws7);
+            frames += 1;
+            break;
+        case 4: /* refused */
+            pg_tcp(&g, t, C, cp, S, 81, PG_S, ciss, 0, 64240, 0, &ws7);
+            pg_tcp(&g, t + 100, S, 81, C, cp, PG_R | PG_A, 0, ciss + 1, 0, 0, NULL);
+            frames += 2;
+            break;
+        case 5: /* garbage and a record too short for any header */
+            for (size_t k = 0; k < sizeof junk; k++)
+                junk[k] = (uint8_t)(i * 31u + k * 7u);
+            pg_raw(&g, t, junk, sizeof junk);
+            pg_raw(&g, t + 1, junk, 3);
+            frames += 2;
+            break;
+        }
+    }
+    return frames;
+}
+
+static void test_reader_threads_expect_same_output_as_per_packet(void **state)
+{
+    (void)state;
+    cap_open();
+    mixed_capture();
+    pg_close(&g);
+    const char *filters[] = {NULL, "tcp port 443"};
+    const enum tcpsim_rp_format fmts[] = {TCPSIM_RP_JSON, TCPSIM_RP_SUMMARY};
+    const size_t rings[] = {0, 4096};
+    char err[512];
+    enum tcpsim_err rc;
+    for (int fi = 0; fi < 2; fi++) {
+        for (int vi = 0; vi < 2; vi++) {
+            char *ref = feed_text(FEED_PACKET, 0, path, 0, filters[fi], fmts[vi], &rc, err, sizeof err);
+            assert_int_equal(rc, TCPSIM_OK);
+            /* the reference is not empty: every connection (or every one on
+             * port 443) has its conn record */
+            if (fmts[vi] == TCPSIM_RP_JSON)
+                assert_int_equal(count_of(ref, "{\"type\":\"conn\""), filters[fi] ? 50 : 250);
+            for (int ri = 0; ri < 2; ri++) {
+                for (enum feed how = FEED_ONE_THREAD; how <= FEED_TWO_THREADS; how++) {
+                    char *got = feed_text(how, rings[ri], path, 0, filters[fi], fmts[vi], &rc, err, sizeof err);
+                    assert_int_equal(rc, TCPSIM_OK);
+                    assert_string_equal(got, ref);
+                    free(got);
+                }
+            }
+            free(ref);
+        }
+    }
+    unlink(path);
+}
+
+static void test_reader_damaged_threads_expect_same_prefix_and_error(void **state)
+{
+    (void)state;
+    cap_open();
+    mixed_capture();
+    pg_close(&g);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size_t n = (size_t)ftell(f);
+    fclose(f);
+    /* Cut inside a record at a few places: every frame before the cut is
+     * replayed, the same way, and the error names the frame after them. */
+    for (size_t cut = n / 7; cut < n; cut += n / 7 + 1) {
+        char rerr[512], err[512];
+        enum tcpsim_err rrc, rc;
+        char *ref = feed_text(FEED_PACKET, 0, path, cut, NULL, TCPSIM_RP_JSON, &rrc, rerr, sizeof rerr);
+        assert_true(strlen(ref) > 0);
+        for (int ri = 0; ri < 2; ri++) {
+            for (enum feed how = FEED_ONE_THREAD; how <= FEED_TWO_THREADS; how++) {
+                char *got = feed_text(how, ri ? 4096 : 0, path, cut, NULL, TCPSIM_RP_JSON, &rc, err, sizeof err);
+                assert_int_equal(rc, rrc);
+                if (rc != TCPSIM_OK) {
+                    assert_non_null(strstr(err, path));
+                    assert_non_null(strstr(err, rerr)); /* "frame N:" */
+                }
+                assert_string_equal(got, ref);
+                free(got);
+            }
+        }
+        free(ref);
+    }
+    unlink(path);
+}
+
+/* test_flow_lru.c */
+void test_flow_lru_random_expect_same_order_as_list(void **state);
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1388,6 +1616,7 @@ int main(void)
         cmocka_unit_test(test_flow_max_conns_expect_oldest_evicted),
         cmocka_unit_test(test_flow_closed_quiet_expect_leaves_before_end),
         cmocka_unit_test(test_flow_many_conns_expect_bounded_allocations),
+        cmocka_unit_test(test_flow_lru_random_expect_same_order_as_list),
         cmocka_unit_test(test_analysis_dup_acks_fast_retrans_expect_flags),
         cmocka_unit_test(test_analysis_gap_expect_lost_and_acked_unseen),
         cmocka_unit_test(test_analysis_zero_window_keepalive_expect_flags),
@@ -1404,6 +1633,8 @@ int main(void)
         cmocka_unit_test(test_tls_bad_hello_length_expect_diag_and_resync),
         cmocka_unit_test(test_tls_summary_view_expect_alpn_offered_and_both_alerts),
         cmocka_unit_test(test_tls_timeline_view_expect_explanation_ids_copied),
+        cmocka_unit_test(test_reader_threads_expect_same_output_as_per_packet),
+        cmocka_unit_test(test_reader_damaged_threads_expect_same_prefix_and_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

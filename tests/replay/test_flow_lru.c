@@ -1,0 +1,130 @@
+/* test_flow_lru.c - the flow table's LRU queues (src/replay/flow.c) against a
+ * plain model of the doubly linked lists they replaced: after every one of
+ * thousands of random moves, removals and head look-ups, each class holds the
+ * same connections in the same order (so connections leave at the same
+ * moments and their records come out in the same order).
+ * Read first: src/replay/flow.h (struct tcpsim__lruq). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "replay/flow.h"
+
+void test_flow_lru_random_expect_same_order_as_list(void **state);
+
+#define MAXC 700u
+
+/* The model: one ordered array per class, a move appends at the end. */
+struct model {
+    uint32_t list[TCPSIM__TC_COUNT][MAXC];
+    uint32_t n[TCPSIM__TC_COUNT];
+    int cls[MAXC * 2];            /* by slot: its class, -1 none */
+    tcpsim_ns_t placed[MAXC * 2]; /* by slot: when it was last appended */
+};
+
+static void model_unlink(struct model *m, uint32_t slot)
+{
+    int k = m->cls[slot];
+    if (k < 0)
+        return;
+    for (uint32_t i = 0; i < m->n[k]; i++)
+        if (m->list[k][i] == slot) {
+            memmove(&m->list[k][i], &m->list[k][i + 1], (m->n[k] - i - 1) * sizeof m->list[k][0]);
+            m->n[k]--;
+            break;
+        }
+    m->cls[slot] = -1;
+}
+
+/* The rule of the old tcpsim__flow_touch: stay when the class is the same
+ * and it is the newest of its list or was placed less than a grain ago. */
+static void model_touch(struct model *m, uint32_t slot, int k, tcpsim_ns_t now)
+{
+    if (m->cls[slot] == k && (m->list[k][m->n[k] - 1] == slot || now - m->placed[slot] < TCPSIM__FLOW_LRU_GRAIN))
+        return;
+    model_unlink(m, slot);
+    m->cls[slot] = k;
+    m->placed[slot] = now;
+    m->list[k][m->n[k]++] = slot;
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)(rnd_state % n);
+}
+
+static void check_same(struct tcpsim__flowtab *t, const struct model *m)
+{
+    static uint32_t got[MAXC];
+    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
+        uint32_t n = tcpsim__flow_lru_list(t, (enum tcpsim__tclass)k, got);
+        assert_int_equal(n, m->n[k]);
+        assert_memory_equal(got, m->list[k], n * sizeof got[0]);
+    }
+}
+
+void test_flow_lru_random_expect_same_order_as_list(void **state)
+{
+    (void)state;
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    for (size_t i = 0; i < MAXC * 2; i++)
+        m.cls[i] = -1;
+    struct tcpsim__flowtab t;
+    assert_true(tcpsim__flow_init(&t, MAXC));
+    uint32_t live[MAXC], nlive = 0;
+    tcpsim_ns_t now = 1000000000ull;
+    uint64_t moves = 0, heads = 0;
+    for (int op = 0; op < 60000; op++) {
+        uint32_t r = rnd(100);
+        now += rnd(4) == 0 ? rnd(700000000) : rnd(2000000); /* a grain passes now and then */
+        if (nlive == 0 || (r < 8 && nlive < MAXC)) {
+            uint32_t s = tcpsim__flow_alloc(&t);
+            assert_int_not_equal(s, TCPSIM__FLOW_NONE);
+            assert_true(s < MAXC * 2);
+            struct tcpsim_rp_conn *c = tcpsim__flow_conn(&t, s);
+            c->addr[0].family = c->addr[1].family = 4;
+            c->port[0] = (uint16_t)op;
+            c->port[1] = 80;
+            tcpsim__flow_insert(&t, s, (uint32_t)op * 2654435761u);
+            live[nlive++] = s;
+        } else if (r < 14) { /* a connection leaves */
+            uint32_t i = rnd(nlive);
+            uint32_t s = live[i];
+            live[i] = live[--nlive];
+            model_unlink(&m, s);
+            tcpsim__flow_remove(&t, s);
+        } else if (r < 17) { /* expiry looks at a head */
+            int k = (int)rnd(TCPSIM__TC_COUNT);
+            uint32_t h = tcpsim__flow_lru_head(&t, (enum tcpsim__tclass)k);
+            assert_int_equal(h, m.n[k] ? m.list[k][0] : TCPSIM__FLOW_NONE);
+            heads += h != TCPSIM__FLOW_NONE;
+        } else { /* a packet: mostly the same class, sometimes the next */
+            uint32_t s = live[rnd(nlive)];
+            int k = m.cls[s] < 0 || rnd(6) == 0 ? (int)rnd(TCPSIM__TC_COUNT) : m.cls[s];
+            uint32_t before = m.n[k];
+            model_touch(&m, s, k, now);
+            moves += m.n[k] != before || m.cls[s] != k;
+            tcpsim__flow_touch(&t, s, (enum tcpsim__tclass)k, now);
+        }
+        if (op % 97 == 0)
+            check_same(&t, &m);
+    }
+    check_same(&t, &m);
+    /* the test did what it says: many moves, queues that grew and were
+     * compacted (more entries written than the first 256 of a queue) */
+    assert_true(moves > 10000);
+    assert_true(heads > 500);
+    assert_true(t.last_stamp > 8 * 256);
+    tcpsim__flow_free(&t);
+}
