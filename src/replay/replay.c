@@ -277,11 +277,13 @@ static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_l
     tcpsim__rp_gaps_final(c);
     if (c->tls) {
         /* Records still buffered (no FIN seen) complete now; they have no
-         * segment to ride on and go to the conn record's summary only. */
+         * segment to ride on and go to the conn record's summary only. A
+         * direction still open was cut by the end of the capture (or of the
+         * tracking), not closed: a record cut there is not malformed. */
         rp->tls.collect = false;
         rp->tls_conn = c;
-        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_CLIENT, c->last_frame, c->end / 1000u);
-        tcpsim_tls_fin(c->tls, TCPSIM_SIDE_SERVER, c->last_frame, c->end / 1000u);
+        tcpsim_tls_capture_end(c->tls, TCPSIM_SIDE_CLIENT, c->last_frame, c->end / 1000u);
+        tcpsim_tls_capture_end(c->tls, TCPSIM_SIDE_SERVER, c->last_frame, c->end / 1000u);
     }
     if (rp->cfg.h.conn && (c->shown || !rp->filter_view))
         rp->cfg.h.conn(rp->cfg.h.ctx, c, why);
