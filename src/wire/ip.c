@@ -7,6 +7,7 @@
 
 #include "tcpsim/reader.h"
 #include "tcpsim/wire.h"
+#include "wire/wire_internal.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -157,7 +158,7 @@ static enum tcpsim_err ipv6_decode(const uint8_t *buf, size_t len, struct tcpsim
 }
 
 /* Every case: options, extension headers, fragments, errors. */
-static enum tcpsim_err ip_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_ip *ip)
+enum tcpsim_err tcpsim__ip_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_ip *ip)
 {
     memset(ip, 0, sizeof *ip);
     if (len < 1)
@@ -205,7 +206,7 @@ enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_i
         /* RFC 791 §3.1: IHL at least 5 words, all captured; total length 0
          * (segmentation offload, see ipv4_decode) or at least the header. */
         if (hlen < IPV4_HDR_MIN || !tcpsim_read_bytes(&r, hlen, &h) || (total != 0 && total < hlen))
-            return ip_decode_generic(buf, len, ip);
+            return tcpsim__ip_decode_generic(buf, len, ip);
         uint16_t frag = tcpsim_get_u16(h + 6);
         size_t declared = total == 0 ? len - hlen : (size_t)total - hlen;
         ip->version = 4;
@@ -234,7 +235,7 @@ enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_i
         struct tcpsim_reader r = tcpsim_reader_make(buf, len);
         uint8_t nh = buf[6];
         if (ipv6_generic_ext(nh) || nh == 44 || nh == 51 || !tcpsim_read_bytes(&r, IPV6_HDR_LEN, &h))
-            return ip_decode_generic(buf, len, ip);
+            return tcpsim__ip_decode_generic(buf, len, ip);
         uint32_t vtf = tcpsim_get_u32(h);
         uint16_t plen = tcpsim_get_u16(h + 4);
         /* Payload length 0: jumbogram or offload, use what was captured (see ipv6_decode). */
@@ -260,7 +261,7 @@ enum tcpsim_err tcpsim_ip_decode(const uint8_t *buf, size_t len, struct tcpsim_i
             tcpsim_reader_left(&r) < ip->declared_payload_len ? tcpsim_reader_left(&r) : ip->declared_payload_len;
         return TCPSIM_OK;
     }
-    return ip_decode_generic(buf, len, ip);
+    return tcpsim__ip_decode_generic(buf, len, ip);
 }
 
 enum tcpsim_err tcpsim__ip_header_encode(const struct tcpsim_ip *ip, size_t payload_len, uint8_t *buf, size_t cap,

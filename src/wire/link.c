@@ -4,6 +4,7 @@
  * (C-tag 0x8100, S-tag 0x88a8; 0x9100 is the pre-standard QinQ tag). */
 #include "tcpsim/reader.h"
 #include "tcpsim/wire.h"
+#include "wire/wire_internal.h"
 
 #include <string.h>
 
@@ -64,7 +65,7 @@ static void set_l3(struct tcpsim_link *link, enum tcpsim_l3 l3)
 }
 
 /* Every link type and every case: VLAN tags, BSD loopback, errors. */
-static enum tcpsim_err link_decode_generic(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link)
+enum tcpsim_err tcpsim__link_decode_generic(int dlt, const uint8_t *buf, size_t caplen, struct tcpsim_link *link)
 {
     memset(link, 0, sizeof *link);
     struct tcpsim_reader r = tcpsim_reader_make(buf, caplen);
@@ -144,17 +145,17 @@ enum tcpsim_err tcpsim_link_decode(int dlt, const uint8_t *buf, size_t caplen, s
     if (dlt == TCPSIM_DLT_EN10MB) {
         /* dst MAC, src MAC, ethertype. */
         if (!tcpsim_read_bytes(&r, 14, &h) || !untagged(et = tcpsim_get_u16(h + 12)))
-            return link_decode_generic(dlt, buf, caplen, link);
+            return tcpsim__link_decode_generic(dlt, buf, caplen, link);
     } else if (dlt == TCPSIM_DLT_LINUX_SLL) {
         /* packet type, ARPHRD type, address length, 8 address bytes, protocol. */
         if (!tcpsim_read_bytes(&r, 16, &h) || !untagged(et = tcpsim_get_u16(h + 14)))
-            return link_decode_generic(dlt, buf, caplen, link);
+            return tcpsim__link_decode_generic(dlt, buf, caplen, link);
     } else if (dlt == TCPSIM_DLT_LINUX_SLL2) {
         /* protocol first, then 18 bytes: reserved, ifindex, ARPHRD, type, address. */
         if (!tcpsim_read_bytes(&r, 20, &h) || !untagged(et = tcpsim_get_u16(h)))
-            return link_decode_generic(dlt, buf, caplen, link);
+            return tcpsim__link_decode_generic(dlt, buf, caplen, link);
     } else {
-        return link_decode_generic(dlt, buf, caplen, link);
+        return tcpsim__link_decode_generic(dlt, buf, caplen, link);
     }
     link->ethertype = et;
     link->l3 = et == ETHERTYPE_IPV4 ? TCPSIM_L3_IPV4 : et == ETHERTYPE_IPV6 ? TCPSIM_L3_IPV6 : TCPSIM_L3_OTHER;

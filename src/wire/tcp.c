@@ -3,6 +3,7 @@
  * (window scale, timestamps), RFC 2018 §2-3 (SACK-permitted, SACK blocks). */
 #include "tcpsim/reader.h"
 #include "tcpsim/wire.h"
+#include "wire/wire_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static bool known_len_ok(uint8_t kind, uint8_t len)
 
 /* Every case, errors included: what an error leaves in *opts is this
  * function's (the fast decoders below hand every error to it). */
-static enum tcpsim_err opts_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts)
+enum tcpsim_err tcpsim__tcp_opts_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_tcp_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     if (len > TCPSIM_TCP_OPT_SPACE)
@@ -320,7 +321,7 @@ enum tcpsim_err tcpsim_tcp_encode(const struct tcpsim_segment *seg, uint8_t *buf
     return TCPSIM_OK;
 }
 
-static enum tcpsim_err tcp_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
+enum tcpsim_err tcpsim__tcp_decode_generic(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
 {
     memset(seg, 0, sizeof *seg);
     struct tcpsim_reader r = tcpsim_reader_make(buf, len);
@@ -339,7 +340,7 @@ static enum tcpsim_err tcp_decode_generic(const uint8_t *buf, size_t len, struct
     size_t optlen = (size_t)seg->data_offset * 4 - TCP_HDR_MIN;
     if (!tcpsim_read_bytes(&r, optlen, &opt))
         return TCPSIM_ERR_TRUNCATED;
-    enum tcpsim_err e = opts_decode_generic(opt, optlen, &seg->opts);
+    enum tcpsim_err e = tcpsim__tcp_opts_decode_generic(opt, optlen, &seg->opts);
     if (e != TCPSIM_OK)
         return e;
     seg->payload = r.p;
@@ -507,10 +508,10 @@ enum tcpsim_err tcpsim_tcp_opts_decode(const uint8_t *buf, size_t len, struct tc
 {
     /* NULL with len > 0 decodes as an empty area in the generic code: keep that. */
     if (len > TCPSIM_TCP_OPT_SPACE || (len > 0 && buf == NULL))
-        return opts_decode_generic(buf, len, opts);
+        return tcpsim__tcp_opts_decode_generic(buf, len, opts);
     if (opts_decode_common(buf, len, opts) || opts_decode_scan(buf, len, opts))
         return TCPSIM_OK;
-    return opts_decode_generic(buf, len, opts);
+    return tcpsim__tcp_opts_decode_generic(buf, len, opts);
 }
 
 /* The rest of tcpsim_tcp_decode, out of line so that the common path calls
@@ -520,7 +521,7 @@ __attribute__((noinline)) static enum tcpsim_err tcp_decode_rest(const uint8_t *
 {
     if (optlen <= TCPSIM_TCP_OPT_SPACE && opts_decode_scan(buf + TCP_HDR_MIN, optlen, &seg->opts))
         return TCPSIM_OK;
-    return tcp_decode_generic(buf, len, seg);
+    return tcpsim__tcp_decode_generic(buf, len, seg);
 }
 
 enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_segment *seg)
@@ -529,11 +530,11 @@ enum tcpsim_err tcpsim_tcp_decode(const uint8_t *buf, size_t len, struct tcpsim_
     const uint8_t *h, *opt;
     /* RFC 9293 §3.1: the 20-byte fixed header, then data offset - 5 words of options. */
     if (!tcpsim_read_bytes(&r, TCP_HDR_MIN, &h))
-        return tcp_decode_generic(buf, len, seg);
+        return tcpsim__tcp_decode_generic(buf, len, seg);
     uint8_t doff = h[12] >> 4;
     size_t optlen = (size_t)doff * 4 - TCP_HDR_MIN;
     if (doff < 5 || !tcpsim_read_bytes(&r, optlen, &opt))
-        return tcp_decode_generic(buf, len, seg);
+        return tcpsim__tcp_decode_generic(buf, len, seg);
     seg->src_port = tcpsim_get_u16(h);
     seg->dst_port = tcpsim_get_u16(h + 2);
     seg->seq = tcpsim_get_u32(h + 4);
