@@ -69,8 +69,28 @@ enum tcpsim_tcp_state {
 const char *tcpsim_tcp_state_name(enum tcpsim_tcp_state s);
 /* Parse a state name (case-insensitive, also accepts "SYN-RECEIVED"). */
 bool tcpsim_tcp_state_parse(const char *name, enum tcpsim_tcp_state *s);
-/* True for ESTABLISHED and later (RFC 9293 "synchronized states"). */
-bool tcpsim_tcp_state_synchronized(enum tcpsim_tcp_state s);
+/* True for ESTABLISHED and later (RFC 9293 "synchronized states"). Inline:
+ * the replay observer asks several times per segment; the switch folds into
+ * one comparison. */
+static inline bool tcpsim_tcp_state_synchronized(enum tcpsim_tcp_state s)
+{
+    switch (s) {
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+    case TCPSIM_TCP_SYN_RECEIVED:
+        return false;
+    case TCPSIM_TCP_ESTABLISHED:
+    case TCPSIM_TCP_FIN_WAIT_1:
+    case TCPSIM_TCP_FIN_WAIT_2:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_CLOSING:
+    case TCPSIM_TCP_LAST_ACK:
+    case TCPSIM_TCP_TIME_WAIT:
+        return true;
+    }
+    return false;
+}
 
 /* ---- configuration ---- */
 enum tcpsim_tcp_profile {

@@ -18,28 +18,6 @@ static struct tcpsim_rp_pending *pend(struct tcpsim_rp_conn *c)
     return &c->pend;
 }
 
-/* tcpsim_tcp_state_synchronized, here as a switch the compiler folds into
- * one comparison (it runs several times per segment on the full path). */
-static inline bool tcpsim_state_has_ack(const struct tcpsim_tcp_endpoint *ep)
-{
-    switch (ep->state) {
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-    case TCPSIM_TCP_SYN_RECEIVED:
-        return false;
-    case TCPSIM_TCP_ESTABLISHED:
-    case TCPSIM_TCP_FIN_WAIT_1:
-    case TCPSIM_TCP_FIN_WAIT_2:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        return true;
-    }
-    return false;
-}
-
 static tcpsim_time_t usec(tcpsim_ns_t ns)
 {
     return ns / 1000u;
@@ -254,12 +232,12 @@ static size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segm
 {
     struct tcpsim_tcp_endpoint *rcv = &c->ep[to];
     struct tcpsim_tcp_out *out = &scratch_out;
-    if (tcpsim_state_has_ack(rcv) && tcpsim_seq_gt(seg->seq, rcv->rcv_nxt) &&
+    if (tcpsim_tcp_state_synchronized(rcv->state) && tcpsim_seq_gt(seg->seq, rcv->rcv_nxt) &&
         !(seg->flags & (TCPSIM_SYN | TCPSIM_RST)) && tcpsim_seq_lt(seg->seq - rcv->rcv_nxt, 1u << 30))
         resync(rcv, rcv->snd_nxt, seg->seq, now);
     /* It acknowledges data we never saw the receiver send. */
-    if (tcpsim_state_has_ack(rcv) && (seg->flags & TCPSIM_ACK) && tcpsim_seq_gt(seg->ack, rcv->snd_nxt) &&
-        tcpsim_seq_lt(seg->ack - rcv->snd_nxt, 1u << 30))
+    if (tcpsim_tcp_state_synchronized(rcv->state) && (seg->flags & TCPSIM_ACK) &&
+        tcpsim_seq_gt(seg->ack, rcv->snd_nxt) && tcpsim_seq_lt(seg->ack - rcv->snd_nxt, 1u << 30))
         resync(rcv, seg->ack, rcv->rcv_nxt, now);
     tcpsim_tcp_out_reset(out);
     (void)tcpsim_tcp_segment_arrives(rcv, seg, now, out);
@@ -349,7 +327,8 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     }
 
     /* A hole in what we saw this side send: move it on first. */
-    if (tcpsim_state_has_ack(snd) && tcpsim_seq_gt(sg->seq, snd->snd_nxt) && !(sg->flags & (TCPSIM_SYN | TCPSIM_RST)))
+    if (tcpsim_tcp_state_synchronized(snd->state) && tcpsim_seq_gt(sg->seq, snd->snd_nxt) &&
+        !(sg->flags & (TCPSIM_SYN | TCPSIM_RST)))
         resync(snd, sg->seq, snd->rcv_nxt, now);
 
     bool server_first = c->pend_active && dir == TCPSIM_SIDE_SERVER;

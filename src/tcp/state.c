@@ -76,23 +76,3 @@ bool tcpsim_tcp_state_parse(const char *name, enum tcpsim_tcp_state *s)
     }
     return false;
 }
-
-bool tcpsim_tcp_state_synchronized(enum tcpsim_tcp_state s)
-{
-    switch (s) {
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-    case TCPSIM_TCP_SYN_RECEIVED:
-        return false;
-    case TCPSIM_TCP_ESTABLISHED:
-    case TCPSIM_TCP_FIN_WAIT_1:
-    case TCPSIM_TCP_FIN_WAIT_2:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        return true;
-    }
-    return false;
-}
