@@ -462,13 +462,16 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
     const char *name = in->path ? in->path : "-";
-    /* The stream is ours, with a 1 MiB stdio buffer: libpcap reads each
-     * record with two small freads, and the default 4 KiB buffer means a
-     * read(2) every few records. */
+    /* A file we open gets a 1 MiB stdio buffer: libpcap reads each record
+     * with two small freads, and the default 4 KiB buffer means a read(2)
+     * every few records. Not stdin, which pcap_close leaves open (the
+     * buffer, freed on return, would stay installed in it for the caller's
+     * next read), nor the caller's in->fp, which may have been read from
+     * already (setvbuf would drop what its buffer holds: on a pipe, lost). */
     FILE *f = in->fp;
     if (!f)
         f = !strcmp(name, "-") ? stdin : fopen(name, "rb");
-    char *iobuf = f ? malloc(STDIO_BUF) : NULL;
+    char *iobuf = f && !in->fp && f != stdin ? malloc(STDIO_BUF) : NULL;
     if (iobuf && setvbuf(f, iobuf, _IOFBF, STDIO_BUF) != 0) {
         free(iobuf);
         iobuf = NULL;
@@ -477,8 +480,7 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     if (!p) {
         if (f && f != stdin)
             fclose(f); /* ours either way: libpcap would have closed it */
-        if (f != stdin)
-            free(iobuf); /* (stdin stays open with it as its buffer) */
+        free(iobuf);
         /* C2: nothing was read, so nothing is written (no summary either).
          * A file that cannot be opened (missing, unreadable, a directory) is
          * a usage error; one that opens but is not a capture is damage. */
@@ -569,7 +571,8 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     free(pp);
     if (have_filter)
         pcap_freecode(&prog);
-    /* libpcap owns a FILE given to pcap_fopen_offline: pcap_close closes it. */
+    /* libpcap owns a FILE given to pcap_fopen_offline: pcap_close closes it
+     * (all but stdin), then the buffer of one we opened can go. */
     pcap_close(p);
     free(iobuf);
     tcpsim_replay_finish(rp);

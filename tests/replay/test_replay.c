@@ -3,6 +3,8 @@
  * observer's state sequences, and damaged input, on synthetic captures written
  * with libpcap in each test.
  * Read first: docs/replay-json.md, reference-facts.md, RFC 9293 §3.5, §3.6. */
+#include <fcntl.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1590,6 +1593,124 @@ static void test_reader_damaged_threads_expect_same_prefix_and_error(void **stat
     unlink(path);
 }
 
+/* Reading "-": libpcap's pcap_close leaves stdin open (it is not ours to
+ * close), so the caller may read it again afterwards, and no buffer of the
+ * reader's, freed when it returns, may stay installed in stdin. Checked in a
+ * child process: a read through a buffer left behind either fails (a buffer
+ * mapped on its own, the mmap threshold being fixed low, is unmapped when
+ * freed) or writes into the block that took its place. */
+static void test_reader_stdin_expect_stdin_readable_after(void **state)
+{
+    (void)state;
+    cap_open();
+    full_conn(1000000, 40000, 1000, 5000);
+    pg_close(&g);
+    char txt[] = "/tmp/tcpsim-replay-test-XXXXXX";
+    int tfd = mkstemp(txt);
+    assert_true(tfd >= 0);
+    assert_int_equal(write(tfd, "hello\n", 6), 6);
+    close(tfd);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* no cmocka in here: exit codes only */
+#ifdef M_MMAP_THRESHOLD
+        mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+#endif
+        int fd = open(path, O_RDONLY);
+        if (fd < 0 || dup2(fd, 0) < 0)
+            _exit(10);
+        close(fd);
+        clearerr(stdin);
+        struct rec *r = calloc(1, sizeof *r);
+        struct tcpsim_replay_cfg cfg;
+        tcpsim_replay_cfg_default(&cfg);
+        cfg.h.conn = on_conn;
+        cfg.h.ctx = r;
+        struct tcpsim_replay *rp = r ? tcpsim_replay_new(&cfg) : NULL;
+        if (!rp)
+            _exit(11);
+        struct tcpsim_replay_input in = {"-", NULL, NULL, false};
+        char err[256];
+        if (tcpsim_replay_read(rp, &in, err, sizeof err) != TCPSIM_OK || r->nconn != 1)
+            _exit(12);
+        tcpsim_replay_free(rp);
+        /* a block of the buffer's size, likely where a freed buffer was */
+        char *blk = malloc(1u << 20);
+        if (!blk)
+            _exit(14);
+        memset(blk, 'x', 1u << 20);
+        fd = open(txt, O_RDONLY);
+        if (fd < 0 || dup2(fd, 0) < 0)
+            _exit(13);
+        close(fd);
+        clearerr(stdin);
+        char line[16];
+        bool read_ok = fgets(line, sizeof line, stdin) && !strcmp(line, "hello\n");
+        bool blk_ok = !memcmp(blk, "xxxxxx", 6); /* not written through a stale buffer */
+        _exit(read_ok && blk_ok ? 0 : 1);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    unlink(path);
+    unlink(txt);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A stream the caller gives (in->fp) may have been read from already, e.g.
+ * a peek at the magic number: what its stdio buffer holds is part of the
+ * capture. On a pipe it cannot be read again, so the reader must not swap
+ * the stream's buffer (setvbuf would drop those bytes). */
+static void test_reader_peeked_pipe_expect_whole_capture(void **state)
+{
+    (void)state;
+    cap_open();
+    full_conn(1000000, 40000, 1000, 5000);
+    full_conn(2000000, 40001, 2000, 6000);
+    pg_close(&g);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the writer: the capture file into the pipe */
+        close(pfd[0]);
+        int fd = open(path, O_RDONLY);
+        char b[4096];
+        ssize_t n;
+        while (fd >= 0 && (n = read(fd, b, sizeof b)) > 0)
+            if (write(pfd[1], b, (size_t)n) != n)
+                _exit(1);
+        _exit(fd >= 0 ? 0 : 1);
+    }
+    close(pfd[1]);
+    FILE *fp = fdopen(pfd[0], "rb");
+    assert_non_null(fp);
+    int c = fgetc(fp); /* the peek: the stream's buffer now holds what the pipe had */
+    assert_int_not_equal(c, EOF);
+    assert_int_not_equal(ungetc(c, fp), EOF);
+    struct rec *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.h.conn = on_conn;
+    cfg.h.ctx = r;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    struct tcpsim_replay_input in = {"peeked", NULL, fp, false};
+    char err[512] = "";
+    enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err); /* closes fp */
+    tcpsim_replay_free(rp);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    unlink(path);
+    assert_string_equal(err, "");
+    assert_int_equal(rc, TCPSIM_OK);
+    assert_int_equal(r->nconn, 2);
+    free(r);
+}
+
 /* test_flow_lru.c */
 void test_flow_lru_random_expect_same_order_as_list(void **state);
 
@@ -1635,6 +1756,8 @@ int main(void)
         cmocka_unit_test(test_tls_timeline_view_expect_explanation_ids_copied),
         cmocka_unit_test(test_reader_threads_expect_same_output_as_per_packet),
         cmocka_unit_test(test_reader_damaged_threads_expect_same_prefix_and_error),
+        cmocka_unit_test(test_reader_stdin_expect_stdin_readable_after),
+        cmocka_unit_test(test_reader_peeked_pipe_expect_whole_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
