@@ -277,7 +277,9 @@ struct tcpsim_tls_conn; /* opaque */
  * used), so a server's chain is parsed once, not once per connection; and
  * JA3/JA4/JA3S are kept by the hello fields they are computed from, so a
  * client build's fingerprints are computed once. tcpsim_tls_release_caches
- * frees all three (e.g. at exit). */
+ * frees all three of the calling thread (e.g. at exit). They are bounded
+ * (up to ~5 MB with the certificates' DER copies) but not freed when a
+ * thread ends: a thread that decoded TLS should call it before it returns. */
 #define TCPSIM_TLS_POOL       32
 #define TCPSIM_TLS_CERT_CACHE 256
 

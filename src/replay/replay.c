@@ -811,12 +811,13 @@ void tcpsim__rp_prefetch_conn(const struct tcpsim_replay *rp, uint32_t hash)
     tcpsim__flow_prefetch_conn(&rp->ft, hash);
 }
 
-static const struct tcpsim__flowtab *sort_ctx;
+struct leave_ord {
+    uint32_t id, slot;
+};
 
 static int by_id(const void *a, const void *b)
 {
-    uint32_t x = tcpsim__flow_conn(sort_ctx, *(const uint32_t *)a)->id;
-    uint32_t y = tcpsim__flow_conn(sort_ctx, *(const uint32_t *)b)->id;
+    uint32_t x = ((const struct leave_ord *)a)->id, y = ((const struct leave_ord *)b)->id;
     return x < y ? -1 : x > y;
 }
 
@@ -825,22 +826,26 @@ void tcpsim_replay_finish(struct tcpsim_replay *rp)
     if (rp->finished)
         return;
     rp->finished = true;
-    /* Remaining connections leave in order of their number. */
-    uint32_t n = 0, *order = malloc(((size_t)rp->ft.count + 1) * sizeof *order);
-    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
-        uint32_t s;
+    /* Remaining connections leave in order of their number. Every slot in
+     * use is visited (not the timeout queues: a connection the queues had no
+     * memory for is on none of them), and the sort needs no global, so two
+     * replayers may finish at once on two threads. */
+    uint32_t n = 0;
+    struct leave_ord *order = malloc(((size_t)rp->ft.count + 1) * sizeof *order);
+    for (uint32_t s = 0; s < rp->ft.used_hw; s++) {
+        struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
+        if (!c->in_use)
+            continue;
         if (!order) { /* no memory: any order will do */
-            while ((s = tcpsim__flow_lru_head(&rp->ft, (enum tcpsim__tclass)k)) != TCPSIM__FLOW_NONE)
-                conn_leave(rp, s, TCPSIM_RP_LEAVE_END);
+            conn_leave(rp, s, TCPSIM_RP_LEAVE_END);
             continue;
         }
-        n += tcpsim__flow_lru_list(&rp->ft, (enum tcpsim__tclass)k, order + n);
+        order[n++] = (struct leave_ord){c->id, s};
     }
     if (order) {
-        sort_ctx = &rp->ft;
         qsort(order, n, sizeof *order, by_id);
         for (uint32_t i = 0; i < n; i++)
-            conn_leave(rp, order[i], TCPSIM_RP_LEAVE_END);
+            conn_leave(rp, order[i].slot, TCPSIM_RP_LEAVE_END);
         free(order);
     }
     rp->sum.seconds = rp->have_time ? (double)(rp->last_ts - rp->first_ts) / 1e9 : 0.0;

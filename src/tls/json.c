@@ -106,7 +106,12 @@ void tcpsim__sb_fmt(struct tcpsim__sb *b, const char *fmt, ...)
         if (p[1] == 's') {
             tcpsim__sb_puts(b, va_arg(ap, const char *));
             p += 2;
-        } else { /* "%lld" */
+        } else if (strncmp(p, "%lld", 4) != 0) {
+            /* not one of the two conversions it knows: written as it stands,
+             * taking no argument (never reads past the format's end) */
+            tcpsim__sb_putc(b, '%');
+            p += 1;
+        } else {
             long long v = va_arg(ap, long long);
             if (v < 0) {
                 tcpsim__sb_putc(b, '-');
