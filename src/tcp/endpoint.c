@@ -387,6 +387,22 @@ static bool close_unread_rst(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, 
     return true;
 }
 
+/* RFC 9293 §3.10.4 in ESTABLISHED (-> FIN_WAIT_1) and CLOSE_WAIT (-> LAST_ACK):
+ * queue the FIN and send it after the data; a full close with unread data
+ * aborts instead when the profile says so (close_unread_rst): then true, and
+ * the endpoint is CLOSED with nothing more to do. */
+static bool close_sends_fin(struct tcpsim_tcp_endpoint *ep, bool full, enum tcpsim_tcp_state to, tcpsim_time_t now,
+                            struct tcpsim_tcp_out *out)
+{
+    if (full && close_unread_rst(ep, now, out))
+        return true;
+    ep->fin_queued = true;
+    ep->user_closed = full;
+    tcpsim__transition(ep, to, TCPSIM_WHY_CLOSE_SENDS_FIN, now, out);
+    tcpsim__output(ep, now, out);
+    return false;
+}
+
 static enum tcpsim_err do_close(struct tcpsim_tcp_endpoint *ep, bool full, tcpsim_time_t now,
                                 struct tcpsim_tcp_out *out)
 {
@@ -417,20 +433,12 @@ static enum tcpsim_err do_close(struct tcpsim_tcp_endpoint *ep, bool full, tcpsi
         }
         break;
     case TCPSIM_TCP_ESTABLISHED:
-        if (full && close_unread_rst(ep, now, out))
+        if (close_sends_fin(ep, full, TCPSIM_TCP_FIN_WAIT_1, now, out))
             return TCPSIM_OK;
-        ep->fin_queued = true;
-        ep->user_closed = full;
-        tcpsim__transition(ep, TCPSIM_TCP_FIN_WAIT_1, TCPSIM_WHY_CLOSE_SENDS_FIN, now, out);
-        tcpsim__output(ep, now, out);
         break;
     case TCPSIM_TCP_CLOSE_WAIT:
-        if (full && close_unread_rst(ep, now, out))
+        if (close_sends_fin(ep, full, TCPSIM_TCP_LAST_ACK, now, out))
             return TCPSIM_OK;
-        ep->fin_queued = true;
-        ep->user_closed = full;
-        tcpsim__transition(ep, TCPSIM_TCP_LAST_ACK, TCPSIM_WHY_CLOSE_SENDS_FIN, now, out);
-        tcpsim__output(ep, now, out);
         break;
     case TCPSIM_TCP_FIN_WAIT_1:
     case TCPSIM_TCP_FIN_WAIT_2:
