@@ -135,6 +135,19 @@ struct tcpsim_tcp_config {
      * absurdly small segments). RFC profile 88 (Linux's old TCP_MIN_MSS), Linux
      * profile 48 (net.ipv4.tcp_min_snd_mss since 5.2); 0 = no floor. */
     uint16_t min_snd_mss;
+    /* A passive observer (the replayer's endpoints, docs/design.md "Shortcuts of
+     * the one model"): the same state machine without its side work. No
+     * segment is built (out->seg stays empty; an ACK it would send still counts
+     * as sent: RFC 7323 §4.3 Last.ACK.sent), no timer is armed or run and no RTT
+     * is sampled (tcpsim_tcp_next_timeout answers TCPSIM_TIME_NEVER,
+     * tcpsim_tcp_timeout does nothing). It is driven only by a passive OPEN,
+     * tcpsim_tcp_observe_sent, tcpsim_tcp_segment_arrives, the fast paths and
+     * tcpsim_tcp_force_state: SEND, RECEIVE, CLOSE, SHUTDOWN, ABORT and an
+     * active OPEN are refused with ERR_INVALID (it never holds data to send).
+     * Its states, transitions, notes and errors, and its sequence, window and
+     * option variables, are those of the same endpoint without the flag
+     * (tests/replay/test_replay_obs.c). Default false. */
+    bool observer;
 };
 
 /* Fill `c` with the defaults of a profile. */
@@ -292,10 +305,12 @@ enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcp
                                 uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
 /* Initialise `ep` as tcpsim_tcp_init(ep, &tmpl->cfg, local_port, remote_port)
  * would, by copying `tmpl`: an endpoint fresh from tcpsim_tcp_init without
- * buffers (cfg.store_data false) on which nothing else has been called. For
- * callers that make many endpoints of one configuration (the replayer, two per
- * connection). ERR_INVALID when `tmpl` is not such an endpoint (as far as can
- * be seen: live, CLOSED, no buffers, never observed). */
+ * buffers (cfg.store_data false) on which nothing else has been called, or
+ * nothing but a passive tcpsim_tcp_open (then `ep` is as after init and that
+ * OPEN, in LISTEN). For callers that make many endpoints of one configuration
+ * (the replayer, two per connection). ERR_INVALID when `tmpl` is not such an
+ * endpoint (as far as can be seen: live, CLOSED or passive LISTEN, no buffers,
+ * never observed). */
 enum tcpsim_err tcpsim_tcp_init_copy(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
                                      uint16_t local_port, uint16_t remote_port) TCPSIM_WUR;
 void tcpsim_tcp_free(struct tcpsim_tcp_endpoint *ep);

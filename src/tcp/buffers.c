@@ -58,25 +58,10 @@ void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
     }
 }
 
-/* RCV.WND: free buffer space (RFC 9293 §3.8.6.2.2), or in replay what the
- * capture shows we advertised. Never more than the scaled 16-bit field holds. */
+/* RCV.WND (tcp_priv.h has the body, inline for header prediction). */
 void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
 {
-    struct tcpsim_tcp_priv *p = &ep->priv;
-    uint32_t w;
-    if (p->observer && p->ws_unknown) {
-        /* the capture began after the SYNs: any scale is possible, so do not
-         * judge acceptability by a window we cannot read */
-        w = 1u << 30;
-    } else if (p->observer && p->obs_edge_set) {
-        w = tcpsim_seq_gt(p->obs_edge, ep->rcv_nxt) ? p->obs_edge - ep->rcv_nxt : 0;
-    } else {
-        w = p->rcv_cap - p->rcv_q;
-        uint32_t maxw = 65535u << (ep->ws_ok ? ep->rcv_wscale : 0);
-        if (w > maxw)
-            w = maxw;
-    }
-    ep->rcv_wnd = w;
+    tcpsim__rcv_update_wnd_inline(ep);
 }
 
 void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep)

@@ -9,12 +9,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-void tcpsim__want_ack(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why)
-{
-    ep->priv.ack_pending = true;
-    ep->priv.ack_why = why;
-}
-
 uint32_t tcpsim__choose_iss(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 {
     /* RFC 9293 §3.4.1 wants a clock-driven, unpredictable ISN (RFC 6528); the
@@ -167,6 +161,14 @@ static bool check_out(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_
     return ep != NULL && ep->priv.live && out != NULL;
 }
 
+/* The user calls a passive observer (cfg.observer) refuses: it sends nothing
+ * of its own, so no data or FIN is ever queued (tcpsim__output_n's send loop
+ * finds nothing) and no timer needs to run. */
+static bool check_user(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_out *out)
+{
+    return check_out(ep, out) && !ep->cfg.observer;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 enum tcpsim_err tcpsim_tcp_init(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_config *cfg,
@@ -213,9 +215,12 @@ enum tcpsim_err tcpsim_tcp_init_copy(struct tcpsim_tcp_endpoint *ep, const struc
     /* tcpsim_tcp_init is a function of the configuration and the ports alone
      * (reset_conn reads only cfg), so a fresh endpoint copied and given other
      * ports is what tcpsim_tcp_init would make; one with buffers cannot be
-     * shared, one already used is not fresh. */
+     * shared, one already used is not fresh. A passive OPEN on a fresh
+     * endpoint (RFC 9293 §3.10.1: CLOSED -> LISTEN) reads neither the time
+     * nor the ports, so a template in LISTEN is copied the same way. */
     if (ep == NULL || tmpl == NULL || ep == tmpl || !tmpl->priv.live || tmpl->priv.observer ||
-        tmpl->priv.sbuf != NULL || tmpl->priv.rbuf != NULL || tmpl->state != TCPSIM_TCP_CLOSED)
+        tmpl->priv.sbuf != NULL || tmpl->priv.rbuf != NULL ||
+        !(tmpl->state == TCPSIM_TCP_CLOSED || (tmpl->state == TCPSIM_TCP_LISTEN && tmpl->passive)))
         return TCPSIM_ERR_INVALID;
     memcpy(ep, tmpl, sizeof *ep);
     ep->local_port = local_port;
@@ -248,7 +253,7 @@ static void active_open(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struc
 enum tcpsim_err tcpsim_tcp_open(struct tcpsim_tcp_endpoint *ep, bool active, tcpsim_time_t now,
                                 struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out))
+    if (!check_out(ep, out) || (active && ep->cfg.observer))
         return TCPSIM_ERR_INVALID;
     switch (ep->state) {
     case TCPSIM_TCP_CLOSED:
@@ -283,7 +288,7 @@ enum tcpsim_err tcpsim_tcp_open(struct tcpsim_tcp_endpoint *ep, bool active, tcp
 enum tcpsim_err tcpsim_tcp_send(struct tcpsim_tcp_endpoint *ep, const void *data, size_t len, size_t *accepted,
                                 tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out) || accepted == NULL)
+    if (!check_user(ep, out) || accepted == NULL)
         return TCPSIM_ERR_INVALID;
     *accepted = 0;
     bool go = false;
@@ -339,7 +344,7 @@ bool tcpsim_tcp_peer_closed(const struct tcpsim_tcp_endpoint *ep)
 enum tcpsim_err tcpsim_tcp_receive(struct tcpsim_tcp_endpoint *ep, void *buf, size_t cap, size_t *got,
                                    tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out) || got == NULL)
+    if (!check_user(ep, out) || got == NULL)
         return TCPSIM_ERR_INVALID;
     struct tcpsim_tcp_priv *p = &ep->priv;
     *got = 0;
@@ -462,21 +467,21 @@ static enum tcpsim_err do_close(struct tcpsim_tcp_endpoint *ep, bool full, tcpsi
 
 enum tcpsim_err tcpsim_tcp_close(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out))
+    if (!check_user(ep, out))
         return TCPSIM_ERR_INVALID;
     return do_close(ep, true, now, out);
 }
 
 enum tcpsim_err tcpsim_tcp_shutdown(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out))
+    if (!check_user(ep, out))
         return TCPSIM_ERR_INVALID;
     return do_close(ep, false, now, out);
 }
 
 enum tcpsim_err tcpsim_tcp_abort(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (!check_out(ep, out))
+    if (!check_user(ep, out))
         return TCPSIM_ERR_INVALID;
     switch (ep->state) {
     case TCPSIM_TCP_CLOSED:

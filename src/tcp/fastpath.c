@@ -57,7 +57,7 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
      * then RCV.WND recomputed before the first step), so doing it here before
      * a possible fall-back changes nothing it would not change itself. */
     rp->rcv_q = 0;
-    tcpsim__rcv_update_wnd(rcv);
+    tcpsim__rcv_update_wnd_inline(rcv);
     if (len > rcv->rcv_wnd) /* would be trimmed at the right edge (or dropped at a zero window) */
         return false;
 
@@ -65,7 +65,7 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
     sp->rcv_q = 0; /* tcpsim__rcv_auto_consume: the observer's user read it all */
     sp->obs_edge = seg->ack + ((uint32_t)seg->window << (snd->ws_ok ? snd->rcv_wscale : 0));
     sp->obs_edge_set = true;
-    tcpsim__rcv_update_wnd(snd);
+    tcpsim__rcv_update_wnd_inline(snd);
     if (len > 0)
         snd->snd_nxt = snd->snd_max = seg->seq + len;
     /* tcpsim__timers_update for an observer outside TIME_WAIT / FIN_WAIT_2 */
@@ -98,12 +98,20 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
         /* seventh step, in order (tcpsim__rcv_data without a buffer) */
         rp->rcv_q = (uint64_t)rp->rcv_q + len > rp->rcv_cap ? rp->rcv_cap : rp->rcv_q + len;
         rcv->rcv_nxt += len;
-        tcpsim__rcv_update_wnd(rcv);
+        tcpsim__rcv_update_wnd_inline(rcv);
         tcpsim__want_ack(rcv, TCPSIM_WHY_DATA_RECEIVED);
     }
     if (rp->ack_pending) {
-        /* tcpsim__output: an observer's ACK counts as sent (tcpsim__emit) */
-        uint32_t w = tcpsim__win_field(rcv, false);
+        /* tcpsim__output: an observer's ACK counts as sent (tcpsim__emit),
+         * the window field as tcpsim__win_field makes it (RCV.WND again,
+         * unchanged when the text above just set it) */
+        if (len == 0)
+            tcpsim__rcv_update_wnd_inline(rcv);
+        uint32_t w = rcv->rcv_wnd;
+        if (rcv->ws_ok)
+            w >>= rcv->rcv_wscale;
+        if (w > 65535u)
+            w = 65535u;
         if (rcv->ws_ok)
             w <<= rcv->rcv_wscale;
         rp->ack_pending = false;

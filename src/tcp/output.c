@@ -42,15 +42,6 @@ uint32_t tcpsim__ts_now(tcpsim_time_t now)
     return (uint32_t)(now / 1000u);
 }
 
-uint32_t tcpsim__eff_mss(const struct tcpsim_tcp_endpoint *ep)
-{
-    /* RFC 9293 §3.7.1: Eff.snd.MSS excludes TCP options sent on every segment. */
-    uint32_t mss = ep->snd_mss;
-    if (ep->ts_ok && mss > 12u + 1u)
-        mss -= 12u;
-    return mss > 0 ? mss : 1u;
-}
-
 uint16_t tcpsim__win_field(struct tcpsim_tcp_endpoint *ep, bool syn)
 {
     tcpsim__rcv_update_wnd(ep);
@@ -167,10 +158,14 @@ struct tcpsim_tcp_tx *tcpsim__emit(struct tcpsim_tcp_endpoint *ep, uint8_t flags
                                    tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
-    if (p->observer) {
+    if (p->observer || ep->cfg.observer) {
         /* An observer's own segments are in the capture: build none (the
          * output record is not touched), but an ACK it would send still
-         * counts as sent (RFC 7323 §4.3 Last.ACK.sent, the advertised edge). */
+         * counts as sent (RFC 7323 §4.3 Last.ACK.sent, the advertised edge).
+         * A passive observer (cfg.observer) not yet told of a segment of its
+         * own is the same: what the built segment would leave (below) is
+         * this, as it sends nothing but ACKs, SYN-ACKs and RSTs (the bare
+         * SYN of an active OPEN or a retransmission timeout never comes). */
         if ((flags & TCPSIM_ACK) && !(flags & TCPSIM_RST)) {
             bool syn = (flags & TCPSIM_SYN) != 0;
             uint32_t w = tcpsim__win_field(ep, syn);
@@ -340,9 +335,4 @@ void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcps
         tcpsim__emit(ep, TCPSIM_ACK, ep->snd_nxt, ep->rcv_nxt, NULL, 0, p->ack_why, false, now, out);
     }
     p->ack_pending = false;
-}
-
-void tcpsim__output(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
-{
-    tcpsim__output_n(ep, SIZE_MAX, TCPSIM_WHY_SEND_DATA, now, out);
 }

@@ -36,7 +36,8 @@ void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_ti
     struct tcpsim_tcp_priv *p = &ep->priv;
     if (p->rtt_pending && tcpsim_seq_gt(ack, p->rtt_seq)) {
         p->rtt_pending = false;
-        tcpsim__rtt_sample(ep, now - p->rtt_sent);
+        if (!ep->cfg.observer) /* the RTO serves only timers, which an observer has none of */
+            tcpsim__rtt_sample(ep, now - p->rtt_sent);
     }
     ep->snd_una = ack;
     if (tcpsim_seq_lt(ep->snd_nxt, ack))
@@ -90,6 +91,8 @@ static bool keepalive_state(enum tcpsim_tcp_state s)
 void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
+    if (ep->cfg.observer)
+        return; /* no timers (tcpsim_tcp_config.observer) */
     if (ep->state != TCPSIM_TCP_TIME_WAIT)
         ep->t_time_wait = TCPSIM_TIME_NEVER;
     if (ep->state != TCPSIM_TCP_FIN_WAIT_2 || !ep->user_closed || ep->cfg.fin_wait2_timeout == 0) {
@@ -133,7 +136,7 @@ void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 
 tcpsim_time_t tcpsim_tcp_next_timeout(const struct tcpsim_tcp_endpoint *ep)
 {
-    if (ep == NULL || !ep->priv.live)
+    if (ep == NULL || !ep->priv.live || ep->cfg.observer)
         return TCPSIM_TIME_NEVER;
     tcpsim_time_t t = ep->t_rtx;
     if (ep->t_time_wait < t)
@@ -281,7 +284,7 @@ static void keepalive_expired(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now,
 
 void tcpsim_tcp_timeout(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (ep == NULL || !ep->priv.live || out == NULL)
+    if (ep == NULL || !ep->priv.live || out == NULL || ep->cfg.observer)
         return;
     struct tcpsim_tcp_priv *p = &ep->priv;
     if (ep->t_time_wait <= now) {

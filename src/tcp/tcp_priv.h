@@ -3,6 +3,8 @@
 #ifndef TCPSIM_TCP_PRIV_H
 #define TCPSIM_TCP_PRIV_H
 
+#include <stdint.h>
+
 #include "tcpsim/tcp.h"
 
 /* The RFC profile's floor for the peer's MSS (cfg.min_snd_mss): RFC 9293 §3.7.1
@@ -39,7 +41,17 @@ void tcpsim__send_syn(struct tcpsim_tcp_endpoint *ep, bool with_ack, bool rtx, e
  * retransmitted ones carry rtx_why), then a pure ACK if one is still owed. */
 void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcpsim_tcp_why rtx_why, tcpsim_time_t now,
                       struct tcpsim_tcp_out *out);
-void tcpsim__output(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+/* tcpsim__output_n with no limit. Inline: most calls (two at the end of every
+ * arriving segment) have nothing to do, which this decides without the call:
+ * no ACK owed, and the send loop would stop at once (an observer runs none;
+ * else nothing past SND.NXT is queued and no FIN: its first pass finds n = 0
+ * and no FIN). tcpsim__output_n would then only clear the (clear) ACK flag. */
+static inline void tcpsim__output(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, struct tcpsim_tcp_out *out)
+{
+    const struct tcpsim_tcp_priv *p = &ep->priv;
+    if (p->ack_pending || (!p->observer && (ep->fin_queued || tcpsim_seq_gt(p->snd_base + p->snd_q, ep->snd_nxt))))
+        tcpsim__output_n(ep, SIZE_MAX, TCPSIM_WHY_SEND_DATA, now, out);
+}
 /* RFC 5681: window at connection start, and the reactions to loss. */
 void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep);
 void tcpsim__cc_on_ack(struct tcpsim_tcp_endpoint *ep, uint32_t acked, uint32_t ack, tcpsim_time_t now,
@@ -50,14 +62,25 @@ void tcpsim__cc_on_rto(struct tcpsim_tcp_endpoint *ep);
 void tcpsim__retransmit_first(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
                               struct tcpsim_tcp_out *out);
 /* Payload bytes that fit in one segment (MSS less the timestamp option). */
-uint32_t tcpsim__eff_mss(const struct tcpsim_tcp_endpoint *ep);
+static inline uint32_t tcpsim__eff_mss(const struct tcpsim_tcp_endpoint *ep)
+{
+    /* RFC 9293 §3.7.1: Eff.snd.MSS excludes TCP options sent on every segment. */
+    uint32_t mss = ep->snd_mss;
+    if (ep->ts_ok && mss > 12u + 1u)
+        mss -= 12u;
+    return mss > 0 ? mss : 1u;
+}
 /* The window field we advertise now (scaled unless SYN). */
 uint16_t tcpsim__win_field(struct tcpsim_tcp_endpoint *ep, bool syn);
 uint32_t tcpsim__ts_now(tcpsim_time_t now);
 /* States in which queued data and our FIN may be sent. */
 bool tcpsim__state_sends(enum tcpsim_tcp_state s);
 /* Ask for an ACK at the end of this event (tcpsim__output sends it). */
-void tcpsim__want_ack(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why);
+static inline void tcpsim__want_ack(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why)
+{
+    ep->priv.ack_pending = true;
+    ep->priv.ack_why = why;
+}
 /* Forget everything about the previous connection (new OPEN, LISTEN again). */
 void tcpsim__reset_conn(struct tcpsim_tcp_endpoint *ep);
 
@@ -76,6 +99,27 @@ const uint8_t *tcpsim__snd_data(const struct tcpsim_tcp_endpoint *ep, uint32_t s
 uint32_t tcpsim__snd_append(struct tcpsim_tcp_endpoint *ep, const uint8_t *data, uint32_t len);
 void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack);
 void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep);
+/* The same, inline (header prediction calls it on every predicted segment).
+ * RCV.WND: free buffer space (RFC 9293 §3.8.6.2.2), or in replay what the
+ * capture shows we advertised. Never more than the scaled 16-bit field holds. */
+__attribute__((always_inline)) static inline void tcpsim__rcv_update_wnd_inline(struct tcpsim_tcp_endpoint *ep)
+{
+    const struct tcpsim_tcp_priv *p = &ep->priv;
+    uint32_t w;
+    if (p->observer && p->ws_unknown) {
+        /* the capture began after the SYNs: any scale is possible, so do not
+         * judge acceptability by a window we cannot read */
+        w = 1u << 30;
+    } else if (p->observer && p->obs_edge_set) {
+        w = tcpsim_seq_gt(p->obs_edge, ep->rcv_nxt) ? p->obs_edge - ep->rcv_nxt : 0;
+    } else {
+        w = p->rcv_cap - p->rcv_q;
+        uint32_t maxw = 65535u << (ep->ws_ok ? ep->rcv_wscale : 0);
+        if (w > maxw)
+            w = maxw;
+    }
+    ep->rcv_wnd = w;
+}
 /* Accept payload at `seq` (already trimmed to the window). Returns true when
  * RCV.NXT moved (in-order data) and fills deliveries. *fin_now says a FIN
  * (given with the segment or held in the queue) is now in order. */

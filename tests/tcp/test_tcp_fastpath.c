@@ -476,6 +476,110 @@ static void test_init_copy_same_as_init(void **st)
     tcpsim_tcp_free(&tmpl);
 }
 
+/* A template in LISTEN (init, then a passive OPEN) copies to what init and
+ * the same OPEN make; an active OPEN or a LISTEN reached otherwise is refused. */
+static void test_init_copy_listen_same_as_init_and_open(void **st)
+{
+    (void)st;
+    static struct tcpsim_tcp_endpoint tmpl, a, b;
+    static struct tcpsim_tcp_out out;
+    struct tcpsim_tcp_config cfg;
+    for (int k = 0; k < 2; k++) {
+        memset(&cfg, 0, sizeof cfg);
+        obs_cfg(&cfg);
+        if (k == 1) {
+            tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_LINUX);
+            cfg.store_data = false;
+            cfg.mss = 1380;
+        }
+        memset(&a, 0xAB, sizeof a);
+        memset(&b, 0xCD, sizeof b);
+        assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 1, 2), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_open(&tmpl, false, 5, &out), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_init(&a, &cfg, 443, 51000), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_open(&a, false, 777, &out), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_init_copy(&b, &tmpl, 443, 51000), TCPSIM_OK);
+        assert_int_equal(b.state, TCPSIM_TCP_LISTEN);
+        assert_memory_equal(&a, &b, sizeof a);
+        /* and it answers a SYN as the one made by hand does */
+        struct tcpsim_segment syn = mk(0, TCPSIM_SYN, 1000, 0, 65535, 0);
+        tcpsim_tcp_out_reset(&out);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&a, &syn, 900, &out), TCPSIM_OK);
+        tcpsim_tcp_out_reset(&out);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&b, &syn, 900, &out), TCPSIM_OK);
+        assert_int_equal(b.state, TCPSIM_TCP_SYN_RECEIVED);
+        assert_memory_equal(&a, &b, sizeof a);
+        tcpsim_tcp_free(&tmpl);
+    }
+    /* SYN_SENT (active OPEN) is not a template */
+    obs_cfg(&cfg);
+    assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 1, 2), TCPSIM_OK);
+    tcpsim_tcp_out_reset(&out);
+    assert_int_equal(tcpsim_tcp_open(&tmpl, true, 0, &out), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_init_copy(&b, &tmpl, 1, 2), TCPSIM_ERR_INVALID);
+    tcpsim_tcp_free(&tmpl);
+}
+
+/* cfg.observer: the user calls that would queue data, close or time out are
+ * refused, no timer is armed, no segment is built; a passive OPEN and SEGMENT
+ * ARRIVES still work, with the same states and sequence variables as without
+ * the flag. */
+static void test_observer_flag_refuses_user_calls_and_builds_nothing(void **st)
+{
+    (void)st;
+    static struct tcpsim_tcp_endpoint lt, full;
+    static struct tcpsim_tcp_out out;
+    struct tcpsim_tcp_config cfg;
+    obs_cfg(&cfg);
+    cfg.observer = true;
+    assert_int_equal(tcpsim_tcp_init(&lt, &cfg, 80, 40000), TCPSIM_OK);
+    cfg.observer = false;
+    assert_int_equal(tcpsim_tcp_init(&full, &cfg, 80, 40000), TCPSIM_OK);
+    size_t got = 0;
+    tcpsim_tcp_out_reset(&out);
+    assert_int_equal(tcpsim_tcp_open(&lt, true, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_send(&lt, NULL, 10, &got, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_receive(&lt, NULL, 10, &got, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_close(&lt, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_shutdown(&lt, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(tcpsim_tcp_abort(&lt, 0, &out), TCPSIM_ERR_INVALID);
+    assert_int_equal(lt.state, TCPSIM_TCP_CLOSED);
+    assert_int_equal(out.ntrans + out.nseg, 0);
+    /* a passive OPEN, then the client's SYN: SYN_RECEIVED on both, the light
+     * one without its SYN-ACK built and without a retransmission timer */
+    assert_int_equal(tcpsim_tcp_open(&lt, false, 0, &out), TCPSIM_OK);
+    assert_int_equal(tcpsim_tcp_open(&full, false, 0, &out), TCPSIM_OK);
+    struct tcpsim_segment syn = mk(0, TCPSIM_SYN, 1000, 0, 65535, 0);
+    syn.opts.present = TCPSIM_HAS_MSS | TCPSIM_HAS_TS | TCPSIM_HAS_WSCALE;
+    syn.opts.mss = 1400;
+    syn.opts.wscale = 7;
+    syn.opts.ts_val = 555;
+    tcpsim_tcp_out_reset(&out);
+    assert_int_equal(tcpsim_tcp_segment_arrives(&full, &syn, 1000, &out), TCPSIM_OK);
+    assert_int_equal(out.nseg, 1); /* the full one built its SYN-ACK */
+    tcpsim_tcp_out_reset(&out);
+    assert_int_equal(tcpsim_tcp_segment_arrives(&lt, &syn, 1000, &out), TCPSIM_OK);
+    assert_int_equal(out.nseg, 0);
+    assert_int_equal(out.ntrans, 1);
+    assert_int_equal(lt.state, TCPSIM_TCP_SYN_RECEIVED);
+    assert_int_equal(tcpsim_tcp_next_timeout(&lt), TCPSIM_TIME_NEVER);
+    assert_true(tcpsim_tcp_next_timeout(&full) != TCPSIM_TIME_NEVER);
+    /* what the SYN-ACK would have left: the same ACK bookkeeping */
+    assert_int_equal(lt.priv.last_ack_sent, full.priv.last_ack_sent);
+    assert_int_equal(lt.priv.rcv_adv, full.priv.rcv_adv);
+    assert_int_equal(lt.snd_nxt, full.snd_nxt);
+    assert_int_equal(lt.rcv_nxt, full.rcv_nxt);
+    assert_int_equal(lt.rcv_wnd, full.rcv_wnd);
+    assert_int_equal(lt.snd_mss, full.snd_mss);
+    /* a timeout does nothing on it, even far in the future */
+    tcpsim_tcp_out_reset(&out);
+    tcpsim_tcp_timeout(&lt, TCPSIM_SEC(3600), &out);
+    assert_int_equal(lt.state, TCPSIM_TCP_SYN_RECEIVED);
+    assert_int_equal(out.ntrans + out.nseg + out.nnote, 0);
+    tcpsim_tcp_free(&lt);
+    tcpsim_tcp_free(&full);
+}
+
 /* The common case by hand: data at RCV.NXT is taken, its ACK advances SND.UNA. */
 static void test_fastpath_established_data_then_ack_advances(void **st)
 {
@@ -516,5 +620,7 @@ const struct CMUnitTest tcp_fastpath_tests[] = {
     cmocka_unit_test(test_fastpath_out_random_lifecycles_match_full_path),
     cmocka_unit_test(test_fastpath_out_last_ack_closes),
     cmocka_unit_test(test_init_copy_same_as_init),
+    cmocka_unit_test(test_init_copy_listen_same_as_init_and_open),
+    cmocka_unit_test(test_observer_flag_refuses_user_calls_and_builds_nothing),
 };
 const size_t tcp_fastpath_tests_n = sizeof tcp_fastpath_tests / sizeof tcp_fastpath_tests[0];
