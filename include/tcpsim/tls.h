@@ -271,13 +271,15 @@ struct tcpsim_tls_config {
 
 struct tcpsim_tls_conn; /* opaque */
 
-/* Reuse, per thread (no locks): a freed decoder keeps its record buffers and
- * goes to a pool of TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from;
+/* Reuse, per thread (no locks): a freed decoder goes to a pool of
+ * TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from; a record buffer is
+ * held only while a record split across segments waits in it, and goes back
+ * to a free list of the thread as soon as it is empty;
  * parsed certificates are kept by their DER (the last TCPSIM_TLS_CERT_CACHE
  * used), so a server's chain is parsed once, not once per connection; and
  * JA3/JA4/JA3S are kept by the hello fields they are computed from, so a
  * client build's fingerprints are computed once. tcpsim_tls_release_caches
- * frees all three of the calling thread (e.g. at exit). They are bounded
+ * frees them all for the calling thread (e.g. at exit). They are bounded
  * (up to ~5 MB with the certificates' DER copies) but not freed when a
  * thread ends: a thread that decoded TLS should call it before it returns. */
 #define TCPSIM_TLS_POOL       32
@@ -288,6 +290,7 @@ struct tcpsim_tls_cache_stats {
     size_t certs_held;
     uint64_t conn_reused, conn_allocated; /* tcpsim_tls_conn_new from the pool / from malloc */
     size_t conns_pooled;
+    size_t rb_in_use, rb_pooled; /* record buffers (split records waiting) held by decoders / free */
 };
 void tcpsim_tls_cache_stats(struct tcpsim_tls_cache_stats *st);
 void tcpsim_tls_release_caches(void);
@@ -299,7 +302,7 @@ typedef void (*tcpsim_tls_item_fn)(void *ctx, const struct tcpsim_tls_item *item
 struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx);
 void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c);
 /* Make `c` a fresh decoder for another connection, as if it came from
- * tcpsim_tls_conn_new(cfg, on_item, ctx), keeping its record buffers. */
+ * tcpsim_tls_conn_new(cfg, on_item, ctx), keeping its message buffers. */
 void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
                            void *ctx);
 /* Optional, for a caller that shows few sentences (rendering one costs more
@@ -333,6 +336,14 @@ const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn
  * may look at (strings up to their NUL, arrays up to their counts), not the
  * unused slots (a summary is ~14 KB, most of it unused). */
 void tcpsim_tls_summary_copy(struct tcpsim_tls_summary *dst, const struct tcpsim_tls_summary *src);
+/* The same fields packed into bytes (~1 KB for a TLS 1.3 connection, one
+ * certificate adds ~1.3 KB): tcpsim_tls_summary_pack writes exactly
+ * tcpsim_tls_summary_packed_size(s) bytes to `dst` (any alignment) and
+ * returns that size; tcpsim_tls_summary_unpack writes to `dst` what
+ * tcpsim_tls_summary_copy would have written from the packed summary. */
+size_t tcpsim_tls_summary_packed_size(const struct tcpsim_tls_summary *s);
+size_t tcpsim_tls_summary_pack(uint8_t *dst, const struct tcpsim_tls_summary *s);
+void tcpsim_tls_summary_unpack(struct tcpsim_tls_summary *dst, const uint8_t *src);
 
 /* ---- names (never NULL) ---- */
 const char *tcpsim_tls_record_name(enum tcpsim_tls_record r); /* "handshake" ... */

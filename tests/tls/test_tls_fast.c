@@ -295,9 +295,30 @@ static void rnd_str(char *s, size_t cap)
     s[n] = '\0';
 }
 
-static void test_summary_copy_random_and_decoded_equal(void **state)
+/* The packed form (tcpsim_tls_summary_pack) gives back, byte for byte over
+ * the same filler, what the copy writes, from exactly packed_size bytes at
+ * any alignment, and writes nothing past them. */
+static void check_pack(const struct tcpsim_tls_summary *src)
 {
-    (void)state;
+    static struct tcpsim_tls_summary dst, un;
+    static uint8_t packed[sizeof(struct tcpsim_tls_summary) + 64];
+    memset(&dst, 0x5a, sizeof dst);
+    tcpsim_tls_summary_copy(&dst, src);
+    size_t want = tcpsim_tls_summary_packed_size(src);
+    assert_true(want > 0 && want < sizeof *src);
+    memset(packed, 0xa5, sizeof packed);
+    assert_int_equal(tcpsim_tls_summary_pack(packed + 1, src), want);
+    for (size_t i = want + 1; i < sizeof packed; i++)
+        assert_int_equal(packed[i], 0xa5);
+    memset(&un, 0x5a, sizeof un);
+    tcpsim_tls_summary_unpack(&un, packed + 1);
+    assert_memory_equal(&un, &dst, sizeof un);
+}
+
+/* Random summaries (every count from 0 to its maximum, strings of every
+ * length up to their buffer) and the summaries of three decoded captures. */
+static void summary_cases(void (*check)(const struct tcpsim_tls_summary *))
+{
     static struct tcpsim_tls_summary s;
     for (int r = 0; r < 200; r++) {
         uint8_t *p = (uint8_t *)&s;
@@ -340,7 +361,7 @@ static void test_summary_copy_random_and_decoded_equal(void **state)
             s.msgs[i].record = TCPSIM_TLS_REC_HANDSHAKE;
             s.msgs[i].hs = (enum tcpsim_tls_hs)(rnd() % 3);
         }
-        check_copy(&s);
+        check(&s);
     }
     const char *names[] = {"tls13", "tls12", "tls12rsa"};
     for (size_t k = 0; k < 3; k++) {
@@ -351,11 +372,23 @@ static void test_summary_copy_random_and_decoded_equal(void **state)
         for (size_t i = 0; i < n; i++)
             (void)tcpsim_tls_feed(c, segs[i].dir, segs[i].seq, segs[i].data, segs[i].len, segs[i].frame, 0);
         assert_true(tcpsim_tls_summary(c)->nmsgs > 3);
-        check_copy(tcpsim_tls_summary(c));
+        check(tcpsim_tls_summary(c));
         tcpsim_tls_conn_free(c);
         free_segs(segs, n);
     }
     tcpsim_tls_release_caches();
+}
+
+static void test_summary_copy_random_and_decoded_equal(void **state)
+{
+    (void)state;
+    summary_cases(check_copy);
+}
+
+static void test_summary_pack_random_and_decoded_equal_copy(void **state)
+{
+    (void)state;
+    summary_cases(check_pack);
 }
 
 /* ------------------------------------------------------------ JSON string */
@@ -595,6 +628,7 @@ int run_fast_tests(void)
         cmocka_unit_test(test_explain_formatter_unknown_conversion_written_as_is),
         cmocka_unit_test(test_cert_cache_by_der_one_byte_changed_not_a_hit),
         cmocka_unit_test(test_summary_copy_random_and_decoded_equal),
+        cmocka_unit_test(test_summary_pack_random_and_decoded_equal_copy),
         cmocka_unit_test(test_json_string_random_matches_reference),
         cmocka_unit_test(test_json_names_need_no_escaping),
         cmocka_unit_test(test_explain_formatter_random_matches_printf),

@@ -216,6 +216,100 @@ static void test_no_callback_same_summary(void **state)
     tcpsim_tls_release_caches();
 }
 
+/* ====================================================== record buffers */
+
+/* Feed a capture's segments in `chunk`-byte pieces, checking after each piece
+ * that the decoder holds a record buffer only while a record is split (at
+ * most one per direction); returns the decoder after both FINs. */
+static struct tcpsim_tls_conn *run_chunked_watch(const char *name, size_t chunk, struct recorder *rec, size_t *most)
+{
+    static struct seg segs[64];
+    size_t n = load_segs(name, segs, 64);
+    struct tcpsim_tls_cache_stats st;
+    struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, rec_cb, rec);
+    assert_non_null(c);
+    for (size_t i = 0; i < n; i++)
+        for (size_t off = 0; off < segs[i].len; off += chunk) {
+            size_t k = segs[i].len - off < chunk ? segs[i].len - off : chunk;
+            (void)tcpsim_tls_feed(c, segs[i].dir, segs[i].seq + (uint32_t)off, segs[i].data + off, k, segs[i].frame, 0);
+            tcpsim_tls_cache_stats(&st);
+            assert_true(st.rb_in_use <= 2);
+            if (st.rb_in_use > *most)
+                *most = st.rb_in_use;
+        }
+    tcpsim_tls_fin(c, C, 99, 0);
+    tcpsim_tls_fin(c, S, 99, 0);
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.rb_in_use, 0); /* the stream ended: nothing waits */
+    free_segs(segs, n);
+    return c;
+}
+
+static void test_record_buffer_held_only_while_split_and_reused(void **state)
+{
+    (void)state;
+    tcpsim_tls_release_caches();
+    struct tcpsim_tls_cache_stats st, s1;
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.rb_in_use + st.rb_pooled, 0);
+    struct recorder *whole = calloc(1, sizeof *whole), *rec = calloc(1, sizeof *rec);
+    assert_non_null(whole);
+    assert_non_null(rec);
+    /* whole segments of tls13: at most one record is split at a time */
+    tcpsim_tls_conn_free(run_capture("tls13", 0, whole));
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.rb_in_use, 0);
+    assert_true(st.rb_pooled <= 1);
+    /* 7-byte pieces: records are gathered, the same items come out, and the
+     * buffers go back to the free list */
+    const char *names[] = {"tls13", "tls12", "tls12rsa"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t most = 0;
+        memset(whole, 0, sizeof *whole);
+        memset(rec, 0, sizeof *rec);
+        tcpsim_tls_conn_free(run_capture(names[k], 0, whole));
+        tcpsim_tls_conn_free(run_chunked_watch(names[k], 7, rec, &most));
+        assert_int_equal(most, 1); /* one direction at a time has a record split */
+        expect_same_items(whole, rec);
+    }
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.rb_in_use, 0);
+    assert_int_equal(st.rb_pooled, 1);
+    /* many connections one after another: no more buffers than one */
+    for (int r = 0; r < 20; r++) {
+        size_t most = 0;
+        memset(rec, 0, sizeof *rec);
+        tcpsim_tls_conn_free(run_chunked_watch(names[r % 3], 3 + (size_t)r, rec, &most));
+    }
+    tcpsim_tls_cache_stats(&s1);
+    assert_int_equal(s1.rb_in_use, 0);
+    assert_int_equal(s1.rb_pooled, 1);
+    /* a decoder freed or reset with a record half gathered gives it back */
+    static struct seg segs[64];
+    size_t n = load_segs("tls12", segs, 64);
+    for (int how = 0; how < 2; how++) {
+        struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, NULL, NULL);
+        assert_non_null(c);
+        (void)tcpsim_tls_feed(c, segs[0].dir, segs[0].seq, segs[0].data, segs[0].len / 2, segs[0].frame, 0);
+        tcpsim_tls_cache_stats(&st);
+        assert_int_equal(st.rb_in_use, 1);
+        if (how)
+            tcpsim_tls_conn_reset(c, NULL, NULL, NULL);
+        tcpsim_tls_cache_stats(&st);
+        assert_int_equal(st.rb_in_use, how ? 0 : 1);
+        tcpsim_tls_conn_free(c);
+        tcpsim_tls_cache_stats(&st);
+        assert_int_equal(st.rb_in_use, 0);
+        assert_int_equal(st.rb_pooled, 1);
+    }
+    free_segs(segs, n);
+    free(whole);
+    free(rec);
+    tcpsim_tls_release_caches();
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.rb_in_use + st.rb_pooled, 0);
+}
+
 int run_reuse_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +318,7 @@ int run_reuse_tests(void)
         cmocka_unit_test(test_appdata_split_any_way_same_items),
         cmocka_unit_test(test_appdata_fin_inside_record_malformed),
         cmocka_unit_test(test_no_callback_same_summary),
+        cmocka_unit_test(test_record_buffer_held_only_while_split_and_reused),
     };
     return cmocka_run_group_tests_name("reuse", tests, NULL, NULL);
 }
