@@ -3,7 +3,7 @@
  * bookkeeping: Wireshark's tcp.completeness, Zeek's conn_state and history.
  * Read first: reference-facts.md (Wireshark and Zeek vocabulary), RFC 9293 §3.4
  * (sequence space), RFC 1122 §4.2.3.6 (keep-alive), RFC 9293 §3.8.6.1 (zero window). */
-#include "replay/replay.h"
+#include "replay/analysis_fast.h"
 
 #include <string.h>
 
@@ -25,9 +25,18 @@ const char *tcpsim__rp_an_name(unsigned bit)
 #define LE(a, b) tcpsim_seq_leq((a), (b))
 
 /* Wireshark works on relative numbers (seq - base_seq); 0 in nextseq, lastack
- * and maxseqtobeacked means "not seen yet", so we keep the same convention. */
+ * and maxseqtobeacked means "not seen yet", so we keep the same convention.
+ * The common segment's shortcut is tcpsim__rp_analyze_quick (analysis_fast.h,
+ * inlined in replay.c's per-packet path); this is the same for the tests. */
 uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                             tcpsim_ns_t ts)
+{
+    return tcpsim__rp_analyze_quick(c, dir, s, seglen, ts);
+}
+
+/* The whole analysis, in Wireshark's order of checks. */
+uint32_t tcpsim__rp_analyze_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                                 tcpsim_ns_t ts)
 {
     struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
     uint32_t fl = 0;
@@ -37,36 +46,6 @@ uint32_t tcpsim__rp_analyze(struct tcpsim_rp_conn *c, int dir, const struct tcps
     const uint32_t ack = (flags & TCPSIM_ACK) ? s->ack - rev->base_seq : s->ack;
     const uint32_t window = s->window;
     const bool sfr = (flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) != 0;
-
-    /* The common case first (header prediction, as RFC 1323 appendix A does
-     * for the endpoints): the next bytes in order, or an ACK that moves on,
-     * into an open window, no SYN/FIN/RST. Then none of the checks below can
-     * set a flag except window full, spurious retransmission and ACKed lost
-     * segment, tested here; the updates at the end are done in place. */
-    if (!sfr && seq == fwd->nextseq && fwd->nextseq && window != 0 && fwd->window_set && !c->reused_ports_pending) {
-        bool quiet;
-        if (seglen == 0) /* no window update, keep-alive ACK or duplicate ACK: those repeat the ACK */
-            quiet = ack != fwd->lastack;
-        else
-            quiet = !(seglen == 1 && rev->window_set && rev->window == 0) &&
-                    !(rev->win_scale != -1 && rev->window_set &&
-                      seq + seglen == rev->lastack + (rev->window << (rev->win_scale < 0 ? 0 : rev->win_scale))) &&
-                    !(rev->lastack && LE(seq + seglen, rev->lastack));
-        if (quiet && !(rev->maxseqtobeacked && GT(ack, rev->maxseqtobeacked) && (flags & TCPSIM_ACK))) {
-            fwd->dupacknum = 0;
-            if (seglen > 0) {
-                fwd->nextseq = seq + seglen;
-                fwd->nextseqtime = ts;
-            }
-            if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
-                fwd->maxseqtobeacked = fwd->nextseq;
-            fwd->window = window;
-            fwd->lastack = ack;
-            fwd->lastacktime = ts;
-            fwd->lastsegmentflags = 0;
-            return 0;
-        }
-    }
 
     if (c->reused_ports_pending) {
         fl |= TCPSIM_AN_REUSED_PORTS;
@@ -235,34 +214,34 @@ static void hist_seq(struct tcpsim_rp_conn *c, int dir, char letter, bool *seen,
  * ends with one). Wireshark's lost_segment only says a hole opened; when the
  * bytes show up later (reordering, a retransmission before the ACK) there is
  * no gap. Holes are tracked per direction, at most 4 (more are merged). */
-static void hole_fill(struct tcpsim_rp_zeek *z, uint32_t lo, uint32_t hi)
+static void hole_fill(struct tcpsim_rp_zeek *z, struct tcpsim_rp_zeek_more *zm, uint32_t lo, uint32_t hi)
 {
     for (unsigned i = 0; i < z->nholes;) {
-        uint32_t a = z->hole_lo[i], b = z->hole_hi[i];
+        uint32_t a = zm->hole_lo[i], b = zm->hole_hi[i];
         if (tcpsim_seq_geq(lo, b) || tcpsim_seq_leq(hi, a)) {
             i++;
             continue;
         }
         bool keep_left = tcpsim_seq_lt(a, lo), keep_right = tcpsim_seq_gt(b, hi);
         if (keep_left && keep_right) { /* split */
-            z->hole_hi[i] = lo;
+            zm->hole_hi[i] = lo;
             if (z->nholes < 4) {
-                z->hole_lo[z->nholes] = hi;
-                z->hole_hi[z->nholes] = b;
+                zm->hole_lo[z->nholes] = hi;
+                zm->hole_hi[z->nholes] = b;
                 z->nholes++;
             }
             return;
         }
         if (keep_left) {
-            z->hole_hi[i] = lo;
+            zm->hole_hi[i] = lo;
             i++;
         } else if (keep_right) {
-            z->hole_lo[i] = hi;
+            zm->hole_lo[i] = hi;
             i++;
         } else { /* filled */
             z->nholes--;
-            z->hole_lo[i] = z->hole_lo[z->nholes];
-            z->hole_hi[i] = z->hole_hi[z->nholes];
+            zm->hole_lo[i] = zm->hole_lo[z->nholes];
+            zm->hole_hi[i] = zm->hole_hi[z->nholes];
         }
     }
 }
@@ -270,20 +249,21 @@ static void hole_fill(struct tcpsim_rp_zeek *z, uint32_t lo, uint32_t hi)
 static void track_gaps(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen)
 {
     struct tcpsim_rp_zeek *z = &c->d[dir].z, *pz = &c->d[!dir].z;
+    struct tcpsim_rp_zeek_more *zm = &c->zm[dir], *pzm = &c->zm[!dir];
     const uint8_t f = s->flags;
     if (!(f & TCPSIM_RST) && (seglen > 0 || (f & (TCPSIM_SYN | TCPSIM_FIN)))) {
         uint32_t lo = s->seq + ((f & TCPSIM_SYN) ? 1u : 0u);
         uint32_t hi = lo + seglen + ((f & TCPSIM_FIN) ? 1u : 0u);
         if (z->hi_set && tcpsim_seq_gt(lo, z->hi)) {
             if (z->nholes < 4) {
-                z->hole_lo[z->nholes] = z->hi;
-                z->hole_hi[z->nholes] = lo;
+                zm->hole_lo[z->nholes] = z->hi;
+                zm->hole_hi[z->nholes] = lo;
                 z->nholes++;
             } else {
-                z->hole_hi[3] = lo;
+                zm->hole_hi[3] = lo;
             }
         }
-        hole_fill(z, lo, hi);
+        hole_fill(z, zm, lo, hi);
         if (!z->hi_set || tcpsim_seq_gt(hi, z->hi)) {
             z->hi_set = true;
             z->hi = hi;
@@ -292,16 +272,16 @@ static void track_gaps(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_se
     /* The peer acknowledges past a hole in its stream, or past the end of
      * what we saw it send: the receiver had bytes we never saw. */
     if ((f & TCPSIM_ACK) && pz->hi_set && tcpsim_seq_gt(s->ack, pz->hi) && tcpsim_seq_lt(s->ack - pz->hi, 1u << 30)) {
-        hist_log(c, !dir, 'g', &pz->n_g);
+        hist_log(c, !dir, 'g', &pzm->n_g);
         pz->hi = s->ack;
     }
     if (f & TCPSIM_ACK)
         for (unsigned i = 0; i < pz->nholes;) {
-            if (tcpsim_seq_gt(s->ack, pz->hole_lo[i])) {
-                hist_log(c, !dir, 'g', &pz->n_g);
+            if (tcpsim_seq_gt(s->ack, pzm->hole_lo[i])) {
+                hist_log(c, !dir, 'g', &pzm->n_g);
                 pz->nholes--;
-                pz->hole_lo[i] = pz->hole_lo[pz->nholes];
-                pz->hole_hi[i] = pz->hole_hi[pz->nholes];
+                pzm->hole_lo[i] = pzm->hole_lo[pz->nholes];
+                pzm->hole_hi[i] = pzm->hole_hi[pz->nholes];
             } else {
                 i++;
             }
@@ -313,49 +293,21 @@ void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c)
     for (int d = 0; d < 2; d++) {
         struct tcpsim_rp_zeek *z = &c->d[d].z;
         for (; z->nholes > 0; z->nholes--)
-            hist_log(c, d, 'g', &z->n_g);
+            hist_log(c, d, 'g', &c->zm[d].n_g);
     }
 }
 
-/* The whole bookkeeping; tcpsim__rp_account takes the common segment first.
- * Not static so that the unit test can hold the two against each other. */
-void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
-                             uint32_t analysis, tcpsim_ns_t ts);
-
+/* The common segment's shortcut is tcpsim__rp_account_quick (analysis_fast.h,
+ * inlined in replay.c's per-packet path); this is the same for the tests. */
 void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                         uint32_t analysis, tcpsim_ns_t ts)
 {
-    /* The common segment: ACK or PSH|ACK (no SYN, FIN, RST), nothing flagged
-     * by the analysis, an open window, after the handshake RTT was taken, in a
-     * connection whose two directions have sent before. Of the full
-     * bookkeeping below only the counters, completeness and the stream's
-     * high-water mark can move, provided its letter ('a' or 'd') is already
-     * written, no hole is open either way, the data does not start past the
-     * highest byte seen (a new hole) and the ACK does not pass the peer's
-     * (a gap). The unit test holds this against tcpsim__rp_account_full. */
-    struct tcpsim_rp_dir *d = &c->d[dir];
-    const struct tcpsim_rp_dir *pd = &c->d[!dir];
-    if ((s->flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) == TCPSIM_ACK && analysis == 0 &&
-        c->rtt_known && s->window != 0 && d->packets != 0 && d->z.nholes == 0 && pd->z.nholes == 0 &&
-        (d->z.once & (seglen > 0 ? 0x2 : 0x1)) && d->z.hi_set &&
-        !(pd->z.hi_set && tcpsim_seq_gt(s->ack, pd->z.hi) && tcpsim_seq_lt(s->ack - pd->z.hi, 1u << 30))) {
-        if (seglen == 0) {
-            c->completeness |= 4;
-        } else {
-            uint32_t hi = s->seq + seglen;
-            if (tcpsim_seq_gt(s->seq, d->z.hi))
-                goto full; /* a hole opens */
-            c->completeness |= 8;
-            if (tcpsim_seq_gt(hi, d->z.hi))
-                d->z.hi = hi;
-        }
-        d->packets++;
-        d->bytes += seglen;
-        d->sent_any = true;
-        return;
-    }
-full:
-    tcpsim__rp_account_full(c, dir, s, seglen, analysis, ts);
+    tcpsim__rp_account_quick(c, dir, s, seglen, analysis, ts);
+}
+
+void tcpsim__rp_hist_once(struct tcpsim_rp_conn *c, int dir, char letter, uint8_t bit)
+{
+    hist_once(c, dir, letter, bit);
 }
 
 void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
@@ -405,24 +357,24 @@ void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcp
     }
 
     /* Zeek history letters, in the order Zeek checks them. */
-    struct tcpsim_rp_zeek *z = &d->z;
+    struct tcpsim_rp_zeek_more *zm = &c->zm[dir];
     if (first && c->flipped)
         hist_add(c, dir, '^');
     if ((f & TCPSIM_SYN) && (f & (TCPSIM_FIN | TCPSIM_RST)))
         hist_once(c, dir, 'q', 0x8);
     if (f & TCPSIM_SYN) {
         if (f & TCPSIM_ACK)
-            hist_seq(c, dir, 'h', &z->h_seen, &z->h_seq, s->seq);
+            hist_seq(c, dir, 'h', &zm->h_seen, &zm->h_seq, s->seq);
         else
-            hist_seq(c, dir, 's', &z->s_seen, &z->s_seq, s->seq);
+            hist_seq(c, dir, 's', &zm->s_seen, &zm->s_seq, s->seq);
     }
     if (f & TCPSIM_FIN)
-        hist_seq(c, dir, 'f', &z->f_seen, &z->f_seq, s->seq);
+        hist_seq(c, dir, 'f', &zm->f_seen, &zm->f_seq, s->seq);
     if (f & TCPSIM_RST)
-        hist_seq(c, dir, 'r', &z->r_seen, &z->r_seq, s->seq);
+        hist_seq(c, dir, 'r', &zm->r_seen, &zm->r_seq, s->seq);
     if (seglen > 0) {
         if (analysis & (TCPSIM_AN_RETRANSMISSION | TCPSIM_AN_FAST_RETRANSMISSION | TCPSIM_AN_SPURIOUS_RETRANSMISSION))
-            hist_log(c, dir, 't', &z->n_t);
+            hist_log(c, dir, 't', &zm->n_t);
         else
             hist_once(c, dir, 'd', 0x2);
     } else if ((f & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) == TCPSIM_ACK) {
@@ -430,7 +382,7 @@ void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcp
     }
     track_gaps(c, dir, s, seglen);
     if (s->window == 0 && !(f & TCPSIM_RST))
-        hist_log(c, dir, 'w', &z->n_w);
+        hist_log(c, dir, 'w', &zm->n_w);
 
     /* Handshake RTT (Wireshark initial_rtt): from the latest SYN to the
      * client's first ACK after the SYN-ACK. */

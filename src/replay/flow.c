@@ -18,31 +18,12 @@ static inline uint64_t *slot_stamp(const struct tcpsim__flowtab *t, uint32_t slo
     return &t->stamp[slot / TCPSIM__FLOW_CHUNK][slot % TCPSIM__FLOW_CHUNK];
 }
 
-tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
-{
-    /* Linux nf_conntrack defaults (reference-facts.md). */
-    switch (cls) {
-    case TCPSIM__TC_SYN_SENT:
-        return SEC(120);
-    case TCPSIM__TC_SYN_RECV:
-        return SEC(60);
-    case TCPSIM__TC_ESTABLISHED:
-        return SEC(5 * 24 * 3600);
-    case TCPSIM__TC_FIN_WAIT:
-        return SEC(120);
-    case TCPSIM__TC_CLOSE_WAIT:
-        return SEC(60);
-    case TCPSIM__TC_LAST_ACK:
-        return SEC(30);
-    case TCPSIM__TC_TIME_WAIT:
-        return SEC(120);
-    case TCPSIM__TC_CLOSE:
-        return SEC(10);
-    case TCPSIM__TC_COUNT:
-        break;
-    }
-    return SEC(120);
-}
+/* Linux nf_conntrack defaults (reference-facts.md). */
+const tcpsim_ns_t tcpsim__flow_timeouts[TCPSIM__TC_COUNT] = {
+    [TCPSIM__TC_SYN_SENT] = SEC(120),  [TCPSIM__TC_SYN_RECV] = SEC(60),   [TCPSIM__TC_ESTABLISHED] = SEC(5 * 24 * 3600),
+    [TCPSIM__TC_FIN_WAIT] = SEC(120),  [TCPSIM__TC_CLOSE_WAIT] = SEC(60), [TCPSIM__TC_LAST_ACK] = SEC(30),
+    [TCPSIM__TC_TIME_WAIT] = SEC(120), [TCPSIM__TC_CLOSE] = SEC(10),
+};
 
 #ifndef __SIZEOF_INT128__
 static uint64_t mix64(uint64_t x)
@@ -102,72 +83,9 @@ static uint32_t key_hash(const struct tcpsim__key *k)
     return (uint32_t)(h ^ h >> 32);
 }
 
-static inline bool addr_eq(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
-{
-    if (x->family != y->family)
-        return false;
-    if (x->family != 6)
-        return load32(x->a) == load32(y->a);
-    return load64(x->a) == load64(y->a) && load64(x->a + 8) == load64(y->a + 8);
-}
-
-static bool conn_matches(const struct tcpsim_rp_conn *c, const struct tcpsim__key *k)
-{
-    if (c->port[0] == k->pa && c->port[1] == k->pb && addr_eq(&c->addr[0], k->a) && addr_eq(&c->addr[1], k->b))
-        return true;
-    return c->port[1] == k->pa && c->port[0] == k->pb && addr_eq(&c->addr[1], k->a) && addr_eq(&c->addr[0], k->b);
-}
-
 uint32_t tcpsim__flow_hash(const struct tcpsim__key *k)
 {
     return key_hash(k);
-}
-
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch((p), 1, 3)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
-
-void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash)
-{
-    PREFETCH(&t->index[hash & t->index_mask]);
-}
-
-/* The lines every packet touches (replay.h's layout): the hot header, the
- * per-direction analysis and the head of each endpoint. Only entries whose
- * hash matches are followed (no slot is read), at most a few probes. */
-void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
-{
-    uint32_t i = hash & t->index_mask;
-    for (int n = 0; n < 4; n++, i = (i + 1) & t->index_mask) {
-        const struct tcpsim__flow_ent *e = &t->index[i];
-        if (e->slot == TCPSIM__FLOW_NONE)
-            return;
-        if (e->hash != hash)
-            continue;
-        /* unrolled: this runs for every packet */
-        const char *c = (const char *)tcpsim__flow_conn(t, e->slot);
-        _Static_assert(offsetof(struct tcpsim_rp_conn, ep) <= 8 * 64, "the hot header is 8 lines");
-        PREFETCH(c);
-        PREFETCH(c + 64);
-        PREFETCH(c + 128);
-        PREFETCH(c + 192);
-        PREFETCH(c + 256);
-        PREFETCH(c + 320);
-        PREFETCH(c + 384);
-        PREFETCH(c + 448);
-        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep), *ep1 = ep + sizeof(struct tcpsim_tcp_endpoint);
-        PREFETCH(ep);
-        PREFETCH(ep + 64);
-        PREFETCH(ep + 128);
-        PREFETCH(ep + 192);
-        PREFETCH(ep1);
-        PREFETCH(ep1 + 64);
-        PREFETCH(ep1 + 128);
-        PREFETCH(ep1 + 192);
-        return;
-    }
 }
 
 #define ENT_NONE ((struct tcpsim__flow_ent){TCPSIM__FLOW_NONE, 0})
@@ -224,19 +142,6 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
         free(t->lru[i].e);
     free(t->index);
     memset(t, 0, sizeof *t);
-}
-
-uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k, uint32_t h)
-{
-    uint32_t i = h & t->index_mask;
-    for (;;) {
-        const struct tcpsim__flow_ent *e = &t->index[i];
-        if (e->slot == TCPSIM__FLOW_NONE)
-            return TCPSIM__FLOW_NONE;
-        if (e->hash == h && conn_matches(tcpsim__flow_conn(t, e->slot), k))
-            return e->slot;
-        i = (i + 1) & t->index_mask;
-    }
 }
 
 static void index_put(struct tcpsim__flow_ent *index, uint32_t mask, uint32_t h, uint32_t slot)
@@ -296,7 +201,19 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         t->used_hw++;
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, s);
-    memset(c, 0, sizeof *c);
+    /* Cleared except the observer's two saved segments at the end (its SYN
+     * and FIN notes, six lines of the 36): each is written whole before it is
+     * read (observer.c reads pend.syn only while pend.have_syn says it holds
+     * one, pfin only while pfin_active), and the flags saying so are cleared. */
+    _Static_assert(offsetof(struct tcpsim_rp_conn, pfin) ==
+                           offsetof(struct tcpsim_rp_conn, pend) + sizeof(struct tcpsim_rp_pending) &&
+                       offsetof(struct tcpsim_rp_pending, syn) + sizeof(struct tcpsim_segment) ==
+                           sizeof(struct tcpsim_rp_pending),
+                   "pend.syn ends pend, and pfin follows it");
+    const size_t keep_from = offsetof(struct tcpsim_rp_conn, pend) + offsetof(struct tcpsim_rp_pending, syn);
+    const size_t keep_to = offsetof(struct tcpsim_rp_conn, pfin) + sizeof(struct tcpsim_rp_pfin);
+    memset(c, 0, keep_from);
+    memset((char *)c + keep_to, 0, sizeof *c - keep_to);
     c->lru_next = TCPSIM__FLOW_NONE;
     c->tclass = TCPSIM__TC_COUNT; /* on no queue yet */
     *slot_stamp(t, s) = 0;
@@ -331,7 +248,11 @@ static inline bool lru_live(const struct tcpsim__flowtab *t, const struct tcpsim
 /* Room for one more entry at the tail: the stale entries go when they are
  * more than half (the live ones keep their order), else the ring doubles.
  * False only when it is full of live entries and cannot grow. */
-static bool lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline)) /* rare: kept out of tcpsim__flow_move's registers */
+#endif
+static bool
+lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
 {
     if (q->len <= q->mask)
         return true;
@@ -359,13 +280,11 @@ static bool lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
     return true;
 }
 
-void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls, tcpsim_ns_t now)
+void tcpsim__flow_move(struct tcpsim__flowtab *t, uint32_t slot, struct tcpsim_rp_conn *c, enum tcpsim__tclass cls,
+                       tcpsim_ns_t now)
 {
-    struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     struct tcpsim__lruq *q = &t->lru[cls];
     if (c->tclass == cls) {
-        if (now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN)
-            return; /* placed recently enough */
         /* The newest of its class stays (and keeps its lru_t, as the list's
          * tail did): stale entries after it do not count. Its own entry is
          * live, so this stops there at the latest. */
@@ -374,13 +293,17 @@ void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__t
         if (q->e[(q->head + q->len - 1) & q->mask].slot == slot)
             return;
     }
-    if (!lru_room(t, q))
+    if (q->len > q->mask && !lru_room(t, q))
         return; /* out of memory: it stays where it is (its old class's timeout) */
-    lru_unlink(t, slot);
+    /* lru_unlink, then the append: the old entry turns stale as the slot's
+     * stamp moves on */
+    if (c->tclass < TCPSIM__TC_COUNT)
+        t->lru[c->tclass].live--;
     c->tclass = (uint8_t)cls;
     c->lru_t = now;
-    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, ++t->last_stamp};
-    *slot_stamp(t, slot) = t->last_stamp;
+    uint64_t stamp = ++t->last_stamp;
+    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, stamp};
+    *slot_stamp(t, slot) = stamp;
     q->live++;
 }
 

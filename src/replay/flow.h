@@ -7,6 +7,8 @@
 
 #include "replay/replay.h"
 
+#include <string.h>
+
 #define TCPSIM__FLOW_NONE  UINT32_MAX
 #define TCPSIM__FLOW_CHUNK 1024u
 
@@ -80,32 +82,142 @@ struct tcpsim__key {
     uint16_t pa, pb;
 };
 
+/* Same address (family and bytes). */
+static inline bool tcpsim__flow_addr_eq(const struct tcpsim_ip_addr *x, const struct tcpsim_ip_addr *y)
+{
+    if (x->family != y->family)
+        return false;
+    if (x->family != 6) { /* fixed-size compares: no memcmp call per packet */
+        uint32_t u, v;
+        memcpy(&u, x->a, 4);
+        memcpy(&v, y->a, 4);
+        return u == v;
+    }
+    uint64_t u[2], v[2];
+    memcpy(u, x->a, 16);
+    memcpy(v, y->a, 16);
+    return u[0] == v[0] && u[1] == v[1];
+}
+
+/* The connection with this 4-tuple in either direction (its slot in *slot),
+ * or NULL; `hash` is tcpsim__flow_hash(k) (computed once, by the reader's
+ * thread). When found, *dir is 0 when k->a/k->pa are the connection's
+ * addr[0]/port[0] (the first compare decides when both orders match, as for
+ * a connection from an endpoint to itself), else 1. Inline: every packet
+ * looks its connection up, and the probe is a few compares. */
+static inline struct tcpsim_rp_conn *tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k,
+                                                       uint32_t hash, uint32_t *slot, int *dir)
+{
+    for (uint32_t i = hash & t->index_mask;; i = (i + 1) & t->index_mask) {
+        const struct tcpsim__flow_ent *e = &t->index[i];
+        if (e->slot == TCPSIM__FLOW_NONE)
+            return NULL;
+        if (e->hash != hash)
+            continue;
+        struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, e->slot);
+        if (c->port[0] == k->pa && c->port[1] == k->pb && tcpsim__flow_addr_eq(&c->addr[0], k->a) &&
+            tcpsim__flow_addr_eq(&c->addr[1], k->b)) {
+            *slot = e->slot;
+            *dir = 0;
+            return c;
+        }
+        if (c->port[1] == k->pa && c->port[0] == k->pb && tcpsim__flow_addr_eq(&c->addr[1], k->a) &&
+            tcpsim__flow_addr_eq(&c->addr[0], k->b)) {
+            *slot = e->slot;
+            *dir = 1;
+            return c;
+        }
+    }
+}
+
 bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max);
 /* The 4-tuple's index hash (symmetric). */
 uint32_t tcpsim__flow_hash(const struct tcpsim__key *k);
-/* Cache hints for a packet processed soon: its index entry, then (once that
- * is in the cache) the hot lines of the connection it probably belongs to. */
-void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash);
-void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash);
 void tcpsim__flow_free(struct tcpsim__flowtab *t);
-/* Slot of the connection with this 4-tuple in either direction, or NONE;
- * `hash` is tcpsim__flow_hash(k) (computed once, by the reader's thread). */
-uint32_t tcpsim__flow_find(const struct tcpsim__flowtab *t, const struct tcpsim__key *k, uint32_t hash);
-/* A zeroed slot, entered under the 4-tuple of c->addr/c->port (set them after:
- * call tcpsim__flow_insert with their tcpsim__flow_hash). NONE when full
- * (caller evicts first). */
+/* A zeroed slot (all but c->pend.syn and c->pfin, which the observer writes
+ * whole before it reads them: see flow.c), entered under the 4-tuple of
+ * c->addr/c->port (set them after: call tcpsim__flow_insert with their
+ * tcpsim__flow_hash). NONE when full (caller evicts first). */
 uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t);
 void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot, uint32_t hash);
 /* Take the connection out of the index and its LRU queue; the slot is freed. */
 void tcpsim__flow_remove(struct tcpsim__flowtab *t, uint32_t slot);
-/* Activity at `now` (c->end): move to the tail of the queue of its (new) class
- * when the class changed or TCPSIM__FLOW_LRU_GRAIN has passed. */
-void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls, tcpsim_ns_t now);
+/* Activity at `now` (c->end) of the connection c in `slot`: move it to the
+ * tail of the queue of its (new) class when the class changed or
+ * TCPSIM__FLOW_LRU_GRAIN has passed (tcpsim__flow_touch_c tests that inline,
+ * tcpsim__flow_move does the move). */
+void tcpsim__flow_move(struct tcpsim__flowtab *t, uint32_t slot, struct tcpsim_rp_conn *c, enum tcpsim__tclass cls,
+                       tcpsim_ns_t now);
+static inline void tcpsim__flow_touch_c(struct tcpsim__flowtab *t, uint32_t slot, struct tcpsim_rp_conn *c,
+                                        enum tcpsim__tclass cls, tcpsim_ns_t now)
+{
+    if (c->tclass == cls && now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN)
+        return; /* placed recently enough */
+    tcpsim__flow_move(t, slot, c, cls, now);
+}
+/* The same, for a slot (c is its connection). */
+static inline void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls,
+                                      tcpsim_ns_t now)
+{
+    tcpsim__flow_touch_c(t, slot, tcpsim__flow_conn(t, slot), cls, now);
+}
 /* The connection at the head of class `k` (idle the longest), or NONE. */
 uint32_t tcpsim__flow_lru_head(struct tcpsim__flowtab *t, enum tcpsim__tclass k);
 /* The connections of class `k` from head to tail into out[] (room for
  * t->count); returns how many. */
 uint32_t tcpsim__flow_lru_list(const struct tcpsim__flowtab *t, enum tcpsim__tclass k, uint32_t *out);
-tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls);
+/* Each class's idle timeout (flow.c: Linux nf_conntrack defaults), read by
+ * every packet: a table, not a call. */
+extern const tcpsim_ns_t tcpsim__flow_timeouts[TCPSIM__TC_COUNT];
+static inline tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
+{
+    return tcpsim__flow_timeouts[(unsigned)cls < TCPSIM__TC_COUNT ? (unsigned)cls : (unsigned)TCPSIM__TC_SYN_SENT];
+}
+
+/* Cache hints for a packet processed soon: its index entry, then (once that
+ * is in the cache) the hot lines of the connection it probably belongs to.
+ * Inline: the replay thread gives them for every record it looks ahead at. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TCPSIM__PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#else
+#define TCPSIM__PREFETCH(p) ((void)(p))
+#endif
+
+static inline void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash)
+{
+    TCPSIM__PREFETCH(&t->index[hash & t->index_mask]);
+}
+
+/* The lines every packet touches (replay.h's layout): the hot header, the
+ * per-direction analysis and the head of each endpoint. Only entries whose
+ * hash matches are followed (no slot is read), at most a few probes. */
+static inline void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
+{
+    uint32_t i = hash & t->index_mask;
+    for (int n = 0; n < 4; n++, i = (i + 1) & t->index_mask) {
+        const struct tcpsim__flow_ent *e = &t->index[i];
+        if (e->slot == TCPSIM__FLOW_NONE)
+            return;
+        if (e->hash != hash)
+            continue;
+        /* unrolled: this runs for every packet */
+        const char *c = (const char *)tcpsim__flow_conn(t, e->slot);
+        _Static_assert(offsetof(struct tcpsim_rp_conn, ep) <= 4 * 64, "the hot header is 4 lines");
+        TCPSIM__PREFETCH(c);
+        TCPSIM__PREFETCH(c + 64);
+        TCPSIM__PREFETCH(c + 128);
+        TCPSIM__PREFETCH(c + 192);
+        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep), *ep1 = ep + sizeof(struct tcpsim_tcp_endpoint);
+        TCPSIM__PREFETCH(ep);
+        TCPSIM__PREFETCH(ep + 64);
+        TCPSIM__PREFETCH(ep + 128);
+        TCPSIM__PREFETCH(ep + 192);
+        TCPSIM__PREFETCH(ep1);
+        TCPSIM__PREFETCH(ep1 + 64);
+        TCPSIM__PREFETCH(ep1 + 128);
+        TCPSIM__PREFETCH(ep1 + 192);
+        return;
+    }
+}
 
 #endif

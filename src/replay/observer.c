@@ -25,29 +25,38 @@ static tcpsim_time_t usec(tcpsim_ns_t ns)
 
 static void push_state(struct tcpsim_rp_conn *c, int side, enum tcpsim_tcp_state s)
 {
-    if (c->nstates[side] > 0 && c->states[side][c->nstates[side] - 1] == s)
+    unsigned n = c->nstates[side];
+    if (n > 0 && c->states[side][n - 1] == s)
         return;
-    if (c->nstates[side] < TCPSIM_RP_MAX_STATES)
-        c->states[side][c->nstates[side]++] = s;
-    else
+    if (n < TCPSIM_RP_MAX_STATES) {
+        c->states[side][n] = s;
+        c->nstates[side] = (uint8_t)(n + 1);
+    } else {
         c->states_overflow[side] = true;
+    }
 }
 
-static size_t take_trans_n(struct tcpsim_rp_conn *c, int side, const struct tcpsim_tcp_out *out,
-                           struct tcpsim_rp_event *ev, size_t n, size_t cap)
+/* The endpoint's transitions (the from == to ones are not changes) as events,
+ * up to `cap` of them, and each new state on the side's history. Inline in
+ * its few callers: a call per endpoint step cost more than the copying. */
+__attribute__((always_inline)) static inline size_t take_trans_n(struct tcpsim_rp_conn *c, int side,
+                                                                 const struct tcpsim_tcp_out *out,
+                                                                 struct tcpsim_rp_event *ev, size_t n, size_t cap)
 {
-    for (size_t i = 0; i < out->ntrans; i++) {
+    const size_t nt = out->ntrans;
+    for (size_t i = 0; i < nt; i++) {
         const struct tcpsim_tcp_transition *t = &out->trans[i];
-        if (t->from == t->to)
+        const enum tcpsim_tcp_state to = t->to;
+        if (t->from == to)
             continue;
         if (n < cap) {
-            ev[n].endpoint = side ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
-            ev[n].from = t->from;
-            ev[n].to = t->to;
-            ev[n].why = t->why;
-            n++;
+            struct tcpsim_rp_event *e = &ev[n++];
+            e->endpoint = side ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+            e->from = t->from;
+            e->to = to;
+            e->why = t->why;
         }
-        push_state(c, side, t->to);
+        push_state(c, side, to);
     }
     return n;
 }
@@ -88,10 +97,15 @@ struct obs_tmpl {
     struct tcpsim_tcp_config key; /* the configuration it was made with, as given */
     struct tcpsim_tcp_endpoint ep;
 };
-static _Thread_local struct obs_tmpl fresh_tmpl, reinit_tmpl;
+/* fresh: CLOSED with obs_cfg; reinit: CLOSED with the client's; listen: the
+ * same after a passive OPEN (the server that answered with a SYN-ACK, or the
+ * one assumed LISTEN), which tcpsim_tcp_init_copy copies as it stands. */
+static _Thread_local struct obs_tmpl fresh_tmpl, reinit_tmpl, listen_tmpl;
 
+/* A fresh endpoint, or with `listen` one after tcpsim_tcp_open(ep, false):
+ * what init (and OPEN) would make, copied from the template. */
 static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *t, const struct tcpsim_tcp_config *cfg,
-                               uint16_t local_port, uint16_t remote_port)
+                               uint16_t local_port, uint16_t remote_port, bool listen)
 {
     /* (the observer's own configuration, obs_cfg, never changes once made:
      * its template is compared only the first time) */
@@ -99,34 +113,63 @@ static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *
         if (t->ok)
             tcpsim_tcp_free(&t->ep);
         t->ok = false;
-        if (cfg->store_data || tcpsim_tcp_init(&t->ep, cfg, 0, 0) != TCPSIM_OK)
-            return tcpsim_tcp_init(ep, cfg, local_port, remote_port);
+        if (cfg->store_data || tcpsim_tcp_init(&t->ep, cfg, 0, 0) != TCPSIM_OK ||
+            (listen && tcpsim_tcp_open(&t->ep, false, 0, &scratch_out) != TCPSIM_OK)) {
+            enum tcpsim_err e = tcpsim_tcp_init(ep, cfg, local_port, remote_port);
+            if (e == TCPSIM_OK && listen)
+                e = tcpsim_tcp_open(ep, false, 0, &scratch_out);
+            return e;
+        }
         memcpy(&t->key, cfg, sizeof *cfg);
         t->ok = true;
     }
     return tcpsim_tcp_init_copy(ep, &t->ep, local_port, remote_port);
 }
 
+/* For tests/replay/test_replay_obs.c: the observer on full endpoints (no
+ * cfg.observer) and without the fast paths, the long way every shortcut
+ * must agree with. Set between connections (it rebuilds the templates). */
+void tcpsim__rp_obs_full_model(bool on);
+static bool full_model; /* (read on every segment: not thread-local, set only by tests) */
+static _Thread_local bool cfg_made;
+
 static const struct tcpsim_tcp_config *obs_cfg(void)
 {
     static _Thread_local struct tcpsim_tcp_config cfg;
-    static _Thread_local bool made;
-    if (!made) {
+    if (!cfg_made) {
         tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_RFC);
         cfg.store_data = false;
         cfg.challenge_ack = true;
-        made = true;
+        /* no timers, no segments built: only what the observer reports */
+        cfg.observer = !full_model;
+        cfg_made = true;
     }
     return &cfg;
+}
+
+void tcpsim__rp_obs_full_model(bool on)
+{
+    full_model = on;
+    cfg_made = false;
+    if (fresh_tmpl.ok)
+        tcpsim_tcp_free(&fresh_tmpl.ep);
+    fresh_tmpl.ok = false; /* (the others compare their configuration) */
 }
 
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first)
 {
     const struct tcpsim_tcp_config *cfg = obs_cfg();
+    const uint8_t f = first->flags;
+    const bool syn_first = (f & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN;
     c->obs_ok = false;
-    if (ep_init(&c->ep[0], &fresh_tmpl, cfg, c->port[0], c->port[1]) != TCPSIM_OK)
+    if (ep_init(&c->ep[0], &fresh_tmpl, cfg, c->port[0], c->port[1], false) != TCPSIM_OK)
         return;
-    if (ep_init(&c->ep[1], &fresh_tmpl, cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
+    /* After a SYN the server is made by server_reinit once it speaks (or is
+     * assumed LISTEN); until then nothing reads it (tcpsim__rp_obs_state
+     * answers LISTEN), so it is not made twice. */
+    if (syn_first) {
+        c->ep[1].state = TCPSIM_TCP_CLOSED;
+    } else if (ep_init(&c->ep[1], &fresh_tmpl, cfg, c->port[1], c->port[0], false) != TCPSIM_OK) {
         tcpsim_tcp_free(&c->ep[0]);
         return;
     }
@@ -136,8 +179,7 @@ void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct t
     p->syn_frame = 0;
     p->syn_at = 0;
     c->pend_active = c->pend_assumed = false;
-    const uint8_t f = first->flags;
-    if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN) {
+    if (syn_first) {
         /* Client CLOSED -> SYN_SENT on its SYN; server decided on its reply. */
         push_state(c, TCPSIM_SIDE_CLIENT, TCPSIM_TCP_CLOSED);
         c->pend_active = true;
@@ -211,12 +253,13 @@ static void resync(struct tcpsim_tcp_endpoint *ep, uint32_t snd_nxt, uint32_t rc
         return; /* the endpoint keeps its numbers; it will ACK-and-drop */
 }
 
-/* Redo the server as a fresh endpoint (its first segment decides what it was). */
-static bool server_reinit(struct tcpsim_rp_conn *c)
+/* Redo the server as a fresh endpoint (its first segment decides what it
+ * was), with `listen` as after its passive OPEN. The old one holds no buffers
+ * (tcpsim__rp_obs_free), and after a SYN first it was never made. */
+static bool server_reinit(struct tcpsim_rp_conn *c, bool listen)
 {
     struct tcpsim_tcp_endpoint *ep = &c->ep[TCPSIM_SIDE_SERVER];
-    tcpsim_tcp_free(ep);
-    if (ep_init(ep, &reinit_tmpl, &c->ep[0].cfg, c->port[1], c->port[0]) != TCPSIM_OK) {
+    if (ep_init(ep, listen ? &listen_tmpl : &reinit_tmpl, &c->ep[0].cfg, c->port[1], c->port[0], listen) != TCPSIM_OK) {
         c->obs_ok = false;
         tcpsim_tcp_free(&c->ep[0]);
         return false;
@@ -264,35 +307,60 @@ static size_t deliver_pfin(struct tcpsim_rp_conn *c, uint64_t last_frame, struct
     return n;
 }
 
+static size_t obs_segment_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg0, uint32_t seglen,
+                               tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
+                               struct tcpsim_rp_retro *retro);
+
+/* A pure ACK that may move the receiver (the handshake's last ACK, the ACK
+ * of a FIN): the full path's transitions, nothing else; or the full path. */
+__attribute__((noinline)) static size_t obs_segment_ack(struct tcpsim_rp_conn *c, int dir,
+                                                        const struct tcpsim_segment *seg0, uint32_t seglen,
+                                                        tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev,
+                                                        size_t evcap, struct tcpsim_rp_retro *retro)
+{
+    struct tcpsim_tcp_out *out = &scratch_out;
+    tcpsim_tcp_out_reset(out);
+    if (tcpsim_tcp_fast_path_out(&c->ep[dir], &c->ep[!dir], seg0, now, out)) {
+        retro->set = false;
+        return take_trans(c, !dir, out, ev, 0, evcap);
+    }
+    return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+}
+
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg0, uint32_t seglen,
                               tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                               struct tcpsim_rp_retro *retro)
 {
     tcpsim_time_t now = usec(ts);
-    struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
 
     /* Header prediction (RFC 1323 appendix A): no open question about the
      * server or a FIN, and the common ESTABLISHED segment: both endpoints in
      * a few lines (src/tcp/fastpath.c), with the result of the full path
      * below, which makes no transition for such a segment (nor any of the
      * resyncs: the segment is exactly where both endpoints expect it). Both
-     * sides have a state history by then. Then the pure ACKs that end the
-     * handshake or acknowledge a FIN: the same, plus the receiver's
-     * transitions, taken as the full path's deliver() takes them. */
-    if (!c->pfin_active && !c->pend_active && !c->pend_assumed && seglen == seg0->payload_len && c->nstates[dir] != 0) {
-        if (tcpsim_tcp_fast_path(snd, rcv, seg0, now)) {
-            retro->set = false;
-            return 0;
-        }
-        /* A pure ACK that may move the receiver (the handshake's last ACK,
-         * the ACK of a FIN): the full path's transitions, nothing else. */
-        struct tcpsim_tcp_out *out = &scratch_out;
-        tcpsim_tcp_out_reset(out);
-        if (tcpsim_tcp_fast_path_out(snd, rcv, seg0, now, out)) {
-            retro->set = false;
-            return take_trans(c, !dir, out, ev, 0, evcap);
-        }
+     * sides have a state history by then. (It declines, changing nothing,
+     * whenever the receiver is not ESTABLISHED: not tried then.) Then the
+     * pure ACKs that end the handshake or acknowledge a FIN: the same, plus
+     * the receiver's transitions, taken as the full path's deliver() takes
+     * them. */
+    if (c->pfin_active || c->pend_active || c->pend_assumed || seglen != seg0->payload_len || c->nstates[dir] == 0 ||
+        (seg0->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || full_model) /* (both take only ACK or PSH|ACK) */
+        return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    if (c->ep[!dir].state == TCPSIM_TCP_ESTABLISHED && tcpsim_tcp_fast_path(&c->ep[dir], &c->ep[!dir], seg0, now)) {
+        retro->set = false;
+        return 0;
     }
+    return obs_segment_ack(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+}
+
+/* Everything else, out of line: the short entry above saves and restores
+ * fewer registers on the segments that take a shortcut. */
+__attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *c, int dir,
+                                                         const struct tcpsim_segment *seg0, uint32_t seglen,
+                                                         tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev,
+                                                         size_t evcap, struct tcpsim_rp_retro *retro)
+{
+    struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
 
     /* the segment as the endpoints see it (a copy only when snapped: the
      * bytes past the snap length are counted, we do not have them) */
@@ -335,19 +403,19 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
     const uint8_t synack = sg->flags & (TCPSIM_SYN | TCPSIM_ACK);
     if (server_first) {
         c->pend_active = false;
-        if (!server_reinit(c))
+        const bool listened = synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn;
+        if (!server_reinit(c, listened))
             return n;
         memset(retro, 0, sizeof *retro);
         retro->set = true;
         retro->patch_before = true;
         retro->side = TCPSIM_SIDE_SERVER;
-        if (synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) {
-            /* It listened: LISTEN -> SYN_RECEIVED when the client's SYN
-             * arrived (RFC 9293 §3.10.7.2), on that SYN's record; then its
-             * SYN-ACK. */
+        if (listened) {
+            /* It listened (made in LISTEN by server_reinit: the passive OPEN
+             * at p->syn_at, whose transition is the LISTEN pushed here):
+             * LISTEN -> SYN_RECEIVED when the client's SYN arrived (RFC 9293
+             * §3.10.7.2), on that SYN's record; then its SYN-ACK. */
             push_state(c, 1, TCPSIM_TCP_LISTEN);
-            tcpsim_tcp_out_reset(out);
-            (void)tcpsim_tcp_open(snd, false, p->syn_at, out);
             tcpsim_tcp_out_reset(out);
             (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
             retro->frame = p->syn_frame;
@@ -422,7 +490,6 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
     memset(retro, 0, sizeof *retro);
     if (!c->obs_ok)
         return;
-    struct tcpsim_rp_pending *p = pend(c);
     if (c->pend_active) {
         /* Never answered. An RFC endpoint on a CLOSED port always answers a
          * SYN with RST (RFC 9293 §3.10.7.1), so silence means a listener that
@@ -430,11 +497,8 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
         c->pend_active = false;
         c->pend_assumed = true;
         c->server_inferred = true;
-        if (!server_reinit(c))
+        if (!server_reinit(c, true)) /* its passive OPEN (at the SYN's time, which OPEN does not keep) */
             return;
-        struct tcpsim_tcp_out *out = &scratch_out;
-        tcpsim_tcp_out_reset(out);
-        (void)tcpsim_tcp_open(&c->ep[1], false, p->syn_at, out);
         push_state(c, 1, TCPSIM_TCP_LISTEN);
         retro->set = true;
         retro->patch_before = true;

@@ -5,7 +5,7 @@
  * file and the frame; everything before the damage has been replayed.
  * Reading and decoding run on a thread of their own, ahead of the replay
  * (the ring below); `--threads 1` runs the same steps on one thread.
- * Read first: pcap(3PCAP), pcap_next_ex(3PCAP), pcap_offline_filter(3PCAP),
+ * Read first: pcap(3PCAP), pcap_dispatch(3PCAP), pcap_offline_filter(3PCAP),
  * C11 §7.17 (atomics: release/acquire). */
 #include "replay/replay_priv.h"
 
@@ -19,6 +19,13 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
+
+#if defined(__has_include)
+#if __has_include(<stdio_ext.h>)
+#include <stdio_ext.h> /* __fsetlocking: glibc, musl, Solaris */
+#define HAVE_FSETLOCKING 1
+#endif
+#endif
 
 /* Progress on a terminal for long files: checked every 2^16 frames, redrawn
  * at most twice a second, erased at the end. Never on a pipe or file (the
@@ -89,16 +96,16 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
 
 /* ---- the ring between the reader thread and the caller ----
  *
- * The reader (producer) reads each record with pcap_next_ex, applies the BPF
- * filter, copies the bytes (libpcap reuses its buffer on every read) and
- * decodes them there (tcpsim__rp_decode: link, IP, TCP, the flow hash), so the
- * decoded segment's pointers point into the copy. The caller (consumer) runs
- * tcpsim__rp_consume on each entry in capture order. One producer, one
- * consumer: each side owns its position and publishes it to the other with a
- * release store only every BATCH entries (or before it waits), so the two
- * cores do not pass the index lines back and forth per packet (from a pipe,
- * where the next read may wait for the writer, the reader publishes every
- * entry). A side that finds nothing to do spins briefly, then sleeps on a
+ * The reader (producer) takes each record from pcap_dispatch's callback,
+ * applies the BPF filter, copies the bytes (libpcap reuses its buffer on
+ * every read) and decodes them there (tcpsim__rp_decode: link, IP, TCP, the
+ * flow hash), so the decoded segment's pointers point into the copy. The
+ * caller (consumer) runs tcpsim__rp_consume on each entry in capture order.
+ * One producer, one consumer: each side owns its position and publishes it
+ * to the other with a release store only every BATCH entries (or before it
+ * waits), so the two cores do not pass the index lines back and forth per
+ * packet (from a pipe, where the next read may wait for the writer, the
+ * reader publishes every entry). A side that finds nothing to do spins briefly, then sleeps on a
  * condition variable; the other side wakes it only when it has published the
  * position the sleeper waits for (the reader, when the ring is full, waits for
  * a quarter of it to be free, so it is not woken per entry).
@@ -147,12 +154,16 @@ struct pipe {
     pcap_t *p;
     const struct bpf_program *prog; /* NULL: no filter */
     bool ng, progress;
+    int dlt; /* libpcap's link type: one per file (it refuses pcapng interfaces of another type, C1) */
     FILE *f;
     const char *name;
     unsigned batch; /* BATCH; 1 on a pipe or terminal, where the next read may wait for the writer */
 
     /* the reader's own */
     _Alignas(64) uint64_t wp; /* bytes written */
+    uint64_t hcache;          /* head as last read (the caller's position only grows) */
+    struct tcpsim_replay *rp; /* one thread: the caller's step runs in the reader's (NULL with two) */
+    struct progress *pr;
     unsigned wbatch;
     uint64_t frame;
     enum tcpsim_err rc; /* with err: how the input ended (read by the caller after ENT_END) */
@@ -256,20 +267,24 @@ static void prod_wait(struct pipe *pp, struct tcpsim_replay *rp, struct progress
 }
 
 /* Room for an entry of `need` bytes at the write position (after a WRAP
- * entry when the end of the ring is too close). */
-static struct ent *reserve(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr, size_t need)
+ * entry when the end of the ring is too close). The reader's last view of
+ * the caller's position (hcache) is enough while it shows room: the shared
+ * line is read again only when the ring looks full or would wrap. */
+__attribute__((noinline)) static struct ent *reserve_slow(struct pipe *pp, struct tcpsim_replay *rp,
+                                                          struct progress *pr, size_t need)
 {
     size_t cap = pp->mask + 1;
     size_t room = cap - (pp->wp & pp->mask);
     size_t total = room < need ? room + need : need;
-    uint64_t head = atomic_load_explicit(&pp->head, memory_order_acquire);
-    if (cap - (pp->wp - head) < total) {
+    pp->hcache = atomic_load_explicit(&pp->head, memory_order_acquire);
+    if (cap - (pp->wp - pp->hcache) < total) {
         /* Full: wait until the entry fits and (threads) a quarter of the
          * ring is free, so the reader is not woken per entry. */
         uint64_t target = pp->wp + total - cap;
         if (pp->threaded && total < cap / 4)
             target = pp->wp + cap / 4 - cap;
         prod_wait(pp, rp, pr, target);
+        pp->hcache = atomic_load_explicit(&pp->head, memory_order_acquire);
     }
     if (room < need) {
         struct ent *w = ent_at(pp, pp->wp);
@@ -278,6 +293,14 @@ static struct ent *reserve(struct pipe *pp, struct tcpsim_replay *rp, struct pro
         pp->wp += room;
     }
     return ent_at(pp, pp->wp);
+}
+
+static inline struct ent *reserve(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr, size_t need)
+{
+    size_t cap = pp->mask + 1;
+    if (need <= cap - (pp->wp & pp->mask) && need <= cap - (pp->wp - pp->hcache))
+        return ent_at(pp, pp->wp);
+    return reserve_slow(pp, rp, pr, need);
 }
 
 static void commit(struct pipe *pp, struct ent *e, size_t size)
@@ -297,18 +320,61 @@ static void put_end(struct pipe *pp, struct tcpsim_replay *rp, struct progress *
     publish_tail(pp);
 }
 
-/* The reader's step: read one record, filter, copy and decode it into the
- * ring. False once the input has ended (an ENT_END entry is written). */
-static bool produce(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
+/* The reader's step for one record, called back by libpcap (pcap_dispatch:
+ * one call into libpcap for the file instead of pcap_next_ex per record):
+ * filter, copy and decode the record into the ring. With one thread the
+ * caller's step follows here, AHEAD_N records behind. */
+static void on_record(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int r = pcap_next_ex(pp->p, &h, &data);
-    if (r == PCAP_ERROR_BREAK) {
-        put_end(pp, rp, pr, TCPSIM_OK); /* end of file */
-        return false;
+    struct pipe *pp = (struct pipe *)(void *)user;
+    uint64_t frame = ++pp->frame;
+    size_t need = (sizeof(struct ent) + h->caplen + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
+    bool by_ref = need > (pp->mask + 1) / 4;
+    if (by_ref)
+        need = (sizeof(struct ent) + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
+    struct ent *e = reserve(pp, pp->rp, pp->pr, need);
+    e->type = ENT_REC;
+    const uint8_t *bytes = data;
+    if (!by_ref && h->caplen) {
+        memcpy(e->bytes, data, h->caplen);
+        bytes = e->bytes;
     }
-    if (r != 1) {
+    tcpsim__rp_decode(pp->dlt, bytes, h->caplen, &e->pk);
+    e->pk.frame = frame;
+    e->pk.ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
+    e->pk.hidden = false;
+    e->tick = false;
+    e->pos = -1;
+    if (pp->prog || pp->progress) { /* a filter or a progress line: one test for both on the common path */
+        e->pk.hidden = pp->prog && !pcap_offline_filter(pp->prog, h, data);
+        e->tick = pp->progress && (frame & 0xffff) == 0;
+        if (e->tick && pp->f)
+            e->pos = ftello(pp->f);
+    }
+    commit(pp, e, need);
+    if (by_ref) /* libpcap's buffer must stay until the entry is consumed */
+        prod_wait(pp, pp->rp, pp->pr, pp->wp);
+    if (!pp->threaded) {
+        publish_tail(pp);
+        while (pp->frame - pp->consumed > AHEAD_N)
+            consume_one(pp, pp->rp, pp->pr);
+    }
+}
+
+/* The reader: every record of the input through on_record, then an ENT_END
+ * entry saying how the input ended. pcap_dispatch on a capture file returns
+ * the number of records it handed over, 0 at the end of the file, and
+ * PCAP_ERROR on damage (the records before it have been handed over). */
+static void produce_all(struct pipe *pp)
+{
+    for (;;) {
+        int r = pcap_dispatch(pp->p, -1, on_record, (u_char *)pp);
+        if (r > 0)
+            continue;
+        if (r == 0) {
+            put_end(pp, pp->rp, pp->pr, TCPSIM_OK); /* end of file */
+            return;
+        }
         /* The record after the last good one is damaged, or (C1) libpcap
          * cannot go on: it reads pcapng files whose interfaces all have
          * one link type only (no per-packet link type in its API). */
@@ -326,40 +392,14 @@ static bool produce(struct pipe *pp, struct tcpsim_replay *rp, struct progress *
                               "second section in the other byte order)"
                             : "record (expected a complete pcap record)",
                      pe);
-        put_end(pp, rp, pr, TCPSIM_ERR_MALFORMED);
-        return false;
+        put_end(pp, pp->rp, pp->pr, TCPSIM_ERR_MALFORMED);
+        return;
     }
-    pp->frame++;
-    size_t cap = pp->mask + 1;
-    size_t hdr = (sizeof(struct ent) + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
-    size_t need = (sizeof(struct ent) + h->caplen + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
-    bool by_ref = need > cap / 4;
-    if (by_ref)
-        need = hdr;
-    struct ent *e = reserve(pp, rp, pr, need);
-    e->type = ENT_REC;
-    const uint8_t *bytes = data;
-    if (!by_ref && h->caplen) {
-        memcpy(e->bytes, data, h->caplen);
-        bytes = e->bytes;
-    }
-    tcpsim__rp_decode(pcap_datalink(pp->p), bytes, h->caplen, &e->pk); /* pcapng: the link type may change */
-    e->pk.frame = pp->frame;
-    e->pk.ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
-    e->pk.hidden = pp->prog && !pcap_offline_filter(pp->prog, h, data);
-    e->tick = pp->progress && (pp->frame & 0xffff) == 0;
-    e->pos = e->tick && pp->f ? ftello(pp->f) : -1;
-    commit(pp, e, need);
-    if (by_ref) /* libpcap's buffer must stay until the entry is consumed */
-        prod_wait(pp, rp, pr, pp->wp);
-    return true;
 }
 
 static void *reader_main(void *arg)
 {
-    struct pipe *pp = arg;
-    while (produce(pp, NULL, NULL))
-        ;
+    produce_all(arg);
     return NULL;
 }
 
@@ -381,12 +421,32 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
         pp->hq_ok[i] = e->pk.kind == TCPSIM_RP_K_TCP;
         pp->hq[i] = e->pk.hash;
         if (pp->hq_ok[i])
-            tcpsim__rp_prefetch_index(rp, e->pk.hash);
+            tcpsim__flow_prefetch_index(&rp->ft, e->pk.hash); /* (inline: flow.h) */
     }
     if (pp->hq_n > CONN_D) {
         unsigned i = (pp->hq_head + CONN_D) % AHEAD_N;
         if (pp->hq_ok[i])
-            tcpsim__rp_prefetch_conn(rp, pp->hq[i]);
+            tcpsim__flow_prefetch_conn(&rp->ft, pp->hq[i]);
+    }
+}
+
+/* The caller found no new entry after reading the tail again (two threads):
+ * spin a while, then sleep until the reader publishes more. Out of line, so
+ * that the step for an entry already there keeps few registers. */
+__attribute__((noinline, cold)) static void consume_wait(struct pipe *pp)
+{
+    publish_head(pp);
+    for (int i = 0; i < SPIN && pp->rpos == pp->ctail; i++) {
+        cpu_relax();
+        pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
+    }
+    if (pp->rpos == pp->ctail) {
+        pthread_mutex_lock(&pp->mu);
+        atomic_store_explicit(&pp->cons_sleep, 1, memory_order_seq_cst);
+        while ((pp->ctail = atomic_load_explicit(&pp->tail, memory_order_seq_cst)) == pp->rpos)
+            pthread_cond_wait(&pp->cv, &pp->mu);
+        atomic_store_explicit(&pp->cons_sleep, 0, memory_order_relaxed);
+        pthread_mutex_unlock(&pp->mu);
     }
 }
 
@@ -400,19 +460,7 @@ static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progre
             if (pp->rpos == pp->ctail) {
                 if (!pp->threaded)
                     return true; /* nothing written yet */
-                publish_head(pp);
-                for (int i = 0; i < SPIN && pp->rpos == pp->ctail; i++) {
-                    cpu_relax();
-                    pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
-                }
-                if (pp->rpos == pp->ctail) {
-                    pthread_mutex_lock(&pp->mu);
-                    atomic_store_explicit(&pp->cons_sleep, 1, memory_order_seq_cst);
-                    while ((pp->ctail = atomic_load_explicit(&pp->tail, memory_order_seq_cst)) == pp->rpos)
-                        pthread_cond_wait(&pp->cv, &pp->mu);
-                    atomic_store_explicit(&pp->cons_sleep, 0, memory_order_relaxed);
-                    pthread_mutex_unlock(&pp->mu);
-                }
+                consume_wait(pp);
             }
         }
         struct ent *e = ent_at(pp, pp->rpos);
@@ -439,7 +487,9 @@ static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progre
             progress_tick(pr, rp, e->pk.frame, e->pos);
         pp->rpos += e->size;
         pp->consumed++;
-        if (!pp->threaded || ++pp->rbatch >= BATCH)
+        if (!pp->threaded) /* publish_head's one-thread case, inline: every entry */
+            atomic_store_explicit(&pp->head, pp->rpos, memory_order_relaxed);
+        else if (++pp->rbatch >= BATCH)
             publish_head(pp);
         return true;
     }
@@ -448,13 +498,26 @@ static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progre
 /* Both steps on the calling thread, the caller AHEAD_N records behind. */
 static void run_inline(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
 {
-    while (produce(pp, rp, pr)) {
-        publish_tail(pp);
-        while (pp->frame - pp->consumed > AHEAD_N)
-            consume_one(pp, rp, pr);
-    }
+    pp->rp = rp;
+    pp->pr = pr;
+    produce_all(pp);
     while (consume_one(pp, rp, pr))
         ;
+}
+
+/* libpcap reads each record with two freads, and stdio takes the stream's
+ * lock around each (an atomic pair per fread once a second thread exists).
+ * Only one thread at a time uses the stream while the capture is read (the
+ * reader; the caller before it starts and after it is joined), and
+ * pcap_close closes it, so the locking can go where the C library lets the
+ * caller take it over. */
+static void stream_unlocked(FILE *f)
+{
+#ifdef HAVE_FSETLOCKING
+    (void)__fsetlocking(f, FSETLOCKING_BYCALLER);
+#else
+    (void)f;
+#endif
 }
 
 enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim_replay_input *in, char *errbuf,
@@ -476,6 +539,8 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         free(iobuf);
         iobuf = NULL;
     }
+    if (f && f != stdin) /* stdin outlives the read: its locking stays the C library's */
+        stream_unlocked(f);
     pcap_t *p = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr) : NULL;
     if (!p) {
         if (f && f != stdin)
@@ -531,6 +596,7 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     pp->p = p;
     pp->prog = have_filter ? &prog : NULL;
     pp->ng = is_pcapng(in, name);
+    pp->dlt = pcap_datalink(p);
     pp->progress = in->progress;
     pp->f = pcap_file(p);
     pp->name = name;

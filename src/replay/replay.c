@@ -4,7 +4,9 @@
  * segment to the views, expire idle connections. No allocation per packet.
  * Read first: docs/replay-json.md, RFC 9293 §3.4 (ISN, relative numbers),
  * RFC 7323 §2.3 (window scale applies from the first non-SYN segment). */
+#include "replay/analysis_fast.h"
 #include "replay/replay_priv.h"
+#include "tcpsim/reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,72 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
 
 static struct held *held_at(struct hold_fifo *f, uint64_t num)
 {
-    return &f->q[(f->head + (size_t)(num - f->base)) % f->cap];
+    return f->idx[(f->head + (size_t)(num - f->base)) & (f->cap - 1)];
+}
+
+static struct tcpsim_rp_event *held_ev(struct held *h)
+{
+    return (struct tcpsim_rp_event *)(void *)((unsigned char *)(h + 1) + ((h->seg_len + 15u) & ~15u));
+}
+
+/* A segment packed, in one of two forms; the payload is not kept. Short (no
+ * unknown option and a layout of at most SEG_SHORT_LAYOUT kinds: every
+ * common option set): the fields up to the option layout, the layout's first
+ * SEG_SHORT_LAYOUT bytes and the payload length, a fixed size copied with
+ * constant moves. Whole: the struct as it is. The layout relied on is checked
+ * here, so that a field added to struct tcpsim_segment breaks the build
+ * instead of being lost. */
+#define SEG_OFF(f) offsetof(struct tcpsim_segment, f)
+#define SEG_END(f) (SEG_OFF(f) + sizeof(((struct tcpsim_segment *)0)->f))
+_Static_assert(SEG_END(opts.layout) == SEG_OFF(opts.unknown_len) &&
+                   SEG_END(opts.unknown_len) == SEG_OFF(opts.unknown) &&
+                   SEG_END(opts) - SEG_END(opts.unknown) < _Alignof(struct tcpsim_tcp_opts) &&
+                   SEG_OFF(payload) - SEG_END(opts) < _Alignof(const uint8_t *) &&
+                   SEG_END(payload) == SEG_OFF(payload_len) && SEG_END(payload_len) == sizeof(struct tcpsim_segment),
+               "tcpsim__rp_hold_seg_pack follows this field order");
+#define SEG_SHORT_LAYOUT 16u
+#define SEG_SHORT_HEAD   (SEG_OFF(opts.layout) + SEG_SHORT_LAYOUT)
+#define SEG_SHORT        (SEG_SHORT_HEAD + sizeof(size_t))
+#define SEG_MAX          sizeof(struct tcpsim_segment)
+_Static_assert(SEG_SHORT < SEG_MAX && SEG_MAX <= HOLD_SEG_MAX, "HOLD_SEG_MAX covers a packed segment");
+
+static inline size_t hold_seg_size(const struct tcpsim_segment *seg)
+{
+    return seg->opts.unknown_len == 0 && seg->opts.layout_len <= SEG_SHORT_LAYOUT ? SEG_SHORT : SEG_MAX;
+}
+
+static inline void hold_seg_pack(unsigned char *p, const struct tcpsim_segment *seg, size_t n)
+{
+    if (n == SEG_SHORT) {
+        memcpy(p, seg, SEG_SHORT_HEAD);
+        memcpy(p + SEG_SHORT_HEAD, &seg->payload_len, sizeof seg->payload_len);
+    } else {
+        memcpy(p, seg, SEG_MAX);
+    }
+}
+
+static inline void hold_seg_unpack(struct tcpsim_segment *seg, const unsigned char *p, size_t n)
+{
+    if (n == SEG_SHORT) {
+        memcpy(seg, p, SEG_SHORT_HEAD);
+        seg->opts.unknown_len = 0;
+        memcpy(&seg->payload_len, p + SEG_SHORT_HEAD, sizeof seg->payload_len);
+    } else {
+        memcpy(seg, p, SEG_MAX);
+    }
+    seg->payload = NULL;
+}
+
+size_t tcpsim__rp_hold_seg_pack(unsigned char *p, const struct tcpsim_segment *seg)
+{
+    size_t n = hold_seg_size(seg);
+    hold_seg_pack(p, seg, n);
+    return n;
+}
+
+void tcpsim__rp_hold_seg_unpack(struct tcpsim_segment *seg, const unsigned char *p, size_t n)
+{
+    hold_seg_unpack(seg, p, n);
 }
 
 static bool has_held(const struct hold_fifo *f, const struct tcpsim_rp_conn *c)
@@ -66,8 +133,8 @@ static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c
         }
         *col = r->after;
         if (h->s.frame == r->frame)
-            for (size_t e = 0; e < r->nev && h->s.nevents < TCPSIM_RP_MAX_EVENTS; e++)
-                h->ev[h->s.nevents++] = r->ev[e];
+            for (size_t e = 0; e < r->nev && h->s.nevents < h->ev_cap; e++)
+                held_ev(h)[h->s.nevents++] = r->ev[e];
     }
 }
 
@@ -85,12 +152,13 @@ static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
 static void emit_head(struct tcpsim_replay *rp)
 {
     struct hold_fifo *f = &rp->fifo;
-    struct held *h = &f->q[f->head];
+    struct held *h = f->idx[f->head];
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
     if (h->open)
         resolve_conn(rp, c);
-    h->s.seg = &h->seg;
-    h->s.events = h->ev;
+    hold_seg_unpack(&f->seg, (const unsigned char *)(h + 1), h->seg_len);
+    h->s.seg = &f->seg;
+    h->s.events = held_ev(h);
     if (h->tls_len) {
         uint8_t *b = f->ring + h->tls_off;
         struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
@@ -116,9 +184,19 @@ static void emit_head(struct tcpsim_replay *rp)
         if (--f->r_live == 0)
             f->r_head = f->r_tail = 0;
     }
-    f->head = (f->head + 1) % f->cap;
+    f->head = (f->head + 1) & (f->cap - 1);
     f->base++;
     f->len--;
+    /* The head has left its block: the block goes to the free list (the
+     * last block stays, emptied, for the next record). */
+    struct hold_block *b = f->bhead;
+    if (f->len == 0) {
+        b->used = 0;
+    } else if ((unsigned char *)f->idx[f->head] < b->data || (unsigned char *)f->idx[f->head] >= b->data + b->used) {
+        f->bhead = b->next;
+        b->next = f->bfree;
+        f->bfree = b;
+    }
 }
 
 /* Write held records while the head's question is answered, or forced when
@@ -128,7 +206,7 @@ static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
 {
     struct hold_fifo *f = &rp->fifo;
     while (f->len) {
-        const struct held *h = &f->q[f->head];
+        const struct held *h = f->idx[f->head];
         bool open;
         if (!h->open) {
             open = false;
@@ -173,6 +251,67 @@ static size_t ring_alloc(struct hold_fifo *f, size_t n)
     return off;
 }
 
+/* The largest record, and a block's room for records. */
+#define HELD_MAX_SIZE                                                                                                  \
+    (sizeof(struct held) + ((SEG_MAX + 15u) & ~(size_t)15u) + TCPSIM_RP_MAX_EVENTS * sizeof(struct tcpsim_rp_event))
+#define BLOCK_ROOM (HOLD_BLOCK - offsetof(struct hold_block, data))
+_Static_assert(HELD_MAX_SIZE <= BLOCK_ROOM, "a held record fits in a block");
+_Static_assert(TLS_RING <= UINT32_MAX, "ring offsets fit in a held record");
+
+/* Room for one more record, whatever its size: an index slot (the index
+ * doubles up to HOLD_MAX) and a block to start if the last one is full.
+ * False when the FIFO is full or memory is short. */
+static bool hold_room(struct hold_fifo *f)
+{
+    if (f->len == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 64;
+        struct held **ni = nc <= HOLD_MAX ? malloc(nc * sizeof *ni) : NULL;
+        if (!ni)
+            return false;
+        for (size_t i = 0; i < f->len; i++)
+            ni[i] = f->idx[(f->head + i) & (f->cap - 1)];
+        free(f->idx);
+        f->idx = ni;
+        f->cap = nc;
+        f->head = 0;
+    }
+    if ((!f->btail || BLOCK_ROOM - f->btail->used < HELD_MAX_SIZE) && !f->bfree) {
+        struct hold_block *b = malloc(HOLD_BLOCK);
+        if (!b)
+            return false;
+        b->next = NULL;
+        f->bfree = b;
+        f->nblocks++;
+    }
+    return true;
+}
+
+/* `size` bytes for a record at the tail (hold_room made sure there is room). */
+static struct held *hold_place(struct hold_fifo *f, size_t size)
+{
+    struct hold_block *b = f->btail;
+    if (!b || BLOCK_ROOM - b->used < size) {
+        b = f->bfree;
+        f->bfree = b->next;
+        b->next = NULL;
+        b->used = 0;
+        if (f->btail)
+            f->btail->next = b;
+        else
+            f->bhead = b;
+        f->btail = b;
+    }
+    struct held *h = (struct held *)(void *)(b->data + b->used);
+    b->used += size;
+    return h;
+}
+
+void tcpsim__rp_hold_stats(const struct tcpsim_replay *rp, size_t *blocks, size_t *most)
+{
+    *blocks = rp->fifo.nblocks;
+    *most = rp->fifo.most;
+}
+
 /* Hand a record to the view now, or hold a copy of it. */
 static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c,
                          const struct tcpsim_rp_segment *s)
@@ -183,25 +322,17 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         rp->cfg.h.segment(rp->cfg.h.ctx, c, s);
         return;
     }
-    if (f->len == f->cap) {
-        size_t nc = f->cap ? f->cap * 2 : 64;
-        struct held *nq = nc <= HOLD_MAX ? malloc(nc * sizeof *nq) : NULL;
-        if (!nq) { /* cannot hold: decide now and write in order */
-            while (f->len)
-                emit_head(rp);
-            resolve_conn(rp, c);
-            struct tcpsim_rp_segment t = *s;
-            t.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
-            t.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
-            rp->cfg.h.segment(rp->cfg.h.ctx, c, &t);
-            return;
-        }
-        for (size_t i = 0; i < f->len; i++)
-            nq[i] = f->q[(f->head + i) % f->cap];
-        free(f->q);
-        f->q = nq;
-        f->cap = nc;
-        f->head = 0;
+    size_t nev = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
+    size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nev;
+    if (!hold_room(f)) { /* cannot hold: decide now and write in order */
+        while (f->len)
+            emit_head(rp);
+        resolve_conn(rp, c);
+        struct tcpsim_rp_segment t = *s;
+        t.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+        t.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+        rp->cfg.h.segment(rp->cfg.h.ctx, c, &t);
+        return;
     }
     size_t tl = 0, off = 0;
     if (s->ntls || s->tls_errors_len) {
@@ -217,19 +348,27 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         if (off == SIZE_MAX)
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
-    struct held *h = &f->q[(f->head + f->len) % f->cap];
+    size_t seg_len = hold_seg_size(s->seg);
+    size_t size =
+        (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof *s->events + 15u) & ~(size_t)15u;
+    struct held *h = hold_place(f, size);
+    f->idx[(f->head + f->len) & (f->cap - 1)] = h;
     h->open = open;
+    h->ev_cap = (uint8_t)ev_cap;
+    h->seg_len = (uint16_t)seg_len;
     h->prev = c->held_last;
     c->held_last = f->base + f->len;
-    f->len++;
+    if (++f->len > f->most)
+        f->most = f->len;
     h->s = *s;
-    h->seg = *s->seg;
-    h->seg.payload = NULL;
-    h->s.nevents = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
-    memcpy(h->ev, s->events, h->s.nevents * sizeof *h->ev);
+    hold_seg_pack((unsigned char *)(h + 1), s->seg, seg_len);
+    h->s.nevents = nev;
+    struct tcpsim_rp_event *ev = held_ev(h);
+    for (size_t e = 0; e < nev; e++)
+        ev[e] = s->events[e];
     h->slot = slot;
-    h->tls_off = off;
-    h->tls_len = tl;
+    h->tls_off = (uint32_t)off; /* both under TLS_RING */
+    h->tls_len = (uint32_t)tl;
     if ((s->ntls || s->tls_errors_len) && !tl) {
         h->s.tls_dropped += (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u);
         h->s.ntls = 0;
@@ -311,7 +450,12 @@ void tcpsim_replay_free(struct tcpsim_replay *rp)
         }
     }
     tcpsim__flow_free(&rp->ft);
-    free(rp->fifo.q);
+    free(rp->fifo.idx);
+    for (int k = 0; k < 2; k++)
+        for (struct hold_block *b = k ? rp->fifo.bfree : rp->fifo.bhead, *n; b; b = n) {
+            n = b->next;
+            free(b);
+        }
     free(rp->fifo.ring);
     free(rp);
 }
@@ -356,10 +500,8 @@ static enum tcpsim__tclass conn_class(const struct tcpsim_rp_conn *c)
  * runs only rp->next_expire is compared: the earliest any queue head could
  * time out (a head's end only grows, and a connection entering a queue lowers
  * the bound in process_tcp), so a packet does not touch eight queue heads. */
-static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
+static void expire_run(struct tcpsim_replay *rp, tcpsim_ns_t now)
 {
-    if (now < rp->next_expire)
-        return;
     tcpsim_ns_t next = UINT64_MAX;
     for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++) {
         tcpsim_ns_t to = tcpsim__flow_timeout((enum tcpsim__tclass)k);
@@ -378,6 +520,12 @@ static void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
         }
     }
     rp->next_expire = next;
+}
+
+static inline void expire(struct tcpsim_replay *rp, tcpsim_ns_t now)
+{
+    if (now >= rp->next_expire) /* most packets: nothing can have timed out */
+        expire_run(rp, now);
 }
 
 /* --max-conns reached: the connection idle the longest leaves. */
@@ -401,18 +549,36 @@ static void evict_oldest(struct tcpsim_replay *rp)
     }
 }
 
+/* "00" .. "99": two digits per table read instead of a division each. */
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                 "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v (< 100000) at p, no leading zeros; returns the end. */
 static char *put_dec(char *p, unsigned v)
 {
-    if (v >= 10000)
-        *p++ = (char)('0' + v / 10000);
-    if (v >= 1000)
-        *p++ = (char)('0' + v / 1000 % 10);
-    if (v >= 100)
-        *p++ = (char)('0' + v / 100 % 10);
-    if (v >= 10)
-        *p++ = (char)('0' + v / 10 % 10);
-    *p++ = (char)('0' + v % 10);
+    if (v >= 100) {
+        unsigned hi = v / 100, lo = v - hi * 100; /* hi < 1000 */
+        if (hi >= 100) {
+            unsigned h2 = hi / 100; /* < 10 */
+            *p++ = (char)('0' + h2);
+            hi -= h2 * 100;
+            memcpy(p, &digits2[2 * hi], 2); /* zero-padded: the middle pair */
+            p += 2;
+        } else if (hi >= 10) {
+            memcpy(p, &digits2[2 * hi], 2);
+            p += 2;
+        } else {
+            *p++ = (char)('0' + hi);
+        }
+        memcpy(p, &digits2[2 * lo], 2);
+        return p + 2;
+    }
+    if (v >= 10) {
+        memcpy(p, &digits2[2 * v], 2);
+        return p + 2;
+    }
+    *p++ = (char)('0' + v);
     return p;
 }
 
@@ -510,58 +676,61 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
     const tcpsim_ns_t ts = pk->ts;
     const uint32_t seglen = pk->seglen;
     const bool opts_cut = pk->opts_cut;
+    const uint8_t flags = seg->flags;
     struct tcpsim__key k = {&pk->src, &pk->dst, seg->src_port, seg->dst_port};
-    uint32_t slot = tcpsim__flow_find(&rp->ft, &k, pk->hash);
+    int dir = 0;
+    uint32_t slot = TCPSIM__FLOW_NONE;
+    struct tcpsim_rp_conn *c = tcpsim__flow_find(&rp->ft, &k, pk->hash, &slot, &dir);
     bool reused = false;
-    if (slot != TCPSIM__FLOW_NONE) {
-        struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
-        int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
-        /* Wireshark's port-reuse rule: a SYN without ACK whose sequence number
-         * differs from the base this direction already has starts a new
-         * conversation (a retransmitted SYN keeps the same ISN). */
-        if ((seg->flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN && c->d[dir].base_set &&
-            seg->seq != c->d[dir].base_seq) {
-            conn_leave(rp, slot, TCPSIM_RP_LEAVE_REUSED);
-            slot = TCPSIM__FLOW_NONE;
-            reused = true;
-        }
+    /* Wireshark's port-reuse rule: a SYN without ACK whose sequence number
+     * differs from the base this direction already has starts a new
+     * conversation (a retransmitted SYN keeps the same ISN). */
+    if (c && (flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN && c->d[dir].base_set &&
+        seg->seq != c->d[dir].base_seq) {
+        conn_leave(rp, slot, TCPSIM_RP_LEAVE_REUSED);
+        c = NULL;
+        reused = true;
     }
-    bool fresh = slot == TCPSIM__FLOW_NONE;
+    bool fresh = c == NULL;
     if (fresh) {
         slot = conn_new(rp, pk);
         if (slot == TCPSIM__FLOW_NONE) {
             rp->sum.skipped.unsupported_link++; /* cannot happen with a sane cap */
             return;
         }
+        c = tcpsim__flow_conn(&rp->ft, slot);
+        dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
     }
-    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
-    c->reused_ports_pending = reused;
-    int dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
+    if (c->reused_ports_pending != reused) /* most packets: false already (no write) */
+        c->reused_ports_pending = reused;
     struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
 
     /* Relative numbers as Wireshark shows them: the ISN of a SYN, else one
      * before the first sequence number seen; an ACK fixes the peer's base
-     * when the peer has not been seen yet. */
-    if (!fwd->base_set) {
-        fwd->base_set = true;
-        fwd->base_seq = (seg->flags & TCPSIM_SYN) ? seg->seq : seg->seq - 1;
+     * when the peer has not been seen yet. Once both bases are set, only a
+     * SYN has anything to do here. */
+    if (!fwd->base_set || !rev->base_set || (flags & TCPSIM_SYN)) {
+        if (!fwd->base_set) {
+            fwd->base_set = true;
+            fwd->base_seq = (flags & TCPSIM_SYN) ? seg->seq : seg->seq - 1;
+        }
+        if ((flags & TCPSIM_ACK) && !rev->base_set) {
+            rev->base_set = true;
+            rev->base_seq = seg->ack - 1;
+        }
+        if ((flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
+            fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
+        note_wscale(c, dir, seg, opts_cut);
     }
-    if ((seg->flags & TCPSIM_ACK) && !rev->base_set) {
-        rev->base_set = true;
-        rev->base_seq = seg->ack - 1;
-    }
-    if ((seg->flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
-        fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
-    note_wscale(c, dir, seg, opts_cut);
 
     /* Wireshark runs its sequence analysis on a segment whose options were
      * cut by the snap length (later segments see it: dup-ACK counts), but
      * the dissector stops at the options before it shows the flags: no
      * tcp.analysis.* on that frame (checked with tshark 4.0, editcap -s 68). */
-    uint32_t an = tcpsim__rp_analyze(c, dir, seg, seglen, ts);
+    uint32_t an = tcpsim__rp_analyze_quick(c, dir, seg, seglen, ts);
     if (opts_cut)
         an = 0;
-    tcpsim__rp_account(c, dir, seg, seglen, an, ts);
+    tcpsim__rp_account_quick(c, dir, seg, seglen, an, ts);
 
     struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
     size_t nev = 0;
@@ -577,14 +746,18 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
     c->last_frame = frame;
     c->end = ts;
 
+    /* The TLS items this segment completed (none when its connection is not
+     * decoded: the scratch is cleared only for a segment that is). */
     struct tls_scratch *tl = &rp->tls;
-    tl->n = 0;
-    tl->dropped = 0;
-    tl->json_len = 0;
-    tl->arena_len = 0;
-    tl->err_len = 0;
-    if (rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO)
+    const bool tls_ran = rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO;
+    if (tls_ran) {
+        tl->n = 0;
+        tl->dropped = 0;
+        tl->json_len = 0;
+        tl->arena_len = 0;
+        tl->err_len = 0;
         tcpsim__rp_tls_segment(rp, c, dir, seg, seglen, frame, ts);
+    }
 
     if (!rp->hidden)
         c->shown = true;
@@ -616,18 +789,21 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
         s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
         s.nevents = nev;
         s.events = ev;
-        s.ntls = tl->n;
         s.tls = tl->it;
-        s.tls_json = tl->json_len ? tl->json + 1 : "";
-        s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
-        s.tls_dropped = tl->dropped;
+        s.tls_json = "";
         s.tls_errors_json = tl->err;
-        s.tls_errors_len = tl->err_len;
+        if (tls_ran) {
+            s.ntls = tl->n;
+            s.tls_json = tl->json_len ? tl->json + 1 : "";
+            s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
+            s.tls_dropped = tl->dropped;
+            s.tls_errors_len = tl->err_len;
+        }
         emit_or_hold(rp, slot, c, &s);
     }
     pump(rp, ts, slot);
     enum tcpsim__tclass cls = conn_class(c);
-    tcpsim__flow_touch(&rp->ft, slot, cls, ts);
+    tcpsim__flow_touch_c(&rp->ft, slot, c, cls, ts);
     tcpsim_ns_t due = ts + tcpsim__flow_timeout(cls);
     if (due < rp->next_expire)
         rp->next_expire = due;
@@ -647,8 +823,9 @@ void tcpsim_replay_filtered(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_
 }
 
 /* Link, IP and TCP decoding and the classification of what is skipped: a
- * pure function of the bytes (it runs on the reader's thread, reader.c). */
-void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk)
+ * pure function of the bytes (it runs on the reader's thread, reader.c).
+ * The whole path: every link type, IP version, header layout and error. */
+void tcpsim__rp_decode_full(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk)
 {
     pk->opts_cut = false;
     struct tcpsim_link link;
@@ -723,6 +900,59 @@ void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsi
     pk->kind = TCPSIM_RP_K_TCP;
 }
 
+/* Nearly every record of a capture: Ethernet without VLAN tags, IPv4 whose
+ * header is all there (RFC 791 §3.1: IHL at least 5 words; total length 0,
+ * from segmentation offload, or at least the header), not a fragment, TCP.
+ * Read at fixed offsets, straight into *pk: what the whole path gives,
+ * without the link and IP structs in between (their fields the replay does
+ * not use, such as the IPv4 header checksum, are not computed). false for
+ * anything else and for every TCP header the TCP decoder does not accept
+ * (the whole path then decides from the start: it is a pure function of
+ * the bytes, and the TCP decoder clears the segment on every error, so
+ * what this wrote first makes no difference). tests/replay/test_decode.c
+ * compares the two on every bundled capture, prefixes and byte flips. */
+static inline bool decode_eth_ipv4_tcp(const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk)
+{
+    if (caplen < 14u + 20u || tcpsim_get_u16(data + 12) != 0x0800u)
+        return false;
+    const uint8_t *ip = data + 14;
+    size_t len = caplen - 14u;
+    size_t hlen = (size_t)(ip[0] & 0x0fu) * 4u;
+    uint16_t total = tcpsim_get_u16(ip + 2);
+    if ((ip[0] >> 4) != 4 || hlen < 20u || hlen > len || (total != 0 && total < hlen))
+        return false;
+    /* Protocol 6; neither MF nor a fragment offset (RFC 791 §3.2). */
+    if (ip[9] != 6 || (tcpsim_get_u16(ip + 6) & 0x3fffu) != 0)
+        return false;
+    size_t declared = total == 0 ? len - hlen : (size_t)total - hlen;
+    size_t avail = len - hlen; /* Ethernet padding past the total length is not payload */
+    struct tcpsim_segment *seg = &pk->seg;
+    if (tcpsim_tcp_decode(ip + hlen, avail < declared ? avail : declared, seg) != TCPSIM_OK)
+        return false;
+    size_t hl = (size_t)seg->data_offset * 4u;
+    pk->opts_cut = false;
+    pk->seglen = (uint32_t)seg->payload_len;
+    if (declared >= hl && declared - hl > seg->payload_len)
+        pk->seglen = (uint32_t)(declared - hl);
+    pk->src.family = 4;
+    memcpy(pk->src.a, ip + 12, 4);
+    memset(pk->src.a + 4, 0, 12);
+    pk->dst.family = 4;
+    memcpy(pk->dst.a, ip + 16, 4);
+    memset(pk->dst.a + 4, 0, 12);
+    struct tcpsim__key k = {&pk->src, &pk->dst, seg->src_port, seg->dst_port};
+    pk->hash = tcpsim__flow_hash(&k);
+    pk->kind = TCPSIM_RP_K_TCP;
+    return true;
+}
+
+void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk)
+{
+    if (dlt == TCPSIM_DLT_EN10MB && decode_eth_ipv4_tcp(data, caplen, pk))
+        return;
+    tcpsim__rp_decode_full(dlt, data, caplen, pk);
+}
+
 static void consume_visible(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
     rp->sum.frames++;
@@ -759,12 +989,35 @@ static void consume_visible(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt
  * connection numbers stay Wireshark's tcp.stream of the whole file and the
  * analysis sees every packet (as with a Wireshark display filter); nothing is
  * written for it, and it is counted only as filtered. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RARE __attribute__((noinline, cold)) /* out of the common path's registers */
+#else
+#define RARE
+#endif
+
+RARE static void consume_hidden(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk);
+
 void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
+    if (!pk->hidden && pk->kind == TCPSIM_RP_K_TCP) {
+        /* consume_visible's steps for the common record, ending in a tail
+         * call: this frame keeps no registers of its own */
+        rp->sum.frames++;
+        note_time(rp, pk->ts);
+        expire(rp, pk->ts);
+        rp->sum.tcp_segments++;
+        process_tcp(rp, pk);
+        return;
+    }
     if (!pk->hidden) {
         consume_visible(rp, pk);
         return;
     }
+    consume_hidden(rp, pk);
+}
+
+RARE static void consume_hidden(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
+{
     struct tcpsim_rp_skipped sk = rp->sum.skipped;
     uint64_t segs = rp->sum.tcp_segments;
     rp->filter_view = true;
@@ -815,10 +1068,35 @@ struct leave_ord {
     uint32_t id, slot;
 };
 
-static int by_id(const void *a, const void *b)
+/* (id, slot) pairs in order of id: LSD radix sort, 11 bits a pass (three
+ * passes cover 32 bits; a pass whose digit is the same for every pair is
+ * skipped, so the few thousand ids left at the end usually take two).
+ * Stable and O(n), where qsort was an indirect comparator per comparison.
+ * Ids are unique (tcp.stream numbers), so the order is fully determined.
+ * Returns the sorted array: `a` or `tmp`. */
+static struct leave_ord *sort_by_id(struct leave_ord *a, struct leave_ord *tmp, uint32_t n)
 {
-    uint32_t x = ((const struct leave_ord *)a)->id, y = ((const struct leave_ord *)b)->id;
-    return x < y ? -1 : x > y;
+    enum { BITS = 11, BUCKETS = 1u << BITS };
+    uint32_t cnt[BUCKETS];
+    for (unsigned shift = 0; shift < 32; shift += BITS) {
+        memset(cnt, 0, sizeof cnt);
+        for (uint32_t i = 0; i < n; i++)
+            cnt[(a[i].id >> shift) & (BUCKETS - 1)]++;
+        if (n == 0 || cnt[(a[0].id >> shift) & (BUCKETS - 1)] == n)
+            continue; /* one digit for all: this pass would not move anything */
+        uint32_t sum = 0;
+        for (uint32_t k = 0; k < BUCKETS; k++) {
+            uint32_t v = cnt[k];
+            cnt[k] = sum;
+            sum += v;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            tmp[cnt[(a[i].id >> shift) & (BUCKETS - 1)]++] = a[i];
+        struct leave_ord *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
 }
 
 void tcpsim_replay_finish(struct tcpsim_replay *rp)
@@ -831,7 +1109,9 @@ void tcpsim_replay_finish(struct tcpsim_replay *rp)
      * memory for is on none of them), and the sort needs no global, so two
      * replayers may finish at once on two threads. */
     uint32_t n = 0;
-    struct leave_ord *order = malloc(((size_t)rp->ft.count + 1) * sizeof *order);
+    size_t cap = (size_t)rp->ft.count + 1;
+    /* the pairs and the radix sort's second buffer, in one block */
+    struct leave_ord *order = malloc(cap * 2 * sizeof *order);
     for (uint32_t s = 0; s < rp->ft.used_hw; s++) {
         struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, s);
         if (!c->in_use)
@@ -843,9 +1123,9 @@ void tcpsim_replay_finish(struct tcpsim_replay *rp)
         order[n++] = (struct leave_ord){c->id, s};
     }
     if (order) {
-        qsort(order, n, sizeof *order, by_id);
+        const struct leave_ord *sorted = sort_by_id(order, order + cap, n);
         for (uint32_t i = 0; i < n; i++)
-            conn_leave(rp, order[i].slot, TCPSIM_RP_LEAVE_END);
+            conn_leave(rp, sorted[i].slot, TCPSIM_RP_LEAVE_END);
         free(order);
     }
     rp->sum.seconds = rp->have_time ? (double)(rp->last_ts - rp->first_ts) / 1e9 : 0.0;

@@ -65,26 +65,32 @@ struct tcpsim_rp_segment {
     size_t tls_errors_len;
 };
 
-/* Zeek's per-direction bookkeeping for the history string (reference-facts.md). */
+/* Zeek's per-direction bookkeeping for the history string (reference-facts.md):
+ * the part the common segment reads and writes (analysis_fast.h), kept in
+ * the connection's hot lines with the rest of struct tcpsim_rp_dir ... */
 struct tcpsim_rp_zeek {
     uint8_t once; /* a, d, i, q already written */
-    bool s_seen, h_seen, f_seen, r_seen;
-    uint32_t s_seq, h_seq, f_seq, r_seq;
-    uint32_t n_c, n_g, n_t, n_w; /* logarithmic letters: count of events */
     /* Content gaps (A6): holes in this direction's stream not seen yet. A
      * hole is a gap ('g') once the peer ACKs past it or the connection ends
      * with it; a late or reordered segment that fills it is no gap. */
     bool hi_set;
-    uint8_t nholes;
-    uint32_t hi; /* end of the highest sequence seen (raw) */
+    uint8_t nholes; /* its holes are in tcpsim_rp_zeek_more */
+    uint32_t hi;    /* end of the highest sequence seen (raw) */
+};
+
+/* ... and the rest, which only the whole bookkeeping reads (SYN, FIN, RST,
+ * retransmissions, holes), in the connection's warm part. */
+struct tcpsim_rp_zeek_more {
+    bool s_seen, h_seen, f_seen, r_seen;
+    uint32_t s_seq, h_seq, f_seq, r_seq;
+    uint32_t n_c, n_g, n_t, n_w; /* logarithmic letters: count of events */
     uint32_t hole_lo[4], hole_hi[4];
 };
 
 /* Wireshark's per-direction analysis state (packet-tcp.c tcp_flow_t and
- * tcp_analyze_seq_info), in relative sequence numbers like Wireshark. */
+ * tcp_analyze_seq_info), in relative sequence numbers like Wireshark, with
+ * the counters and Zeek's hot fields: 80 bytes, read by every segment. */
 struct tcpsim_rp_dir {
-    bool base_set;
-    bool syn_seen;
     uint32_t base_seq;
     uint32_t nextseq; /* highest seq + len seen (0 = none yet) */
     tcpsim_ns_t nextseqtime;
@@ -92,13 +98,15 @@ struct tcpsim_rp_dir {
     uint32_t lastack;
     tcpsim_ns_t lastacktime;
     uint32_t window; /* raw (unscaled) window of the last segment */
-    bool window_set;
-    int win_scale; /* -1 unknown, -2 not used, else the shift */
+    int win_scale;   /* -1 unknown, -2 not used, else the shift */
     uint32_t dupacknum;
     uint32_t lastsegmentflags;
     uint64_t packets, bytes;
-    struct tcpsim_rp_zeek z;
+    bool base_set;
+    bool syn_seen;
+    bool window_set;
     bool sent_syn, sent_synack, sent_fin, sent_rst, sent_any;
+    struct tcpsim_rp_zeek z;
 };
 
 /* The observer's note of a client SYN the server has not answered yet
@@ -137,8 +145,9 @@ struct tcpsim_rp_retro {
 /* A connection of the flow table. Laid out by temperature (docs/performance.md):
  * with thousands of connections open, every packet finds its connection's
  * lines out of cache, so what every packet reads or writes comes first and
- * together (the first two lines: key, flags, bookkeeping; then the
- * per-direction analysis, then the two endpoints, whose own hot fields lead),
+ * together (key, flags and bookkeeping in 96 bytes, then the per-direction
+ * analysis: four lines in all; then the two endpoints, whose own hot fields
+ * lead),
  * and what only a connection's start or end, a view, or a rare case reads
  * (labels, state lists, counts, the observer's saved segments) comes last.
  * Slots are 64-byte aligned (flow.c). */
@@ -146,8 +155,7 @@ struct tcpsim_rp_conn {
     /* ---- hot: every packet ---- */
     _Alignas(64) struct tcpsim_ip_addr addr[2]; /* [CLIENT], [SERVER] */
     uint16_t port[2];
-    uint32_t id;   /* tcp.stream */
-    uint32_t hash; /* of the 4-tuple (flow index) */
+    uint32_t id; /* tcp.stream */
     bool in_use, obs_ok, inferred, flipped, reused_ports_pending, shown, server_inferred, rtt_known;
     bool pend_active;  /* the server has not answered the client's SYN yet (observer.c) */
     bool pend_assumed; /* ... and LISTEN was assumed without an answer */
@@ -159,17 +167,19 @@ struct tcpsim_rp_conn {
     uint8_t nstates[2];
     int8_t first_rst;   /* side that sent the first RST, -1 none */
     bool tls_fin[2];    /* each direction ended (FIN or RST) */
-    uint32_t lru_next;  /* free list (flow.c) */
     uint64_t held_last; /* number of its newest segment record waiting in the output FIFO (replay.c) */
     uint64_t last_frame;
     tcpsim_ns_t end;
-    tcpsim_ns_t lru_t;           /* when last placed at the tail of its LRU queue */
-    tcpsim_ns_t syn_time;        /* most recent SYN (Wireshark ts_mru_syn) */
-    struct tcpsim_tls_conn *tls; /* the decoder while a direction is open */
+    tcpsim_ns_t lru_t; /* when last placed at the tail of its LRU queue */
     struct tcpsim_rp_dir d[2];
     /* the observer: two RFC 9293 endpoints (their hot fields first) */
     _Alignas(64) struct tcpsim_tcp_endpoint ep[2];
     /* ---- warm: some packets ---- */
+    struct tcpsim_tls_conn *tls;      /* the decoder while a direction is open (TLS connections only) */
+    tcpsim_ns_t syn_time;             /* most recent SYN (Wireshark ts_mru_syn) */
+    uint32_t hash;                    /* of the 4-tuple (flow index: read when it leaves) */
+    uint32_t lru_next;                /* free list (flow.c) */
+    struct tcpsim_rp_zeek_more zm[2]; /* per direction, beside d[].z */
     char history[TCPSIM_RP_HIST_MAX];
     enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
     uint32_t an_count[TCPSIM_AN_COUNT];
@@ -182,8 +192,8 @@ struct tcpsim_rp_conn {
     void *view;        /* per-connection buffer of the ladder view */
     /* TLS (src/tls), allocated only once the client's first bytes look like a
      * TLS record header (RFC 8446 §5.1): plain connections cost nothing. */
-    struct tcpsim_tls_summary *tls_done; /* its summary, once both ended (decoder freed) */
-    char *alpn_offered;                  /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
+    uint8_t *tls_done;  /* its summary packed (tcpsim_tls_summary_pack), once both ended (decoder freed) */
+    char *alpn_offered; /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
     struct tcpsim_rp_pending pend;
     struct tcpsim_rp_pfin pfin;
 };
@@ -286,6 +296,9 @@ struct tcpsim_rp_pkt {
 };
 
 void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk);
+/* The same without the straight-line path for the common records: what
+ * tcpsim__rp_decode must give on every input (tests compare the two). */
+void tcpsim__rp_decode_full(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk);
 void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk);
 /* Cache hints for a packet consumed soon (reader.c): its flow index entry,
  * then (a few packets later, once that is in the cache) its connection. */
@@ -340,8 +353,15 @@ void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool a
  * event; false when the view could not be made (out of memory, or an HTML
  * page's options set twice). */
 bool tcpsim_rp_writer_view_opts(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o);
-/* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). */
+/* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). JSON with
+ * cfg->threads >= 2 also starts the writer thread (tcpsim_rp_writer_thread). */
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg);
+/* JSON only, before the first event: segment records are formatted on a
+ * thread of the writer's own, fed through a ring of `ring_bytes` (a power of
+ * two >= 256; 0: 1 MiB; tests use small ones to make it wrap and fill).
+ * Same bytes, same errors; tcpsim_rp_writer_free joins it. False when it
+ * could not be started (or not JSON): the records are formatted inline. */
+bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes);
 /* After the run: whether the --conn connection was written, and how many
  * connections the capture had (from the summary). */
 bool tcpsim_rp_writer_pick_found(const struct tcpsim_rp_writer *w, uint64_t *connections);
@@ -359,7 +379,9 @@ void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
 const char *tcpsim__rp_conn_state(const struct tcpsim_rp_conn *c);
 /* End of the connection: holes never filled are Zeek content gaps. */
 void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c);
-/* The connection's TLS summary, or NULL when it is not TLS (replay.c). */
+/* The connection's TLS summary, or NULL when it is not TLS (tlsglue.c); a
+ * closed connection's is unpacked into a per-thread copy that the next call
+ * overwrites. */
 const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c);
 /* Observer (observer.c). */
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);

@@ -27,35 +27,54 @@ struct tls_scratch {
  * flight: did the peer close first?) waits here, as a struct, with every
  * record behind it (capture order is kept), until the answer comes, its
  * connection ends, or the FIFO holds HOLD_MAX records or HOLD_NS of capture
- * time; then LISTEN is assumed / the FIN delivered (observer.c). */
+ * time; then LISTEN is assumed / the FIN delivered (observer.c). At 1000
+ * packets per second of capture, HOLD_NS alone allows 60000 records. */
 #define HOLD_MAX 65536u
 #define HOLD_NS  ((tcpsim_ns_t)60 * 1000000000u)
 #define TLS_RING (1u << 20) /* TLS items, explanations and JSON of held records */
+/* Held records are packed one after another into blocks of HOLD_BLOCK bytes
+ * taken in turn (a block goes to a free list once the head has left it), so
+ * the memory held follows the records waiting (~350-480 bytes each instead of
+ * a 544-byte slot, and no array of slots doubled and copied as the queue
+ * grows); at HOLD_MAX records it is at most what the slots took. */
+#define HOLD_BLOCK (64u * 1024u)
 
+/* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack),
+ * then `ev_cap` event slots. */
 struct held {
-    struct tcpsim_rp_segment s;
-    struct tcpsim_segment seg;
-    struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
+    struct tcpsim_rp_segment s; /* s.events points at the slots after the segment */
+    uint64_t prev;              /* number of the previous held record of the same connection (chain; 0 = none) */
+    uint32_t tls_off, tls_len;  /* in the ring: items, their explanation ids, the JSON, then the
+                                 * strings (per item: explanation, then the id's three parameters) */
     uint32_t slot;
-    bool open;               /* its connection had an open question when it was held: a
-                              * correction may still reach it. Records held only because
-                              * others wait before them cannot be corrected (a later
-                              * question applies from its own frame on, observer.c) and
-                              * are written without reading their connection again. */
-    uint64_t prev;           /* number of the previous held record of the same connection (chain; 0 = none) */
-    size_t tls_off, tls_len; /* in the ring: items, their explanation ids, the JSON, then the
-                              * strings (per item: explanation, then the id's three parameters) */
+    bool open;        /* its connection had an open question when it was held: a
+                       * correction may still reach it. Records held only because
+                       * others wait before them cannot be corrected (a later
+                       * question applies from its own frame on, observer.c) and
+                       * are written without reading their connection again. */
+    uint8_t ev_cap;   /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
+                       * may add the transitions it decides), else s.nevents */
+    uint16_t seg_len; /* bytes of the packed segment */
 };
 
-/* Records are numbered in FIFO order from 1 (q[head] is number `base`): a
+struct hold_block {
+    struct hold_block *next; /* the next block of the queue, or of the free list */
+    size_t used;             /* bytes of data[] taken by records */
+    _Alignas(16) unsigned char data[];
+};
+
+/* Records are numbered in FIFO order from 1 (idx[head] is number `base`): a
  * number stays valid while the queue grows and wraps, and a connection finds
  * its own held records through a chain of numbers (c->held_last, h->prev), so
  * a correction never walks other connections' records. A connection has
  * records held while c->held_last >= base. */
 struct hold_fifo {
-    struct held *q;
+    struct held **idx; /* ring of `cap` (a power of two) pointers into the blocks */
     size_t cap, head, len;
     uint64_t base;
+    struct hold_block *bhead, *btail, *bfree;
+    size_t nblocks, most;      /* blocks allocated; the most records held at once */
+    struct tcpsim_segment seg; /* the head's segment, unpacked while it is written */
     /* The head's connection was found unresolved while the head was record
      * number `blocked_num`: only a packet of that connection can change that
      * (pump), so other packets do not read its (cold) record again. */
@@ -80,6 +99,17 @@ struct tcpsim_replay {
     bool filter_view;                /* a BPF filter picks what is written (A8) */
     bool hidden;                     /* the packet being processed does not match it */
 };
+
+/* The output FIFO's storage (replay.c), for the tests: a segment packed as a
+ * held record keeps every field a view may read (tcpsim__rp_hold_seg_pack
+ * returns the bytes written, at most HOLD_SEG_MAX; unpack takes that count
+ * and gives the payload as NULL, entries past sack_count, layout_len and
+ * unknown_len unspecified as after a decode); the blocks allocated and the
+ * most records held at once. */
+#define HOLD_SEG_MAX 192u
+size_t tcpsim__rp_hold_seg_pack(unsigned char *p, const struct tcpsim_segment *seg);
+void tcpsim__rp_hold_seg_unpack(struct tcpsim_segment *seg, const unsigned char *p, size_t n);
+void tcpsim__rp_hold_stats(const struct tcpsim_replay *rp, size_t *blocks, size_t *most);
 
 /* tlsglue.c */
 void tcpsim__rp_tls_release(struct tcpsim_rp_conn *c);

@@ -18,21 +18,27 @@ void tcpsim__rp_tls_release(struct tcpsim_rp_conn *c)
 
 const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c)
 {
+    static _Thread_local struct tcpsim_tls_summary unpacked;
     if (c->tls)
         return tcpsim_tls_is_tls(c->tls) ? tcpsim_tls_summary(c->tls) : NULL;
-    return c->tls_done;
+    if (!c->tls_done)
+        return NULL;
+    tcpsim_tls_summary_unpack(&unpacked, c->tls_done);
+    return &unpacked;
 }
 
-/* Both directions ended: nothing more can be decoded, so the decoder and its
- * record buffers (~100 KB) go, and only the summary waits for the conn record
- * (a closed connection is held ~2 minutes, like conntrack's TIME_WAIT). */
+/* Both directions ended: nothing more can be decoded, so the decoder (~40 KB)
+ * goes back to its pool, and only the summary, packed (~1 KB instead of
+ * ~14 KB), waits for the conn record (a closed connection is held ~2
+ * minutes, like conntrack's TIME_WAIT: thousands of them at once). */
 static void tls_both_done(struct tcpsim_rp_conn *c)
 {
     if (tcpsim_tls_is_tls(c->tls)) {
-        c->tls_done = malloc(sizeof *c->tls_done);
+        const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c->tls);
+        c->tls_done = malloc(tcpsim_tls_summary_packed_size(s));
         if (!c->tls_done)
             return; /* keep the decoder: the summary stays reachable through it */
-        tcpsim_tls_summary_copy(c->tls_done, tcpsim_tls_summary(c->tls));
+        tcpsim_tls_summary_pack(c->tls_done, s);
     }
     tcpsim_tls_conn_free(c->tls);
     c->tls = NULL;

@@ -1,7 +1,8 @@
 /* test_replay_fast.c - the replayer's per-segment shortcuts against their
  * full paths: the accounting (Zeek history, completeness, counters) of
- * tcpsim__rp_account's common case against tcpsim__rp_account_full, on random
- * connections with the Wireshark analysis run before each, as replay.c does.
+ * tcpsim__rp_account's common case against tcpsim__rp_account_full, and the
+ * Wireshark analysis of tcpsim__rp_analyze's common case against
+ * tcpsim__rp_analyze_full, on random connections, as replay.c runs them.
  * Read first: src/replay/analysis.c, reference-facts.md (Zeek history). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,9 @@
 /* analysis.c: the whole bookkeeping, without the common-case shortcut */
 void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                              uint32_t analysis, tcpsim_ns_t ts);
+/* analysis.c: the whole analysis, without the common-case shortcut */
+uint32_t tcpsim__rp_analyze_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                                 tcpsim_ns_t ts);
 
 struct rng {
     uint64_t s;
@@ -54,14 +58,15 @@ static void bases(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment
  * windows, and now and then a FIN or an RST; every segment goes through the
  * analysis and then through the shortcut on one copy of the connection and
  * the full bookkeeping on the other, which must stay byte for byte equal. */
-static void test_account_random_connections_shortcut_matches_full(void **st)
+enum which { ACCOUNT, ANALYZE };
+
+static void random_connections(enum which w)
 {
-    (void)st;
-    struct rng r = {0x5EED0FACC0117ULL};
+    struct rng r = {w == ACCOUNT ? 0x5EED0FACC0117ULL : 0xA7A1F5E5EEDULL};
     struct tcpsim_rp_conn *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     assert_non_null(a);
     assert_non_null(b);
-    unsigned steps = 0, quick = 0;
+    unsigned steps = 0, quick = 0, fins = 0;
     for (unsigned conn = 0; conn < 400; conn++) {
         memset(a, 0, sizeof *a);
         a->first_rst = -1;
@@ -125,33 +130,66 @@ static void test_account_random_connections_shortcut_matches_full(void **st)
                 nxt[dir] = s.seq + used;
             ts += 1000 + below(&r, 5000000);
             bases(a, dir, &s);
+            if (below(&r, 50) == 0)
+                a->reused_ports_pending = true; /* as replay.c sets it on a reused 4-tuple */
             memcpy(b, a, sizeof *a);
-            uint32_t an_a = tcpsim__rp_analyze(a, dir, &s, len, ts);
-            uint32_t an_b = tcpsim__rp_analyze(b, dir, &s, len, ts);
-            assert_int_equal(an_a, an_b);
-            uint64_t before = a->d[dir].packets;
-            tcpsim__rp_account(a, dir, &s, len, an_a, ts);
-            tcpsim__rp_account_full(b, dir, &s, len, an_b, ts);
-            assert_int_equal(a->d[dir].packets, before + 1);
-            if (memcmp(a, b, sizeof *a) != 0)
-                fail_msg("connection %u step %u: the shortcut and the full bookkeeping differ (history %s / %s)", conn,
-                         i, a->history, b->history);
-            /* count the segments the shortcut could take: the full path's own
-             * conditions, seen from outside (an ACK, nothing flagged, RTT known) */
-            quick += (s.flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) == 0 && an_a == 0 && a->rtt_known;
+            uint32_t an_a, an_b;
+            if (w == ANALYZE) {
+                uint32_t nextseq = a->d[dir].nextseq;
+                bool in_order = s.seq - a->d[dir].base_seq == nextseq && nextseq != 0;
+                an_a = tcpsim__rp_analyze(a, dir, &s, len, ts);
+                an_b = tcpsim__rp_analyze_full(b, dir, &s, len, ts);
+                if (an_a != an_b || memcmp(a, b, sizeof *a) != 0)
+                    fail_msg("connection %u step %u: the analysis shortcut and the full analysis differ (flags %#x / "
+                             "%#x)",
+                             conn, i, an_a, an_b);
+                /* the shortcut's own entry test, seen from outside */
+                bool common = (s.flags & (TCPSIM_SYN | TCPSIM_RST)) == 0 && in_order && s.window != 0 && an_a == 0;
+                quick += common;
+                fins += common && (s.flags & TCPSIM_FIN);
+            } else {
+                an_a = tcpsim__rp_analyze(a, dir, &s, len, ts);
+                an_b = tcpsim__rp_analyze(b, dir, &s, len, ts);
+                assert_int_equal(an_a, an_b);
+                uint64_t before = a->d[dir].packets;
+                tcpsim__rp_account(a, dir, &s, len, an_a, ts);
+                tcpsim__rp_account_full(b, dir, &s, len, an_b, ts);
+                assert_int_equal(a->d[dir].packets, before + 1);
+                if (memcmp(a, b, sizeof *a) != 0)
+                    fail_msg("connection %u step %u: the shortcut and the full bookkeeping differ (history %s / %s)",
+                             conn, i, a->history, b->history);
+                /* count the segments the shortcut could take: the full path's own
+                 * conditions, seen from outside (an ACK, nothing flagged, RTT known) */
+                quick += (s.flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) == 0 && an_a == 0 && a->rtt_known;
+            }
         }
     }
-    print_message("accounting: %u segments, %u of the common kind\n", steps, quick);
+    print_message("%s: %u segments, %u of the common kind (%u FINs)\n", w == ACCOUNT ? "accounting" : "analysis", steps,
+                  quick, fins);
     assert_true(quick > steps / 3);
+    assert_true(w == ACCOUNT || fins > 100);
     assert_true(steps - quick > steps / 10);
     free(a);
     free(b);
+}
+
+static void test_account_random_connections_shortcut_matches_full(void **st)
+{
+    (void)st;
+    random_connections(ACCOUNT);
+}
+
+static void test_analyze_random_connections_shortcut_matches_full(void **st)
+{
+    (void)st;
+    random_connections(ANALYZE);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_account_random_connections_shortcut_matches_full),
+        cmocka_unit_test(test_analyze_random_connections_shortcut_matches_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

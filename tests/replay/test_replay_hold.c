@@ -1,0 +1,208 @@
+/* test_replay_hold.c - the output FIFO's storage (src/replay/replay.c, B1):
+ * a held record keeps its segment packed (every field a view may read comes
+ * back), and the blocks that hold the records are reused, so that the memory
+ * follows the records waiting at once, not the length of the capture.
+ * Read first: src/replay/replay_priv.h (struct held), RFC 9293 §3.1 (the
+ * header fields), §3.5 (a SYN waits for its SYN-ACK: its record is held). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pcapgen.h"
+#include "replay/replay_priv.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1du;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+
+/* Every field of a segment a view may read (wire.h: entries past sack_count,
+ * layout_len and unknown_len are unspecified, the payload is not kept). */
+static void expect_same_segment(const struct tcpsim_segment *got, const struct tcpsim_segment *want)
+{
+    assert_int_equal(got->src_port, want->src_port);
+    assert_int_equal(got->dst_port, want->dst_port);
+    assert_int_equal(got->seq, want->seq);
+    assert_int_equal(got->ack, want->ack);
+    assert_int_equal(got->flags, want->flags);
+    assert_int_equal(got->data_offset, want->data_offset);
+    assert_int_equal(got->reserved, want->reserved);
+    assert_int_equal(got->window, want->window);
+    assert_int_equal(got->checksum, want->checksum);
+    assert_int_equal(got->urg_ptr, want->urg_ptr);
+    const struct tcpsim_tcp_opts *a = &got->opts, *b = &want->opts;
+    assert_int_equal(a->present, b->present);
+    assert_int_equal(a->mss, b->mss);
+    assert_int_equal(a->wscale, b->wscale);
+    assert_int_equal(a->ts_val, b->ts_val);
+    assert_int_equal(a->ts_ecr, b->ts_ecr);
+    assert_int_equal(a->sack_count, b->sack_count);
+    for (size_t i = 0; i < b->sack_count && i < TCPSIM_MAX_SACK_BLOCKS; i++) {
+        assert_int_equal(a->sack[i].left, b->sack[i].left);
+        assert_int_equal(a->sack[i].right, b->sack[i].right);
+    }
+    assert_int_equal(a->layout_len, b->layout_len);
+    assert_memory_equal(a->layout, b->layout, b->layout_len);
+    assert_int_equal(a->unknown_len, b->unknown_len);
+    assert_memory_equal(a->unknown, b->unknown, b->unknown_len);
+    assert_int_equal(got->payload_len, want->payload_len);
+}
+
+/* Random segments, every option count and length: packed and unpacked, each
+ * comes back whole (both forms: short when there is no unknown option and a
+ * short layout, else whole), from no more than HOLD_SEG_MAX bytes at any
+ * alignment, without a payload pointer. */
+static void test_hold_segment_random_round_trip_same_fields(void **st)
+{
+    (void)st;
+    static unsigned char buf[HOLD_SEG_MAX + 32];
+    size_t sizes[2] = {0, 0};
+    for (int r = 0; r < 20000; r++) {
+        struct tcpsim_segment s, u;
+        unsigned char *p = (unsigned char *)&s;
+        for (size_t i = 0; i < sizeof s; i++)
+            p[i] = (unsigned char)rnd();
+        s.opts.sack_count = (uint8_t)(rnd() % (TCPSIM_MAX_SACK_BLOCKS + 1));
+        s.opts.layout_len = (uint8_t)(r < 41 ? (uint32_t)r : rnd() % (TCPSIM_TCP_OPT_SPACE + 1));
+        s.opts.unknown_len = (uint8_t)(r % 2 ? 0 : r < 41 ? (uint32_t)(40 - r) : rnd() % (TCPSIM_TCP_OPT_SPACE + 1));
+        s.payload = buf; /* not kept */
+        s.payload_len = r % 3 ? rnd() % 65536 : (size_t)rnd() << 20;
+        size_t at = (size_t)r % 16;
+        memset(buf, 0xa5, sizeof buf);
+        size_t n = tcpsim__rp_hold_seg_pack(buf + at, &s);
+        assert_true(n <= HOLD_SEG_MAX);
+        sizes[n == sizeof s]++;
+        for (size_t i = at + n; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xa5);
+        memset(&u, 0x5a, sizeof u);
+        tcpsim__rp_hold_seg_unpack(&u, buf + at, n);
+        expect_same_segment(&u, &s);
+        assert_null(u.payload);
+    }
+    assert_true(sizes[0] > 1000 && sizes[1] > 1000); /* both forms */
+}
+
+/* ---- a capture where every SYN waits for its SYN-ACK behind others ---- */
+
+#define KMAX   200u   /* connections open at once: SYN-ACK K steps after the SYN */
+#define NMAX   4000u  /* connections in the long run */
+#define FRAMES 40000u /* NMAX * 8 packets, and spare */
+
+struct run {
+    struct tcpsim_segment want[FRAMES + 1]; /* by frame: the segment as decoded from the bytes sent */
+    uint64_t frames, records, held_seen;
+};
+
+static void on_segment(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
+{
+    struct run *r = ctx;
+    (void)c;
+    assert_true(s->frame >= 1 && s->frame <= r->frames);
+    expect_same_segment(s->seg, &r->want[s->frame]);
+    r->records++;
+}
+
+struct step {
+    bool to_client;
+    uint8_t flags;
+    uint16_t len;
+    uint32_t seq, ack; /* relative to the ISNs (1000 + i, 7000 + i) */
+    bool opts;
+};
+
+static void packet(struct tcpsim_replay *rp, struct run *r, uint32_t i, int step, tcpsim_ns_t t)
+{
+    static const struct step steps[8] = {
+        {false, PG_S, 0, 0, 0, true},          {true, PG_S | PG_A, 0, 0, 1, true},
+        {false, PG_A, 0, 1, 1, false},         {false, PG_P | PG_A, 120, 1, 1, false},
+        {true, PG_A, 0, 1, 121, false},        {false, PG_F | PG_A, 0, 121, 1, false},
+        {true, PG_F | PG_A, 0, 1, 122, false}, {false, PG_A, 0, 122, 2, false},
+    };
+    char cl[32];
+    snprintf(cl, sizeof cl, "10.%u.%u.%u", 1 + i / 62500, i / 250 % 250, 1 + i % 250);
+    struct pg_opts o = {(int)(i % 15), 536 + (int)(i % 1000)};
+    uint8_t buf[256];
+    size_t n;
+    const struct step *x = &steps[step];
+    uint16_t cport = (uint16_t)(20000 + i % 40000);
+    if (x->to_client)
+        n = pg_build(DLT_EN10MB, buf, sizeof buf, "10.200.0.1", 443, cl, cport, x->flags, 7000u + i + x->seq,
+                     1000u + i + x->ack, (uint16_t)(1000 + i), x->len, x->opts ? &o : NULL, (uint16_t)i);
+    else
+        n = pg_build(DLT_EN10MB, buf, sizeof buf, cl, cport, "10.200.0.1", 443, x->flags, 1000u + i + x->seq,
+                     x->ack ? 7000u + i + x->ack : 0, (uint16_t)(2000 + i), x->len, x->opts ? &o : NULL, (uint16_t)i);
+    assert_true(n > 34 && r->frames < FRAMES);
+    uint64_t frame = ++r->frames;
+    assert_int_equal(tcpsim_tcp_decode(buf + 34, n - 34, &r->want[frame]), TCPSIM_OK); /* Ethernet + IPv4 */
+    tcpsim_replay_packet(rp, frame, t, DLT_EN10MB, buf, n, n);
+}
+
+/* N connections, K open at once, each a complete exchange (handshake with
+ * MSS and window scale, data, a client-first close), interleaved: the SYN of
+ * connection j waits for its SYN-ACK K steps later, with everything sent in
+ * between held behind it. */
+static void run_conns(struct run *r, uint32_t n, uint32_t k, size_t *blocks, size_t *most)
+{
+    memset(r, 0, sizeof *r);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = 1;
+    cfg.h.segment = on_segment;
+    cfg.h.ctx = r;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    tcpsim_ns_t t = 1000000000u;
+    for (uint32_t s = 0; s < n + k; s++) {
+        if (s < n)
+            packet(rp, r, s, 0, t += 1000000u);
+        if (s >= k)
+            for (int step = 1; step < 8; step++)
+                packet(rp, r, s - k, step, t += 1000000u);
+    }
+    tcpsim_replay_finish(rp);
+    tcpsim__rp_hold_stats(rp, blocks, most);
+    tcpsim_replay_free(rp);
+    assert_int_equal(r->records, r->frames); /* every record written once */
+}
+
+static void test_hold_long_capture_same_blocks_as_short(void **st)
+{
+    (void)st;
+    struct run *r = malloc(sizeof *r);
+    assert_non_null(r);
+    size_t b_short, m_short, b_long, m_long;
+    run_conns(r, 2 * KMAX, KMAX, &b_short, &m_short);
+    run_conns(r, NMAX, KMAX, &b_long, &m_long);
+    /* the records really waited: K connections' packets behind each SYN,
+     * more than one block of them */
+    assert_true(m_short >= 7u * (KMAX - 1));
+    assert_true(b_short > 2);
+    /* ten times the connections, as many at once (give or take the last
+     * connection's packets): the same memory */
+    assert_true(m_long >= m_short - 8 && m_long <= m_short + 8);
+    assert_true(b_long <= b_short + 1);
+    print_message("held at once %zu / %zu records, blocks %zu / %zu\n", m_short, m_long, b_short, b_long);
+    /* and the blocks are what the records need (under 400 bytes each here) */
+    assert_true(b_short <= m_short * 400 / HOLD_BLOCK + 2);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hold_segment_random_round_trip_same_fields),
+        cmocka_unit_test(test_hold_long_capture_same_blocks_as_short),
+    };
+    return cmocka_run_group_tests_name("replay_hold", tests, NULL, NULL);
+}
