@@ -4,7 +4,9 @@
  * ladder, one HTML page for the whole file, or a caller's sink (the teach
  * module's step-through). Words for people follow --lang; JSON stays English.
  * The JSON and summary writers are the hot path: they format by hand straight
- * into one output buffer, from pieces made once per writer.
+ * into one output buffer, from pieces made once per writer. With two threads
+ * the JSON view's records are formatted on a writer thread of their own
+ * (writer.c; docs/design.md "JSON on a writer thread").
  * Read first: docs/replay-json.md, include/tcpsim/timeline.h. */
 #include "replay/replay.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "replay/outfmt.h"
+#include "replay/writer.h"
 #include "tcpsim/report.h"
 
 #define OBUF 65536
@@ -123,14 +126,43 @@ struct tcpsim_rp_writer {
      * lookup per connection was 2% of the summary view's instructions) */
     const char *side_name[2];
     size_t side_len[2];
+    /* JSON on a writer thread (docs/design.md): `q` takes the segment
+     * records as messages (seg_msg) and the conn and summary records as
+     * bytes, formatted on the replay thread by `pre` (a copy of this writer
+     * whose buffer empties into `q`: its `rawq`). */
+    struct tcpsim__wq *q;
+    struct tcpsim_rp_writer *pre;
+    struct tcpsim__wq *rawq;
 };
 
 /* ---- a buffered emitter ---- */
 
+/* Message types on the writer thread's ring. */
+enum msg_type { MSG_SEG, MSG_CONN, MSG_RAW };
+
+/* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
+ * thread's ring as MSG_RAW messages, in pieces the ring takes. */
+static void emit(struct tcpsim_rp_writer *w, const char *s, size_t n)
+{
+    if (!w->rawq) {
+        if (fwrite(s, 1, n, w->out) != n)
+            w->failed = true;
+        return;
+    }
+    size_t max = tcpsim__wq_max(w->rawq);
+    while (n) {
+        size_t k = n < max ? n : max;
+        memcpy(tcpsim__wq_reserve(w->rawq, k), s, k);
+        tcpsim__wq_commit(w->rawq, MSG_RAW, k);
+        s += k;
+        n -= k;
+    }
+}
+
 static void flush(struct tcpsim_rp_writer *w)
 {
-    if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
-        w->failed = true;
+    if (w->len)
+        emit(w, w->buf, w->len);
     w->len = 0;
 }
 
@@ -149,8 +181,7 @@ static void put(struct tcpsim_rp_writer *w, const char *s, size_t n)
     if (n > OBUF - w->len) {
         flush(w);
         if (n > OBUF) { /* bigger than the buffer: straight through */
-            if (fwrite(s, 1, n, w->out) != n)
-                w->failed = true;
+            emit(w, s, n);
             return;
         }
     }
@@ -332,15 +363,56 @@ static inline char *endpoint(const struct tcpsim_rp_writer *w, char *p, const st
     return tcpsim__fmt_u32(p, port);
 }
 
+/* What a conn record says: its numbers, and pointers to the connection's
+ * arrays (or, on the writer thread, to their copies in a message). */
+struct conn_rec {
+    uint64_t first_frame, last_frame, packets[2], bytes[2];
+    tcpsim_ns_t start, end, rtt;
+    uint32_t id, completeness;
+    unsigned nstates[2];
+    enum tcpsim_tcp_state st0[2]; /* the state, when nstates is 0 */
+    bool inferred, server_inferred, rtt_known;
+    const char *label[2];   /* LABEL_MAX bytes, NUL-padded */
+    const char *history;    /* TCPSIM_RP_HIST_MAX bytes, NUL-padded */
+    const char *conn_state; /* NUL-terminated */
+    const enum tcpsim_tcp_state (*states)[TCPSIM_RP_MAX_STATES];
+    const uint32_t *an_count; /* TCPSIM_AN_COUNT */
+};
+
+static void conn_take(struct conn_rec *r, const struct tcpsim_rp_conn *c)
+{
+    r->first_frame = c->first_frame;
+    r->last_frame = c->last_frame;
+    for (int i = 0; i < 2; i++) {
+        r->packets[i] = c->d[i].packets;
+        r->bytes[i] = c->d[i].bytes;
+        r->nstates[i] = c->nstates[i];
+        r->st0[i] = c->nstates[i] ? c->states[i][0] : tcpsim__rp_obs_state(c, i);
+        r->label[i] = c->label[i];
+    }
+    r->start = c->start;
+    r->end = c->end;
+    r->rtt = c->rtt;
+    r->id = c->id;
+    r->completeness = c->completeness;
+    r->inferred = c->inferred;
+    r->server_inferred = c->server_inferred;
+    r->rtt_known = c->rtt_known;
+    r->history = c->history;
+    r->conn_state = tcpsim__rp_conn_state(c);
+    r->states = c->states;
+    r->an_count = c->an_count;
+}
+
 /* Every state the endpoint passed through, starting with the one before its
  * first segment: never empty (a silent server was resolved as LISTEN). */
-static void put_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
+static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int side)
 {
     unsigned n = c->nstates[side];
     char *p = room(w, 2 + (n ? n : 1) * (w->state_max + 3) + SLACK), *p0 = p;
     *p++ = '[';
     if (n == 0) {
-        unsigned i = (unsigned)tcpsim__rp_obs_state(c, side);
+        unsigned i = (unsigned)c->st0[side];
         p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
     }
     for (unsigned k = 0; k < n; k++) {
@@ -467,7 +539,108 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     }
 }
 
-static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+/* ---- JSON on the writer thread ----
+ *
+ * A segment record as a message: the record itself (a fixed-size copy; its
+ * pointers are set again on the writer thread), the first bytes of its TCP
+ * segment (seq, ack, flags: all json_segment reads of it), then the events,
+ * the labels of IPv6 endpoints with their NULs (json_segment copies those;
+ * IPv4 is formatted from the numbers), the TLS JSON and the TLS errors. The
+ * writer thread runs json_segment itself on it, so the bytes are those of the
+ * one-thread path by construction. */
+#define SEG_HEAD 16 /* bytes of struct tcpsim_segment copied */
+struct seg_msg {
+    struct tcpsim_rp_segment s;
+    _Alignas(8) unsigned char seg[SEG_HEAD];
+    uint8_t label_len[2]; /* [0] src, [1] dst, with the NUL; 0: IPv4 */
+};
+_Static_assert(offsetof(struct tcpsim_segment, seq) + 4 <= SEG_HEAD &&
+                   offsetof(struct tcpsim_segment, ack) + 4 <= SEG_HEAD &&
+                   offsetof(struct tcpsim_segment, flags) + 1 <= SEG_HEAD && sizeof(struct tcpsim_segment) >= SEG_HEAD,
+               "json_segment's fields of the TCP segment are in its first bytes");
+#define SEG_MSG_SIZE ((sizeof(struct seg_msg) + 7u) & ~(size_t)7u) /* the events follow, aligned */
+_Static_assert(_Alignof(struct tcpsim_rp_event) <= 8, "the events follow the fixed part, aligned");
+
+#if defined(__GNUC__)
+#define TCPSIM__COLD __attribute__((noinline, cold))
+#else
+#define TCPSIM__COLD
+#endif
+
+/* A record bigger than the ring takes (a segment with tens of KiB of TLS
+ * JSON): formatted here once the writer thread has finished every message
+ * before it and is idle. Apart so that the usual path stays small. */
+static TCPSIM__COLD void segment_here(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+{
+    tcpsim__wq_drain(w->q);
+    json_segment(w, s);
+}
+
+/* The replay thread's side: the record as a message. */
+static void queue_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+{
+    size_t ln[2] = {0, 0};
+    if (s->src_ip.family == 6)
+        ln[0] = strnlen(s->src, LABEL_MAX) + 1;
+    if (s->dst_ip.family == 6)
+        ln[1] = strnlen(s->dst, LABEL_MAX) + 1;
+    size_t evn = s->nevents * sizeof *s->events;
+    size_t n = SEG_MSG_SIZE + evn + ln[0] + ln[1] + s->tls_json_len + s->tls_errors_len;
+    if (n > tcpsim__wq_max(w->q)) {
+        segment_here(w, s);
+        return;
+    }
+    struct seg_msg *m = tcpsim__wq_reserve(w->q, n);
+    memcpy(&m->s, s, sizeof *s);
+    memcpy(m->seg, s->seg, SEG_HEAD);
+    m->label_len[0] = (uint8_t)ln[0];
+    m->label_len[1] = (uint8_t)ln[1];
+    char *p = (char *)m + SEG_MSG_SIZE;
+    for (size_t i = 0; i < s->nevents; i++) /* fixed-size copies: usually none, one or two */
+        memcpy(p + i * sizeof *s->events, &s->events[i], sizeof *s->events);
+    p += evn;
+    for (int k = 0; k < 2; k++) /* IPv6 endpoints only */
+        if (ln[k]) {
+            memcpy(p, k ? s->dst : s->src, ln[k] - 1);
+            p[ln[k] - 1] = '\0';
+            p += ln[k];
+        }
+    if (s->tls_json_len)
+        memcpy(p, s->tls_json, s->tls_json_len);
+    if (s->tls_errors_len)
+        memcpy(p + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
+    tcpsim__wq_commit(w->q, MSG_SEG, n);
+}
+
+/* The writer thread's side: the record's pointers set to the message's
+ * parts (the message is the writer thread's until it is handled). */
+static void unqueue_segment(struct tcpsim_rp_writer *w, void *msg)
+{
+    struct seg_msg *m = msg;
+    struct tcpsim_rp_segment *s = &m->s;
+    struct tcpsim_segment seg;
+    memcpy(&seg, m->seg, SEG_HEAD);
+    s->seg = &seg;
+    s->events = (const struct tcpsim_rp_event *)(const void *)((char *)m + SEG_MSG_SIZE);
+    const char *p = (const char *)m + SEG_MSG_SIZE + s->nevents * sizeof *s->events;
+    s->src = s->dst = "";
+    if (m->label_len[0] | m->label_len[1]) {
+        if (m->label_len[0])
+            s->src = p;
+        p += m->label_len[0];
+        if (m->label_len[1])
+            s->dst = p;
+        p += m->label_len[1];
+    }
+    s->ntls = 0; /* json_segment reads the JSON, not the items */
+    s->tls = NULL;
+    s->tls_json = p;
+    s->tls_errors_json = p + s->tls_json_len;
+    json_segment(w, s);
+}
+
+/* The conn record up to its `tls` value. */
+static void json_conn_rec(struct tcpsim_rp_writer *w, const struct conn_rec *c)
 {
     /* Literals (under 200 bytes), labels (escaped), seven numbers, two
      * times. */
@@ -487,13 +660,13 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     CPY(p, ",\"end\":");
     p = tcpsim__fmt_time(p, &w->sec, c->end);
     CPY(p, ",\"packets\":{\"c2s\":");
-    p = tcpsim__fmt_u64(p, c->d[0].packets);
+    p = tcpsim__fmt_u64(p, c->packets[0]);
     CPY(p, ",\"s2c\":");
-    p = tcpsim__fmt_u64(p, c->d[1].packets);
+    p = tcpsim__fmt_u64(p, c->packets[1]);
     CPY(p, "},\"payload_bytes\":{\"c2s\":");
-    p = tcpsim__fmt_u64(p, c->d[0].bytes);
+    p = tcpsim__fmt_u64(p, c->bytes[0]);
     CPY(p, ",\"s2c\":");
-    p = tcpsim__fmt_u64(p, c->d[1].bytes);
+    p = tcpsim__fmt_u64(p, c->bytes[1]);
     CPY(p, "},\"client_states\":");
     w->len += (size_t)(p - p0);
     put_states(w, c, 0);
@@ -513,7 +686,7 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     q = tcpsim__fmt_u32(q, c->completeness);
     CPY(q, ",\"conn_state\":");
     w->len += (size_t)(q - q0);
-    putq(w, tcpsim__rp_conn_state(c));
+    putq(w, c->conn_state);
     /* Literals (under 100 bytes), the history (escaped), the RTT, the
      * analysis names and counts. */
     p = p0 = room(w, 100 + 6 * TCPSIM_RP_HIST_MAX + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
@@ -543,8 +716,17 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
         }
     CPY(p, "},\"tls\":");
     w->len += (size_t)(p - p0);
+}
+
+/* The conn record; `ts`: the connection's TLS summary, or NULL
+ * (tcpsim__rp_tls_summary, asked once). */
+static void json_conn_ts(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c,
+                         const struct tcpsim_tls_summary *ts)
+{
+    struct conn_rec r;
+    conn_take(&r, c);
+    json_conn_rec(w, &r);
     size_t tl = 0;
-    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
     if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK && tl > 0) {
         /* tcpsim addition (B4): "alpn_offered", the client's list; `alpn` stays
          * the negotiated one (null in TLS 1.3: the choice is encrypted). */
@@ -567,6 +749,77 @@ static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     } else
         PUTL(w, "null");
     PUTL(w, "}\n");
+}
+
+static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    json_conn_ts(w, c, tcpsim__rp_tls_summary(c));
+}
+
+/* A conn record of a connection that is not TLS as a message: its numbers
+ * and copies of its arrays (the connection is reused once the callback
+ * returns); the `tls` value is null. A TLS connection's record is formatted
+ * on the replay thread (MSG_RAW): its TLS summary is kilobytes. */
+struct conn_msg {
+    struct conn_rec r;
+    char label[2][LABEL_MAX];
+    char history[TCPSIM_RP_HIST_MAX];
+    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    uint32_t an_count[TCPSIM_AN_COUNT];
+    char conn_state[]; /* NUL-terminated */
+};
+
+static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    struct conn_rec r;
+    conn_take(&r, c);
+    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl;
+    if (ts || n > tcpsim__wq_max(w->q)) {
+        json_conn_ts(w->pre, c, ts);
+        flush(w->pre);
+        return;
+    }
+    struct conn_msg *m = tcpsim__wq_reserve(w->q, n);
+    m->r = r;
+    memcpy(m->label, c->label, sizeof m->label);
+    memcpy(m->history, c->history, sizeof m->history);
+    memcpy(m->states, c->states, sizeof m->states);
+    memcpy(m->an_count, c->an_count, sizeof m->an_count);
+    memcpy(m->conn_state, r.conn_state, csl);
+    tcpsim__wq_commit(w->q, MSG_CONN, n);
+}
+
+static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg)
+{
+    struct conn_msg *m = msg;
+    m->r.label[0] = m->label[0];
+    m->r.label[1] = m->label[1];
+    m->r.history = m->history;
+    m->r.states = (const enum tcpsim_tcp_state(*)[TCPSIM_RP_MAX_STATES])m->states;
+    m->r.an_count = m->an_count;
+    m->r.conn_state = m->conn_state;
+    json_conn_rec(w, &m->r);
+    char *p = room(w, 8), *p0 = p;
+    CPY(p, "null}\n");
+    w->len += (size_t)(p - p0);
+}
+
+/* Every message, in order, on the writer thread. */
+static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
+{
+    struct tcpsim_rp_writer *w = ctx;
+    switch ((enum msg_type)type) {
+    case MSG_SEG:
+        unqueue_segment(w, msg);
+        break;
+    case MSG_CONN:
+        unqueue_conn(w, msg);
+        break;
+    case MSG_RAW:
+        put(w, msg, len);
+        break;
+    }
 }
 
 static void json_summary(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summary *s)
@@ -1122,7 +1375,10 @@ static void on_segment(void *ctx, const struct tcpsim_rp_conn *c, const struct t
         return;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
-        json_segment(w, s);
+        if (w->q) /* a handler taken before the thread started */
+            queue_segment(w, s);
+        else
+            json_segment(w, s);
         break;
     case TCPSIM_RP_LADDER:
     case TCPSIM_RP_HTML:
@@ -1134,6 +1390,15 @@ static void on_segment(void *ctx, const struct tcpsim_rp_conn *c, const struct t
     }
 }
 
+/* JSON with the writer thread: the segment record as a message. */
+static void on_segment_q(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
+{
+    struct tcpsim_rp_writer *w = ctx;
+    (void)c;
+    if (picked(w, s->conn))
+        queue_segment(w, s);
+}
+
 static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why)
 {
     struct tcpsim_rp_writer *w = ctx;
@@ -1143,7 +1408,10 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
     w->pick_found = true;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
-        json_conn(w, c);
+        if (w->q)
+            queue_conn(w, c);
+        else
+            json_conn(w, c);
         break;
     case TCPSIM_RP_LADDER:
     case TCPSIM_RP_HTML:
@@ -1162,7 +1430,15 @@ static void on_summary(void *ctx, const struct tcpsim_rp_summary *s)
     w->nconns = s->connections;
     switch (w->fmt) {
     case TCPSIM_RP_JSON:
-        json_summary(w, s);
+        if (w->pre) {
+            json_summary(w->pre, s);
+            flush(w->pre);
+            /* Every record handed to the stream when the replay finishes, as
+             * with one thread: the writer thread is idle after this, and the
+             * flush below is ours. */
+            tcpsim__wq_drain(w->q);
+        } else
+            json_summary(w, s);
         break;
     case TCPSIM_RP_LADDER:
     case TCPSIM_RP_SUMMARY:
@@ -1257,12 +1533,40 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsi
 
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
-    struct tcpsim_rp_handler h = {on_segment, on_conn, on_summary, w};
+    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w};
     return h;
+}
+
+bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes)
+{
+    if (w->fmt != TCPSIM_RP_JSON)
+        return false;
+    if (w->q)
+        return true;
+    struct tcpsim_rp_writer *pre = malloc(sizeof *pre);
+    if (!pre)
+        return false;
+    *pre = *w; /* the pieces (shared, read-only), the caches (its own) */
+    pre->out = NULL;
+    pre->failed = false;
+    pre->len = 0;
+    pre->pfx = NULL; /* segment records only */
+    pre->pre = NULL;
+    pre->q = NULL;
+    pre->rawq = tcpsim__wq_new(ring_bytes, on_message, w);
+    if (!pre->rawq) {
+        free(pre);
+        return false;
+    }
+    w->q = pre->rawq;
+    w->pre = pre;
+    return true;
 }
 
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg)
 {
+    if (w->fmt == TCPSIM_RP_JSON && cfg->threads >= 2)
+        (void)tcpsim_rp_writer_thread(w, 0); /* else (no thread to be had) formatted on the caller's */
     cfg->h = tcpsim_rp_writer_handler(w);
     cfg->tls_json = w->fmt == TCPSIM_RP_JSON;
     if (w->fmt == TCPSIM_RP_SUMMARY)
@@ -1300,6 +1604,13 @@ bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)
 {
     if (!w)
         return true;
+    if (w->q) { /* every message written, the thread joined: the writer is ours again */
+        flush(w->pre);
+        tcpsim__wq_free(w->q);
+        w->q = NULL;
+        free(w->pre);
+        w->pre = NULL;
+    }
     flush(w);
     html_default(w); /* a page also for a capture without connections */
     if (w->html && tcpsim_html_finish(w->html) != TCPSIM_OK)

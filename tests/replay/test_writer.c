@@ -1,0 +1,400 @@
+/* test_writer.c - JSON on a writer thread (src/replay/writer.c, output.c): the
+ * ring on its own (order, wraps, a full ring, drains), and the JSON view with
+ * the thread against the view without it, byte for byte: every bundled
+ * capture and a generated one with rings from 1 MiB down to a few hundred
+ * bytes (wraps, waits, messages too big for the ring), records made by hand
+ * (32 KiB of TLS JSON, IPv6 labels, events), and write errors.
+ * Read first: docs/design.md "JSON on a writer thread". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+
+#include "replay/pcapgen.h"
+#include "replay/replay.h"
+#include "replay/writer.h"
+
+#ifndef TCPSIM_CAPTURES_DIR
+#error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
+#endif
+
+/* ================= the ring ================= */
+
+/* Message i: `len` = i % 61 bytes (0..60), each byte (i + k) & 0xff, type
+ * i % 7. The worker checks every one in order. */
+struct ring_check {
+    uint64_t next, bad, bytes;
+};
+
+static void ring_fn(void *ctx, uint32_t type, void *msg, size_t len)
+{
+    struct ring_check *rc = ctx;
+    uint64_t i = rc->next++;
+    const uint8_t *b = msg;
+    bool ok = type == i % 7 && len == i % 61 && ((uintptr_t)msg & 7u) == 0;
+    for (size_t k = 0; ok && k < len; k++)
+        ok = b[k] == (uint8_t)(i + k);
+    rc->bad += !ok;
+    rc->bytes += len;
+}
+
+static void ring_run(size_t ring, uint64_t n, uint64_t *nwait, uint64_t *nwrap)
+{
+    struct ring_check rc = {0, 0, 0};
+    struct tcpsim__wq *q = tcpsim__wq_new(ring, ring_fn, &rc);
+    assert_non_null(q);
+    uint64_t want_bytes = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        size_t len = (size_t)(i % 61);
+        uint8_t *m = tcpsim__wq_reserve(q, len);
+        for (size_t k = 0; k < len; k++)
+            m[k] = (uint8_t)(i + k);
+        tcpsim__wq_commit(q, (uint32_t)(i % 7), len);
+        want_bytes += len;
+        if (i == n / 2) { /* a drain: everything so far handled, the worker idle */
+            tcpsim__wq_drain(q);
+            assert_int_equal(rc.next, i + 1);
+        }
+    }
+    *nwait = q->nwait;
+    *nwrap = q->nwrap;
+    tcpsim__wq_free(q); /* joins: rc is ours again */
+    assert_int_equal(rc.next, n);
+    assert_int_equal(rc.bad, 0);
+    assert_int_equal(rc.bytes, want_bytes);
+}
+
+static void test_ring_tiny_expect_every_message_in_order_after_wraps_and_waits(void **state)
+{
+    (void)state;
+    uint64_t nwait, nwrap;
+    /* 256 bytes hold at most 16 messages: fewer than a batch, so every
+     * publication is a full ring's wait. */
+    ring_run(256, 20000, &nwait, &nwrap);
+    assert_true(nwait > 100);
+    assert_true(nwrap > 100);
+    ring_run(4096, 20000, &nwait, &nwrap);
+    assert_true(nwrap > 10);
+    ring_run(0, 80000, &nwait, &nwrap); /* the default size (1 MiB: 80000 messages are ~2.4 MB) */
+    assert_true(nwrap >= 1);
+}
+
+static void test_ring_largest_message_expect_taken(void **state)
+{
+    (void)state;
+    struct ring_check rc = {0, 0, 0};
+    struct tcpsim__wq *q = tcpsim__wq_new(1024, ring_fn, &rc);
+    assert_non_null(q);
+    assert_int_equal(tcpsim__wq_max(q), 1024 / 4 - 8);
+    /* Every message the largest one, so that wraps leave every remainder. */
+    for (unsigned r = 0; r < 50; r++) {
+        size_t len = tcpsim__wq_max(q);
+        uint8_t *m = tcpsim__wq_reserve(q, len);
+        memset(m, 0x5a, len);
+        tcpsim__wq_commit(q, 3, len);
+    }
+    tcpsim__wq_drain(q);
+    assert_int_equal(rc.bytes, 50 * tcpsim__wq_max(q));
+    tcpsim__wq_free(q);
+}
+
+/* ================= the JSON view with and without the thread ================= */
+
+/* `ring`: 0 no writer thread; else the writer thread with that ring (1: its
+ * default). The reader runs on two threads either way. */
+static char *replay_json(const char *cap, size_t ring, long pick, const char *filter)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    assert_non_null(out);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, pick, false);
+    assert_non_null(w);
+    if (ring)
+        assert_true(tcpsim_rp_writer_thread(w, ring == 1 ? 0 : ring));
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = ring ? 2 : 1; /* setup starts no second writer thread */
+    tcpsim_rp_writer_setup(w, &cfg);
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    struct tcpsim_replay_input in = {cap, filter, NULL, false};
+    char err[512];
+    enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
+    if (rc != TCPSIM_OK)
+        fail_msg("%s: %s", cap, err);
+    tcpsim_replay_free(rp);
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(out);
+    return text;
+}
+
+static void same_json(const char *cap, long pick, const char *filter)
+{
+    static const size_t rings[] = {1, 65536, 4096, 1024, 256};
+    char *want = replay_json(cap, 0, pick, filter);
+    assert_true(strlen(want) > 0);
+    for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
+        char *got = replay_json(cap, rings[i], pick, filter);
+        if (strcmp(got, want) != 0) {
+            size_t k = 0;
+            while (got[k] && got[k] == want[k])
+                k++;
+            fail_msg("%s (ring %zu, conn %ld): differs at byte %zu of %zu/%zu", cap, rings[i], pick, k, strlen(got),
+                     strlen(want));
+        }
+        free(got);
+    }
+    free(want);
+}
+
+static void test_json_bundled_captures_thread_expect_same_bytes(void **state)
+{
+    (void)state;
+    DIR *dir = opendir(TCPSIM_CAPTURES_DIR);
+    assert_non_null(dir);
+    size_t ncap = 0;
+    for (struct dirent *de; (de = readdir(dir));) {
+        size_t n = strlen(de->d_name);
+        if (!(n > 5 && strcmp(de->d_name + n - 5, ".pcap") == 0) &&
+            !(n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0))
+            continue;
+        char cap[1024];
+        snprintf(cap, sizeof cap, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
+        same_json(cap, -1, NULL);
+        same_json(cap, 0, NULL); /* --conn 0 */
+        ncap++;
+    }
+    closedir(dir);
+    assert_true(ncap >= 10);
+}
+
+/* Interleaved IPv4 and IPv6 connections with data, retransmissions and
+ * closes: thousands of records, so small rings wrap many times. */
+static void test_json_generated_capture_thread_expect_same_bytes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpsim-writer-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct pg g;
+    assert_int_equal(pg_open(&g, path, DLT_EN10MB), 0);
+    uint64_t t = 1700000000000000u;
+    enum { N = 300 };
+    for (unsigned r = 0; r < 6; r++)
+        for (unsigned i = 0; i < N; i++) {
+            bool v6 = i % 4 == 1;
+            const char *c = v6 ? "2001:db8::1" : "10.0.0.1", *s = v6 ? "2001:db8::2" : "10.0.0.2";
+            uint16_t cp = (uint16_t)(20000 + i), sp = 443;
+            uint32_t cs = 1000 * i, ss = 7000 * i + 5;
+            t += 37;
+            switch (r) {
+            case 0:
+                pg_tcp(&g, t, c, cp, s, sp, PG_S, cs, 0, 64240, 0, NULL);
+                break;
+            case 1:
+                if (i % 9 != 3) /* some servers never answer */
+                    pg_tcp(&g, t, s, sp, c, cp, PG_S | PG_A, ss, cs + 1, 65535, 0, NULL);
+                break;
+            case 2:
+                pg_tcp(&g, t, c, cp, s, sp, PG_A | PG_P, cs + 1, ss + 1, 502, (uint16_t)(i % 700), NULL);
+                break;
+            case 3: /* a retransmission of the same bytes */
+                if (i % 5 == 0)
+                    pg_tcp(&g, t, c, cp, s, sp, PG_A | PG_P, cs + 1, ss + 1, 502, (uint16_t)(i % 700), NULL);
+                break;
+            case 4:
+                pg_tcp(&g, t, s, sp, c, cp, i % 11 == 0 ? PG_R : PG_F | PG_A, ss + 1, cs + 1 + i % 700, 65535, 0, NULL);
+                break;
+            case 5:
+                pg_tcp(&g, t, c, cp, s, sp, PG_F | PG_A, cs + 1 + i % 700, ss + 2, 502, 0, NULL);
+                break;
+            }
+        }
+    pg_close(&g);
+    same_json(path, -1, NULL);
+    same_json(path, 17, NULL);
+    same_json(path, -1, "port 20005 or port 20006"); /* records of the other connections tracked, not written */
+    unlink(path);
+}
+
+/* ================= records made by hand ================= */
+
+struct hand {
+    struct tcpsim_segment seg;
+    struct tcpsim_rp_segment s;
+    struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
+};
+
+/* Segment record i: IPv4, IPv6 or mixed, some events, and (every 7th) TLS JSON of
+ * `tls_big` bytes or a few, TLS errors, dropped items. */
+static void hand_record(struct hand *h, uint64_t i, char *tls, size_t tls_big)
+{
+    memset(h, 0, sizeof *h);
+    h->seg.seq = (uint32_t)(i * 2654435761u);
+    h->seg.ack = (uint32_t)~i;
+    h->seg.flags = (uint8_t)(i * 37);
+    struct tcpsim_rp_segment *s = &h->s;
+    s->frame = i * 3 + 1;
+    s->time = 1700000000123456789u + i * 999999937u;
+    s->conn = (uint32_t)(i % 5000);
+    s->dir = i % 2 ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    bool v6 = i % 3 == 0;
+    s->src_ip.family = s->dst_ip.family = v6 ? 6 : 4;
+    if (i % 17 == 5) /* one IPv6 endpoint only: no capture has that, the writer must not care */
+        s->src_ip.family = 6;
+    if (i % 17 == 7)
+        s->dst_ip.family = 6;
+    uint8_t a[4] = {10, (uint8_t)i, (uint8_t)(i >> 8), 1}, b[4] = {192, 168, (uint8_t)(i >> 3), 200};
+    memcpy(s->src_ip.a, s->dir == TCPSIM_SIDE_CLIENT ? a : b, 4);
+    memcpy(s->dst_ip.a, s->dir == TCPSIM_SIDE_CLIENT ? b : a, 4);
+    s->src_port = (uint16_t)(s->dir == TCPSIM_SIDE_CLIENT ? 40000 + i % 100 : 443);
+    s->dst_port = (uint16_t)(s->dir == TCPSIM_SIDE_CLIENT ? 443 : 40000 + i % 100);
+    s->src = s->dir == TCPSIM_SIDE_CLIENT ? "[2001:db8::1]:40000" : "[2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]:443";
+    s->dst = s->dir == TCPSIM_SIDE_CLIENT ? "[2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]:443" : "[2001:db8::1]:40000";
+    s->seg = &h->seg;
+    s->len = (uint32_t)(i % 1461);
+    s->rel_seq_known = i % 4 != 1;
+    s->rel_ack_known = i % 4 != 2;
+    s->rel_seq = (uint32_t)i;
+    s->rel_ack = (uint32_t)(i * 7);
+    s->win = i % 13 == 0 ? (uint64_t)65535 << 14 : (uint64_t)(i % 65536);
+    s->analysis = (uint32_t)(i * 0x9e3779b9u) & 0x3ffu;
+    s->client_state = (enum tcpsim_tcp_state)(i % TCPSIM_TCP_NSTATES);
+    s->server_state = (enum tcpsim_tcp_state)((i / 3) % TCPSIM_TCP_NSTATES);
+    s->nevents = i % (TCPSIM_RP_MAX_EVENTS + 1);
+    for (size_t k = 0; k < s->nevents; k++)
+        h->ev[k] = (struct tcpsim_rp_event){
+            k % 2 ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT, (enum tcpsim_tcp_state)((i + k) % TCPSIM_TCP_NSTATES),
+            (enum tcpsim_tcp_state)((i + 2 * k) % TCPSIM_TCP_NSTATES), (enum tcpsim_tcp_why)((i + k) % 5)};
+    s->events = h->ev;
+    s->tls_json = s->tls_errors_json = "";
+    if (i % 7 == 3) {
+        s->tls_json = tls;
+        s->tls_json_len = i % 14 == 3 ? tls_big : 40;
+        s->tls_errors_json = tls + 100;
+        s->tls_errors_len = i % 3 ? 25 : 0;
+        s->tls_dropped = (uint32_t)(i % 4);
+    }
+}
+
+/* The writer's handler fed records 0..n-1, conn pick -1, then a summary. */
+static char *hand_json(size_t ring, uint64_t n, size_t tls_big)
+{
+    static char tls[TCPSIM_RP_TLS_ARENA];
+    for (size_t k = 0; k < sizeof tls; k++) /* printable, no quote or backslash: copied as it is */
+        tls[k] = (char)('A' + k % 26);
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    assert_non_null(out);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
+    assert_non_null(w);
+    if (ring)
+        assert_true(tcpsim_rp_writer_thread(w, ring));
+    struct tcpsim_rp_handler hd = tcpsim_rp_writer_handler(w);
+    struct hand h;
+    for (uint64_t i = 0; i < n; i++) {
+        hand_record(&h, i, tls, tls_big);
+        hd.segment(hd.ctx, NULL, &h.s);
+    }
+    struct tcpsim_rp_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.frames = n * 3;
+    sum.tcp_segments = n;
+    sum.seconds = 12.5;
+    hd.summary(hd.ctx, &sum);
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(out);
+    return text;
+}
+
+static void test_json_records_bigger_than_ring_expect_same_bytes(void **state)
+{
+    (void)state;
+    /* 32 KiB of TLS JSON: one message in a 256 KiB ring (it takes up to 64
+     * KiB), more than the smaller ones take (formatted on the caller's
+     * thread once the ring is drained). */
+    char *want = hand_json(0, 3000, TCPSIM_RP_TLS_ARENA);
+    assert_non_null(strstr(want, "\"type\":\"summary\""));
+    static const size_t rings[] = {1u << 18, 65536, 4096, 256};
+    for (size_t r = 0; r < sizeof rings / sizeof rings[0]; r++) {
+        char *got = hand_json(rings[r], 3000, TCPSIM_RP_TLS_ARENA);
+        if (strcmp(got, want) != 0) {
+            size_t k = 0;
+            while (got[k] && got[k] == want[k])
+                k++;
+            fail_msg("ring %zu: differs at byte %zu of %zu/%zu", rings[r], k, strlen(got), strlen(want));
+        }
+        free(got);
+    }
+    assert_true(strlen(want) > 3000 / 14 * TCPSIM_RP_TLS_ARENA);
+    free(want);
+}
+
+/* ================= errors ================= */
+
+/* A full disk: the writer says so (false from _free) with the thread as
+ * without it; the replay itself runs to its end. */
+static void test_json_disk_full_expect_write_failure_reported(void **state)
+{
+    (void)state;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        FILE *out = fopen("/dev/full", "w");
+        if (!out)
+            skip();
+        struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
+        assert_non_null(w);
+        if (threaded)
+            assert_true(tcpsim_rp_writer_thread(w, 4096));
+        struct tcpsim_replay_cfg cfg;
+        tcpsim_replay_cfg_default(&cfg);
+        cfg.threads = 1;
+        tcpsim_rp_writer_setup(w, &cfg);
+        struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+        assert_non_null(rp);
+        char cap[1024];
+        snprintf(cap, sizeof cap, "%s/tls12-ecdhe.pcap", TCPSIM_CAPTURES_DIR);
+        struct tcpsim_replay_input in = {cap, NULL, NULL, false};
+        char err[512];
+        assert_int_equal(tcpsim_replay_read(rp, &in, err, sizeof err), TCPSIM_OK);
+        tcpsim_replay_free(rp);
+        assert_false(tcpsim_rp_writer_free(w));
+        fclose(out);
+    }
+}
+
+/* Not JSON: no thread (the other views stay on the replay thread). */
+static void test_writer_thread_other_views_expect_refused(void **state)
+{
+    (void)state;
+    FILE *out = fopen("/dev/null", "w");
+    assert_non_null(out);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_SUMMARY, -1, false);
+    assert_non_null(w);
+    assert_false(tcpsim_rp_writer_thread(w, 0));
+    assert_true(tcpsim_rp_writer_free(w));
+    fclose(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_tiny_expect_every_message_in_order_after_wraps_and_waits),
+        cmocka_unit_test(test_ring_largest_message_expect_taken),
+        cmocka_unit_test(test_json_bundled_captures_thread_expect_same_bytes),
+        cmocka_unit_test(test_json_generated_capture_thread_expect_same_bytes),
+        cmocka_unit_test(test_json_records_bigger_than_ring_expect_same_bytes),
+        cmocka_unit_test(test_json_disk_full_expect_write_failure_reported),
+        cmocka_unit_test(test_writer_thread_other_views_expect_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
