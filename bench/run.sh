@@ -47,42 +47,67 @@ cat "$big" "$short" > /dev/null # page cache: every run reads from memory
 packets=$("$work/pcap-loop" "$big" | cut -d' ' -f1)
 spackets=$("$work/pcap-loop" "$slice" | cut -d' ' -f1)
 
-# measure NAME PACKETS CMD...: best of RUNS; prints wall s, cpu s, peak RSS KB
-measure() {
-    name=$1 n=$2
+# job NAME PACKETS CMD...: one line of the table. All jobs run in RUNS rounds,
+# interleaved (round 1 runs every job, then round 2, ...), and each line keeps
+# its fastest run: on a shared machine whose speed drifts over minutes, the
+# ratios between lines (the targets are ratios) are then measured under the
+# same conditions, not minutes apart.
+njobs=0
+job() {
+    njobs=$((njobs + 1))
+    printf '%s\n' "$1" > "$work/job.$njobs.name"
+    printf '%s\n' "$2" > "$work/job.$njobs.n"
     shift 2
-    best=""
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" sh -c "$* > /dev/null 2>&1"
-        set -- "$@"
-        line=$(tail -1 "$work/time.txt")
-        if [ -z "$best" ] || [ "$(echo "$line" | awk '{print $1}')" \< "$(echo "$best" | awk '{print $1}')" ]; then
-            best=$line
-        fi
-        i=$((i + 1))
+    printf '%s\n' "$*" > "$work/job.$njobs.cmd"
+}
+
+run_jobs() {
+    : > "$work/table.txt"
+    r=1
+    while [ $r -le "$RUNS" ]; do
+        j=1
+        while [ $j -le $njobs ]; do
+            /usr/bin/time -f "%e %U %S %M" -o "$work/job.$j.t.$r" sh -c "$(cat "$work/job.$j.cmd") > /dev/null 2>&1"
+            j=$((j + 1))
+        done
+        r=$((r + 1))
     done
-    echo "$best" | awk -v name="$name" -v n="$n" '{
-        cpu = $2 + $3
-        printf "%-34s %10d %8.2f %10.0f %8.2f %10.0f %9.1f\n", name, n, $1, n / ($1 > 0 ? $1 : 0.01), cpu, n / (cpu > 0 ? cpu : 0.01), $4 / 1024
-    }'
+    j=1
+    while [ $j -le $njobs ]; do
+        cat "$work"/job.$j.t.* | grep -E '^[0-9.]+ ' | sort -n -k1,1 | head -1 |
+            awk -v name="$(cat "$work/job.$j.name")" -v n="$(cat "$work/job.$j.n")" '{
+            cpu = $2 + $3
+            printf "%-34s %10d %8.2f %10.0f %8.2f %10.0f %9.1f\n", name, n, $1, n / ($1 > 0 ? $1 : 0.01), cpu, n / (cpu > 0 ? cpu : 0.01), $4 / 1024
+        }' | tee -a "$work/table.txt"
+        rm -f "$work"/job.$j.*
+        j=$((j + 1))
+    done
 }
 
 echo "machine: $(nproc) cpu, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "file: $big ($packets packets, $(du -h "$big" | cut -f1)), $CONNS connections, $CONC open at once, $TLS% TLS"
 printf "%-34s %10s %8s %10s %8s %10s %9s\n" "what" "packets" "wall s" "pkt/s" "cpu s" "pkt/cpu-s" "peak MB"
-measure "(a) libpcap read loop" "$packets" "$work/pcap-loop" "$big"
-measure "(a') the same, 1 MiB stdio buffer" "$packets" "$work/pcap-loop" "$big" 1048576
-measure "(b) replay --format summary" "$packets" "$tcpsim" replay --no-progress --format summary "$big"
+job "(a) libpcap read loop" "$packets" "$work/pcap-loop" "$big"
+job "(a') the same, 1 MiB stdio buffer" "$packets" "$work/pcap-loop" "$big" 1048576
+job "(b) replay --format summary" "$packets" "$tcpsim" replay --no-progress --format summary "$big"
 if "$tcpsim" replay --help 2>&1 | grep -q -- --threads; then
-    measure "(b1) summary --threads 1" "$packets" "$tcpsim" replay --threads 1 --no-progress --format summary "$big"
+    job "(b1) summary --threads 1" "$packets" "$tcpsim" replay --threads 1 --no-progress --format summary "$big"
 fi
-measure "(c) replay --format json" "$packets" "$tcpsim" replay --no-progress --format json "$big"
-measure "(c') replay json, slice" "$spackets" "$tcpsim" replay --no-progress --format json "$slice"
-measure "(d) tshark -z conv,tcp, slice" "$spackets" tshark -n -r "$slice" -q -z conv,tcp
-measure "(d) tshark -T fields +TLS, slice" "$spackets" tshark -n -r "$slice" -T fields -e frame.number -e tcp.stream \
+job "(c) replay --format json" "$packets" "$tcpsim" replay --no-progress --format json "$big"
+job "(c') replay json, slice" "$spackets" "$tcpsim" replay --no-progress --format json "$slice"
+job "(d) tshark -z conv,tcp, slice" "$spackets" tshark -n -r "$slice" -q -z conv,tcp
+job "(d) tshark -T fields +TLS, slice" "$spackets" tshark -n -r "$slice" -T fields -e frame.number -e tcp.stream \
     -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw -e tcp.len -e tcp.analysis.flags -e tls.record.content_type \
     -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
     -e tls.handshake.ciphersuite
 spk=$("$work/pcap-loop" "$short" | cut -d' ' -f1)
-RUNS=1 measure "(b) summary, 1/3 of the file" "$spk" "$tcpsim" replay --no-progress --format summary "$short"
+job "(b) summary, 1/3 of the file" "$spk" "$tcpsim" replay --no-progress --format summary "$short"
+run_jobs
+# the targets, as ratios of the lines above (pkt/s is the 4th column from the right)
+awk '{ rate[substr($0, 1, 34)] = $(NF - 3) }
+END {
+    a = rate[sprintf("%-34s", "(a) libpcap read loop")]; b = rate[sprintf("%-34s", "(b) replay --format summary")]
+    c = rate[sprintf("%-34s", "(c'"'"') replay json, slice")]; d = rate[sprintf("%-34s", "(d) tshark -T fields +TLS, slice")]
+    if (a > 0 && d > 0)
+        printf "targets: (b) = %.0f%% of (a) (target 50%%); (c) on the slice = %.1fx tshark fields (target 100x)\n", 100 * b / a, c / d
+}' "$work/table.txt"
