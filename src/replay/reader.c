@@ -20,6 +20,8 @@
 
 #include <pcap/pcap.h>
 
+#include "replay/spsc.h"
+
 #if defined(__has_include)
 #if __has_include(<stdio_ext.h>)
 #include <stdio_ext.h> /* __fsetlocking: glibc, musl, Solaris */
@@ -128,7 +130,7 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
 #define RING_INLINE ((size_t)64 << 10)
 #define ENT_ALIGN   64u
 #define BATCH       32u /* entries between publications of a position */
-#define SPIN        200 /* polls before sleeping */
+#define SPIN        TCPSIM__SPSC_SPIN
 #define STDIO_BUF   ((size_t)1 << 20)
 #define AHEAD_N     8u /* records looked at ahead of the one consumed (index entry prefetched) */
 #define CONN_D      4u /* ... of which this one also gets its connection prefetched */
@@ -144,7 +146,7 @@ struct ent {
     uint8_t bytes[]; /* the record (not when it was too large: then pk points into libpcap's buffer) */
 };
 
-#define NO_WANT UINT64_MAX
+#define NO_WANT TCPSIM__SPSC_NO_WANT
 
 struct pipe {
     /* set before the reader starts, read-only after */
@@ -194,28 +196,14 @@ struct pipe {
 #define PREFETCH_R(p) ((void)(p))
 #endif
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 static inline struct ent *ent_at(const struct pipe *pp, uint64_t pos)
 {
     return (struct ent *)(void *)(pp->ring + (pos & pp->mask));
 }
 
-static void wake(struct pipe *pp)
-{
-    pthread_mutex_lock(&pp->mu);
-    pthread_cond_broadcast(&pp->cv);
-    pthread_mutex_unlock(&pp->mu);
-}
-
 /* Sequentially consistent store and load on both sides (with the sleeper's
- * store-then-load under the mutex): either the sleeper sees the new position
- * or the publisher sees the sleeper and wakes it; no wakeup is lost. */
+ * store-then-load under the mutex, spsc.h): either the sleeper sees the new
+ * position or the publisher sees the sleeper and wakes it; no wakeup is lost. */
 static void publish_tail(struct pipe *pp)
 {
     pp->wbatch = 0;
@@ -225,7 +213,7 @@ static void publish_tail(struct pipe *pp)
     }
     atomic_store_explicit(&pp->tail, pp->wp, memory_order_seq_cst);
     if (atomic_load_explicit(&pp->cons_sleep, memory_order_seq_cst))
-        wake(pp);
+        tcpsim__spsc_wake(&pp->mu, &pp->cv);
 }
 
 static void publish_head(struct pipe *pp)
@@ -238,7 +226,7 @@ static void publish_head(struct pipe *pp)
     atomic_store_explicit(&pp->head, pp->rpos, memory_order_seq_cst);
     uint64_t want = atomic_load_explicit(&pp->prod_want, memory_order_seq_cst);
     if (want != NO_WANT && pp->rpos >= want)
-        wake(pp);
+        tcpsim__spsc_wake(&pp->mu, &pp->cv);
 }
 
 static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr);
@@ -253,17 +241,7 @@ static void prod_wait(struct pipe *pp, struct tcpsim_replay *rp, struct progress
             ;
         return;
     }
-    for (int i = 0; i < SPIN; i++) {
-        if (atomic_load_explicit(&pp->head, memory_order_acquire) >= target)
-            return;
-        cpu_relax();
-    }
-    pthread_mutex_lock(&pp->mu);
-    atomic_store_explicit(&pp->prod_want, target, memory_order_seq_cst);
-    while (atomic_load_explicit(&pp->head, memory_order_seq_cst) < target)
-        pthread_cond_wait(&pp->cv, &pp->mu);
-    atomic_store_explicit(&pp->prod_want, NO_WANT, memory_order_relaxed);
-    pthread_mutex_unlock(&pp->mu);
+    tcpsim__spsc_wait(&pp->mu, &pp->cv, &pp->head, &pp->prod_want, target);
 }
 
 /* Room for an entry of `need` bytes at the write position (after a WRAP
@@ -437,7 +415,7 @@ __attribute__((noinline, cold)) static void consume_wait(struct pipe *pp)
 {
     publish_head(pp);
     for (int i = 0; i < SPIN && pp->rpos == pp->ctail; i++) {
-        cpu_relax();
+        tcpsim__spsc_relax();
         pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
     }
     if (pp->rpos == pp->ctail) {

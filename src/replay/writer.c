@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/spsc.h"
+
 /* The same plan as the reader's ring (reader.c), for the other end of the
  * replay thread: each side owns its position and publishes it to the other
  * with a release store only every BATCH messages or before it waits, so the
@@ -32,10 +34,10 @@
 #define MIN_RING     256u
 #define HDR          TCPSIM__WQ_HDR
 #define BATCH        TCPSIM__WQ_BATCH
-#define SPIN         200 /* polls before sleeping */
+#define SPIN         TCPSIM__SPSC_SPIN
 #define T_WRAP       0xffffffffu
 #define T_END        0xfffffffeu
-#define NO_WANT      UINT64_MAX
+#define NO_WANT      TCPSIM__SPSC_NO_WANT
 
 struct hdr {
     uint32_t len;
@@ -47,30 +49,16 @@ static inline size_t msg_size(size_t len)
     return tcpsim__wq_size(len);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-static void wake(struct tcpsim__wq *q)
-{
-    pthread_mutex_lock(&q->mu);
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
 /* Sequentially consistent store then load on both sides (the sleeper's
- * store-then-load under the mutex): either the sleeper sees the new position
- * or the publisher sees the sleeper and wakes it; no wakeup is lost. */
+ * store-then-load under the mutex, spsc.h): either the sleeper sees the new
+ * position or the publisher sees the sleeper and wakes it; no wakeup is lost. */
 static void publish_tail(struct tcpsim__wq *q, bool force)
 {
     q->wbatch = 0;
     atomic_store_explicit(&q->tail, q->wp, memory_order_seq_cst);
     uint64_t want = atomic_load_explicit(&q->cons_want, memory_order_seq_cst);
     if (want != NO_WANT && (force || q->wp >= want))
-        wake(q);
+        tcpsim__spsc_wake(&q->mu, &q->cv);
 }
 
 void tcpsim__wq_publish(struct tcpsim__wq *q)
@@ -84,24 +72,14 @@ static void publish_head(struct tcpsim__wq *q)
     atomic_store_explicit(&q->head, q->rpos, memory_order_seq_cst);
     uint64_t want = atomic_load_explicit(&q->prod_want, memory_order_seq_cst);
     if (want != NO_WANT && q->rpos >= want)
-        wake(q);
+        tcpsim__spsc_wake(&q->mu, &q->cv);
 }
 
 /* The producer waits until the worker has handled everything before `target`. */
 static void prod_wait(struct tcpsim__wq *q, uint64_t target)
 {
     publish_tail(q, true); /* the worker must see everything before target */
-    for (int i = 0; i < SPIN; i++) {
-        if (atomic_load_explicit(&q->head, memory_order_acquire) >= target)
-            return;
-        cpu_relax();
-    }
-    pthread_mutex_lock(&q->mu);
-    atomic_store_explicit(&q->prod_want, target, memory_order_seq_cst);
-    while (atomic_load_explicit(&q->head, memory_order_seq_cst) < target)
-        pthread_cond_wait(&q->cv, &q->mu);
-    atomic_store_explicit(&q->prod_want, NO_WANT, memory_order_relaxed);
-    pthread_mutex_unlock(&q->mu);
+    tcpsim__spsc_wait(&q->mu, &q->cv, &q->head, &q->prod_want, target);
 }
 
 static void *wq_main(void *arg)
@@ -114,7 +92,7 @@ static void *wq_main(void *arg)
             if (q->rpos == q->ctail) {
                 publish_head(q); /* all handled: a drain may be waiting for it */
                 for (int i = 0; i < SPIN && q->rpos == q->ctail; i++) {
-                    cpu_relax();
+                    tcpsim__spsc_relax();
                     q->ctail = atomic_load_explicit(&q->tail, memory_order_acquire);
                 }
                 if (q->rpos == q->ctail) {

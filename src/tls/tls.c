@@ -976,6 +976,20 @@ static void app_record_start(struct dir_state *d, uint16_t ver, size_t len, size
         app_record_done(d);
 }
 
+/* RFC 8446 §5.1 framing is lost (a gap, or a split record with no buffer to
+ * gather it in): drop the partial record and message, hunt for the next
+ * record header. The buffer goes back to the free list (when there is one). */
+static void lose_framing(struct dir_state *d)
+{
+    d->rb_len = 0;
+    d->app_skip = 0;
+    d->hs_len = 0;
+    d->hs_skip = 0;
+    d->sslv2_first = false;
+    d->resync = true;
+    rb_give(d);
+}
+
 static void copy_in(struct dir_state *d, const uint8_t **p, size_t *n, size_t k)
 {
     if (k > *n)
@@ -988,12 +1002,7 @@ static void copy_in(struct dir_state *d, const uint8_t **p, size_t *n, size_t k)
                        "out of memory for a record spanning segments; resynchronising");
         *p += *n;
         *n = 0;
-        d->rb_len = 0;
-        d->app_skip = 0;
-        d->hs_len = 0;
-        d->hs_skip = 0;
-        d->sslv2_first = false;
-        d->resync = true;
+        lose_framing(d);
         return;
     }
     memcpy(d->rb + d->rb_len, *p, k);
@@ -1166,15 +1175,7 @@ static void on_gap(void *ctx, uint32_t seq, uint32_t len)
     }
     if (c->det == DET_NOT_TLS || d->not_tls)
         return;
-    /* RFC 8446 §5.1 framing is lost: drop the partial record and message,
-     * hunt for the next record header */
-    d->rb_len = 0;
-    d->app_skip = 0;
-    d->hs_len = 0;
-    d->hs_skip = 0;
-    d->sslv2_first = false;
-    d->resync = true;
-    rb_give(d);
+    lose_framing(d);
 }
 
 /* ------------------------------------------------------------ public API */

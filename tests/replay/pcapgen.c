@@ -3,7 +3,9 @@
 #include "replay/pcapgen.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
 {
@@ -125,6 +127,15 @@ int pg_open(struct pg *g, const char *path, int dlt)
         return -1;
     g->d = pcap_dump_open(g->p, path);
     return g->d ? 0 : -1;
+}
+
+int pg_open_temp(struct pg *g, char *path, int dlt)
+{
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return pg_open(g, path, dlt);
 }
 
 void pg_close(struct pg *g)

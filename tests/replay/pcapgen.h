@@ -30,6 +30,9 @@ struct pg_opts {
 };
 
 int pg_open(struct pg *g, const char *path, int dlt);
+/* The same in a new file: `path` is a mkstemp(3) template ("...XXXXXX"),
+ * filled in with the file's name. 0, or -1 when it cannot be made. */
+int pg_open_temp(struct pg *g, char *path, int dlt);
 void pg_close(struct pg *g);
 /* One TCP packet; src/dst "10.0.0.1" or "2001:db8::1" (IPv6 when it has ':'). */
 void pg_tcp(struct pg *g, uint64_t t_us, const char *src, uint16_t sport, const char *dst, uint16_t dport,

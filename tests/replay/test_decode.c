@@ -16,9 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dirent.h>
-#include <pcap/pcap.h>
 
+#include "bundled.h"
 #include "replay/replay.h"
 #include "tcpsim/wire.h"
 
@@ -91,45 +90,27 @@ static void variants(const char *ctx, int dlt, const uint8_t *data, size_t len, 
     }
 }
 
-static bool capture_name(const char *n)
+struct walk {
+    struct stats st;
+    uint32_t seed;
+};
+
+static void one_packet(const char *name, int dlt, const uint8_t *data, size_t caplen, void *ctx)
 {
-    size_t l = strlen(n);
-    return (l > 5 && strcmp(n + l - 5, ".pcap") == 0) || (l > 7 && strcmp(n + l - 7, ".pcapng") == 0);
+    struct walk *w = ctx;
+    variants(name, dlt, data, caplen, 80, &w->seed, &w->st);
+    /* The same bytes under the other link types (the dispatch on dlt). */
+    same(name, TCPSIM_DLT_RAW, data, caplen, &w->st);
+    same(name, TCPSIM_DLT_LINUX_SLL, data, caplen, &w->st);
 }
 
 static void test_decode_captures_every_packet_expect_same_as_full(void **state)
 {
     (void)state;
-    struct stats st = {0};
-    uint32_t seed = 0x2545f491u;
-    DIR *d = opendir(TCPSIM_CAPTURES_DIR);
-    assert_non_null(d);
-    struct dirent *de;
-    unsigned files = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (!capture_name(de->d_name))
-            continue;
-        char path[1024], err[PCAP_ERRBUF_SIZE];
-        snprintf(path, sizeof path, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
-        pcap_t *pc = pcap_open_offline(path, err);
-        if (pc == NULL)
-            fail_msg("%s: %s", path, err);
-        int dlt = pcap_datalink(pc);
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        unsigned long frame = 0;
-        while (pcap_next_ex(pc, &h, &data) == 1) {
-            char name[300];
-            snprintf(name, sizeof name, "%s frame %lu", de->d_name, ++frame);
-            variants(name, dlt, data, h->caplen, 80, &seed, &st);
-            /* The same bytes under the other link types (the dispatch on dlt). */
-            same(name, TCPSIM_DLT_RAW, data, h->caplen, &st);
-            same(name, TCPSIM_DLT_LINUX_SLL, data, h->caplen, &st);
-        }
-        pcap_close(pc);
-        files++;
-    }
-    closedir(d);
+    struct walk w = {{0}, 0x2545f491u};
+    unsigned long packets = 0;
+    unsigned files = bundled_each_packet(TCPSIM_CAPTURES_DIR, one_packet, &w, &packets);
+    const struct stats st = w.st;
     assert_true(files >= 19);
     assert_true(st.tcp_eth4 > 1000);
     assert_true(st.other_tcp > 100);

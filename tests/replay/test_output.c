@@ -14,12 +14,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 #include <inttypes.h>
 
+#include "bundled.h"
 #include "replay/outfmt.h"
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
+#include "replayrun.h"
 
 #ifndef TCPSIM_CAPTURES_DIR
 #error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
@@ -491,13 +492,12 @@ static void both_sum(void *ctx, const struct tcpsim_rp_summary *s)
  * same bytes. Returns the number of segment records (JSON). */
 static size_t compare_view(const char *cap, enum tcpsim_rp_format fmt)
 {
-    char *wt = NULL, *rt = NULL;
-    size_t wl = 0, rl = 0;
-    FILE *wf = open_memstream(&wt, &wl), *rf = open_memstream(&rt, &rl);
-    assert_non_null(wf);
+    char *rt = NULL;
+    size_t rl = 0;
+    FILE *rf = open_memstream(&rt, &rl);
     assert_non_null(rf);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(wf, fmt, -1, false);
-    assert_non_null(w);
+    struct rr_out wo;
+    struct tcpsim_rp_writer *w = rr_open(&wo, fmt, -1);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     tcpsim_rp_writer_setup(w, &cfg);
@@ -507,17 +507,10 @@ static size_t compare_view(const char *cap, enum tcpsim_rp_format fmt)
         cfg.h.segment = both_seg;
     cfg.h.conn = both_conn;
     cfg.h.summary = both_sum;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
-    struct tcpsim_replay_input in = {cap, NULL, NULL, false};
-    char err[256];
-    enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
-    if (rc != TCPSIM_OK)
-        fail_msg("%s: %s", cap, err);
-    tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(wf);
+    rr_read(&cfg, cap, NULL);
+    assert_true(rr_close(&wo));
     fclose(rf);
+    char *wt = wo.text;
     assert_true(b.nconn > 0);
     if (strcmp(wt, rt) != 0) {
         size_t i = 0, line = 1;
@@ -622,11 +615,8 @@ static void test_json_conns_sharing_a_slot_expect_own_endpoints(void **state)
 {
     (void)state;
     char path[] = "/tmp/tcpsim-output-test-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
     struct pg g;
-    assert_int_equal(pg_open(&g, path, DLT_EN10MB), 0);
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
     uint64_t t = 1000000;
     pg_tcp(&g, t, "10.1.0.1", 1000, "10.2.0.1", 80, PG_S, 100, 0, 64240, 0, NULL); /* conn 0 */
     for (unsigned i = 1; i <= 4097; i++)                                           /* conns 1..4097, one SYN each */
@@ -641,24 +631,18 @@ static void test_json_conns_sharing_a_slot_expect_own_endpoints(void **state)
     unlink(path);
 }
 
+static void both_views(const char *cap, void *ctx)
+{
+    size_t *total = ctx;
+    *total += compare_view(cap, TCPSIM_RP_JSON);
+    compare_view(cap, TCPSIM_RP_SUMMARY);
+}
+
 static void test_json_bundled_captures_expect_reference_bytes(void **state)
 {
     (void)state;
-    DIR *dir = opendir(TCPSIM_CAPTURES_DIR);
-    assert_non_null(dir);
-    size_t total = 0, ncap = 0;
-    for (struct dirent *de; (de = readdir(dir));) {
-        size_t n = strlen(de->d_name);
-        if (!(n > 5 && strcmp(de->d_name + n - 5, ".pcap") == 0) &&
-            !(n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0))
-            continue;
-        char cap[1024];
-        snprintf(cap, sizeof cap, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
-        total += compare_view(cap, TCPSIM_RP_JSON);
-        compare_view(cap, TCPSIM_RP_SUMMARY);
-        ncap++;
-    }
-    closedir(dir);
+    size_t total = 0;
+    unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, both_views, &total);
     assert_true(ncap >= 10);
     assert_true(total > 100);
 }

@@ -19,6 +19,7 @@
 
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
+#include "replayrun.h"
 #include "tcpsim/i18n.h"
 
 #define C      "10.0.0.1"
@@ -138,10 +139,7 @@ static struct pg g;
 static void cap_open(void)
 {
     strcpy(path, "/tmp/tcpsim-replay-test-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(pg_open(&g, path, DLT_EN10MB), 0);
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
 }
 
 /* Close the capture being written and replay it; returns the read status. */
@@ -1119,23 +1117,16 @@ static void test_tls_json_view_expect_contract_fields(void **state)
     pg_set_payload(ch);
     pg_tcp(&g, t += 1000, C, 40015, S, 443, PG_A | PG_P, 1001, 5001, 502, (uint16_t)chl, NULL);
     pg_close(&g);
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     tcpsim_rp_writer_setup(w, &cfg);
     assert_true(cfg.tls_json);
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    struct tcpsim_replay_input in = {path, NULL, NULL, false};
-    char err[256];
-    assert_int_equal(tcpsim_replay_read(rp, &in, err, sizeof err), TCPSIM_OK);
-    tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
+    rr_read(&cfg, path, NULL);
+    assert_true(rr_close(&o));
     unlink(path);
+    char *text = o.text;
     char *l1 = text, *l2 = strchr(l1, '\n') + 1, *l4 = strchr(strchr(l2, '\n') + 1, '\n') + 1;
     assert_true(strncmp(l1, "{\"type\":\"segment\",\"frame\":1,", 28) == 0);
     assert_non_null(strstr(l1, "\"client_state\":\"SYN_SENT\",\"server_state\":\"SYN_RECEIVED\","));
@@ -1234,23 +1225,15 @@ static void test_tls_bad_hello_length_expect_diag_and_resync(void **state)
 static char *run_view(enum tcpsim_rp_format fmt)
 {
     pg_close(&g);
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, fmt, -1, false);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, fmt, -1);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     tcpsim_rp_writer_setup(w, &cfg);
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    struct tcpsim_replay_input in = {path, NULL, NULL, false};
-    char err[256];
-    assert_int_equal(tcpsim_replay_read(rp, &in, err, sizeof err), TCPSIM_OK);
-    tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
+    rr_read(&cfg, path, NULL);
+    assert_true(rr_close(&o));
     unlink(path);
-    return text;
+    return o.text;
 }
 
 /* B4 + D4, the summary view of a TLS 1.3 connection: the offered ALPN list
@@ -1380,11 +1363,8 @@ enum feed { FEED_PACKET, FEED_ONE_THREAD, FEED_TWO_THREADS };
 static char *feed_text(enum feed how, size_t ring, const char *file, size_t cut, const char *filter,
                        enum tcpsim_rp_format fmt, enum tcpsim_err *rc, char *err, size_t errlen)
 {
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, fmt, -1, false);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, fmt, -1);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     tcpsim_rp_writer_setup(w, &cfg);
@@ -1437,9 +1417,8 @@ static char *feed_text(enum feed how, size_t ring, const char *file, size_t cut,
         *rc = tcpsim_replay_read(rp, &in, err, errlen);
     }
     tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
-    return text;
+    assert_true(rr_close(&o));
+    return o.text;
 }
 
 static size_t count_of(const char *text, const char *needle)
@@ -1692,12 +1671,7 @@ static void test_reader_peeked_pipe_expect_whole_capture(void **state)
     assert_int_not_equal(ungetc(c, fp), EOF);
     struct rec *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    struct tcpsim_replay_cfg cfg;
-    tcpsim_replay_cfg_default(&cfg);
-    cfg.h.conn = on_conn;
-    cfg.h.ctx = r;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
+    struct tcpsim_replay *rp = rr_new_conns(on_conn, r);
     struct tcpsim_replay_input in = {"peeked", NULL, fp, false};
     char err[512] = "";
     enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err); /* closes fp */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "replay/replay.h"
+#include "testutil.h"
 
 /* analysis.c: the whole bookkeeping, without the common-case shortcut */
 void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
@@ -21,23 +22,6 @@ void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcp
 /* analysis.c: the whole analysis, without the common-case shortcut */
 uint32_t tcpsim__rp_analyze_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                                  tcpsim_ns_t ts);
-
-struct rng {
-    uint64_t s;
-};
-
-static uint32_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return (uint32_t)((r->s * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-    return rnd(r) % n;
-}
 
 /* What replay.c does before the analysis: relative-number bases. */
 static void bases(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s)

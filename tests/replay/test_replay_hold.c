@@ -16,16 +16,9 @@
 
 #include "pcapgen.h"
 #include "replay/replay_priv.h"
+#include "testutil.h"
 
-static uint64_t rng = 0x2545f4914f6cdd1du;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
-}
+static struct rng rng = {0x2545f4914f6cdd1du};
 
 /* Every field of a segment a view may read (wire.h: entries past sack_count,
  * layout_len and unknown_len are unspecified, the payload is not kept). */
@@ -72,12 +65,14 @@ static void test_hold_segment_random_round_trip_same_fields(void **st)
         struct tcpsim_segment s, u;
         unsigned char *p = (unsigned char *)&s;
         for (size_t i = 0; i < sizeof s; i++)
-            p[i] = (unsigned char)rnd();
-        s.opts.sack_count = (uint8_t)(rnd() % (TCPSIM_MAX_SACK_BLOCKS + 1));
-        s.opts.layout_len = (uint8_t)(r < 41 ? (uint32_t)r : rnd() % (TCPSIM_TCP_OPT_SPACE + 1));
-        s.opts.unknown_len = (uint8_t)(r % 2 ? 0 : r < 41 ? (uint32_t)(40 - r) : rnd() % (TCPSIM_TCP_OPT_SPACE + 1));
+            p[i] = (unsigned char)rnd(&rng);
+        s.opts.sack_count = (uint8_t)(rnd(&rng) % (TCPSIM_MAX_SACK_BLOCKS + 1));
+        s.opts.layout_len = (uint8_t)(r < 41 ? (uint32_t)r : rnd(&rng) % (TCPSIM_TCP_OPT_SPACE + 1));
+        s.opts.unknown_len = (uint8_t)(r % 2    ? 0
+                                       : r < 41 ? (uint32_t)(40 - r)
+                                                : rnd(&rng) % (TCPSIM_TCP_OPT_SPACE + 1));
         s.payload = buf; /* not kept */
-        s.payload_len = r % 3 ? rnd() % 65536 : (size_t)rnd() << 20;
+        s.payload_len = r % 3 ? rnd(&rng) % 65536 : (size_t)rnd(&rng) << 20;
         size_t at = (size_t)r % 16;
         memset(buf, 0xa5, sizeof buf);
         size_t n = tcpsim__rp_hold_seg_pack(buf + at, &s);

@@ -19,6 +19,7 @@
 
 #include "pcapgen.h"
 #include "replay/replay_priv.h"
+#include "replayrun.h"
 
 #define NFIRST  5000u /* connections opened first (numbers 0..4999) */
 #define NSECOND 3000u /* opened after a third of the first have left */
@@ -64,12 +65,7 @@ static void test_finish_scattered_slots_expect_conns_in_id_order(void **st)
     struct seen *s = calloc(1, sizeof *s);
     assert_non_null(s);
     frame_no = 0;
-    struct tcpsim_replay_cfg cfg;
-    tcpsim_replay_cfg_default(&cfg);
-    cfg.h.conn = on_conn;
-    cfg.h.ctx = s;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
+    struct tcpsim_replay *rp = rr_new_conns(on_conn, s);
     const tcpsim_ns_t ms = 1000000u;
     tcpsim_ns_t t = 0;
     for (uint32_t i = 0; i < NFIRST; i++) {
@@ -193,12 +189,7 @@ static void test_flow_find_self_connection_expect_first_side(void **st)
     (void)st;
     struct dirs d[2];
     memset(d, 0, sizeof d);
-    struct tcpsim_replay_cfg cfg;
-    tcpsim_replay_cfg_default(&cfg);
-    cfg.h.conn = on_conn_dirs;
-    cfg.h.ctx = d;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
+    struct tcpsim_replay *rp = rr_new_conns(on_conn_dirs, d);
     uint8_t buf[256];
     static const struct {
         const char *src;
@@ -281,12 +272,8 @@ static bool conn_step(struct tcpsim_replay *rp, uint64_t *frame, tcpsim_ns_t t, 
  * `fill` (all but what marks it free). The JSON output, returned. */
 static char *two_batches(uint8_t fill)
 {
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
-    assert_non_null(w);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     cfg.threads = 1;
@@ -321,9 +308,8 @@ static char *two_batches(uint8_t fill)
     }
     tcpsim_replay_finish(rp);
     tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
-    return text;
+    assert_true(rr_close(&o));
+    return o.text;
 }
 
 static void test_alloc_slot_garbage_expect_same_output(void **st)

@@ -19,26 +19,10 @@
 #include <cmocka.h>
 
 #include "replay/replay.h"
+#include "testutil.h"
 
 /* observer.c: full endpoints (no cfg.observer) and no shortcuts */
 void tcpsim__rp_obs_full_model(bool on);
-
-struct rng {
-    uint64_t s;
-};
-
-static uint32_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return (uint32_t)((r->s * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-    return rnd(r) % n;
-}
 
 #define MAXSEG 96
 

@@ -15,11 +15,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 
+#include "bundled.h"
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
 #include "replay/writer.h"
+#include "replayrun.h"
 
 #ifndef TCPSIM_CAPTURES_DIR
 #error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
@@ -111,29 +112,17 @@ static void test_ring_largest_message_expect_taken(void **state)
  * default). The reader runs on two threads either way. */
 static char *replay_json(const char *cap, size_t ring, long pick, const char *filter)
 {
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, pick, false);
-    assert_non_null(w);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, pick);
     if (ring)
         assert_true(tcpsim_rp_writer_thread(w, ring == 1 ? 0 : ring));
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     cfg.threads = ring ? 2 : 1; /* setup starts no second writer thread */
     tcpsim_rp_writer_setup(w, &cfg);
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
-    struct tcpsim_replay_input in = {cap, filter, NULL, false};
-    char err[512];
-    enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
-    if (rc != TCPSIM_OK)
-        fail_msg("%s: %s", cap, err);
-    tcpsim_replay_free(rp);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
-    return text;
+    rr_read(&cfg, cap, filter);
+    assert_true(rr_close(&o));
+    return o.text;
 }
 
 static void same_json(const char *cap, long pick, const char *filter)
@@ -155,24 +144,17 @@ static void same_json(const char *cap, long pick, const char *filter)
     free(want);
 }
 
+static void same_json_all_and_conn0(const char *cap, void *ctx)
+{
+    (void)ctx;
+    same_json(cap, -1, NULL);
+    same_json(cap, 0, NULL); /* --conn 0 */
+}
+
 static void test_json_bundled_captures_thread_expect_same_bytes(void **state)
 {
     (void)state;
-    DIR *dir = opendir(TCPSIM_CAPTURES_DIR);
-    assert_non_null(dir);
-    size_t ncap = 0;
-    for (struct dirent *de; (de = readdir(dir));) {
-        size_t n = strlen(de->d_name);
-        if (!(n > 5 && strcmp(de->d_name + n - 5, ".pcap") == 0) &&
-            !(n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0))
-            continue;
-        char cap[1024];
-        snprintf(cap, sizeof cap, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
-        same_json(cap, -1, NULL);
-        same_json(cap, 0, NULL); /* --conn 0 */
-        ncap++;
-    }
-    closedir(dir);
+    unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, same_json_all_and_conn0, NULL);
     assert_true(ncap >= 10);
 }
 
@@ -182,11 +164,8 @@ static void test_json_generated_capture_thread_expect_same_bytes(void **state)
 {
     (void)state;
     char path[] = "/tmp/tcpsim-writer-test-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
     struct pg g;
-    assert_int_equal(pg_open(&g, path, DLT_EN10MB), 0);
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
     uint64_t t = 1700000000000000u;
     enum { N = 300 };
     for (unsigned r = 0; r < 6; r++)
@@ -292,12 +271,8 @@ static char *hand_json(size_t ring, uint64_t n, size_t tls_big)
     static char tls[TCPSIM_RP_TLS_ARENA];
     for (size_t k = 0; k < sizeof tls; k++) /* printable, no quote or backslash: copied as it is */
         tls[k] = (char)('A' + k % 26);
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *out = open_memstream(&text, &tlen);
-    assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
-    assert_non_null(w);
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
     if (ring)
         assert_true(tcpsim_rp_writer_thread(w, ring));
     struct tcpsim_rp_handler hd = tcpsim_rp_writer_handler(w);
@@ -312,9 +287,8 @@ static char *hand_json(size_t ring, uint64_t n, size_t tls_big)
     sum.tcp_segments = n;
     sum.seconds = 12.5;
     hd.summary(hd.ctx, &sum);
-    assert_true(tcpsim_rp_writer_free(w));
-    fclose(out);
-    return text;
+    assert_true(rr_close(&o));
+    return o.text;
 }
 
 static void test_json_records_bigger_than_ring_expect_same_bytes(void **state)
@@ -359,14 +333,9 @@ static void test_json_disk_full_expect_write_failure_reported(void **state)
         tcpsim_replay_cfg_default(&cfg);
         cfg.threads = 1;
         tcpsim_rp_writer_setup(w, &cfg);
-        struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-        assert_non_null(rp);
         char cap[1024];
         snprintf(cap, sizeof cap, "%s/tls12-ecdhe.pcap", TCPSIM_CAPTURES_DIR);
-        struct tcpsim_replay_input in = {cap, NULL, NULL, false};
-        char err[512];
-        assert_int_equal(tcpsim_replay_read(rp, &in, err, sizeof err), TCPSIM_OK);
-        tcpsim_replay_free(rp);
+        rr_read(&cfg, cap, NULL);
         assert_false(tcpsim_rp_writer_free(w));
         fclose(out);
     }

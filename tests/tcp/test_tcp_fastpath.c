@@ -6,24 +6,7 @@
 #include <string.h>
 
 #include "tcp_test.h"
-
-/* A fixed-seed generator (xorshift64*): the streams are the same on every run. */
-struct rng {
-    uint64_t s;
-};
-
-static uint32_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return (uint32_t)((r->s * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-    return rnd(r) % n;
-}
+#include "testutil.h"
 
 /* Two endpoints as the replayer sets them up (src/replay/observer.c). */
 struct pair {

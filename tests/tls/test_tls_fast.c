@@ -16,34 +16,26 @@
 #include <openssl/x509.h>
 
 #include "tls/tls_internal.h"
+#include "testutil.h"
 #include "tls_test.h"
 
-static uint64_t rng_state;
-
-static uint32_t rnd(void)
-{
-    /* xorshift64*: deterministic, no libc rand() state */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
-}
+static struct rng rng; /* seeded by each test */
 
 static uint16_t rnd_value(void)
 {
-    switch (rnd() % 6) {
+    switch (rnd(&rng) % 6) {
     case 0:
-        return (uint16_t)(0x0a0a + 0x1010 * (rnd() % 16)); /* GREASE */
+        return (uint16_t)(0x0a0a + 0x1010 * (rnd(&rng) % 16)); /* GREASE */
     case 1:
-        return (uint16_t)(rnd() % 64);
+        return (uint16_t)(rnd(&rng) % 64);
     default:
-        return (uint16_t)rnd();
+        return (uint16_t)rnd(&rng);
     }
 }
 
 static void rnd_list(uint16_t *v, size_t cap, size_t *n)
 {
-    *n = rnd() % 8 == 0 ? 0 : rnd() % 24;
+    *n = rnd(&rng) % 8 == 0 ? 0 : rnd(&rng) % 24;
     for (size_t i = 0; i < *n; i++)
         v[i] = rnd_value();
     (void)cap;
@@ -52,47 +44,47 @@ static void rnd_list(uint16_t *v, size_t cap, size_t *n)
 static void rnd_hello(struct tcpsim_tls_hello *h)
 {
     memset(h, 0, sizeof *h);
-    h->legacy_version = rnd() % 4 == 0 ? 0x0301 : 0x0303;
+    h->legacy_version = rnd(&rng) % 4 == 0 ? 0x0301 : 0x0303;
     rnd_list(h->ciphers, TCPSIM_TLS_MAX_LIST, &h->nciphers);
     rnd_list(h->exts, TCPSIM_TLS_MAX_EXT, &h->nexts);
-    if (rnd() % 2) { /* SNI, ALPN and supported_versions often present */
+    if (rnd(&rng) % 2) { /* SNI, ALPN and supported_versions often present */
         h->exts[h->nexts++] = 0;
         h->exts[h->nexts++] = 16;
         h->exts[h->nexts++] = 43;
     }
     rnd_list(h->groups, TCPSIM_TLS_MAX_LIST, &h->ngroups);
     rnd_list(h->sig_algs, TCPSIM_TLS_MAX_LIST, &h->nsig_algs);
-    h->npoint_formats = rnd() % 4;
+    h->npoint_formats = rnd(&rng) % 4;
     for (size_t i = 0; i < h->npoint_formats; i++)
-        h->point_formats[i] = (uint8_t)rnd();
-    h->nversions = rnd() % 5;
+        h->point_formats[i] = (uint8_t)rnd(&rng);
+    h->nversions = rnd(&rng) % 5;
     for (size_t i = 0; i < h->nversions; i++)
-        h->versions[i] = rnd() % 3 ? (uint16_t)(0x0301 + rnd() % 4) : 0x1a1a;
-    h->nalpn = rnd() % 3;
-    h->alpn0_len = h->nalpn ? rnd() % 4 : 0;
+        h->versions[i] = rnd(&rng) % 3 ? (uint16_t)(0x0301 + rnd(&rng) % 4) : 0x1a1a;
+    h->nalpn = rnd(&rng) % 3;
+    h->alpn0_len = h->nalpn ? rnd(&rng) % 4 : 0;
     for (size_t i = 0; i < h->alpn0_len; i++)
-        h->alpn0_raw[i] = (uint8_t)(rnd() % 3 ? 'a' + rnd() % 26 : rnd());
+        h->alpn0_raw[i] = (uint8_t)(rnd(&rng) % 3 ? 'a' + rnd(&rng) % 26 : rnd(&rng));
 }
 
 /* change one thing a fingerprint reads (or a count beyond what is kept) */
 static void mutate(struct tcpsim_tls_hello *h)
 {
-    switch (rnd() % 12) {
+    switch (rnd(&rng) % 12) {
     case 0:
         if (h->nciphers)
-            h->ciphers[rnd() % h->nciphers] = rnd_value();
+            h->ciphers[rnd(&rng) % h->nciphers] = rnd_value();
         break;
     case 1:
         if (h->nexts)
-            h->exts[rnd() % h->nexts] = rnd_value();
+            h->exts[rnd(&rng) % h->nexts] = rnd_value();
         break;
     case 2:
         if (h->ngroups)
-            h->groups[rnd() % h->ngroups] = rnd_value();
+            h->groups[rnd(&rng) % h->ngroups] = rnd_value();
         break;
     case 3:
         if (h->nsig_algs)
-            h->sig_algs[rnd() % h->nsig_algs] = rnd_value();
+            h->sig_algs[rnd(&rng) % h->nsig_algs] = rnd_value();
         break;
     case 4:
         if (h->npoint_formats)
@@ -131,7 +123,7 @@ static void mutate(struct tcpsim_tls_hello *h)
 static void test_fingerprint_memo_random_hellos_match_direct(void **state)
 {
     (void)state;
-    rng_state = 0x1234567887654321u;
+    rng.s = 0x1234567887654321u;
     tcpsim_tls_release_caches();
     enum { BASES = 12, ROUNDS = 1500 };
     static struct tcpsim_tls_hello base[BASES], h;
@@ -139,8 +131,8 @@ static void test_fingerprint_memo_random_hellos_match_direct(void **state)
         rnd_hello(&base[i]);
     size_t changed = 0;
     for (size_t r = 0; r < ROUNDS; r++) {
-        h = base[rnd() % BASES];
-        if (rnd() % 3 == 0) {
+        h = base[rnd(&rng) % BASES];
+        if (rnd(&rng) % 3 == 0) {
             mutate(&h);
             changed++;
         }
@@ -227,7 +219,7 @@ static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
     memcpy(der[1], der[0], n);
     der[1][n - 1] ^= 0x01; /* last signature byte: still parses */
     for (size_t i = 0; i < sizeof der[2]; i++)
-        der[2][i] = (uint8_t)rnd(); /* 20000 bytes > 16 KiB: not copied, not X.509 */
+        der[2][i] = (uint8_t)rnd(&rng); /* 20000 bytes > 16 KiB: not copied, not X.509 */
     size_t len[3] = {n, n, sizeof der[2]};
     tcpsim_tls_release_caches();
     struct tcpsim_tls_cache_stats s0, s1;
@@ -289,9 +281,9 @@ static void check_copy(const struct tcpsim_tls_summary *src)
 
 static void rnd_str(char *s, size_t cap)
 {
-    size_t n = rnd() % cap;
+    size_t n = rnd(&rng) % cap;
     for (size_t i = 0; i < n; i++)
-        s[i] = (char)(' ' + rnd() % 94);
+        s[i] = (char)(' ' + rnd(&rng) % 94);
     s[n] = '\0';
 }
 
@@ -323,11 +315,11 @@ static void summary_cases(void (*check)(const struct tcpsim_tls_summary *))
     for (int r = 0; r < 200; r++) {
         uint8_t *p = (uint8_t *)&s;
         for (size_t i = 0; i < sizeof s; i++)
-            p[i] = (uint8_t)rnd();
+            p[i] = (uint8_t)rnd(&rng);
         s.is_tls = true;
-        s.have_server_hello = rnd() % 2;
-        s.hrr = rnd() % 2;
-        s.resumption = (enum tcpsim_tls_resumption)(rnd() % 4);
+        s.have_server_hello = rnd(&rng) % 2;
+        s.hrr = rnd(&rng) % 2;
+        s.resumption = (enum tcpsim_tls_resumption)(rnd(&rng) % 4);
         rnd_str(s.sni, sizeof s.sni);
         rnd_str(s.alpn, sizeof s.alpn);
         rnd_str(s.ja3, sizeof s.ja3);
@@ -335,10 +327,10 @@ static void summary_cases(void (*check)(const struct tcpsim_tls_summary *))
         rnd_str(s.ja4, sizeof s.ja4);
         rnd_str(s.ja3_full, sizeof s.ja3_full);
         rnd_str(s.ja3s_full, sizeof s.ja3s_full);
-        s.ncerts = rnd() % (TCPSIM_TLS_MAX_CERTS + 1);
+        s.ncerts = rnd(&rng) % (TCPSIM_TLS_MAX_CERTS + 1);
         for (size_t i = 0; i < s.ncerts; i++) {
             struct tcpsim_tls_cert *c = &s.certs[i];
-            c->parsed = rnd() % 2;
+            c->parsed = rnd(&rng) % 2;
             rnd_str(c->subject, sizeof c->subject);
             rnd_str(c->issuer, sizeof c->issuer);
             rnd_str(c->not_before, sizeof c->not_before);
@@ -348,18 +340,18 @@ static void summary_cases(void (*check)(const struct tcpsim_tls_summary *))
             rnd_str(c->sans, sizeof c->sans);
             rnd_str(c->serial, sizeof c->serial);
             rnd_str(c->sha256, sizeof c->sha256);
-            c->self_signed = rnd() % 2;
+            c->self_signed = rnd(&rng) % 2;
         }
-        s.nalerts = rnd() % (TCPSIM_TLS_MAX_ALERTS + 1);
+        s.nalerts = rnd(&rng) % (TCPSIM_TLS_MAX_ALERTS + 1);
         for (size_t i = 0; i < s.nalerts; i++) {
-            s.alerts[i].dir = (enum tcpsim_side)(rnd() % 2);
-            s.alerts[i].encrypted = rnd() % 2;
+            s.alerts[i].dir = (enum tcpsim_side)(rnd(&rng) % 2);
+            s.alerts[i].encrypted = rnd(&rng) % 2;
         }
-        s.nmsgs = rnd() % (TCPSIM_TLS_MAX_MSGS + 1);
+        s.nmsgs = rnd(&rng) % (TCPSIM_TLS_MAX_MSGS + 1);
         for (size_t i = 0; i < s.nmsgs; i++) {
-            s.msgs[i].dir = (enum tcpsim_side)(rnd() % 2);
+            s.msgs[i].dir = (enum tcpsim_side)(rnd(&rng) % 2);
             s.msgs[i].record = TCPSIM_TLS_REC_HANDSHAKE;
-            s.msgs[i].hs = (enum tcpsim_tls_hs)(rnd() % 3);
+            s.msgs[i].hs = (enum tcpsim_tls_hs)(rnd(&rng) % 3);
         }
         check(&s);
     }
@@ -473,10 +465,10 @@ static void test_json_string_random_matches_reference(void **state)
     char a[400], r[400];
     size_t special = 0;
     for (int k = 0; k < 5000; k++) {
-        size_t n = rnd() % 200, i = 0;
+        size_t n = rnd(&rng) % 200, i = 0;
         while (i < n) {
-            if (rnd() % 16 == 0) {
-                const char *o = odd[rnd() % (sizeof odd / sizeof odd[0])];
+            if (rnd(&rng) % 16 == 0) {
+                const char *o = odd[rnd(&rng) % (sizeof odd / sizeof odd[0])];
                 size_t ol = strlen(o);
                 if (i + ol > n)
                     break;
@@ -484,12 +476,12 @@ static void test_json_string_random_matches_reference(void **state)
                 i += ol;
                 special++;
             } else {
-                s[i++] = (unsigned char)(' ' + rnd() % 95); /* may be '"' or '\\' too */
+                s[i++] = (unsigned char)(' ' + rnd(&rng) % 95); /* may be '"' or '\\' too */
             }
         }
         s[i] = '\0';
-        size_t cap = rnd() % 4 == 0 ? rnd() % (i + 8) + 1 : sizeof a;
-        size_t pre = rnd() % 3; /* something already in the builder */
+        size_t cap = rnd(&rng) % 4 == 0 ? rnd(&rng) % (i + 8) + 1 : sizeof a;
+        size_t pre = rnd(&rng) % 3; /* something already in the builder */
         struct tcpsim__sb b;
         struct ref_sb rb = {r, cap, 0, false};
         tcpsim__sb_init(&b, a, cap);
@@ -554,11 +546,13 @@ static void test_explain_formatter_random_matches_printf(void **state)
     (void)state;
     char a[300], r[300], str[120];
     for (int k = 0; k < 3000; k++) {
-        long long n1 = rnd() % 4 == 0 ? -(long long)rnd() : rnd() % 2 ? (long long)rnd() : (long long)rnd() << 31;
-        long long n2 = rnd() % 1000;
+        long long n1 = rnd(&rng) % 4 == 0 ? -(long long)rnd(&rng)
+                       : rnd(&rng) % 2    ? (long long)rnd(&rng)
+                                          : (long long)rnd(&rng) << 31;
+        long long n2 = rnd(&rng) % 1000;
         rnd_str(str, sizeof str);
-        size_t cap = rnd() % 3 == 0 ? rnd() % 120 + 1 : sizeof a;
-        unsigned which = rnd() % 7;
+        size_t cap = rnd(&rng) % 3 == 0 ? rnd(&rng) % 120 + 1 : sizeof a;
+        unsigned which = rnd(&rng) % 7;
         struct tcpsim__sb x, y;
         tcpsim__sb_init(&x, a, cap);
         tcpsim__sb_init(&y, r, cap);
@@ -622,7 +616,7 @@ static void test_explain_formatter_unknown_conversion_written_as_is(void **state
 
 int run_fast_tests(void)
 {
-    rng_state = 0x9e3779b97f4a7c15u;
+    rng.s = 0x9e3779b97f4a7c15u;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fingerprint_memo_random_hellos_match_direct),
         cmocka_unit_test(test_explain_formatter_unknown_conversion_written_as_is),

@@ -13,9 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dirent.h>
-#include <pcap/pcap.h>
 
+#include "bundled.h"
 #include "tcpsim/wire.h"
 
 #include "wire/test_wire_diff.h"
@@ -308,55 +307,34 @@ static const int all_dlts[] = {TCPSIM_DLT_NULL,
 
 /* ------------------------------------------------------------ captures */
 
-static bool capture_name(const char *n)
+struct walk {
+    struct diff_stats st;
+    uint32_t seed;
+};
+
+static void one_packet(const char *name, int dlt, const uint8_t *data, size_t caplen, void *ctx)
 {
-    size_t l = strlen(n);
-    return (l > 5 && strcmp(n + l - 5, ".pcap") == 0) || (l > 7 && strcmp(n + l - 7, ".pcapng") == 0);
+    struct walk *w = ctx;
+    w->st.every_opt_len = true;
+    diff_chain(name, dlt, data, caplen, &w->st);
+    w->st.every_opt_len = false;
+    /* Prefixes through the headers (up to 160 bytes: Ethernet + IPv6
+     * + TCP with full options fit), flips in the same span. */
+    diff_variants(name, dlt, data, caplen, 160, 24, 140, &w->seed, &w->st, run_chain);
+    /* The same bytes read as every other link type. */
+    for (size_t i = 0; i < sizeof all_dlts / sizeof all_dlts[0]; i++)
+        diff_chain(name, all_dlts[i], data, caplen, &w->st);
 }
 
 void test_diff_captures_every_packet_prefix_and_flip_same(void **state)
 {
     (void)state;
-    struct diff_stats st;
-    memset(&st, 0, sizeof st);
-    uint32_t seed = 0x2545f491u;
-    DIR *d = opendir(TCPSIM_CAPTURES_DIR);
-    if (d == NULL)
-        fail_msg("cannot open %s", TCPSIM_CAPTURES_DIR);
-    unsigned files = 0;
+    struct walk w;
+    memset(&w, 0, sizeof w);
+    w.seed = 0x2545f491u;
     unsigned long packets = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!capture_name(de->d_name))
-            continue;
-        char path[1024], err[PCAP_ERRBUF_SIZE];
-        snprintf(path, sizeof path, "%s/%s", TCPSIM_CAPTURES_DIR, de->d_name);
-        pcap_t *pc = pcap_open_offline(path, err);
-        if (pc == NULL)
-            fail_msg("%s: %s", path, err);
-        int dlt = pcap_datalink(pc);
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        unsigned long frame = 0;
-        while (pcap_next_ex(pc, &h, &data) == 1) {
-            char name[300];
-            frame++;
-            snprintf(name, sizeof name, "%s frame %lu", de->d_name, frame);
-            st.every_opt_len = true;
-            diff_chain(name, dlt, data, h->caplen, &st);
-            st.every_opt_len = false;
-            /* Prefixes through the headers (up to 160 bytes: Ethernet + IPv6
-             * + TCP with full options fit), flips in the same span. */
-            diff_variants(name, dlt, data, h->caplen, 160, 24, 140, &seed, &st, run_chain);
-            /* The same bytes read as every other link type. */
-            for (size_t i = 0; i < sizeof all_dlts / sizeof all_dlts[0]; i++)
-                diff_chain(name, all_dlts[i], data, h->caplen, &st);
-            packets++;
-        }
-        pcap_close(pc);
-        files++;
-    }
-    closedir(d);
+    unsigned files = bundled_each_packet(TCPSIM_CAPTURES_DIR, one_packet, &w, &packets);
+    const struct diff_stats st = w.st;
     assert_true(files >= 19);
     assert_true(packets >= 900);
     /* The paths of interest were all taken, on valid and on broken input. */
