@@ -20,7 +20,14 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
-work=${2:-${TMPDIR:-/tmp}/tcpsim-bench}
+# The files live on tmpfs when there is one: on this VM the kernel reclaims
+# page cache it thinks cold (kdamond), and a run that reads part of the file
+# from disk again is no measure of the replay.
+if [ -z "${2:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    work=/dev/shm/tcpsim-bench
+else
+    work=${2:-${TMPDIR:-/tmp}/tcpsim-bench}
+fi
 CONNS=${CONNS:-300000}
 CONC=${CONC:-3000}
 TLS=${TLS:-30}
