@@ -167,21 +167,6 @@ static void test_fingerprint_memo_random_hellos_match_direct(void **state)
 
 /* ------------------------------------------------------ certificate cache */
 
-static size_t load_der(uint8_t *out, size_t cap)
-{
-    FILE *f = fopen(TCPSIM_TLS_DATA "/srv.pem", "r");
-    assert_non_null(f);
-    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    assert_non_null(x);
-    int n = i2d_X509(x, NULL);
-    assert_true(n > 0 && (size_t)n <= cap);
-    unsigned char *p = out;
-    assert_int_equal(i2d_X509(x, &p), n);
-    X509_free(x);
-    return (size_t)n;
-}
-
 /* A TLS 1.2 Certificate body (RFC 5246 §7.4.2) holding one DER. */
 static size_t cert_body(const uint8_t *der, size_t n, uint8_t *out)
 {
@@ -215,7 +200,7 @@ static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
     (void)state;
     static uint8_t der[3][20000];
     static struct tcpsim_tls_cert got[3], fresh;
-    size_t n = load_der(der[0], sizeof der[0]);
+    size_t n = tls_test_load_der("srv.pem", der[0], sizeof der[0]);
     memcpy(der[1], der[0], n);
     der[1][n - 1] ^= 0x01; /* last signature byte: still parses */
     for (size_t i = 0; i < sizeof der[2]; i++)

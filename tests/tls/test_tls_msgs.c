@@ -191,7 +191,7 @@ static const uint8_t hrr_random[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
-static size_t load_der(const char *file, uint8_t *out, size_t cap)
+size_t tls_test_load_der(const char *file, uint8_t *out, size_t cap)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", TCPSIM_TLS_DATA, file);
@@ -203,7 +203,7 @@ static size_t load_der(const char *file, uint8_t *out, size_t cap)
     int n = i2d_X509(x, NULL);
     assert_true(n > 0 && (size_t)n <= cap);
     uint8_t *p = out;
-    i2d_X509(x, &p);
+    assert_int_equal(i2d_X509(x, &p), n);
     X509_free(x);
     return (size_t)n;
 }
@@ -212,7 +212,7 @@ static size_t load_der(const char *file, uint8_t *out, size_t cap)
 static void build_tls12_dhe_flight(struct bld *b)
 {
     static uint8_t der[4096];
-    size_t dl = load_der("srv.pem", der, sizeof der);
+    size_t dl = tls_test_load_der("srv.pem", der, sizeof der);
     uint8_t rnd[32];
     memset(rnd, 0x5a, 32);
     build_server_hello(b, rnd, 0x009e, false, 0); /* TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 */
@@ -1107,7 +1107,7 @@ static void test_cert_tls13_layout_ec_key(void **state)
     static uint8_t der[4096];
     static struct bld b;
     static struct tcpsim_tls_cert certs[2];
-    size_t dl = load_der("ec.pem", der, sizeof der), nc = 9, chain = 9;
+    size_t dl = tls_test_load_der("ec.pem", der, sizeof der), nc = 9, chain = 9;
     const char *what;
     b_init(&b);
     b_open(&b, 1);

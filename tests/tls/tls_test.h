@@ -29,6 +29,9 @@ void b_close(struct bld *b);
 void b_record_open(struct bld *b, unsigned type, unsigned version);
 void b_hs_open(struct bld *b, unsigned type);
 
+/* The DER of a PEM certificate in tests/tls/data (fails the test if it cannot be read). */
+size_t tls_test_load_der(const char *file, uint8_t *out, size_t cap);
+
 /* ---- recorder ---- */
 #define REC_MAX 256
 struct rec_item {
