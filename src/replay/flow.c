@@ -25,69 +25,6 @@ const tcpsim_ns_t tcpsim__flow_timeouts[TCPSIM__TC_COUNT] = {
     [TCPSIM__TC_TIME_WAIT] = SEC(120), [TCPSIM__TC_CLOSE] = SEC(10),
 };
 
-#ifndef __SIZEOF_INT128__
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-#endif
-
-/* Multiply and fold (wyhash's "mum"): one 64x64->128 multiply mixes every
- * input bit into the low half the index uses. */
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-    unsigned __int128 r = (unsigned __int128)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-#else
-    return mix64(a ^ mix64(b));
-#endif
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* One endpoint as 64 bits: IPv4 address and port side by side (exact);
- * IPv6 folded. */
-static inline uint64_t ep_word(const struct tcpsim_ip_addr *a, uint16_t port)
-{
-    if (a->family != 6)
-        return (uint64_t)load32(a->a) << 16 | port;
-    return mum(load64(a->a) ^ 0xa0761d6478bd642fULL, load64(a->a + 8) ^ 0xe7037ed1a0b428dbULL) ^
-           ((uint64_t)port << 48 | 6u);
-}
-
-/* Symmetric: both directions of a connection hash alike (the two endpoints
- * in a fixed order), then one multiply-fold. */
-static uint32_t key_hash(const struct tcpsim__key *k)
-{
-    uint64_t x = ep_word(k->a, k->pa), y = ep_word(k->b, k->pb);
-    uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
-    uint64_t h = mum(lo ^ 0x8ebc6af09c88c6e3ULL, hi ^ 0x589965cc75374cc3ULL);
-    return (uint32_t)(h ^ h >> 32);
-}
-
-uint32_t tcpsim__flow_hash(const struct tcpsim__key *k)
-{
-    return key_hash(k);
-}
-
 #define ENT_NONE ((struct tcpsim__flow_ent){TCPSIM__FLOW_NONE, 0})
 
 static void index_clear(struct tcpsim__flow_ent *e, uint32_t n)
@@ -201,10 +138,23 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         t->used_hw++;
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, s);
-    /* Cleared except the observer's two saved segments at the end (its SYN
-     * and FIN notes, six lines of the 36): each is written whole before it is
-     * read (observer.c reads pend.syn only while pend.have_syn says it holds
-     * one, pfin only while pfin_active), and the flags saying so are cleared. */
+    /* Cleared except what the observer writes whole before it reads it, with
+     * a flag in the cleared part saying when it may be read:
+     * - its two saved segments at the end (its SYN and FIN notes, six lines
+     *   of the 36): pend.syn is read only while pend.have_syn says it holds
+     *   one, pfin only while pfin_active;
+     * - its two endpoints ep[] (16 lines): read only while obs_ok (observer.c
+     *   tcpsim__rp_obs_state, tcpsim__rp_obs_segment; nothing else reads
+     *   them), which tcpsim__rp_obs_init sets only after copying ep[0] whole
+     *   from a template (tcpsim_tcp_init_copy) and ep[1] too, or, after a
+     *   SYN first, ep[1].state alone: then ep[1] is read only once
+     *   pend_active is cleared, and both places that clear it make ep[1]
+     *   whole first (server_reinit) or clear obs_ok. Without cfg.observe
+     *   obs_ok stays false. tests/replay/test_replay_hot.c fills free slots
+     *   with junk and compares the output. */
+    _Static_assert(offsetof(struct tcpsim_rp_conn, ep) + sizeof(((struct tcpsim_rp_conn *)0)->ep) <=
+                       offsetof(struct tcpsim_rp_conn, pend),
+                   "ep[] lies between the hot header and pend");
     _Static_assert(offsetof(struct tcpsim_rp_conn, pfin) ==
                            offsetof(struct tcpsim_rp_conn, pend) + sizeof(struct tcpsim_rp_pending) &&
                        offsetof(struct tcpsim_rp_pending, syn) + sizeof(struct tcpsim_segment) ==
@@ -212,7 +162,10 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
                    "pend.syn ends pend, and pfin follows it");
     const size_t keep_from = offsetof(struct tcpsim_rp_conn, pend) + offsetof(struct tcpsim_rp_pending, syn);
     const size_t keep_to = offsetof(struct tcpsim_rp_conn, pfin) + sizeof(struct tcpsim_rp_pfin);
-    memset(c, 0, keep_from);
+    const size_t ep_from = offsetof(struct tcpsim_rp_conn, ep);
+    const size_t ep_to = ep_from + sizeof c->ep;
+    memset(c, 0, ep_from);
+    memset((char *)c + ep_to, 0, keep_from - ep_to);
     memset((char *)c + keep_to, 0, sizeof *c - keep_to);
     c->lru_next = TCPSIM__FLOW_NONE;
     c->tclass = TCPSIM__TC_COUNT; /* on no queue yet */

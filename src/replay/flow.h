@@ -130,12 +130,60 @@ static inline struct tcpsim_rp_conn *tcpsim__flow_find(const struct tcpsim__flow
     }
 }
 
+#ifndef __SIZEOF_INT128__
+static inline uint64_t tcpsim__flow_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+#endif
+
+/* Multiply and fold (wyhash's "mum"): one 64x64->128 multiply mixes every
+ * input bit into the low half the index uses. */
+static inline uint64_t tcpsim__flow_mum(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    return tcpsim__flow_mix64(a ^ tcpsim__flow_mix64(b));
+#endif
+}
+
+/* One endpoint as 64 bits: IPv4 address and port side by side (exact);
+ * IPv6 folded. */
+static inline uint64_t tcpsim__flow_ep_word(const struct tcpsim_ip_addr *a, uint16_t port)
+{
+    if (a->family != 6) {
+        uint32_t v4;
+        memcpy(&v4, a->a, 4);
+        return (uint64_t)v4 << 16 | port;
+    }
+    uint64_t lo, hi;
+    memcpy(&lo, a->a, 8);
+    memcpy(&hi, a->a + 8, 8);
+    return tcpsim__flow_mum(lo ^ 0xa0761d6478bd642fULL, hi ^ 0xe7037ed1a0b428dbULL) ^ ((uint64_t)port << 48 | 6u);
+}
+
+/* The 4-tuple's index hash. Symmetric: both directions of a connection hash
+ * alike (the two endpoints in a fixed order), then one multiply-fold. Inline:
+ * the reader's thread computes it for every TCP record (tcpsim__rp_decode). */
+static inline uint32_t tcpsim__flow_hash(const struct tcpsim__key *k)
+{
+    uint64_t x = tcpsim__flow_ep_word(k->a, k->pa), y = tcpsim__flow_ep_word(k->b, k->pb);
+    uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
+    uint64_t h = tcpsim__flow_mum(lo ^ 0x8ebc6af09c88c6e3ULL, hi ^ 0x589965cc75374cc3ULL);
+    return (uint32_t)(h ^ h >> 32);
+}
+
 bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max);
-/* The 4-tuple's index hash (symmetric). */
-uint32_t tcpsim__flow_hash(const struct tcpsim__key *k);
 void tcpsim__flow_free(struct tcpsim__flowtab *t);
-/* A zeroed slot (all but c->pend.syn and c->pfin, which the observer writes
- * whole before it reads them: see flow.c), entered under the 4-tuple of
+/* A zeroed slot (all but c->ep[], c->pend.syn and c->pfin, which the
+ * observer writes whole before it reads them: see flow.c), entered under the 4-tuple of
  * c->addr/c->port (set them after: call tcpsim__flow_insert with their
  * tcpsim__flow_hash). NONE when full (caller evicts first). */
 uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t);

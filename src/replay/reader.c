@@ -143,7 +143,8 @@ struct ent {
     bool tick;     /* redraw the progress line after this record */
     off_t pos;     /* ... with this file position (-1: unknown) */
     struct tcpsim_rp_pkt pk;
-    uint8_t bytes[]; /* the record (not when it was too large: then pk points into libpcap's buffer) */
+    uint8_t bytes[]; /* a TCP segment's payload (not when the record was too large: then pk points
+                      * into libpcap's buffer) */
 };
 
 #define NO_WANT TCPSIM__SPSC_NO_WANT
@@ -229,7 +230,15 @@ static void publish_head(struct pipe *pp)
         tcpsim__spsc_wake(&pp->mu, &pp->cv);
 }
 
-static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr);
+/* Inlined into its loops (and into on_record, which calls it for nearly every
+ * record with one thread): the registers it keeps across tcpsim__rp_consume
+ * are saved once per loop or per record, not once more per call. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CONSUME_INLINE __attribute__((always_inline)) inline
+#else
+#define CONSUME_INLINE inline
+#endif
+static CONSUME_INLINE bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr);
 
 /* The reader waits until the caller has consumed up to `target`. With one
  * thread the caller's step runs here instead. */
@@ -312,12 +321,22 @@ static void on_record(u_char *user, const struct pcap_pkthdr *h, const u_char *d
         need = (sizeof(struct ent) + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
     struct ent *e = reserve(pp, pp->rp, pp->pr, need);
     e->type = ENT_REC;
-    const uint8_t *bytes = data;
-    if (!by_ref && h->caplen) {
-        memcpy(e->bytes, data, h->caplen);
-        bytes = e->bytes;
+    /* Decoded from libpcap's buffer: after tcpsim__rp_decode the caller reads
+     * no byte of the record but a TCP segment's payload (addresses, header
+     * and options are in e->pk), so only the payload is copied into the ring
+     * (none for the many records without one) and the entry is only as long
+     * as that (reserved for the whole record, as decoding cannot come first). */
+    tcpsim__rp_decode(pp->dlt, data, h->caplen, &e->pk);
+    if (!by_ref) {
+        size_t plen = 0;
+        if (e->pk.kind == TCPSIM_RP_K_TCP) {
+            plen = e->pk.seg.payload_len;
+            if (plen)
+                memcpy(e->bytes, e->pk.seg.payload, plen);
+            e->pk.seg.payload = e->bytes;
+        }
+        need = (sizeof(struct ent) + plen + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1);
     }
-    tcpsim__rp_decode(pp->dlt, bytes, h->caplen, &e->pk);
     e->pk.frame = frame;
     e->pk.ts = (tcpsim_ns_t)h->ts.tv_sec * 1000000000u + (tcpsim_ns_t)h->ts.tv_usec;
     e->pk.hidden = false;
@@ -430,7 +449,7 @@ __attribute__((noinline, cold)) static void consume_wait(struct pipe *pp)
 
 /* The caller's step: consume the next entry. False after ENT_END. With one
  * thread it is called only when an entry is there. */
-static bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
+static CONSUME_INLINE bool consume_one(struct pipe *pp, struct tcpsim_replay *rp, struct progress *pr)
 {
     for (;;) {
         if (pp->rpos == pp->ctail) {
