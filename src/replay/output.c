@@ -133,12 +133,14 @@ struct tcpsim_rp_writer {
     struct tcpsim__wq *q;
     struct tcpsim_rp_writer *pre;
     struct tcpsim__wq *rawq;
+    struct tcpsim_tls_summary *tls_sum; /* the writer thread's: a TLS conn record's summary, unpacked */
+    uint64_t tls_queued;                /* TLS conn records sent to the writer thread (tests) */
 };
 
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_CONN, MSG_RAW };
+enum msg_type { MSG_SEG, MSG_CONN, MSG_TLSCONN, MSG_RAW };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -718,26 +720,23 @@ static void json_conn_rec(struct tcpsim_rp_writer *w, const struct conn_rec *c)
     w->len += (size_t)(p - p0);
 }
 
-/* The conn record; `ts`: the connection's TLS summary, or NULL
- * (tcpsim__rp_tls_summary, asked once). */
-static void json_conn_ts(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c,
-                         const struct tcpsim_tls_summary *ts)
+/* The conn record's `tls` value and its end; `ts`: the connection's TLS
+ * summary, or NULL; `alpn_offered`: the ClientHello's list ('\n'-separated)
+ * or NULL. */
+static void json_conn_tls(struct tcpsim_rp_writer *w, const struct tcpsim_tls_summary *ts, const char *alpn_offered)
 {
-    struct conn_rec r;
-    conn_take(&r, c);
-    json_conn_rec(w, &r);
     size_t tl = 0;
     if (ts && tcpsim_tls_summary_json(ts, w->tlsbuf, sizeof w->tlsbuf, &tl) == TCPSIM_OK && tl > 0) {
         /* tcpsim addition (B4): "alpn_offered", the client's list; `alpn` stays
          * the negotiated one (null in TLS 1.3: the choice is encrypted). */
         put(w, w->tlsbuf, tl - 1);
         PUTL(w, ",\"alpn_offered\":[");
-        for (const char *a = c->alpn_offered; a && *a;) {
+        for (const char *a = alpn_offered; a && *a;) {
             const char *e = strchr(a, '\n');
             size_t n = e ? (size_t)(e - a) : strlen(a);
             size_t k = n < 255 ? n : 255; /* a name is kept to 255 bytes */
             char *d = room(w, 3 + 6 * k), *d0 = d;
-            if (a != c->alpn_offered)
+            if (a != alpn_offered)
                 *d++ = ',';
             *d++ = '"';
             d = tcpsim__json_esc(d, a, k);
@@ -751,22 +750,34 @@ static void json_conn_ts(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
     PUTL(w, "}\n");
 }
 
+/* The conn record; `ts`: the connection's TLS summary, or NULL
+ * (tcpsim__rp_tls_summary, asked once). */
+static void json_conn_ts(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c,
+                         const struct tcpsim_tls_summary *ts)
+{
+    struct conn_rec r;
+    conn_take(&r, c);
+    json_conn_rec(w, &r);
+    json_conn_tls(w, ts, c->alpn_offered);
+}
+
 static void json_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
     json_conn_ts(w, c, tcpsim__rp_tls_summary(c));
 }
 
-/* A conn record of a connection that is not TLS as a message: its numbers
- * and copies of its arrays (the connection is reused once the callback
- * returns); the `tls` value is null. A TLS connection's record is formatted
- * on the replay thread (MSG_RAW): its TLS summary is kilobytes. */
+/* A conn record as a message: its numbers and copies of its arrays (the
+ * connection is reused once the callback returns). A TLS connection's
+ * (MSG_TLSCONN) adds the offered ALPN list and its TLS summary packed
+ * (tcpsim_tls_summary_pack, ~1 KB instead of ~14 KB), unpacked and formatted
+ * on the writer thread (formatting it was ~4600 instructions). */
 struct conn_msg {
     struct conn_rec r;
     char label[2][LABEL_MAX];
     char history[TCPSIM_RP_HIST_MAX];
     enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
     uint32_t an_count[TCPSIM_AN_COUNT];
-    char conn_state[]; /* NUL-terminated */
+    char conn_state[]; /* NUL-terminated; MSG_TLSCONN: then alpn_offered (NUL-terminated), the packed summary */
 };
 
 static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
@@ -774,8 +785,13 @@ static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
     const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
     struct conn_rec r;
     conn_take(&r, c);
-    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl;
-    if (ts || n > tcpsim__wq_max(w->q)) {
+    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl, al = 0, tn = 0;
+    if (ts) {
+        al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
+        tn = tcpsim_tls_summary_packed_size(ts);
+        n += al + tn;
+    }
+    if (n > tcpsim__wq_max(w->q) || (ts && !w->tls_sum)) {
         json_conn_ts(w->pre, c, ts);
         flush(w->pre);
         return;
@@ -787,10 +803,21 @@ static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
     memcpy(m->states, c->states, sizeof m->states);
     memcpy(m->an_count, c->an_count, sizeof m->an_count);
     memcpy(m->conn_state, r.conn_state, csl);
-    tcpsim__wq_commit(w->q, MSG_CONN, n);
+    if (!ts) {
+        tcpsim__wq_commit(w->q, MSG_CONN, n);
+        return;
+    }
+    char *a = m->conn_state + csl;
+    if (c->alpn_offered)
+        memcpy(a, c->alpn_offered, al);
+    else
+        a[0] = '\0';
+    tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
+    tcpsim__wq_commit(w->q, MSG_TLSCONN, n);
+    w->tls_queued++;
 }
 
-static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg)
+static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
 {
     struct conn_msg *m = msg;
     m->r.label[0] = m->label[0];
@@ -800,6 +827,12 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg)
     m->r.an_count = m->an_count;
     m->r.conn_state = m->conn_state;
     json_conn_rec(w, &m->r);
+    if (tls) {
+        const char *a = m->conn_state + strlen(m->conn_state) + 1;
+        tcpsim_tls_summary_unpack(w->tls_sum, (const uint8_t *)a + strlen(a) + 1);
+        json_conn_tls(w, w->tls_sum, a);
+        return;
+    }
     char *p = room(w, 8), *p0 = p;
     CPY(p, "null}\n");
     w->len += (size_t)(p - p0);
@@ -814,7 +847,10 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
         unqueue_segment(w, msg);
         break;
     case MSG_CONN:
-        unqueue_conn(w, msg);
+        unqueue_conn(w, msg, false);
+        break;
+    case MSG_TLSCONN:
+        unqueue_conn(w, msg, true);
         break;
     case MSG_RAW:
         put(w, msg, len);
@@ -1531,6 +1567,11 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsi
     return w;
 }
 
+uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
+{
+    return w->tls_queued;
+}
+
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
     struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w};
@@ -1553,8 +1594,13 @@ bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes)
     pre->pfx = NULL; /* segment records only */
     pre->pre = NULL;
     pre->q = NULL;
+    /* the writer thread's (a TLS conn record is formatted there only when
+     * this could be had); zeroed, as the replay thread's (tlsglue.c) */
+    w->tls_sum = calloc(1, sizeof *w->tls_sum);
     pre->rawq = tcpsim__wq_new(ring_bytes, on_message, w);
     if (!pre->rawq) {
+        free(w->tls_sum);
+        w->tls_sum = NULL;
         free(pre);
         return false;
     }
@@ -1610,6 +1656,8 @@ bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)
         w->q = NULL;
         free(w->pre);
         w->pre = NULL;
+        free(w->tls_sum);
+        w->tls_sum = NULL;
     }
     flush(w);
     html_default(w); /* a page also for a capture without connections */

@@ -98,4 +98,9 @@ void tcpsim__wq_drain(struct tcpsim__wq *q);
 /* Drains, stops and joins the thread, frees the ring. */
 void tcpsim__wq_free(struct tcpsim__wq *q);
 
+struct tcpsim_rp_writer;
+/* TLS conn records the JSON view (output.c) sent to its writer thread as
+ * messages, their summary packed, so far (tests: the path was taken). */
+uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w);
+
 #endif

@@ -205,6 +205,131 @@ static void test_json_generated_capture_thread_expect_same_bytes(void **state)
     unlink(path);
 }
 
+/* A ClientHello in one record (RFC 8446 §4.1.2, §4.2; RFC 6066 §3 SNI,
+ * RFC 7301 ALPN): SNI "host<i>.example", ALPN on every other connection.
+ * Returns its length. */
+static uint16_t client_hello(uint8_t *b, unsigned i)
+{
+    char sni[32];
+    int sl = snprintf(sni, sizeof sni, "host%u.example", i);
+    uint8_t e[128];
+    size_t n = 0;
+    e[n++] = 0, e[n++] = 0, e[n++] = 0, e[n++] = (uint8_t)(sl + 5); /* server_name */
+    e[n++] = 0, e[n++] = (uint8_t)(sl + 3), e[n++] = 0, e[n++] = 0, e[n++] = (uint8_t)sl;
+    memcpy(e + n, sni, (size_t)sl);
+    n += (size_t)sl;
+    if (i % 2 == 0) { /* application_layer_protocol_negotiation: h2, http/1.1 */
+        static const uint8_t alpn[] = {0, 16, 0, 14, 0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+        memcpy(e + n, alpn, sizeof alpn);
+        n += sizeof alpn;
+    }
+    size_t body = 2 + 32 + 1 + 2 + 4 + 2 + 2 + n, k = 0;
+    b[k++] = 0x16, b[k++] = 3, b[k++] = 1, b[k++] = (uint8_t)((body + 4) >> 8), b[k++] = (uint8_t)(body + 4);
+    b[k++] = 1, b[k++] = 0, b[k++] = (uint8_t)(body >> 8), b[k++] = (uint8_t)body;
+    b[k++] = 3, b[k++] = 3;
+    for (unsigned r = 0; r < 32; r++)
+        b[k++] = (uint8_t)(i * 31 + r);
+    b[k++] = 0;                                           /* session id */
+    b[k++] = 0, b[k++] = 4, b[k++] = 0x13, b[k++] = 0x01; /* cipher suites */
+    b[k++] = 0xc0, b[k++] = 0x2f;
+    b[k++] = 1, b[k++] = 0; /* compression: null */
+    b[k++] = (uint8_t)(n >> 8), b[k++] = (uint8_t)n;
+    memcpy(b + k, e, n);
+    return (uint16_t)(k + n);
+}
+
+/* TLS conn records through the thread: hundreds of connections with a
+ * ClientHello, closed (the summary kept packed), reset, or still open at the
+ * end of the capture (the decoder still open when the record is written),
+ * among connections without TLS. Rings from 1 MiB (every TLS record a
+ * message) to 256 bytes (none fits: formatted on the replay thread, between
+ * the others); 8 and 16 KiB wrap and wait with TLS records in them. */
+static void test_json_tls_conns_thread_expect_same_bytes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpsim-writer-tls-XXXXXX";
+    struct pg g;
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
+    uint64_t t = 1700000000000000u;
+    enum { N = 240 };
+    uint8_t ch[256];
+    for (unsigned r = 0; r < 6; r++)
+        for (unsigned i = 0; i < N; i++) {
+            bool v6 = i % 4 == 1, tls = i % 5 != 4;
+            const char *c = v6 ? "2001:db8::1" : "10.0.0.1", *s = v6 ? "2001:db8::2" : "10.0.0.2";
+            uint16_t cp = (uint16_t)(30000 + i), sp = 443, len = tls ? client_hello(ch, i) : 300;
+            uint32_t cs = 1000 * i, ss = 7000 * i + 5;
+            t += 41;
+            switch (r) {
+            case 0:
+                pg_tcp(&g, t, c, cp, s, sp, PG_S, cs, 0, 64240, 0, NULL);
+                break;
+            case 1:
+                pg_tcp(&g, t, s, sp, c, cp, PG_S | PG_A, ss, cs + 1, 65535, 0, NULL);
+                break;
+            case 2:
+                if (tls)
+                    pg_set_payload(ch);
+                pg_tcp(&g, t, c, cp, s, sp, PG_A | PG_P, cs + 1, ss + 1, 502, len, NULL);
+                break;
+            case 3:
+                pg_tcp(&g, t, s, sp, c, cp, PG_A, ss + 1, cs + 1 + len, 65535, 0, NULL);
+                break;
+            case 4: /* i % 3 == 2: left open */
+                if (i % 3 != 2)
+                    pg_tcp(&g, t, s, sp, c, cp, i % 3 ? PG_R : PG_F | PG_A, ss + 1, cs + 1 + len, 65535, 0, NULL);
+                break;
+            case 5:
+                if (i % 3 == 0)
+                    pg_tcp(&g, t, c, cp, s, sp, PG_F | PG_A, cs + 1 + len, ss + 2, 502, 0, NULL);
+                break;
+            }
+        }
+    pg_close(&g);
+    static const size_t rings[] = {0, 1, 65536, 16384, 8192, 4096, 256};
+    char *want = NULL;
+    uint64_t queued[sizeof rings / sizeof rings[0]];
+    for (size_t k = 0; k < sizeof rings / sizeof rings[0]; k++) {
+        struct rr_out o;
+        struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
+        if (rings[k])
+            assert_true(tcpsim_rp_writer_thread(w, rings[k] == 1 ? 0 : rings[k]));
+        struct tcpsim_replay_cfg cfg;
+        tcpsim_replay_cfg_default(&cfg);
+        cfg.threads = rings[k] ? 2 : 1;
+        tcpsim_rp_writer_setup(w, &cfg);
+        rr_read(&cfg, path, NULL);
+        queued[k] = tcpsim__rp_writer_tls_queued(w);
+        assert_true(rr_close(&o));
+        if (!want) {
+            want = o.text;
+            /* the records are there: SNI of a closed, a reset and an open one, ALPN offered */
+            assert_non_null(strstr(want, "host3.example"));
+            assert_non_null(strstr(want, "host7.example"));
+            assert_non_null(strstr(want, "host8.example"));
+            assert_non_null(strstr(want, "\"alpn_offered\":[\"h2\",\"http/1.1\"]"));
+            continue;
+        }
+        if (strcmp(o.text, want) != 0) {
+            size_t d = 0;
+            while (o.text[d] && o.text[d] == want[d])
+                d++;
+            fail_msg("ring %zu: differs at byte %zu of %zu/%zu: ...%.80s", rings[k], d, strlen(o.text), strlen(want),
+                     o.text + (d > 40 ? d - 40 : 0));
+        }
+        free(o.text);
+    }
+    free(want);
+    /* The path was taken: every TLS connection's record a message with the
+     * big rings, none with 256 bytes (a packed summary does not fit). */
+    assert_int_equal(queued[0], 0);
+    assert_int_equal(queued[1], N - N / 5);
+    assert_int_equal(queued[2], N - N / 5);
+    assert_int_equal(queued[4], N - N / 5);
+    assert_int_equal(queued[6], 0);
+    unlink(path);
+}
+
 /* ================= records made by hand ================= */
 
 struct hand {
@@ -361,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_ring_largest_message_expect_taken),
         cmocka_unit_test(test_json_bundled_captures_thread_expect_same_bytes),
         cmocka_unit_test(test_json_generated_capture_thread_expect_same_bytes),
+        cmocka_unit_test(test_json_tls_conns_thread_expect_same_bytes),
         cmocka_unit_test(test_json_records_bigger_than_ring_expect_same_bytes),
         cmocka_unit_test(test_json_disk_full_expect_write_failure_reported),
         cmocka_unit_test(test_writer_thread_other_views_expect_refused),
