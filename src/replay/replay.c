@@ -1054,16 +1054,6 @@ void tcpsim_replay_packet(struct tcpsim_replay *rp, uint64_t frame, tcpsim_ns_t 
     packet(rp, frame, ts, dlt, data, caplen, false);
 }
 
-void tcpsim__rp_prefetch_index(const struct tcpsim_replay *rp, uint32_t hash)
-{
-    tcpsim__flow_prefetch_index(&rp->ft, hash);
-}
-
-void tcpsim__rp_prefetch_conn(const struct tcpsim_replay *rp, uint32_t hash)
-{
-    tcpsim__flow_prefetch_conn(&rp->ft, hash);
-}
-
 struct leave_ord {
     uint32_t id, slot;
 };

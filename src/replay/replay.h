@@ -300,10 +300,6 @@ void tcpsim__rp_decode(int dlt, const uint8_t *data, size_t caplen, struct tcpsi
  * tcpsim__rp_decode must give on every input (tests compare the two). */
 void tcpsim__rp_decode_full(int dlt, const uint8_t *data, size_t caplen, struct tcpsim_rp_pkt *pk);
 void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk);
-/* Cache hints for a packet consumed soon (reader.c): its flow index entry,
- * then (a few packets later, once that is in the cache) its connection. */
-void tcpsim__rp_prefetch_index(const struct tcpsim_replay *rp, uint32_t hash);
-void tcpsim__rp_prefetch_conn(const struct tcpsim_replay *rp, uint32_t hash);
 /* Connections currently held (tests, progress line). */
 size_t tcpsim_replay_open_conns(const struct tcpsim_replay *rp);
 /* Allocations made by the flow table since creation (pool/index growth). */
