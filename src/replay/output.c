@@ -782,17 +782,22 @@ struct conn_msg {
 
 static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
+    /* a closed connection's summary is kept packed: its bytes go as they are */
+    size_t tn = 0;
+    const uint8_t *packed = tcpsim__rp_tls_packed(c, &tn);
+    const struct tcpsim_tls_summary *ts = packed ? NULL : tcpsim__rp_tls_summary(c);
+    bool tls = packed || ts;
     struct conn_rec r;
     conn_take(&r, c);
-    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl, al = 0, tn = 0;
-    if (ts) {
+    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl, al = 0;
+    if (tls) {
         al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
-        tn = tcpsim_tls_summary_packed_size(ts);
+        if (ts)
+            tn = tcpsim_tls_summary_packed_size(ts);
         n += al + tn;
     }
-    if (n > tcpsim__wq_max(w->q) || (ts && !w->tls_sum)) {
-        json_conn_ts(w->pre, c, ts);
+    if (n > tcpsim__wq_max(w->q) || (tls && !w->tls_sum)) {
+        json_conn_ts(w->pre, c, packed ? tcpsim__rp_tls_summary(c) : ts);
         flush(w->pre);
         return;
     }
@@ -803,7 +808,7 @@ static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
     memcpy(m->states, c->states, sizeof m->states);
     memcpy(m->an_count, c->an_count, sizeof m->an_count);
     memcpy(m->conn_state, r.conn_state, csl);
-    if (!ts) {
+    if (!tls) {
         tcpsim__wq_commit(w->q, MSG_CONN, n);
         return;
     }
@@ -812,7 +817,10 @@ static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
         memcpy(a, c->alpn_offered, al);
     else
         a[0] = '\0';
-    tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
+    if (packed)
+        memcpy(a + al, packed, tn);
+    else
+        tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
     tcpsim__wq_commit(w->q, MSG_TLSCONN, n);
     w->tls_queued++;
 }

@@ -192,8 +192,9 @@ struct tcpsim_rp_conn {
     void *view;        /* per-connection buffer of the ladder view */
     /* TLS (src/tls), allocated only once the client's first bytes look like a
      * TLS record header (RFC 8446 §5.1): plain connections cost nothing. */
-    uint8_t *tls_done;  /* its summary packed (tcpsim_tls_summary_pack), once both ended (decoder freed) */
-    char *alpn_offered; /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
+    uint8_t *tls_done;   /* its summary packed (tcpsim_tls_summary_pack), once both ended (decoder freed) */
+    size_t tls_done_len; /* its bytes (read only while tls_done is set) */
+    char *alpn_offered;  /* B4: the ClientHello's ALPN list, '\n'-separated (malloc) */
     struct tcpsim_rp_pending pend;
     struct tcpsim_rp_pfin pfin;
 };
@@ -379,6 +380,9 @@ void tcpsim__rp_gaps_final(struct tcpsim_rp_conn *c);
  * closed connection's is unpacked into a per-thread copy that the next call
  * overwrites. */
 const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_conn *c);
+/* The same summary as the packed bytes kept for it once both directions
+ * ended (no unpacking), or NULL while its decoder is open or there is none. */
+const uint8_t *tcpsim__rp_tls_packed(const struct tcpsim_rp_conn *c, size_t *len);
 /* Observer (observer.c). */
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,

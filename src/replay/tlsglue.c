@@ -27,6 +27,14 @@ const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_c
     return &unpacked;
 }
 
+const uint8_t *tcpsim__rp_tls_packed(const struct tcpsim_rp_conn *c, size_t *len)
+{
+    if (c->tls || !c->tls_done)
+        return NULL;
+    *len = c->tls_done_len;
+    return c->tls_done;
+}
+
 /* Both directions ended: nothing more can be decoded, so the decoder (~40 KB)
  * goes back to its pool, and only the summary, packed (~1 KB instead of
  * ~14 KB), waits for the conn record (a closed connection is held ~2
@@ -35,7 +43,8 @@ static void tls_both_done(struct tcpsim_rp_conn *c)
 {
     if (tcpsim_tls_is_tls(c->tls)) {
         const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c->tls);
-        c->tls_done = malloc(tcpsim_tls_summary_packed_size(s));
+        c->tls_done_len = tcpsim_tls_summary_packed_size(s);
+        c->tls_done = malloc(c->tls_done_len);
         if (!c->tls_done)
             return; /* keep the decoder: the summary stays reachable through it */
         tcpsim_tls_summary_pack(c->tls_done, s);
