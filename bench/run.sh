@@ -15,8 +15,15 @@
 # of connections open at once (memory must not grow with the file length).
 # Record the table with the machine in docs/performance.md.
 #
+# and (e) the cost per packet as the number of connections open at once grows:
+# the 1/3-length file again with SWEEP connections open at once (a flow table
+# with linear lookups, as in tcpdump's or ssldump's, slows down with it; ours
+# must stay flat, and what remains is the cache: 3000 open connection records
+# no longer fit in a core's L2).
+#
 # Environment: CONNS (300000), CONC (3000), TLS (30 percent), SLICE (100000
-# packets for tshark), RUNS (3: best of, for the rates).
+# packets for tshark), RUNS (3: best of, for the rates), SWEEP ("30 10000":
+# the other numbers open at once for (e); empty: none).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -33,6 +40,7 @@ CONC=${CONC:-3000}
 TLS=${TLS:-30}
 SLICE=${SLICE:-100000}
 RUNS=${RUNS:-3}
+SWEEP=${SWEEP-30 10000}
 tcpsim=$build/tcpsim
 [ -x "$tcpsim" ] || { echo "run.sh: $tcpsim not built (cmake --build $build --target tcpsim_cli)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time missing (scripts/deps.sh installs it)" >&2; exit 2; }
@@ -109,6 +117,14 @@ job "(d) tshark -T fields +TLS, slice" "$spackets" tshark -n -r "$slice" -T fiel
     -e tls.handshake.ciphersuite
 spk=$("$work/pcap-loop" "$short" | cut -d' ' -f1)
 job "(b) summary, 1/3 of the file" "$spk" "$tcpsim" replay --no-progress --format summary "$short"
+for k in $SWEEP; do
+    sw=$work/bench-$((CONNS / 3))-open$k.pcap
+    [ -f "$sw" ] || "$work/gen-capture" -o "$sw" --conns $((CONNS / 3)) --concurrent "$k" --tls "$TLS" \
+        --cert "$work/server.der"
+    cat "$sw" > /dev/null
+    job "(e) summary, 1/3, $k open" "$("$work/pcap-loop" "$sw" | cut -d' ' -f1)" "$tcpsim" replay --no-progress \
+        --format summary "$sw"
+done
 run_jobs
 # the targets, as ratios of the lines above (pkt/s is the 4th column from the right)
 awk '{ rate[substr($0, 1, 34)] = $(NF - 3) }
@@ -118,3 +134,10 @@ END {
     if (a > 0 && d > 0)
         printf "targets: (b) = %.0f%% of (a) (target 50%%); (c) on the slice = %.1fx tshark fields (target 100x)\n", 100 * b / a, c / d
 }' "$work/table.txt"
+# (e): wall nanoseconds per packet at each number open at once
+awk -v conc="$CONC" '/^\(b\) summary, 1\/3 of the file/ || /^\(e\) summary, 1\/3, [0-9]+ open/ {
+    k = conc
+    if ($0 ~ /^\(e\)/) { k = $0; sub(/^\(e\) summary, 1\/3, /, "", k); sub(/ open.*/, "", k) }
+    line = line sprintf("%s%s open: %.0f ns", line == "" ? "" : "; ", k, 1e9 / $(NF - 3))
+}
+END { if (line != "") print "(e) wall time per packet, summary, by connections open at once: " line }' "$work/table.txt"
