@@ -15,7 +15,7 @@
 
 static inline uint64_t *slot_stamp(const struct tcpsim__flowtab *t, uint32_t slot)
 {
-    return &t->stamp[slot / TCPSIM__FLOW_CHUNK][slot % TCPSIM__FLOW_CHUNK];
+    return &t->stamp[slot];
 }
 
 /* Linux nf_conntrack defaults (reference-facts.md). */
@@ -49,11 +49,13 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
     index_clear(t->index, isz);
     t->index_mask = isz - 1;
     t->free_head = TCPSIM__FLOW_NONE;
-    t->stamp = calloc(t->nchunks, sizeof *t->stamp);
+    /* the first chunk's stamps; the array doubles as chunks are added */
+    t->stamp = malloc(TCPSIM__FLOW_CHUNK * sizeof *t->stamp);
     if (!t->stamp) {
         tcpsim__flow_free(t);
         return false;
     }
+    t->stamp_cap = TCPSIM__FLOW_CHUNK;
     t->allocations = 3;
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++) {
         struct tcpsim__lruq *q = &t->lru[i];
@@ -72,7 +74,7 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
 {
     if (t->chunk)
         for (uint32_t i = 0; i < t->nchunks; i++)
-            free(t->chunk[i]); /* the stamps are in the same block */
+            free(t->chunk[i]);
     free(t->chunk);
     free(t->stamp);
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
@@ -124,15 +126,23 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
         if (!t->chunk[ci]) {
-            /* Cache-line aligned: a connection's hot part is its first lines.
-             * The chunk's LRU stamps follow its slots, in the same block. */
-            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * (sizeof **t->chunk + sizeof **t->stamp);
+            if ((size_t)(ci + 1) * TCPSIM__FLOW_CHUNK > t->stamp_cap) { /* stamps for twice the slots */
+                size_t ncap = (size_t)t->stamp_cap * 2;
+                uint64_t *ns = realloc(t->stamp, ncap * sizeof *ns);
+                if (!ns)
+                    return TCPSIM__FLOW_NONE;
+                t->stamp = ns;
+                t->stamp_cap = ncap;
+                t->allocations++;
+            }
+            /* Cache-line aligned: a connection's hot part is its first lines. */
+            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
             t->chunk[ci] = aligned_alloc(_Alignof(struct tcpsim_rp_conn), sz);
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
-            t->stamp[ci] = (uint64_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK);
             /* not cleared here: a slot is cleared when it is handed out
-             * (below), and nothing reads slots past used_hw */
+             * (below), and nothing reads slots past used_hw (nor their
+             * stamps: a slot's is set when it is handed out) */
             t->allocations++;
         }
         t->used_hw++;
@@ -199,7 +209,11 @@ static inline bool lru_live(const struct tcpsim__flowtab *t, const struct tcpsim
 }
 
 /* Room for one more entry at the tail: the stale entries go when they are
- * more than half (the live ones keep their order), else the ring doubles.
+ * more than three quarters (the live ones keep their order), else the ring
+ * doubles. A pass over the ring then frees at least three quarters of it, so
+ * each append pays for at most 4/3 entries looked at (half was 2), and a
+ * ring grows to at most about 8 entries per connection its class held at
+ * once.
  * False only when it is full of live entries and cannot grow. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline)) /* rare: kept out of tcpsim__flow_move's registers */
@@ -209,7 +223,7 @@ lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
 {
     if (q->len <= q->mask)
         return true;
-    if ((size_t)q->live * 2 < q->len) {
+    if ((size_t)q->live * 4 < q->len) {
         uint32_t n = 0;
         for (uint32_t i = 0; i < q->len; i++) {
             struct tcpsim__lru_ent e = q->e[(q->head + i) & q->mask];

@@ -41,9 +41,9 @@ struct tcpsim__flow_ent {
 /* An LRU queue is a ring of (slot, stamp) in the order connections were
  * placed at its tail. Moving a connection appends a new entry and leaves the
  * old one behind, stale: the connection's current stamp (t->stamp, one
- * number per slot in a dense array beside the pool) no longer matches it.
+ * number per slot in a dense array by slot) no longer matches it.
  * Stale entries are dropped when they reach the head, or all at once when
- * the ring is full and more than half stale. So a move writes two small
+ * the ring is full and more than three quarters stale. So a move writes two small
  * sequential or dense places, never the neighbours' (cold) records as a
  * doubly linked list did; the live entries are in exactly the list's order. */
 struct tcpsim__lru_ent {
@@ -59,7 +59,8 @@ struct tcpsim__lruq {
 
 struct tcpsim__flowtab {
     struct tcpsim_rp_conn **chunk; /* slots in chunks of TCPSIM__FLOW_CHUNK that never move */
-    uint64_t **stamp;              /* per chunk: each slot's LRU stamp (0: on no queue), after its slots */
+    uint64_t *stamp;               /* by slot: its LRU stamp (0: on no queue); room for stamp_cap slots */
+    size_t stamp_cap;
     uint32_t nchunks;
     uint32_t cap, used_hw;          /* slots allocated, high-water mark of slots ever used */
     uint32_t free_head;             /* free list through lru_next */
@@ -201,7 +202,35 @@ static inline void tcpsim__flow_touch_c(struct tcpsim__flowtab *t, uint32_t slot
 {
     if (c->tclass == cls && now - c->lru_t < TCPSIM__FLOW_LRU_GRAIN)
         return; /* placed recently enough */
-    tcpsim__flow_move(t, slot, c, cls, now);
+    /* The common move inline, exactly as tcpsim__flow_move does it: room in
+     * the ring, and (same class) a tail entry that is live. Anything else
+     * (a stale tail to trim, a full ring) goes to tcpsim__flow_move. */
+    struct tcpsim__lruq *q = &t->lru[cls];
+    if (q->len > q->mask) {
+        tcpsim__flow_move(t, slot, c, cls, now);
+        return;
+    }
+    uint64_t *own = &t->stamp[slot];
+    if (c->tclass == cls) {
+        /* Its own entry is in this ring, after every older entry of its
+         * slot: a tail entry of its slot is its live one, and it stays. */
+        const struct tcpsim__lru_ent *e = &q->e[(q->head + q->len - 1) & q->mask];
+        if (e->slot == slot)
+            return;
+        if (t->stamp[e->slot] != e->stamp) {
+            tcpsim__flow_move(t, slot, c, cls, now); /* a stale tail: the live tail may be it */
+            return;
+        }
+    } else {
+        if (c->tclass < TCPSIM__TC_COUNT)
+            t->lru[c->tclass].live--;
+        q->live++;
+    }
+    c->tclass = (uint8_t)cls;
+    c->lru_t = now;
+    uint64_t stamp = ++t->last_stamp;
+    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, stamp};
+    *own = stamp; /* its old entry turns stale */
 }
 /* The same, for a slot (c is its connection). */
 static inline void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls,

@@ -87,6 +87,16 @@ struct piece {
     uint32_t n;
 };
 
+/* The cached side lines of one summary block: the bytes side_lines wrote
+ * for a connection whose sides' states pack to key[] (0: empty). */
+#define STL_WAYS 8
+#define STL_CAP  192 /* copied whole: one fixed-size move */
+struct st_line {
+    uint64_t key[2];
+    uint32_t n;
+    char s[STL_CAP];
+};
+
 struct tcpsim_rp_writer {
     FILE *out;
     enum tcpsim_rp_format fmt;
@@ -126,6 +136,10 @@ struct tcpsim_rp_writer {
      * lookup per connection was 2% of the summary view's instructions) */
     const char *side_name[2];
     size_t side_len[2];
+    /* The summary's side lines ("client CLOSED>SYN_SENT>..." and the
+     * server's), by state sequences, made once (side_lines): most
+     * connections repeat a handful of sequences. */
+    struct st_line stl[STL_WAYS];
     /* JSON on a writer thread (docs/design.md): `q` takes the segment
      * records as messages (seg_msg) and the conn and summary records as
      * bytes, formatted on the replay thread by `pre` (a copy of this writer
@@ -899,14 +913,19 @@ static void json_summary(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summ
 
 /* ---- summary: one line per connection ---- */
 
-static void put_side(struct tcpsim_rp_writer *w, enum tcpsim_side side)
+/* "client" / "server" (side 0 / 1) in the writer's language. */
+static size_t side_name(struct tcpsim_rp_writer *w, int i)
 {
-    int i = side == TCPSIM_SIDE_CLIENT ? 0 : 1;
     if (!w->side_name[i]) {
-        w->side_name[i] = tcpsim_i18n_side(w->lang, side);
+        w->side_name[i] = tcpsim_i18n_side(w->lang, i ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT);
         w->side_len[i] = strlen(w->side_name[i]);
     }
-    put(w, w->side_name[i], w->side_len[i]);
+    return w->side_len[i];
+}
+
+static void put_side(struct tcpsim_rp_writer *w, int i)
+{
+    put(w, w->side_name[i], side_name(w, i));
 }
 
 /* " CLOSED>SYN_SENT>ESTABLISHED" */
@@ -924,6 +943,84 @@ static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
         p = cpy_piece(p, w->gstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
     }
     w->len += (size_t)(p - p0);
+}
+
+/* "client CLOSED>SYN_SENT>...\n  server LISTEN>...\n  zeek " (the server's
+ * line with its note when it never answered), made by the code. */
+static void side_lines_made(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    put_side(w, 0);
+    text_states(w, c, 0);
+    PUTL(w, "\n  ");
+    put_side(w, 1);
+    text_states(w, c, 1);
+    if (c->server_inferred)
+        PUTL(w, " (never answered: LISTEN assumed)\n  zeek ");
+    else
+        PUTL(w, "\n  zeek ");
+}
+
+/* One side's states as a key: up to 14 states under 16, 4 bits each above
+ * the count in the low 4 bits; no states at all as the one state
+ * tcpsim__rp_obs_state gives (text_states shows it so). False when the
+ * sequence does not fit. */
+static inline bool side_key(const struct tcpsim_rp_conn *c, int side, uint64_t *key)
+{
+    unsigned n = c->nstates[side], all = 0;
+    uint64_t k;
+    if (n == 0) {
+        all = (unsigned)tcpsim__rp_obs_state(c, side);
+        k = 1u | (uint64_t)all << 4;
+    } else {
+        if (n > 14)
+            return false;
+        k = n;
+        for (unsigned i = 0, sh = 4; i < n; i++, sh += 4) {
+            unsigned v = (unsigned)c->states[side][i];
+            all |= v;
+            k |= (uint64_t)v << sh;
+        }
+    }
+    *key = k;
+    return all <= 15;
+}
+
+/* side_lines_made's bytes depend only on both sides' states and the server's
+ * note (the names are the writer's), so they are copied from the entry
+ * their keys select (the note in the top bit, which 14 states leave free),
+ * made the first time by side_lines_made. Anything else is made each time.
+ * Keys that differ may have the same text (values past the last state show
+ * alike); that is harmless. tests/replay/test_replay_flow.c holds it to a
+ * reference. */
+static void side_lines(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    uint64_t k0, k1;
+    if (!side_key(c, 0, &k0) || !side_key(c, 1, &k1)) {
+        side_lines_made(w, c);
+        return;
+    }
+    k1 |= (uint64_t)c->server_inferred << 63;
+    struct st_line *e = &w->stl[((k0 ^ k1 * 0xc2b2ae3d27d4eb4full) * 0x9e3779b97f4a7c15ull) >> 61];
+    _Static_assert(STL_WAYS == 8, "the index is the product's top 3 bits");
+    if (e->key[0] == k0 && e->key[1] == k1) {
+        memcpy(room(w, STL_CAP), e->s, STL_CAP);
+        w->len += e->n;
+        return;
+    }
+    /* Made in the buffer in one piece (room for all of it first, so no step
+     * flushes), then kept when it fits. */
+    unsigned n0 = c->nstates[0], n1 = c->nstates[1];
+    (void)room(w, side_name(w, 0) + side_name(w, 1) + ((n0 ? n0 : 1) + (n1 ? n1 : 1)) * (w->state_max + 1) + 2 * SLACK +
+                      64);
+    size_t at = w->len;
+    side_lines_made(w, c);
+    size_t made = w->len - at;
+    if (made <= STL_CAP) {
+        memcpy(e->s, w->buf + at, made);
+        e->n = (uint32_t)made;
+        e->key[0] = k0;
+        e->key[1] = k1;
+    }
 }
 
 /* A line being put together for the summary view, cut as snprintf into
@@ -1036,6 +1133,31 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
     PUTL(w, "\n");
 }
 
+/* strnlen(s, LABEL_MAX) without a call: eight bytes at a time until one
+ * holds a zero byte. The word test flags every zero byte, and at most bytes
+ * above a zero one besides, so its lowest flag is the first zero byte (on a
+ * little-endian machine, the lowest bit; elsewhere the bytes are counted). */
+static inline size_t label_len(const char *s)
+{
+    _Static_assert(LABEL_MAX % 8 == 0, "labels are whole words");
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    for (size_t i = 0; i < LABEL_MAX; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t z = (x - ones) & ~x & high;
+        if (z) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + ((unsigned)__builtin_ctzll(z) >> 3);
+#else
+            while (s[i])
+                i++;
+            return i;
+#endif
+        }
+    }
+    return LABEL_MAX;
+}
+
 /* One block per connection, formatted by hand into the buffer (no printf:
  * this runs once per connection of a capture with millions). */
 static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
@@ -1055,14 +1177,15 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         tcpsim_msg(w->lang, "view.connection", a, 1, head, sizeof head);
         puts_(w, head);
     }
-    /* Literals (under 64 bytes), the labels, four numbers. */
-    size_t l0 = strnlen(c->label[0], LABEL_MAX), l1 = strnlen(c->label[1], LABEL_MAX);
+    /* Literals (under 64 bytes), the labels (each copied whole, LABEL_MAX
+     * bytes, then its length taken), four numbers. */
+    size_t l0 = label_len(c->label[0]), l1 = label_len(c->label[1]);
     p = p0 = room(w, 64 + 2 * LABEL_MAX + 4 * 20 + SLACK);
     *p++ = ' ';
-    memcpy(p, c->label[0], l0);
+    memcpy(p, c->label[0], LABEL_MAX);
     p += l0;
     CPY(p, " -> ");
-    memcpy(p, c->label[1], l1);
+    memcpy(p, c->label[1], LABEL_MAX);
     p += l1;
     if (c->inferred)
         CPY(p, " (inferred)");
@@ -1076,19 +1199,15 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
     p = tcpsim__fmt_u64(p, c->d[1].bytes);
     CPY(p, "\n  ");
     w->len += (size_t)(p - p0);
-    put_side(w, TCPSIM_SIDE_CLIENT);
-    text_states(w, c, 0);
-    PUTL(w, "\n  ");
-    put_side(w, TCPSIM_SIDE_SERVER);
-    text_states(w, c, 1);
-    if (c->server_inferred)
-        PUTL(w, " (never answered: LISTEN assumed)\n  zeek ");
-    else
-        PUTL(w, "\n  zeek ");
-    puts_(w, tcpsim__rp_conn_state(c));
-    /* Literals (under 64 bytes), the history, a number, the RTT, the
-     * analysis names and counts. */
-    p = p0 = room(w, 64 + TCPSIM_RP_HIST_MAX + 10 + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
+    side_lines(w, c);
+    /* The conn_state (a short constant, copied by bytes: no calls), literals
+     * (under 64 bytes), the history, a number, the RTT, the analysis names
+     * and counts. */
+    const char *zs = tcpsim__rp_conn_state(c);
+    size_t zl = strlen(zs);
+    p = p0 = room(w, zl + 64 + TCPSIM_RP_HIST_MAX + 10 + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
+    while (*zs)
+        *p++ = *zs++;
     *p++ = ' ';
     size_t hl = strnlen(c->history, TCPSIM_RP_HIST_MAX);
     if (hl) {
@@ -1114,7 +1233,16 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         }
         CPY(p, " ms");
     }
-    for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
+    /* Most connections have no analysis flag: ORs four at a time, no branch
+     * each. */
+    const uint32_t *anc = c->an_count;
+    uint32_t any = 0;
+    unsigned b4 = 0;
+    for (; b4 + 4 <= TCPSIM_AN_COUNT; b4 += 4)
+        any |= anc[b4] | anc[b4 + 1] | anc[b4 + 2] | anc[b4 + 3];
+    for (; b4 < TCPSIM_AN_COUNT; b4++)
+        any |= anc[b4];
+    for (unsigned b = 0; any && b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
             struct piece an = {w->an[b].s + 1, w->an[b].n - 2}; /* the name without its quotes */
             CPY(p, "  ");
@@ -1124,7 +1252,8 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         }
     *p++ = '\n';
     w->len += (size_t)(p - p0);
-    summary_tls(w, c);
+    if (c->tls || c->tls_done) /* else tcpsim__rp_tls_summary has none */
+        summary_tls(w, c);
 }
 
 static void summary_total(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summary *s)

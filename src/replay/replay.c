@@ -555,7 +555,7 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
                                  "8081828384858687888990919293949596979899";
 
 /* Decimal digits of v (< 100000) at p, no leading zeros; returns the end. */
-static char *put_dec(char *p, unsigned v)
+static inline char *put_dec(char *p, unsigned v)
 {
     if (v >= 100) {
         unsigned hi = v / 100, lo = v - hi * 100; /* hi < 1000 */
@@ -600,7 +600,13 @@ static void endpoint_label(const struct tcpsim_ip_addr *a, uint16_t port, char *
     *p = '\0';
 }
 
-static uint32_t conn_new(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
+/* Once per connection: out of line, so that process_tcp's registers serve
+ * the per-packet path (the labels' digits are inline here). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static uint32_t
+conn_new(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
     const struct tcpsim_segment *seg = &pk->seg;
     uint32_t s = tcpsim__flow_alloc(&rp->ft);
