@@ -138,9 +138,11 @@ struct tcpsim_tcp_config {
     /* A passive observer (the replayer's endpoints, docs/design.md "Shortcuts of
      * the one model"): the same state machine without its side work. No
      * segment is built (out->seg stays empty; an ACK it would send still counts
-     * as sent: RFC 7323 §4.3 Last.ACK.sent), no timer is armed or run and no RTT
+     * as sent: RFC 7323 §4.3 Last.ACK.sent), no timer is armed or run, no RTT
      * is sampled (tcpsim_tcp_next_timeout answers TCPSIM_TIME_NEVER,
-     * tcpsim_tcp_timeout does nothing). It is driven only by a passive OPEN,
+     * tcpsim_tcp_timeout does nothing) and no congestion window is kept (cwnd
+     * and ssthresh stay 0: they would limit nothing it does; fast recovery,
+     * in_recovery and recover, is kept, as it decides the ACKs it would send). It is driven only by a passive OPEN,
      * tcpsim_tcp_observe_sent, tcpsim_tcp_segment_arrives, the fast paths and
      * tcpsim_tcp_force_state: SEND, RECEIVE, CLOSE, SHUTDOWN, ABORT and an
      * active OPEN are refused with ERR_INVALID (it never holds data to send).
@@ -391,9 +393,13 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
  * an observer without buffers in SYN_RECEIVED or a synchronized state other
  * than TIME_WAIT: the handshake's last ACK (SYN_RECEIVED -> ESTABLISHED), the
  * ACK of a FIN (FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT, LAST_ACK ->
- * CLOSED) and other pure ACKs, as long as the full path would report nothing
- * but transitions (no duplicate ACK, no catch-up, no PAWS drop, nothing too
- * old, not in fast recovery, nothing past SND.NXT). Then it does exactly what
+ * CLOSED) and other pure ACKs; and a FIN (FIN|ACK, optionally PSH, without
+ * payload) at RCV.NXT in an open window to one in ESTABLISHED, FIN_WAIT_1 or
+ * FIN_WAIT_2 with nothing queued out of order (-> CLOSE_WAIT, CLOSING,
+ * TIME_WAIT; with the ACK of its own FIN first where it carries one); as long
+ * as the full path would report nothing but transitions (no duplicate ACK, no
+ * catch-up, no PAWS drop, nothing too old, not in fast recovery, nothing past
+ * SND.NXT). Then it does exactly what
  * tcpsim_tcp_segment_arrives would, appends the same transitions to `out`
  * (not reset) and returns true; else it returns false with nothing changed
  * and the caller runs tcpsim_tcp_segment_arrives. */

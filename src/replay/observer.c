@@ -86,6 +86,14 @@ bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side)
  * output, big, and the templates below. */
 static _Thread_local struct tcpsim_tcp_out scratch_out;
 
+/* tcpsim_tcp_out_reset, inline: the scratch output is reset before every
+ * endpoint step (several per segment of the handshake and the close). */
+static inline void out_reset(struct tcpsim_tcp_out *out)
+{
+    out->nseg = out->ntrans = out->ndeliv = out->nerr = out->nnote = 0;
+    out->dropped_notes = out->dropped_segs = 0;
+}
+
 /* Endpoints are made by copying a prepared one (tcpsim_tcp_init_copy) rather
  * than set up field by field: every connection starts both with the same
  * configuration, and the server redone by server_reinit takes the client's
@@ -199,12 +207,12 @@ void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct t
         push_state(c, TCPSIM_SIDE_CLIENT, TCPSIM_TCP_CLOSED);
         push_state(c, TCPSIM_SIDE_SERVER, TCPSIM_TCP_LISTEN);
         struct tcpsim_tcp_out *out = &scratch_out;
-        tcpsim_tcp_out_reset(out);
+        out_reset(out);
         (void)tcpsim_tcp_open(&c->ep[1], false, now, out);
-        tcpsim_tcp_out_reset(out);
+        out_reset(out);
         (void)tcpsim_tcp_observe_sent(&c->ep[0], &syn, now, out);
         take_trans(c, 0, out, NULL, 0, 0);
-        tcpsim_tcp_out_reset(out);
+        out_reset(out);
         (void)tcpsim_tcp_segment_arrives(&c->ep[1], &syn, now, out);
         take_trans(c, 1, out, NULL, 0, 0);
         c->inferred = true;
@@ -268,10 +276,11 @@ static bool server_reinit(struct tcpsim_rp_conn *c, bool listen)
     return true;
 }
 
-/* SEGMENT ARRIVES at endpoint `to` (RFC 9293 §3.10.7). A hole before it in
- * the capture: the peer got the bytes we did not see. */
-static size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg, tcpsim_time_t now,
-                      struct tcpsim_rp_event *ev, size_t n, size_t cap)
+/* SEGMENT ARRIVES at endpoint `to` (RFC 9293 §3.10.7), the long way. A hole
+ * before it in the capture: the peer got the bytes we did not see. */
+__attribute__((noinline)) static size_t deliver_full(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg,
+                                                     tcpsim_time_t now, struct tcpsim_rp_event *ev, size_t n,
+                                                     size_t cap)
 {
     struct tcpsim_tcp_endpoint *rcv = &c->ep[to];
     struct tcpsim_tcp_out *out = &scratch_out;
@@ -282,9 +291,24 @@ static size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segm
     if (tcpsim_tcp_state_synchronized(rcv->state) && (seg->flags & TCPSIM_ACK) &&
         tcpsim_seq_gt(seg->ack, rcv->snd_nxt) && tcpsim_seq_lt(seg->ack - rcv->snd_nxt, 1u << 30))
         resync(rcv, seg->ack, rcv->rcv_nxt, now);
-    tcpsim_tcp_out_reset(out);
+    out_reset(out);
     (void)tcpsim_tcp_segment_arrives(rcv, seg, now, out);
     return take_trans(c, to, out, ev, n, cap);
+}
+
+/* SEGMENT ARRIVES at endpoint `to`. A pure ACK or a FIN at RCV.NXT (the FINs
+ * of the close) by the shortcut (src/tcp/fastpath.c), inline in the callers:
+ * it takes a segment only at RCV.NXT and acknowledging nothing past SND.NXT,
+ * where neither resync of deliver_full applies, and declines changing
+ * nothing; the rest the long way. */
+static inline size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_rp_event *ev, size_t n, size_t cap)
+{
+    struct tcpsim_tcp_out *out = &scratch_out;
+    out_reset(out);
+    if (!full_model && !(seg->flags & (TCPSIM_SYN | TCPSIM_RST)) && tcpsim_tcp_arrives_fast(&c->ep[to], seg, now, out))
+        return take_trans(c, to, out, ev, n, cap);
+    return deliver_full(c, to, seg, now, ev, n, cap);
 }
 
 /* The FIN in flight reaches its peer now. Its transitions go on the FIN's own
@@ -319,7 +343,7 @@ __attribute__((noinline)) static size_t obs_segment_ack(struct tcpsim_rp_conn *c
                                                         size_t evcap, struct tcpsim_rp_retro *retro)
 {
     struct tcpsim_tcp_out *out = &scratch_out;
-    tcpsim_tcp_out_reset(out);
+    out_reset(out);
     if (tcpsim_tcp_fast_path_out(&c->ep[dir], &c->ep[!dir], seg0, now, out)) {
         retro->set = false;
         return take_trans(c, !dir, out, ev, 0, evcap);
@@ -416,7 +440,7 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
              * LISTEN -> SYN_RECEIVED when the client's SYN arrived (RFC 9293
              * §3.10.7.2), on that SYN's record; then its SYN-ACK. */
             push_state(c, 1, TCPSIM_TCP_LISTEN);
-            tcpsim_tcp_out_reset(out);
+            out_reset(out);
             (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
             retro->frame = p->syn_frame;
             retro->before = TCPSIM_TCP_LISTEN;
@@ -435,7 +459,7 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
          * the SYN did arrive. */
         c->pend_assumed = false;
         if (synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn && snd->state == TCPSIM_TCP_LISTEN) {
-            tcpsim_tcp_out_reset(out);
+            out_reset(out);
             (void)tcpsim_tcp_segment_arrives(snd, &p->syn, p->syn_at, out);
             n = take_trans(c, 1, out, ev, n, evcap);
         }
@@ -443,7 +467,7 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
 
     bool closed_port = server_first && !(synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) && synack != TCPSIM_SYN;
     if (!closed_port) {
-        tcpsim_tcp_out_reset(out);
+        out_reset(out);
         (void)tcpsim_tcp_observe_sent(snd, sg, now, out);
         n = take_trans(c, dir, out, ev, n, evcap);
     }

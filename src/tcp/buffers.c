@@ -41,35 +41,10 @@ uint32_t tcpsim__snd_append(struct tcpsim_tcp_endpoint *ep, const uint8_t *data,
     return n;
 }
 
-void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
+void tcpsim__rcv_consume_buf(struct tcpsim_tcp_endpoint *ep)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
-    if (!tcpsim_seq_gt(ack, p->snd_base))
-        return;
-    uint32_t k = ack - p->snd_base;
-    if (k > p->snd_q)
-        k = p->snd_q; /* the rest is our SYN/FIN, or the sequence jumped (observer) */
-    p->snd_off += k;
-    p->snd_q -= k;
-    p->snd_base += k;
-    if (p->snd_q == 0) {
-        p->snd_off = 0;
-        p->snd_base = ack; /* past our FIN, or data the observer never held */
-    }
-}
-
-/* RCV.WND (tcp_priv.h has the body, inline for header prediction). */
-void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
-{
-    tcpsim__rcv_update_wnd_inline(ep);
-}
-
-void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep)
-{
-    struct tcpsim_tcp_priv *p = &ep->priv;
-    if (!p->observer || p->rcv_q == 0)
-        return;
-    if (p->rbuf != NULL && p->rcv_q < p->rcv_cap) {
+    if (p->rcv_q < p->rcv_cap) {
         /* out-of-order bytes sit after the readable ones: keep them in place relative to RCV.NXT */
         memmove(p->rbuf, p->rbuf + p->rcv_q, p->rcv_cap - p->rcv_q);
     }

@@ -18,10 +18,9 @@ static uint32_t half_flight(const struct tcpsim_tcp_endpoint *ep)
     return h > 2 * smss ? h : 2 * smss;
 }
 
-void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep)
+void tcpsim__cc_init_n(struct tcpsim_tcp_endpoint *ep)
 {
-    ep->in_recovery = false;
-    ep->recover = ep->snd_una;
+    /* (in_recovery and recover: tcpsim__cc_init; never for an observer) */
     if (!ep->cfg.cc) {
         ep->cwnd = ep->ssthresh = UINT32_MAX;
         return;
@@ -37,24 +36,30 @@ void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep)
     ep->ssthresh = UINT32_MAX; /* "arbitrarily high" */
 }
 
-void tcpsim__cc_on_ack(struct tcpsim_tcp_endpoint *ep, uint32_t acked, uint32_t ack, tcpsim_time_t now,
-                       struct tcpsim_tcp_out *out)
+void tcpsim__cc_on_ack_n(struct tcpsim_tcp_endpoint *ep, uint32_t acked, uint32_t ack, tcpsim_time_t now,
+                         struct tcpsim_tcp_out *out)
 {
     if (!ep->cfg.cc || acked == 0)
+        return;
+    const bool obs = ep->cfg.observer; /* no window kept (tcpsim__cc_init) */
+    if (obs && !ep->in_recovery)
         return;
     uint32_t smss = tcpsim__eff_mss(ep);
     if (ep->in_recovery) {
         if (tcpsim_seq_geq(ack, ep->recover)) {
             /* RFC 6582 §3.2 step 3: full acknowledgment: deflate, leave recovery */
             uint32_t f = flight(ep) + smss;
-            ep->cwnd = ep->ssthresh < f ? ep->ssthresh : f;
+            if (!obs)
+                ep->cwnd = ep->ssthresh < f ? ep->ssthresh : f;
             ep->in_recovery = false;
         } else {
             /* step 4: partial acknowledgment: the next hole, then deflate by the amount acked */
             tcpsim__retransmit_first(ep, TCPSIM_WHY_PARTIAL_ACK, now, out);
-            ep->cwnd = ep->cwnd > acked ? ep->cwnd - acked : 0;
-            if (acked >= smss)
-                ep->cwnd += smss;
+            if (!obs) {
+                ep->cwnd = ep->cwnd > acked ? ep->cwnd - acked : 0;
+                if (acked >= smss)
+                    ep->cwnd += smss;
+            }
             ep->t_rtx = TCPSIM_TIME_NEVER; /* re-armed: RFC 6582 resets the timer on the first partial ACK */
         }
         return;
@@ -73,20 +78,24 @@ bool tcpsim__cc_on_dupack(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now, str
 {
     if (!ep->cfg.cc)
         return false;
+    const bool obs = ep->cfg.observer; /* no window kept (tcpsim__cc_init) */
     uint32_t smss = tcpsim__eff_mss(ep);
     if (ep->in_recovery) {
-        ep->cwnd += smss; /* RFC 5681 §3.2 step 4: inflate for each segment that left the network */
+        if (!obs)
+            ep->cwnd += smss; /* RFC 5681 §3.2 step 4: inflate for each segment that left the network */
         return false;
     }
     /* RFC 6582 §3.2 step 2: no new recovery for losses from before the last one */
     if (ep->dup_acks != 3 || tcpsim_seq_lt(ep->snd_una, ep->recover))
         return false;
-    ep->ssthresh = half_flight(ep);
+    if (!obs)
+        ep->ssthresh = half_flight(ep);
     ep->recover = ep->snd_max;
     ep->in_recovery = true;
     tcpsim__retransmit_first(ep, TCPSIM_WHY_FAST_RETRANSMIT, now, out);
     tcpsim__note(out, TCPSIM_WHY_FAST_RETRANSMIT, now);
-    ep->cwnd = ep->ssthresh + 3 * smss; /* step 3 */
+    if (!obs)
+        ep->cwnd = ep->ssthresh + 3 * smss; /* step 3 */
     return true;
 }
 

@@ -137,20 +137,40 @@ static bool observer_without_buffers(const struct tcpsim_tcp_endpoint *ep)
     return p->live && p->observer && p->sbuf == NULL && p->rbuf == NULL;
 }
 
+/* RCV.WND as SEGMENT ARRIVES computes it before its first step: an
+ * observer's readable bytes consumed (tcpsim__rcv_auto_consume), then
+ * tcpsim__rcv_update_wnd_inline with no readable bytes, without changing `ep`. */
+static uint32_t observer_wnd(const struct tcpsim_tcp_endpoint *ep)
+{
+    const struct tcpsim_tcp_priv *p = &ep->priv;
+    if (p->ws_unknown)
+        return 1u << 30;
+    if (p->obs_edge_set)
+        return tcpsim_seq_gt(p->obs_edge, ep->rcv_nxt) ? p->obs_edge - ep->rcv_nxt : 0;
+    uint32_t w = p->rcv_cap, maxw = 65535u << (ep->ws_ok ? ep->rcv_wscale : 0);
+    return w > maxw ? maxw : w;
+}
+
 /* Would SEGMENT ARRIVES (§3.10.7.4, on_synchronized in endpoint.c) take this
- * pure ACK at RCV.NXT and report nothing but transitions? Each test names the
- * step of the full path it stands for. */
-static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
+ * pure ACK at RCV.NXT, or with `fin` this FIN (no text) at RCV.NXT, and
+ * report nothing but transitions? Each test names the step of the full path
+ * it stands for. */
+static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, bool fin)
 {
     uint32_t ack = seg->ack;
     switch (ep->state) {
-    case TCPSIM_TCP_SYN_RECEIVED:
     case TCPSIM_TCP_ESTABLISHED:
     case TCPSIM_TCP_FIN_WAIT_1:
     case TCPSIM_TCP_FIN_WAIT_2:
+        break;
+    case TCPSIM_TCP_SYN_RECEIVED:
     case TCPSIM_TCP_CLOSE_WAIT:
     case TCPSIM_TCP_CLOSING:
     case TCPSIM_TCP_LAST_ACK:
+        /* a FIN here: from SYN_RECEIVED it is processed after the fifth
+         * step's move; after the peer's FIN it is not new (eighth step) */
+        if (fin)
+            return false;
         break;
     case TCPSIM_TCP_CLOSED:
     case TCPSIM_TCP_LISTEN:
@@ -159,6 +179,12 @@ static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim
         return false;
     }
     if (seg->seq != ep->rcv_nxt) /* first step: acceptable, nothing to trim */
+        return false;
+    /* A FIN takes a sequence number: acceptable only in an open window (the
+     * first step's fourth case; a zero window keeps the ACK, drops the FIN),
+     * and in order with nothing queued (seventh step: tcpsim__rcv_data finds
+     * it in order at once, pulls nothing, and says so: fin_now). */
+    if (fin && (observer_wnd(ep) == 0 || ep->priv.nooo != 0))
         return false;
     /* the observer's resync when the ACK passes SND.NXT (observer.c), and the catch-up note */
     if (tcpsim_seq_gt(ack, ep->snd_nxt) || tcpsim_seq_gt(ack, ep->snd_max))
@@ -184,8 +210,9 @@ static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim
     if (tcpsim_seq_lt(una, ack)) {
         if (ep->in_recovery) /* NewReno partial ACK: a retransmission */
             return false;
-    } else if (ack == una && tcpsim_seq_lt(una, ep->snd_max) && ((uint32_t)seg->window << ep->snd_wscale) == wnd) {
-        return false; /* RFC 5681 §2 duplicate ACK: counted and noted */
+    } else if (!fin && ack == una && tcpsim_seq_lt(una, ep->snd_max) &&
+               ((uint32_t)seg->window << ep->snd_wscale) == wnd) {
+        return false; /* RFC 5681 §2 duplicate ACK (never one with a FIN): counted and noted */
     }
     return true;
 }
@@ -195,7 +222,9 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
 {
     if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep))
         return false;
-    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || seg->payload_len != 0 || !arrives_ok(ep, seg))
+    const uint8_t flags = seg->flags & (uint8_t)~TCPSIM_PSH;
+    const bool fin = flags == (TCPSIM_ACK | TCPSIM_FIN);
+    if ((flags != TCPSIM_ACK && !fin) || seg->payload_len != 0 || !arrives_ok(ep, seg, fin))
         return false;
     /* what tcpsim_tcp_segment_arrives does first, then on_synchronized's first step */
     tcpsim__rcv_auto_consume(ep);
@@ -215,6 +244,7 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
         tcpsim__set_snd_wnd(ep, seg, seq);
         tcpsim__enter_established(ep, TCPSIM_WHY_ACK_OF_SYNACK, now, out);
     }
+    const bool was_fin_acked = fin_acked(ep);
     if (tcpsim_seq_lt(ep->snd_una, ack)) {
         uint32_t acked = ack - ep->snd_una;
         tcpsim__ack_advance(ep, ack, now);
@@ -248,7 +278,14 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
     case TCPSIM_TCP_TIME_WAIT:
         break;
     }
-    /* (no URG, no text, no FIN: the sixth to eighth steps do nothing) */
+    /* (no URG, no text: the sixth and seventh steps do nothing) */
+    if (fin) {
+        /* seventh step: tcpsim__rcv_data takes the FIN in order (RCV.WND
+         * recomputed, unchanged); eighth step: ESTABLISHED -> CLOSE_WAIT,
+         * FIN_WAIT_1 -> CLOSING or TIME_WAIT, FIN_WAIT_2 -> TIME_WAIT */
+        tcpsim__rcv_update_wnd_inline(ep);
+        tcpsim__peer_fin(ep, !was_fin_acked && fin_acked(ep), now, out);
+    }
     if (ep->state == TCPSIM_TCP_FIN_WAIT_1 && fin_acked(ep))
         tcpsim__transition(ep, TCPSIM_TCP_FIN_WAIT_2, TCPSIM_WHY_FIN_ACKED, now, out);
     tcpsim__output(ep, now, out);

@@ -6,7 +6,7 @@
 #include "tcp/tcp_priv.h"
 
 /* The options on a SYN we sent are what we offered (RFC 7323 §1.3, RFC 2018 §2). */
-static void record_our_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
+static inline void record_our_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
 {
     const struct tcpsim_tcp_opts *o = &seg->opts;
     struct tcpsim_tcp_config *c = &ep->cfg;
@@ -214,7 +214,9 @@ enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const st
         p->obs_edge = seg->ack + ((uint32_t)seg->window << (ep->ws_ok ? ep->rcv_wscale : 0));
         p->obs_edge_set = true;
         bool fin_now = false;
-        if (tcpsim_tcp_state_synchronized(ep->state) && tcpsim__rcv_catch_up(ep, seg->ack, &fin_now)) {
+        /* (tcpsim__rcv_catch_up does nothing unless the ACK is past RCV.NXT) */
+        if (tcpsim_tcp_state_synchronized(ep->state) && tcpsim_seq_gt(seg->ack, ep->rcv_nxt) &&
+            tcpsim__rcv_catch_up(ep, seg->ack, &fin_now)) {
             tcpsim__note(out, TCPSIM_WHY_OBSERVE_CATCHUP, now);
             if (fin_now)
                 tcpsim__peer_fin(ep, false, now, out);

@@ -23,19 +23,6 @@ void tcpsim__err(struct tcpsim_tcp_out *out, enum tcpsim_err err)
         out->err[out->nerr++] = err;
 }
 
-void tcpsim__transition(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, enum tcpsim_tcp_why why,
-                        tcpsim_time_t now, struct tcpsim_tcp_out *out)
-{
-    if (out->ntrans < TCPSIM_TCP_OUT_TRANS) {
-        struct tcpsim_tcp_transition *t = &out->trans[out->ntrans++];
-        t->from = ep->state;
-        t->to = to;
-        t->why = why;
-        t->at = now;
-    }
-    ep->state = to;
-}
-
 uint32_t tcpsim__ts_now(tcpsim_time_t now)
 {
     /* RFC 7323 §5.4: a clock between 1 ms and 1 s per tick; ours ticks in ms. */
@@ -229,6 +216,20 @@ void tcpsim__reply_rst(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segme
 void tcpsim__send_syn(struct tcpsim_tcp_endpoint *ep, bool with_ack, bool rtx, enum tcpsim_tcp_why why,
                       tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    if (p->observer || ep->cfg.observer) {
+        /* tcpsim__emit's observer branch without the call: nothing built; a
+         * SYN-ACK counts as sent (Last.ACK.sent, the advertised edge), its
+         * window field never scaled (RFC 7323 §2.2: tcpsim__win_field(ep, true)) */
+        if (with_ack) {
+            tcpsim__rcv_update_wnd(ep);
+            uint32_t w = ep->rcv_wnd > 65535u ? 65535u : ep->rcv_wnd;
+            p->ack_pending = false;
+            p->last_ack_sent = ep->rcv_nxt;
+            p->rcv_adv = ep->rcv_nxt + w;
+        }
+        return;
+    }
     uint8_t flags = (uint8_t)(TCPSIM_SYN | (with_ack ? TCPSIM_ACK : 0u));
     tcpsim__emit(ep, flags, ep->iss, ep->rcv_nxt, NULL, 0, why, rtx, now, out);
 }

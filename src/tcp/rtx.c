@@ -31,43 +31,6 @@ void tcpsim__rtt_sample(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t r)
     ep->rto = clamp_rto(ep, ep->srtt + (k > TCPSIM_TCP_CLOCK_G ? k : TCPSIM_TCP_CLOCK_G));
 }
 
-void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_time_t now)
-{
-    struct tcpsim_tcp_priv *p = &ep->priv;
-    if (p->rtt_pending && tcpsim_seq_gt(ack, p->rtt_seq)) {
-        p->rtt_pending = false;
-        if (!ep->cfg.observer) /* the RTO serves only timers, which an observer has none of */
-            tcpsim__rtt_sample(ep, now - p->rtt_sent);
-    }
-    ep->snd_una = ack;
-    if (tcpsim_seq_lt(ep->snd_nxt, ack))
-        ep->snd_nxt = ack; /* a window probe byte was accepted */
-    if (tcpsim_seq_lt(ep->snd_max, ack))
-        ep->snd_max = ack;
-    tcpsim__snd_drop_acked(ep, ack);
-    /* RFC 6298 (5.3): new data acknowledged: restart the timer (re-armed by
-     * tcpsim__timers_update with the current RTO). Karn: a backed-off RTO stays
-     * until a fresh sample replaces it; only the retry count starts again. */
-    ep->backoff = 0;
-    ep->t_rtx = TCPSIM_TIME_NEVER;
-    ep->dup_acks = 0;
-    p->persist_backoff = 0;
-}
-
-void tcpsim__drop_tcb(struct tcpsim_tcp_endpoint *ep)
-{
-    struct tcpsim_tcp_priv *p = &ep->priv;
-    ep->t_rtx = ep->t_time_wait = ep->t_persist = ep->t_keepalive = TCPSIM_TIME_NEVER;
-    p->t_fin_wait2 = TCPSIM_TIME_NEVER;
-    p->snd_q = 0;
-    p->snd_off = 0;
-    p->nooo = 0;
-    p->rtt_pending = false;
-    p->ack_pending = false;
-    ep->backoff = 0;
-    ep->dup_acks = 0;
-}
-
 static bool keepalive_state(enum tcpsim_tcp_state s)
 {
     switch (s) {
@@ -88,11 +51,9 @@ static bool keepalive_state(enum tcpsim_tcp_state s)
     return false;
 }
 
-void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
+void tcpsim__timers_update_n(struct tcpsim_tcp_endpoint *ep, tcpsim_time_t now)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
-    if (ep->cfg.observer)
-        return; /* no timers (tcpsim_tcp_config.observer) */
     if (ep->state != TCPSIM_TCP_TIME_WAIT)
         ep->t_time_wait = TCPSIM_TIME_NEVER;
     if (ep->state != TCPSIM_TCP_FIN_WAIT_2 || !ep->user_closed || ep->cfg.fin_wait2_timeout == 0) {

@@ -330,7 +330,7 @@ static void test_fastpath_out_random_lifecycles_match_full_path(void **st)
     (void)st;
     struct rng r = {0xC0FFEE1234567ULL};
     static struct pair fast, full;
-    unsigned steps = 0, hits1 = 0, hits2 = 0, misses = 0, arrived = 0;
+    unsigned steps = 0, hits1 = 0, hits2 = 0, misses = 0, arrived = 0, fin_arrived = 0;
     unsigned moved[TCPSIM_TCP_NSTATES] = {0}; /* fast_path_out hits by the receiver's state before */
     for (unsigned conn = 0; conn < 400; conn++) {
         tcpsim_time_t now = TCPSIM_SEC(2) + conn * TCPSIM_MSEC(11);
@@ -351,7 +351,9 @@ static void test_fastpath_out_random_lifecycles_match_full_path(void **st)
                     g.ack = full.ep[dir].rcv_nxt - 1;
             }
             enum tcpsim_tcp_state before = full.ep[!dir].state;
-            arrived += arrive_both(&full, dir, &g, now, steps);
+            bool hit = arrive_both(&full, dir, &g, now, steps);
+            arrived += hit;
+            fin_arrived += hit && (g.flags & TCPSIM_FIN);
             int how = step_both(&fast, &full, dir, &g, now, steps);
             hits1 += how == 1;
             hits2 += how == 2;
@@ -366,8 +368,11 @@ static void test_fastpath_out_random_lifecycles_match_full_path(void **st)
                   "FIN_WAIT_1 %u, CLOSING %u, LAST_ACK %u), %u full path\n",
                   steps, hits1, hits2, moved[TCPSIM_TCP_SYN_RECEIVED], moved[TCPSIM_TCP_FIN_WAIT_1],
                   moved[TCPSIM_TCP_CLOSING], moved[TCPSIM_TCP_LAST_ACK], misses);
-    print_message("receiver alone: %u taken by tcpsim_tcp_arrives_fast\n", arrived);
+    print_message("receiver alone: %u taken by tcpsim_tcp_arrives_fast (%u FINs)\n", arrived, fin_arrived);
     assert_true(arrived > hits2);
+    /* the FINs of the close too (ESTABLISHED -> CLOSE_WAIT, FIN_WAIT_1 -> CLOSING
+     * or TIME_WAIT, FIN_WAIT_2 -> TIME_WAIT), each held to the full path */
+    assert_true(fin_arrived > 50);
     /* every kind of move was taken by the fast path, and the full path still ran often */
     assert_true(moved[TCPSIM_TCP_SYN_RECEIVED] > 50);
     assert_true(moved[TCPSIM_TCP_FIN_WAIT_1] > 20);
