@@ -165,6 +165,37 @@ finished_retrans:
     return fl;
 }
 
+/* A SYN or SYN-ACK (no FIN, RST or data) opening its direction (nothing
+ * seen from it yet), no reused port pending and, for a SYN-ACK, not
+ * acknowledging past what the peer sent: of the whole analysis only the
+ * updates at its end apply (every check above them wants data, no SYN, or a
+ * sequence number seen before). Anything else takes the whole path. */
+uint32_t tcpsim__rp_analyze_rare(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                                 tcpsim_ns_t ts)
+{
+    struct tcpsim_rp_dir *fwd = &c->d[dir];
+    const struct tcpsim_rp_dir *rev = &c->d[!dir];
+    const uint8_t flags = s->flags;
+    if ((flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) != TCPSIM_SYN || seglen != 0 || fwd->nextseq != 0 ||
+        c->reused_ports_pending)
+        return tcpsim__rp_analyze_full(c, dir, s, seglen, ts);
+    const uint32_t ack = (flags & TCPSIM_ACK) ? s->ack - rev->base_seq : s->ack;
+    if ((flags & TCPSIM_ACK) && rev->maxseqtobeacked && GT(ack, rev->maxseqtobeacked))
+        return tcpsim__rp_analyze_full(c, dir, s, seglen, ts);
+    const uint32_t seq = s->seq - fwd->base_seq;
+    fwd->dupacknum = 0;
+    fwd->nextseq = seq + 1; /* the SYN takes one sequence number */
+    fwd->nextseqtime = ts;
+    if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
+        fwd->maxseqtobeacked = fwd->nextseq;
+    fwd->window = s->window;
+    fwd->window_set = true;
+    fwd->lastack = ack;
+    fwd->lastacktime = ts;
+    fwd->lastsegmentflags = 0;
+    return 0;
+}
+
 /* ---- Zeek history (reference-facts.md) ---- */
 
 static void hist_add(struct tcpsim_rp_conn *c, int dir, char letter)
@@ -308,6 +339,78 @@ void tcpsim__rp_account(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
 void tcpsim__rp_hist_once(struct tcpsim_rp_conn *c, int dir, char letter, uint8_t bit)
 {
     hist_once(c, dir, letter, bit);
+}
+
+/* A FIN|ACK in the common case of tcpsim__rp_account_quick (in order, no
+ * hole, no gap, nothing flagged, not the first packet): what the whole path
+ * does for it besides the counters, in its order. */
+void tcpsim__rp_fin_quick(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen)
+{
+    struct tcpsim_rp_dir *d = &c->d[dir];
+    struct tcpsim_rp_zeek_more *zm = &c->zm[dir];
+    c->completeness |= (uint8_t)(16u | (seglen > 0 ? 8u : 4u));
+    d->sent_fin = true;
+    hist_seq(c, dir, 'f', &zm->f_seen, &zm->f_seq, s->seq);
+    if (seglen > 0)
+        hist_once(c, dir, 'd', 0x2);
+    uint32_t hi = s->seq + seglen + 1u; /* the FIN takes a sequence number */
+    if (tcpsim_seq_gt(hi, d->z.hi))
+        d->z.hi = hi;
+}
+
+/* A SYN or SYN-ACK (no FIN, RST or data) with an open window and nothing
+ * flagged, the first of its direction's stream (no high-water mark yet, so
+ * no hole), no hole in the peer's stream and, for a SYN-ACK, no gap: what
+ * the whole bookkeeping does for it, in its order. Anything else takes the
+ * whole path. */
+void tcpsim__rp_account_rare(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                             uint32_t analysis, tcpsim_ns_t ts)
+{
+    struct tcpsim_rp_dir *d = &c->d[dir];
+    const struct tcpsim_rp_dir *pd = &c->d[!dir];
+    const uint8_t f = s->flags;
+    if ((f & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) != TCPSIM_SYN || seglen != 0 || analysis != 0 || s->window == 0 ||
+        d->z.hi_set || d->z.nholes != 0 || pd->z.nholes != 0 ||
+        ((f & TCPSIM_ACK) && pd->z.hi_set && tcpsim_seq_gt(s->ack, pd->z.hi) &&
+         tcpsim_seq_lt(s->ack - pd->z.hi, 1u << 30))) {
+        tcpsim__rp_account_full(c, dir, s, seglen, analysis, ts);
+        return;
+    }
+    const bool ack = (f & TCPSIM_ACK) != 0;
+    const bool first = d->packets == 0 && pd->packets == 0;
+    d->packets++;
+    if (!first)
+        c->completeness |= ack ? 2 : 1;
+    else if (!ack)
+        c->completeness |= 1;
+    d->sent_any = true;
+    struct tcpsim_rp_zeek_more *zm = &c->zm[dir];
+    if (ack) {
+        d->sent_synack = true;
+        if (first && c->flipped)
+            hist_add(c, dir, '^');
+        hist_seq(c, dir, 'h', &zm->h_seen, &zm->h_seq, s->seq);
+    } else {
+        d->sent_syn = true;
+        if (first && c->flipped)
+            hist_add(c, dir, '^');
+        hist_seq(c, dir, 's', &zm->s_seen, &zm->s_seq, s->seq);
+        if (dir == TCPSIM_SIDE_CLIENT)
+            c->syn_time = ts;
+    }
+    d->z.hi_set = true;
+    d->z.hi = s->seq + 1u; /* the stream starts after the SYN */
+}
+
+/* Wireshark initial_rtt: the client's first ACK after the SYN-ACK (the rule
+ * at the end of tcpsim__rp_account_full, for an ACK without SYN). */
+void tcpsim__rp_rtt_quick(struct tcpsim_rp_conn *c, int dir, uint8_t flags, tcpsim_ns_t ts)
+{
+    if (dir == TCPSIM_SIDE_CLIENT && (flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_ACK &&
+        c->d[TCPSIM_SIDE_CLIENT].sent_syn && c->d[TCPSIM_SIDE_SERVER].sent_synack) {
+        c->rtt_known = true;
+        c->rtt = ts - c->syn_time;
+    }
 }
 
 void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,

@@ -2,8 +2,10 @@
  * and bookkeeping (analysis.c), inline so that replay.c's per-packet path does
  * not pay two calls and their registers for what is a few compares and stores
  * on most segments. Each decides up front whether the whole path would do
- * anything else and then hands the segment to it, changing nothing.
- * tests/replay/test_replay_fast.c holds each against its whole path.
+ * anything else and then hands the segment on, changing nothing: the
+ * combined one (tcpsim__rp_track_quick) to the two others, those to the
+ * handshake's shortcuts in analysis.c, and those to the whole paths.
+ * tests/replay/test_replay_fast.c holds each against the whole paths.
  * Read first: analysis.c, RFC 1323 appendix A (header prediction),
  * reference-facts.md (Wireshark analysis, Zeek history). Not installed. */
 #ifndef TCPSIM_REPLAY_ANALYSIS_FAST_H
@@ -19,6 +21,17 @@ uint32_t tcpsim__rp_analyze_full(struct tcpsim_rp_conn *c, int dir, const struct
 void tcpsim__rp_account_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                              uint32_t analysis, tcpsim_ns_t ts);
 void tcpsim__rp_hist_once(struct tcpsim_rp_conn *c, int dir, char letter, uint8_t bit);
+/* The rare parts of the common segment's bookkeeping (analysis.c): a FIN's
+ * letters, completeness and high-water mark (from the segment in order, no
+ * hole), and the handshake RTT rule while it is not known. */
+void tcpsim__rp_fin_quick(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen);
+void tcpsim__rp_rtt_quick(struct tcpsim_rp_conn *c, int dir, uint8_t flags, tcpsim_ns_t ts);
+/* The handshake's SYN and SYN-ACK in their common case (analysis.c), else
+ * the whole analysis or bookkeeping: what the shortcuts above hand on. */
+uint32_t tcpsim__rp_analyze_rare(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                                 tcpsim_ns_t ts);
+void tcpsim__rp_account_rare(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
+                             uint32_t analysis, tcpsim_ns_t ts);
 
 /* Wireshark's analysis (tcpsim__rp_analyze). The common case first (header
  * prediction, as RFC 1323 appendix A does for the endpoints): the next bytes
@@ -40,7 +53,7 @@ static inline uint32_t tcpsim__rp_analyze_quick(struct tcpsim_rp_conn *c, int di
     const uint32_t nextseq = fwd->nextseq;
     if ((flags & (TCPSIM_SYN | TCPSIM_RST)) || seq != nextseq || !nextseq || window == 0 || !fwd->window_set ||
         c->reused_ports_pending)
-        return tcpsim__rp_analyze_full(c, dir, s, seglen, ts);
+        return tcpsim__rp_analyze_rare(c, dir, s, seglen, ts);
     const bool fin = (flags & TCPSIM_FIN) != 0;
     /* Without ACK Wireshark keeps the raw field (normally 0). */
     const uint32_t ack = (flags & TCPSIM_ACK) ? s->ack - rev->base_seq : s->ack;
@@ -70,35 +83,36 @@ static inline uint32_t tcpsim__rp_analyze_quick(struct tcpsim_rp_conn *c, int di
 }
 
 /* Completeness, Zeek history, counters (tcpsim__rp_account). The common
- * segment: ACK or PSH|ACK (no SYN, FIN, RST), nothing flagged by the
- * analysis, an open window, after the handshake RTT was taken (so both
- * directions have sent: this is not a conversation's first packet), this
- * direction's stream seen before (its SYN at least), no hole open either way,
- * the data not starting past the highest byte seen (a new hole) and the ACK
- * not passing the peer's (a gap). Of the whole bookkeeping only the counters,
- * completeness, the stream's high-water mark and the first 'a' or 'd' of this
- * direction can move. */
+ * segment: ACK or PSH|ACK, or an ACK with a FIN (no SYN, RST), nothing
+ * flagged by the analysis, an open window, not a conversation's first packet
+ * (both directions' counts are 0 only before it), this direction's stream
+ * seen before (its SYN at least), no hole open either way, the data not
+ * starting past the highest byte seen (a new hole) and the ACK not passing
+ * the peer's (a gap). Of the whole bookkeeping only the counters,
+ * completeness, the stream's high-water mark, the first 'a' or 'd' of this
+ * direction, a FIN's 'f' and sent_fin, and the handshake RTT (the client's
+ * first ACK after the SYN-ACK: Wireshark initial_rtt) can move. */
 static inline void tcpsim__rp_account_quick(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s,
                                             uint32_t seglen, uint32_t analysis, tcpsim_ns_t ts)
 {
     struct tcpsim_rp_dir *d = &c->d[dir];
     const struct tcpsim_rp_dir *pd = &c->d[!dir];
-    if ((s->flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) != TCPSIM_ACK || analysis != 0 ||
-        !c->rtt_known || s->window == 0 || !d->z.hi_set || d->z.nholes != 0 || pd->z.nholes != 0 ||
-        (pd->z.hi_set && tcpsim_seq_gt(s->ack, pd->z.hi) && tcpsim_seq_lt(s->ack - pd->z.hi, 1u << 30))) {
-        tcpsim__rp_account_full(c, dir, s, seglen, analysis, ts);
+    const uint8_t f = s->flags;
+    if ((f & (TCPSIM_SYN | TCPSIM_RST | TCPSIM_ACK)) != TCPSIM_ACK || analysis != 0 || s->window == 0 || !d->z.hi_set ||
+        d->z.nholes != 0 || pd->z.nholes != 0 || (!c->rtt_known && d->packets == 0 && pd->packets == 0) ||
+        (pd->z.hi_set && tcpsim_seq_gt(s->ack, pd->z.hi) && tcpsim_seq_lt(s->ack - pd->z.hi, 1u << 30)) ||
+        tcpsim_seq_gt(s->seq, d->z.hi)) { /* the last: a hole opens */
+        tcpsim__rp_account_rare(c, dir, s, seglen, analysis, ts);
         return;
     }
-    if (seglen == 0) {
+    if (f & TCPSIM_FIN) { /* its letter comes before the data's, as in the whole path */
+        tcpsim__rp_fin_quick(c, dir, s, seglen);
+    } else if (seglen == 0) {
         c->completeness |= 4;
         if (!(d->z.once & 0x1))
             tcpsim__rp_hist_once(c, dir, 'a', 0x1);
     } else {
         uint32_t hi = s->seq + seglen;
-        if (tcpsim_seq_gt(s->seq, d->z.hi)) { /* a hole opens */
-            tcpsim__rp_account_full(c, dir, s, seglen, analysis, ts);
-            return;
-        }
         if (tcpsim_seq_gt(hi, d->z.hi))
             d->z.hi = hi;
         c->completeness |= 8;
@@ -108,6 +122,69 @@ static inline void tcpsim__rp_account_quick(struct tcpsim_rp_conn *c, int dir, c
     d->packets++;
     d->bytes += seglen;
     d->sent_any = true;
+    if (!c->rtt_known) /* the handshake's last ACK: the RTT is known from here */
+        tcpsim__rp_rtt_quick(c, dir, f, ts);
+}
+
+/* Both of the above at once for the most common segment of all, an ACK or
+ * PSH|ACK in order (no SYN, FIN, RST) once the handshake RTT is known, with
+ * an open window, nothing that Wireshark's analysis could flag (the tests of
+ * tcpsim__rp_analyze_quick, for this segment) and nothing Zeek's bookkeeping
+ * would do beyond its counters (those of tcpsim__rp_account_quick): each
+ * field is read once and the two sets of updates are made together. Returns
+ * false, having changed nothing, for any other segment: the caller then runs
+ * the two above in turn. */
+static inline bool tcpsim__rp_track_quick(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s,
+                                          uint32_t seglen, tcpsim_ns_t ts)
+{
+    struct tcpsim_rp_dir *fwd = &c->d[dir];
+    const struct tcpsim_rp_dir *rev = &c->d[!dir];
+    const uint32_t seq = s->seq - fwd->base_seq;
+    const uint32_t window = s->window;
+    if ((s->flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST | TCPSIM_ACK)) != TCPSIM_ACK || seq != fwd->nextseq || !seq ||
+        window == 0 || !c->rtt_known || c->reused_ports_pending || !fwd->window_set || !fwd->z.hi_set ||
+        (fwd->z.nholes | rev->z.nholes) != 0)
+        return false;
+    const uint32_t ack = s->ack - rev->base_seq;
+    if (rev->maxseqtobeacked && tcpsim_seq_gt(ack, rev->maxseqtobeacked)) /* ACKed lost segment */
+        return false;
+    /* a gap: the ACK passes the peer's stream as seen */
+    if (rev->z.hi_set && tcpsim_seq_gt(s->ack, rev->z.hi) && tcpsim_seq_lt(s->ack - rev->z.hi, 1u << 30))
+        return false;
+    const uint32_t nseq = seq + seglen;
+    if (seglen == 0) {
+        if (ack == fwd->lastack) /* window update, keep-alive ACK, duplicate ACK */
+            return false;
+        c->completeness |= 4;
+        if (!(fwd->z.once & 0x1))
+            tcpsim__rp_hist_once(c, dir, 'a', 0x1);
+    } else {
+        if ((seglen == 1 && rev->window_set && rev->window == 0) || /* zero window probe */
+            (rev->win_scale != -1 && rev->window_set &&             /* window full */
+             nseq == rev->lastack + (rev->window << (rev->win_scale < 0 ? 0 : rev->win_scale))) ||
+            (rev->lastack && tcpsim_seq_leq(nseq, rev->lastack)) || /* spurious retransmission */
+            tcpsim_seq_gt(s->seq, fwd->z.hi))                       /* a hole opens */
+            return false;
+        fwd->nextseq = nseq;
+        fwd->nextseqtime = ts;
+        uint32_t hi = s->seq + seglen;
+        if (tcpsim_seq_gt(hi, fwd->z.hi))
+            fwd->z.hi = hi;
+        c->completeness |= 8;
+        if (!(fwd->z.once & 0x2))
+            tcpsim__rp_hist_once(c, dir, 'd', 0x2);
+    }
+    fwd->dupacknum = 0;
+    if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
+        fwd->maxseqtobeacked = nseq;
+    fwd->window = window;
+    fwd->lastack = ack;
+    fwd->lastacktime = ts;
+    fwd->lastsegmentflags = 0;
+    fwd->packets++;
+    fwd->bytes += seglen;
+    fwd->sent_any = true;
+    return true;
 }
 
 #endif

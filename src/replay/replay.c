@@ -582,6 +582,23 @@ static inline char *put_dec(char *p, unsigned v)
     return p;
 }
 
+/* One IPv4 address byte (< 256), inline: four per label, no division. */
+static inline char *put_octet(char *p, unsigned v)
+{
+    if (v >= 100) {
+        unsigned h = v >= 200 ? 2u : 1u;
+        *p++ = (char)('0' + h);
+        memcpy(p, &digits2[2 * (v - h * 100)], 2);
+        return p + 2;
+    }
+    if (v >= 10) {
+        memcpy(p, &digits2[2 * v], 2);
+        return p + 2;
+    }
+    *p = (char)('0' + v);
+    return p + 1;
+}
+
 /* "10.0.0.1:443" by hand for IPv4 (once per connection; snprintf was 7% of
  * all instructions on short connections); IPv6 keeps the RFC 5952 form of
  * tcpsim_endpoint_str. */
@@ -591,11 +608,14 @@ static void endpoint_label(const struct tcpsim_ip_addr *a, uint16_t port, char *
         tcpsim_endpoint_str(a, port, buf, cap);
         return;
     }
-    char *p = buf;
-    for (int i = 0; i < 4; i++) {
-        p = put_dec(p, a->a[i]);
-        *p++ = i < 3 ? '.' : ':';
-    }
+    char *p = put_octet(buf, a->a[0]);
+    *p++ = '.';
+    p = put_octet(p, a->a[1]);
+    *p++ = '.';
+    p = put_octet(p, a->a[2]);
+    *p++ = '.';
+    p = put_octet(p, a->a[3]);
+    *p++ = ':';
     p = put_dec(p, port);
     *p = '\0';
 }
@@ -675,68 +695,144 @@ static void note_wscale(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_s
         fwd->win_scale = rev->win_scale = -2;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define RARE __attribute__((noinline, cold)) /* out of the common path's registers */
+#else
+#define RARE
+#endif
+
+/* A packet of no connection held, or a SYN that reuses a held connection's
+ * 4-tuple (Wireshark's port-reuse rule: a SYN without ACK whose sequence
+ * number differs from the base this direction already has starts a new
+ * conversation; a retransmitted SYN keeps the same ISN; the caller tests
+ * that): the old one leaves and a new one starts. Its slot, or NONE when no
+ * slot can be had (counted). Out of line: once per connection. */
+RARE static uint32_t conn_open(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk, struct tcpsim_rp_conn *old,
+                               uint32_t old_slot, int *dir)
+{
+    if (old)
+        conn_leave(rp, old_slot, TCPSIM_RP_LEAVE_REUSED);
+    uint32_t slot = conn_new(rp, pk);
+    if (slot == TCPSIM__FLOW_NONE) {
+        rp->sum.skipped.unsupported_link++; /* cannot happen with a sane cap */
+        return slot;
+    }
+    const struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
+    *dir = (c->port[0] == pk->seg.src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
+    return slot;
+}
+
+/* Relative numbers as Wireshark shows them: the ISN of a SYN, else one
+ * before the first sequence number seen; an ACK fixes the peer's base when
+ * the peer has not been seen yet. Once both bases are set, only a SYN has
+ * anything to do here (the caller tests that). */
+RARE static void set_bases(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, bool opts_cut)
+{
+    struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    const uint8_t flags = seg->flags;
+    if (!fwd->base_set) {
+        fwd->base_set = true;
+        fwd->base_seq = (flags & TCPSIM_SYN) ? seg->seq : seg->seq - 1;
+    }
+    if ((flags & TCPSIM_ACK) && !rev->base_set) {
+        rev->base_set = true;
+        rev->base_seq = seg->ack - 1;
+    }
+    if ((flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
+        fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
+    note_wscale(c, dir, seg, opts_cut);
+}
+
+/* The segment record for the view (handed over or held). Out of line: only
+ * views with segment records have it, and the per-packet path keeps its
+ * registers for the rest. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void
+seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_rp_pkt *pk,
+           uint32_t an, const struct tcpsim_rp_event *ev, size_t nev, bool tls_ran)
+{
+    const struct tcpsim_segment *seg = &pk->seg;
+    const struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    const struct tls_scratch *tl = &rp->tls;
+    struct tcpsim_rp_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = pk->frame;
+    s.time = pk->ts;
+    s.capture_start = rp->first_ts;
+    s.conn = c->id;
+    s.dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    s.src = c->label[dir];
+    s.dst = c->label[!dir];
+    s.src_ip = c->addr[dir];
+    s.dst_ip = c->addr[!dir];
+    s.src_port = c->port[dir];
+    s.dst_port = c->port[!dir];
+    s.seg = seg;
+    s.len = pk->seglen;
+    s.rel_seq_known = true;
+    s.rel_seq = seg->seq - fwd->base_seq;
+    s.rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
+    s.rel_ack = seg->ack - rev->base_seq;
+    s.win = seg->window;
+    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
+        s.win = (uint64_t)seg->window << fwd->win_scale;
+    s.analysis = an;
+    s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+    s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+    s.nevents = nev;
+    s.events = ev;
+    s.tls = tl->it;
+    s.tls_json = "";
+    s.tls_errors_json = tl->err;
+    if (tls_ran) {
+        s.ntls = tl->n;
+        s.tls_json = tl->json_len ? tl->json + 1 : "";
+        s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
+        s.tls_dropped = tl->dropped;
+        s.tls_errors_len = tl->err_len;
+    }
+    emit_or_hold(rp, slot, c, &s);
+}
+
 static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
 {
     const struct tcpsim_segment *seg = &pk->seg;
-    const uint64_t frame = pk->frame;
     const tcpsim_ns_t ts = pk->ts;
     const uint32_t seglen = pk->seglen;
-    const bool opts_cut = pk->opts_cut;
     const uint8_t flags = seg->flags;
     struct tcpsim__key k = {&pk->src, &pk->dst, seg->src_port, seg->dst_port};
     int dir = 0;
     uint32_t slot = TCPSIM__FLOW_NONE;
     struct tcpsim_rp_conn *c = tcpsim__flow_find(&rp->ft, &k, pk->hash, &slot, &dir);
-    bool reused = false;
-    /* Wireshark's port-reuse rule: a SYN without ACK whose sequence number
-     * differs from the base this direction already has starts a new
-     * conversation (a retransmitted SYN keeps the same ISN). */
-    if (c && (flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN && c->d[dir].base_set &&
-        seg->seq != c->d[dir].base_seq) {
-        conn_leave(rp, slot, TCPSIM_RP_LEAVE_REUSED);
-        c = NULL;
-        reused = true;
-    }
-    bool fresh = c == NULL;
-    if (fresh) {
-        slot = conn_new(rp, pk);
-        if (slot == TCPSIM__FLOW_NONE) {
-            rp->sum.skipped.unsupported_link++; /* cannot happen with a sane cap */
+    bool fresh = false;
+    if (!c ||
+        ((flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN && c->d[dir].base_set && seg->seq != c->d[dir].base_seq)) {
+        bool reused = c != NULL;
+        slot = conn_open(rp, pk, c, slot, &dir);
+        if (slot == TCPSIM__FLOW_NONE)
             return;
-        }
         c = tcpsim__flow_conn(&rp->ft, slot);
-        dir = (c->port[0] == seg->src_port && addr_same(&c->addr[0], &pk->src)) ? 0 : 1;
-    }
-    if (c->reused_ports_pending != reused) /* most packets: false already (no write) */
         c->reused_ports_pending = reused;
-    struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
-
-    /* Relative numbers as Wireshark shows them: the ISN of a SYN, else one
-     * before the first sequence number seen; an ACK fixes the peer's base
-     * when the peer has not been seen yet. Once both bases are set, only a
-     * SYN has anything to do here. */
-    if (!fwd->base_set || !rev->base_set || (flags & TCPSIM_SYN)) {
-        if (!fwd->base_set) {
-            fwd->base_set = true;
-            fwd->base_seq = (flags & TCPSIM_SYN) ? seg->seq : seg->seq - 1;
-        }
-        if ((flags & TCPSIM_ACK) && !rev->base_set) {
-            rev->base_set = true;
-            rev->base_seq = seg->ack - 1;
-        }
-        if ((flags & TCPSIM_SYN) && seg->seq == fwd->base_seq)
-            fwd->syn_seen = true; /* this side's ISN is known: its stream starts at ISN+1 */
-        note_wscale(c, dir, seg, opts_cut);
+        fresh = true;
+    } else if (c->reused_ports_pending) {
+        c->reused_ports_pending = false;
     }
+    if (!(c->d[0].base_set && c->d[1].base_set) || (flags & TCPSIM_SYN)) /* both: no direction to work out */
+        set_bases(c, dir, seg, pk->opts_cut);
 
     /* Wireshark runs its sequence analysis on a segment whose options were
      * cut by the snap length (later segments see it: dup-ACK counts), but
      * the dissector stops at the options before it shows the flags: no
      * tcp.analysis.* on that frame (checked with tshark 4.0, editcap -s 68). */
-    uint32_t an = tcpsim__rp_analyze_quick(c, dir, seg, seglen, ts);
-    if (opts_cut)
-        an = 0;
-    tcpsim__rp_account_quick(c, dir, seg, seglen, an, ts);
+    uint32_t an = 0;
+    if (!tcpsim__rp_track_quick(c, dir, seg, seglen, ts)) { /* most segments: both done, nothing flagged */
+        an = tcpsim__rp_analyze_quick(c, dir, seg, seglen, ts);
+        if (pk->opts_cut)
+            an = 0;
+        tcpsim__rp_account_quick(c, dir, seg, seglen, an, ts);
+    }
 
     struct tcpsim_rp_event ev[TCPSIM_RP_MAX_EVENTS];
     size_t nev = 0;
@@ -745,67 +841,33 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
             tcpsim__rp_obs_init(c, dir, seg);
         if (c->obs_ok) {
             struct tcpsim_rp_retro retro;
-            nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
+            nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, pk->frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
             apply_retro(rp, c, &retro);
         }
     }
-    c->last_frame = frame;
+    c->last_frame = pk->frame;
     c->end = ts;
 
     /* The TLS items this segment completed (none when its connection is not
-     * decoded: the scratch is cleared only for a segment that is). */
-    struct tls_scratch *tl = &rp->tls;
-    const bool tls_ran = rp->cfg.tls && c->tls_det != TCPSIM_RP_TLS_NO;
+     * decoded: the scratch is cleared only for a segment that is). While it
+     * is undecided, a segment without payload can neither decide it nor feed
+     * a decoder (tcpsim__rp_tls_segment would return at once): none either. */
+    const bool tls_ran = rp->cfg.tls && (c->tls_det == TCPSIM_RP_TLS_YES ||
+                                         (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0));
     if (tls_ran) {
+        struct tls_scratch *tl = &rp->tls;
         tl->n = 0;
         tl->dropped = 0;
         tl->json_len = 0;
         tl->arena_len = 0;
         tl->err_len = 0;
-        tcpsim__rp_tls_segment(rp, c, dir, seg, seglen, frame, ts);
+        tcpsim__rp_tls_segment(rp, c, dir, seg, seglen, pk->frame, ts);
     }
 
-    if (!rp->hidden)
+    if (!rp->hidden) {
         c->shown = true;
-    if (rp->cfg.h.segment && !rp->hidden) {
-        struct tcpsim_rp_segment s;
-        memset(&s, 0, sizeof s);
-        s.frame = frame;
-        s.time = ts;
-        s.capture_start = rp->first_ts;
-        s.conn = c->id;
-        s.dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
-        s.src = c->label[dir];
-        s.dst = c->label[!dir];
-        s.src_ip = c->addr[dir];
-        s.dst_ip = c->addr[!dir];
-        s.src_port = c->port[dir];
-        s.dst_port = c->port[!dir];
-        s.seg = seg;
-        s.len = seglen;
-        s.rel_seq_known = true;
-        s.rel_seq = seg->seq - fwd->base_seq;
-        s.rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
-        s.rel_ack = seg->ack - rev->base_seq;
-        s.win = seg->window;
-        if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
-            s.win = (uint64_t)seg->window << fwd->win_scale;
-        s.analysis = an;
-        s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
-        s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
-        s.nevents = nev;
-        s.events = ev;
-        s.tls = tl->it;
-        s.tls_json = "";
-        s.tls_errors_json = tl->err;
-        if (tls_ran) {
-            s.ntls = tl->n;
-            s.tls_json = tl->json_len ? tl->json + 1 : "";
-            s.tls_json_len = tl->json_len ? tl->json_len - 1 : 0;
-            s.tls_dropped = tl->dropped;
-            s.tls_errors_len = tl->err_len;
-        }
-        emit_or_hold(rp, slot, c, &s);
+        if (rp->cfg.h.segment)
+            seg_record(rp, slot, c, dir, pk, an, ev, nev, tls_ran);
     }
     pump(rp, ts, slot);
     enum tcpsim__tclass cls = conn_class(c);
@@ -995,12 +1057,6 @@ static void consume_visible(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt
  * connection numbers stay Wireshark's tcp.stream of the whole file and the
  * analysis sees every packet (as with a Wireshark display filter); nothing is
  * written for it, and it is counted only as filtered. */
-#if defined(__GNUC__) || defined(__clang__)
-#define RARE __attribute__((noinline, cold)) /* out of the common path's registers */
-#else
-#define RARE
-#endif
-
 RARE static void consume_hidden(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk);
 
 void tcpsim__rp_consume(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
