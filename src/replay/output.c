@@ -25,6 +25,11 @@
 #define SLACK 32
 /* "10.0.0.1:443", "[2001:db8::1]:443" (replay.h: the connection's labels) */
 #define LABEL_MAX sizeof(((struct tcpsim_rp_conn *)0)->label[0])
+/* A segment record's state pair and end (tcpsim_rp_writer.pair): a slot is
+ * copied whole, three 32-byte moves; the longest pair (two 12-letter names,
+ * closed) takes 84 bytes. */
+#define PAIR_STRIDE 96u
+#define PAIR_N      (TCPSIM_TCP_NSTATES + 1u)
 
 enum {
 #define WHY_COUNT_(id, rule, text) WHY_COUNT_##id,
@@ -80,6 +85,20 @@ struct pfx {
 };
 _Static_assert(sizeof(struct pfx) == 64 && offsetof(struct pfx, t) + 22 + 24 <= 64,
                "one cache line per entry, t[1] copied as 24 bytes");
+
+/* The last conn record's middle (conn_mid): what it was made from, and its
+ * bytes. */
+struct conn_memo {
+    bool valid, inferred, server_inferred;
+    unsigned n[2];
+    enum tcpsim_tcp_state st0[2];
+    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    uint32_t completeness, len;
+    size_t csl;
+    char conn_state[16];
+    char history[TCPSIM_RP_HIST_MAX];
+    char text[1024];
+};
 
 /* A constant piece of output, in the writer's arena. */
 struct piece {
@@ -147,6 +166,14 @@ struct tcpsim_rp_writer {
     struct tcpsim__wq *q;
     struct tcpsim_rp_writer *pre;
     struct tcpsim__wq *rawq;
+    /* The end of a segment record from its states: `],"client_state":"C",
+     * "server_state":"S","events":[` ([0]) and the same closed as a record
+     * without events or TLS ends ([1]), by (client, server) state, each in a
+     * slot of PAIR_STRIDE bytes copied whole (NULL: a name too long for a
+     * slot; the state pieces are used). */
+    char *pair;
+    uint8_t pair_len[(TCPSIM_TCP_NSTATES + 1) * (TCPSIM_TCP_NSTATES + 1)][2];
+    struct conn_memo memo;              /* the last conn record's middle */
     struct tcpsim_tls_summary *tls_sum; /* the writer thread's: a TLS conn record's summary, unpacked */
     uint64_t tls_queued;                /* TLS conn records sent to the writer thread (tests) */
 };
@@ -274,6 +301,43 @@ static const char *const flag_names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "UR
 TCPSIM_TCP_WHYS(WHY_SIZE_)
 #undef WHY_SIZE_
 
+#define PAIR_OPEN "],\"client_state\":\""
+#define PAIR_MID  "\",\"server_state\":\""
+#define PAIR_EV   "\",\"events\":["
+#define PAIR_END  "],\"tls\":[]}\n" /* no events, no TLS: the usual end */
+
+/* The state pairs (tcpsim_rp_writer.pair), from the state pieces; none when
+ * a name is too long for a slot (the record is then written piece by piece)
+ * or memory is short. */
+static bool make_pairs(struct tcpsim_rp_writer *w)
+{
+    w->pair = NULL;
+    if (w->fmt != TCPSIM_RP_JSON ||
+        sizeof PAIR_OPEN + sizeof PAIR_MID + sizeof PAIR_EV + sizeof PAIR_END + 2 * w->state_max > PAIR_STRIDE)
+        return true;
+    char *t = aligned_alloc(32, PAIR_N * PAIR_N * 2 * PAIR_STRIDE);
+    if (!t)
+        return true;
+    memset(t, 0, PAIR_N * PAIR_N * 2 * PAIR_STRIDE);
+    for (unsigned c = 0; c < PAIR_N; c++)
+        for (unsigned v = 0; v < PAIR_N; v++)
+            for (unsigned end = 0; end < 2; end++) {
+                char *s = t + ((c * PAIR_N + v) * 2 + end) * PAIR_STRIDE, *p = s;
+                CPY(p, PAIR_OPEN);
+                memcpy(p, w->state[c].s, w->state[c].n);
+                p += w->state[c].n;
+                CPY(p, PAIR_MID);
+                memcpy(p, w->state[v].s, w->state[v].n);
+                p += w->state[v].n;
+                CPY(p, PAIR_EV);
+                if (end)
+                    CPY(p, PAIR_END);
+                w->pair_len[c * PAIR_N + v][end] = (uint8_t)(p - s);
+            }
+    w->pair = t;
+    return true;
+}
+
 static bool make_pieces(struct tcpsim_rp_writer *w)
 {
     /* Room for every piece: flags 256 * 47, analysis names, states, event
@@ -349,9 +413,11 @@ static bool make_pieces(struct tcpsim_rp_writer *w)
         w->oct_len[v] = (uint8_t)(e - w->oct[v]);
     }
     /* Literals (under 300 bytes), frame, time, conn, two endpoints, flags,
-     * seven numbers, every analysis name, two states. */
-    w->seg_max = 300 + 20 + 32 + 10 + 2 * LABEL_MAX + 47 + 6 * 10 + 20 + an_total + 2 * w->state_max + SLACK;
-    return true;
+     * seven numbers, every analysis name, two states; a pair slot copied
+     * whole. */
+    w->seg_max =
+        300 + 20 + 32 + 10 + 2 * LABEL_MAX + 47 + 6 * 10 + 20 + an_total + 2 * w->state_max + SLACK + PAIR_STRIDE;
+    return make_pairs(w);
 }
 
 /* ---- JSON ---- */
@@ -441,6 +507,118 @@ static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int
     w->len += (size_t)(p - p0);
 }
 
+/* A conn record's middle, from its states to the history: written at p
+ * (room for the bound conn_mid computes); returns the end. */
+static char *conn_mid_write(const struct tcpsim_rp_writer *w, char *p, const struct conn_rec *c, size_t csl)
+{
+    for (int side = 0; side < 2; side++) {
+        unsigned n = c->nstates[side];
+        if (side)
+            CPY(p, ",\"server_states\":");
+        *p++ = '[';
+        if (n == 0) {
+            unsigned i = (unsigned)c->st0[side];
+            p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
+        }
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = (unsigned)c->states[side][k];
+            if (k)
+                *p++ = ',';
+            p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
+        }
+        *p++ = ']';
+    }
+    if (c->inferred)
+        CPY(p, ",\"inferred\":true");
+    else
+        CPY(p, ",\"inferred\":false");
+    /* tcpsim addition: the server never answered and LISTEN was assumed. */
+    if (c->server_inferred)
+        CPY(p, ",\"server_inferred\":true,\"completeness\":");
+    else
+        CPY(p, ",\"server_inferred\":false,\"completeness\":");
+    p = tcpsim__fmt_u32(p, c->completeness);
+    CPY(p, ",\"conn_state\":\"");
+    p = tcpsim__json_esc(p, c->conn_state, csl);
+    CPY(p, "\",\"history\":\"");
+    p = tcpsim__json_esc(p, c->history, strnlen(c->history, TCPSIM_RP_HIST_MAX));
+    CPY(p, "\",\"handshake_rtt_ms\":");
+    return p;
+}
+
+/* Whether the memo's text is this record's middle: every input of
+ * conn_mid_write is the same (the arrays compared as far as they are
+ * read, the history whole). */
+static bool conn_memo_same(const struct conn_memo *m, const struct conn_rec *c, size_t csl)
+{
+    return m->valid && m->n[0] == c->nstates[0] && m->n[1] == c->nstates[1] && m->st0[0] == c->st0[0] &&
+           m->st0[1] == c->st0[1] && m->inferred == c->inferred && m->server_inferred == c->server_inferred &&
+           m->completeness == c->completeness && m->csl == csl && !memcmp(m->conn_state, c->conn_state, csl) &&
+           !memcmp(m->history, c->history, TCPSIM_RP_HIST_MAX) &&
+           !memcmp(m->states[0], c->states[0], c->nstates[0] * sizeof m->states[0][0]) &&
+           !memcmp(m->states[1], c->states[1], c->nstates[1] * sizeof m->states[1][0]);
+}
+
+/* The conn record's middle (states, flags, conn_state, history): connections
+ * that end alike give the same bytes here, so the last one is kept and copied
+ * when every input matches (formatting it was half of the record). */
+static void conn_mid(struct tcpsim_rp_writer *w, const struct conn_rec *c)
+{
+    size_t csl = strlen(c->conn_state);
+    size_t max =
+        2 * (2 + TCPSIM_RP_MAX_STATES * (w->state_max + 3)) + 150 + 10 + 6 * csl + 6 * TCPSIM_RP_HIST_MAX + SLACK;
+    if (max > OBUF) { /* a Zeek state of tens of KiB: never, but the bound is the bound */
+        put_states(w, c, 0);
+        PUTL(w, ",\"server_states\":");
+        put_states(w, c, 1);
+        char *q = room(w, 100 + 10 + SLACK), *q0 = q;
+        if (c->inferred)
+            CPY(q, ",\"inferred\":true");
+        else
+            CPY(q, ",\"inferred\":false");
+        if (c->server_inferred)
+            CPY(q, ",\"server_inferred\":true,\"completeness\":");
+        else
+            CPY(q, ",\"server_inferred\":false,\"completeness\":");
+        q = tcpsim__fmt_u32(q, c->completeness);
+        CPY(q, ",\"conn_state\":");
+        w->len += (size_t)(q - q0);
+        putq(w, c->conn_state);
+        q = q0 = room(w, 100 + 6 * TCPSIM_RP_HIST_MAX + SLACK);
+        CPY(q, ",\"history\":\"");
+        q = tcpsim__json_esc(q, c->history, strnlen(c->history, TCPSIM_RP_HIST_MAX));
+        CPY(q, "\",\"handshake_rtt_ms\":");
+        w->len += (size_t)(q - q0);
+        return;
+    }
+    struct conn_memo *m = &w->memo;
+    char *p = room(w, max), *p0 = p;
+    if (conn_memo_same(m, c, csl)) {
+        memcpy(p, m->text, m->len);
+        w->len += m->len;
+        return;
+    }
+    p = conn_mid_write(w, p, c, csl);
+    size_t n = (size_t)(p - p0);
+    w->len += n;
+    m->valid = n <= sizeof m->text && csl <= sizeof m->conn_state;
+    if (!m->valid)
+        return;
+    for (int i = 0; i < 2; i++) {
+        m->n[i] = c->nstates[i];
+        m->st0[i] = c->st0[i];
+        memcpy(m->states[i], c->states[i], c->nstates[i] * sizeof m->states[i][0]);
+    }
+    m->inferred = c->inferred;
+    m->server_inferred = c->server_inferred;
+    m->completeness = c->completeness;
+    m->csl = csl;
+    memcpy(m->conn_state, c->conn_state, csl);
+    memcpy(m->history, c->history, TCPSIM_RP_HIST_MAX);
+    m->len = (uint32_t)n;
+    memcpy(m->text, p0, n);
+}
+
 static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
 {
     char *p = room(w, w->seg_max), *p0 = p;
@@ -510,12 +688,24 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
         if (an)
             *p++ = ',';
     }
-    CPY(p, "],\"client_state\":\"");
-    p = cpy_piece(p, state_piece(w, s->client_state));
-    CPY(p, "\",\"server_state\":\"");
-    p = cpy_piece(p, state_piece(w, s->server_state));
-    CPY(p, "\",\"events\":[");
-    w->len += (size_t)(p - p0);
+    bool plain = !s->nevents && !s->tls_json_len && !s->tls_errors_len && !s->tls_dropped;
+    if (w->pair) { /* the states and what follows them in one copy */
+        unsigned c = (unsigned)s->client_state, v = (unsigned)s->server_state;
+        unsigned k = (c < TCPSIM_TCP_NSTATES ? c : TCPSIM_TCP_NSTATES) * PAIR_N +
+                     (v < TCPSIM_TCP_NSTATES ? v : TCPSIM_TCP_NSTATES);
+        memcpy(p, w->pair + (k * 2 + plain) * PAIR_STRIDE, PAIR_STRIDE);
+        p += w->pair_len[k][plain];
+        w->len += (size_t)(p - p0);
+        if (plain)
+            return;
+    } else {
+        CPY(p, PAIR_OPEN);
+        p = cpy_piece(p, state_piece(w, s->client_state));
+        CPY(p, PAIR_MID);
+        p = cpy_piece(p, state_piece(w, s->server_state));
+        CPY(p, PAIR_EV);
+        w->len += (size_t)(p - p0);
+    }
     for (size_t i = 0; i < s->nevents; i++) {
         const struct tcpsim_rp_event *e = &s->events[i];
         unsigned wi = (unsigned)e->why;
@@ -536,7 +726,7 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
     if (!s->tls_json_len && !s->tls_errors_len && !s->tls_dropped) {
         p = p0 = room(w, 16);
-        CPY(p, "],\"tls\":[]}\n"); /* plain TCP: the usual end */
+        CPY(p, PAIR_END);
         w->len += (size_t)(p - p0);
         return;
     }
@@ -592,8 +782,13 @@ static TCPSIM__COLD void segment_here(struct tcpsim_rp_writer *w, const struct t
     json_segment(w, s);
 }
 
-/* The replay thread's side: the record as a message. */
-static void queue_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+/* The replay thread's side: the record as a message. Not `cold`: code
+ * optimised for size copies the TLS JSON a byte per step (rep movsb). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void
+queue_segment_long(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
 {
     size_t ln[2] = {0, 0};
     if (s->src_ip.family == 6)
@@ -625,6 +820,26 @@ static void queue_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_seg
         memcpy(p, s->tls_json, s->tls_json_len);
     if (s->tls_errors_len)
         memcpy(p + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
+    tcpsim__wq_commit(w->q, MSG_SEG, n);
+}
+
+/* The usual record (IPv4, no TLS, a few events) in a few moves; the rest
+ * the long way, which gives the same message. */
+static inline void queue_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+{
+    size_t n = SEG_MSG_SIZE + s->nevents * sizeof *s->events;
+    if ((s->src_ip.family == 6) | (s->dst_ip.family == 6) | (s->tls_json_len != 0) | (s->tls_errors_len != 0) |
+        (n > tcpsim__wq_max(w->q))) {
+        queue_segment_long(w, s);
+        return;
+    }
+    struct seg_msg *m = tcpsim__wq_reserve(w->q, n);
+    memcpy(&m->s, s, sizeof *s);
+    memcpy(m->seg, s->seg, SEG_HEAD);
+    m->label_len[0] = m->label_len[1] = 0;
+    struct tcpsim_rp_event *ev = (struct tcpsim_rp_event *)(void *)((char *)m + SEG_MSG_SIZE);
+    for (size_t i = 0; i < s->nevents; i++)
+        ev[i] = s->events[i];
     tcpsim__wq_commit(w->q, MSG_SEG, n);
 }
 
@@ -685,30 +900,9 @@ static void json_conn_rec(struct tcpsim_rp_writer *w, const struct conn_rec *c)
     p = tcpsim__fmt_u64(p, c->bytes[1]);
     CPY(p, "},\"client_states\":");
     w->len += (size_t)(p - p0);
-    put_states(w, c, 0);
-    PUTL(w, ",\"server_states\":");
-    put_states(w, c, 1);
-    /* Literals, a number. */
-    char *q = room(w, 100 + 10 + SLACK), *q0 = q;
-    if (c->inferred)
-        CPY(q, ",\"inferred\":true");
-    else
-        CPY(q, ",\"inferred\":false");
-    /* tcpsim addition: the server never answered and LISTEN was assumed. */
-    if (c->server_inferred)
-        CPY(q, ",\"server_inferred\":true,\"completeness\":");
-    else
-        CPY(q, ",\"server_inferred\":false,\"completeness\":");
-    q = tcpsim__fmt_u32(q, c->completeness);
-    CPY(q, ",\"conn_state\":");
-    w->len += (size_t)(q - q0);
-    putq(w, c->conn_state);
-    /* Literals (under 100 bytes), the history (escaped), the RTT, the
-     * analysis names and counts. */
-    p = p0 = room(w, 100 + 6 * TCPSIM_RP_HIST_MAX + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
-    CPY(p, ",\"history\":\"");
-    p = tcpsim__json_esc(p, c->history, strnlen(c->history, TCPSIM_RP_HIST_MAX));
-    CPY(p, "\",\"handshake_rtt_ms\":");
+    conn_mid(w, c);
+    /* The RTT, the analysis names and counts. */
+    p = p0 = room(w, 32 + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
     if (c->rtt_known) { /* milliseconds with the microseconds, truncated */
         uint64_t us = c->rtt / 1000u;
         p = tcpsim__fmt_u64(p, us / 1000u);
@@ -720,8 +914,9 @@ static void json_conn_rec(struct tcpsim_rp_writer *w, const struct conn_rec *c)
         CPY(p, "null");
     }
     CPY(p, ",\"analysis\":{");
-    bool first = true;
-    for (unsigned b = 0; b < TCPSIM_AN_COUNT; b++)
+    static const uint32_t none[TCPSIM_AN_COUNT];
+    bool first = true; /* most connections have no count: one compare instead of the loop */
+    for (unsigned b = memcmp(c->an_count, none, sizeof none) ? 0 : TCPSIM_AN_COUNT; b < TCPSIM_AN_COUNT; b++)
         if (c->an_count[b]) {
             if (!first)
                 *p++ = ',';
@@ -1678,6 +1873,7 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new(FILE *out, enum tcpsim_rp_format f
     if (fmt == TCPSIM_RP_SINK || !make_pieces(w) || (fmt != TCPSIM_RP_HTML && !make_view(w, &o))) {
         free(w->pfx);
         free(w->arena);
+        free(w->pair);
         free(w); /* SINK writers come from tcpsim_rp_writer_new_sink */
         return NULL;
     }
@@ -1807,6 +2003,7 @@ bool tcpsim_rp_writer_free(struct tcpsim_rp_writer *w)
     tcpsim_html_free(w->html);
     bool ok = !w->failed;
     free(w->arena);
+    free(w->pair);
     free(w->pfx);
     free(w);
     return ok;

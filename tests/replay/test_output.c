@@ -647,6 +647,256 @@ static void test_json_bundled_captures_expect_reference_bytes(void **state)
     assert_true(total > 100);
 }
 
+/* Every (client, server) state pair, two out of range, in records with and
+ * without events and TLS: the JSON writer copies a segment record's states
+ * and its usual end from one table slot per pair (output.c); each record
+ * must be what the reference writes. Inline and through the writer thread
+ * with the smallest ring. */
+static void state_pairs(bool thread)
+{
+    char *rt = NULL;
+    size_t rl = 0;
+    FILE *rf = open_memstream(&rt, &rl);
+    assert_non_null(rf);
+    struct rr_out wo;
+    struct tcpsim_rp_writer *w = rr_open(&wo, TCPSIM_RP_JSON, -1);
+    if (thread)
+        assert_true(tcpsim_rp_writer_thread(w, 256));
+    struct tcpsim_rp_handler h = tcpsim_rp_writer_handler(w);
+    const struct tcpsim_rp_event ev[2] = {
+        {TCPSIM_SIDE_SERVER, TCPSIM_TCP_LISTEN, TCPSIM_TCP_SYN_RECEIVED, (enum tcpsim_tcp_why)0},
+        {TCPSIM_SIDE_CLIENT, TCPSIM_TCP_SYN_SENT, TCPSIM_TCP_ESTABLISHED, (enum tcpsim_tcp_why)1},
+    };
+    struct tcpsim_segment seg;
+    memset(&seg, 0, sizeof seg);
+    uint64_t frame = 1, n = 0;
+    const unsigned top = TCPSIM_TCP_NSTATES + 2; /* NSTATES and NSTATES + 1: out of range */
+    for (unsigned c = 0; c < top; c++)
+        for (unsigned v = 0; v < top; v++)
+            for (unsigned kind = 0; kind < 5; kind++) {
+                struct tcpsim_rp_segment s;
+                memset(&s, 0, sizeof s);
+                s.frame = frame++;
+                s.time = UINT64_C(1700000000000000000) + s.frame * 1000;
+                s.conn = c * top + v;
+                s.dir = kind % 2 ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+                s.src_ip.family = s.dst_ip.family = 4;
+                memcpy(s.src_ip.a, (const uint8_t[]){10, 0, 0, 1}, 4);
+                memcpy(s.dst_ip.a, (const uint8_t[]){10, 0, 0, 2}, 4);
+                s.src_port = 1000;
+                s.dst_port = 80;
+                s.src = "10.0.0.1:1000";
+                s.dst = "10.0.0.2:80";
+                seg.flags = (uint8_t)(c * 16 + v + kind);
+                seg.seq = c * 1000003u;
+                seg.ack = v * 7919u;
+                s.seg = &seg;
+                s.rel_seq_known = true;
+                s.rel_ack_known = kind != 3;
+                s.rel_seq = c;
+                s.rel_ack = v;
+                s.win = 65535;
+                s.analysis = kind == 4 ? 5u : 0u;
+                s.client_state = (enum tcpsim_tcp_state)c;
+                s.server_state = (enum tcpsim_tcp_state)v;
+                s.events = ev;
+                s.nevents = kind == 1 ? 1 : kind == 2 ? 2 : 0;
+                s.tls_json = "";
+                s.tls_errors_json = "";
+                if (kind == 3)
+                    s.tls_dropped = 1; /* not the usual end */
+                if (kind == 4) {
+                    s.tls_json = "{\"x\":1}";
+                    s.tls_json_len = 7;
+                }
+                ref_segment(rf, &s);
+                h.segment(h.ctx, NULL, &s);
+                n++;
+            }
+    assert_true(rr_close(&wo));
+    fclose(rf);
+    assert_int_equal(n, (uint64_t)top * top * 5);
+    if (strcmp(wo.text, rt) != 0) {
+        size_t i = 0, line = 1;
+        while (wo.text[i] && wo.text[i] == rt[i])
+            line += wo.text[i++] == '\n';
+        size_t at = i > 60 ? i - 60 : 0;
+        fail_msg("state pairs (%s): line %zu differs:\nwriter:    ...%.120s\nreference: ...%.120s",
+                 thread ? "thread" : "inline", line, wo.text + at, rt + at);
+    }
+    free(wo.text);
+    free(rt);
+}
+
+static void test_json_every_state_pair_expect_reference_bytes(void **state)
+{
+    (void)state;
+    state_pairs(false);
+    state_pairs(true);
+}
+
+/* Connections of seven kinds (closed, half closed, reset, refused, never
+ * answered, started mid-stream; some with data), two in a row of one kind:
+ * the JSON writer copies a conn record's middle when every input is the last
+ * record's (output.c, conn_mid), so it is used here between real records;
+ * each must be what the reference writes. */
+static void test_json_conns_ending_alike_expect_own_middles(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpsim-output-test-XXXXXX";
+    struct pg g;
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
+    uint64_t t = 1000000, x = 12345;
+    for (unsigned i = 0; i < 600; i++) {
+        uint16_t cp = (uint16_t)(10000 + i);
+        uint32_t cs = 1000u * i, ss = 5000u * i + 7;
+        /* two in a row of the same kind, then one at random */
+        unsigned k = i % 3 != 2 ? (i / 3) % 7 : (unsigned)(lcg(&x) >> 33) % 7;
+        if (k != 6)
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_S, cs, 0, 64240, 0, NULL);
+        if (k != 0 && k != 5)
+            pg_tcp(&g, t += 10, "10.2.0.1", 80, "10.1.0.1", cp, PG_S | PG_A, ss, cs + 1, 64240, 0, NULL);
+        if (k == 5)
+            pg_tcp(&g, t += 10, "10.2.0.1", 80, "10.1.0.1", cp, PG_R | PG_A, 0, cs + 1, 0, 0, NULL);
+        if (k >= 1 && k <= 4)
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_A, cs + 1, ss + 1, 502, 0, NULL);
+        uint16_t len = (uint16_t)(i % 4 == 0 ? 100 : 0);
+        if (len && k != 5)
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_A | PG_P, cs + 1, ss + 1, 502, len, NULL);
+        if (k == 1 || k == 2 || k == 3) {
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_F | PG_A, cs + 1 + len, ss + 1, 502, 0, NULL);
+            if (k != 3)
+                pg_tcp(&g, t += 10, "10.2.0.1", 80, "10.1.0.1", cp, PG_F | PG_A, ss + 1, cs + 2 + len, 502, 0, NULL);
+            if (k == 1) /* the last ACK: both endpoints' lists end differently without it */
+                pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_A, cs + 2 + len, ss + 2, 502, 0, NULL);
+        }
+        if (k == 4)
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_R | PG_A, cs + 1 + len, ss + 1, 0, 0, NULL);
+        if (k == 6) /* no SYN: a mid-stream start */
+            pg_tcp(&g, t += 10, "10.1.0.1", cp, "10.2.0.1", 80, PG_A | PG_P, cs + 1, ss + 1, 502, 10, NULL);
+    }
+    pg_close(&g);
+    assert_true(compare_view(path, TCPSIM_RP_JSON) >= 1800);
+    unlink(path);
+}
+
+/* Each connection of a capture, then copies of it that differ in one input
+ * of the conn record's middle only, each followed by the connection again:
+ * the JSON writer copies that middle when every input is the last record's
+ * (output.c, conn_mid), so a copy must not get the original's bytes, nor the
+ * original the copy's. Inline and through the writer thread. */
+struct mid_run {
+    FILE *ref;
+    struct tcpsim_rp_handler h;
+    size_t n;
+};
+
+static void mid_both(struct mid_run *r, const struct tcpsim_rp_conn *c)
+{
+    ref_conn(r->ref, c);
+    r->h.conn(r->h.ctx, c, TCPSIM_RP_LEAVE_CLOSED);
+    r->n++;
+}
+
+static void mid_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why)
+{
+    struct mid_run *r = ctx;
+    (void)why;
+    struct tcpsim_rp_conn *d = malloc(sizeof *d);
+    assert_non_null(d);
+    mid_both(r, c);
+    for (int k = 0; k < 9; k++) {
+        memcpy(d, c, sizeof *d);
+        int side = k % 2;
+        unsigned n = d->nstates[side];
+        switch (k) {
+        case 0:
+        case 1: /* the last state of a list */
+            if (n == 0)
+                continue;
+            d->states[side][n - 1] =
+                (enum tcpsim_tcp_state)(((unsigned)d->states[side][n - 1] + 1) % TCPSIM_TCP_NSTATES);
+            break;
+        case 2:
+        case 3: /* a list one shorter */
+            if (n < 2)
+                continue;
+            d->nstates[side]--;
+            break;
+        case 4: { /* the history's last letter */
+            size_t hl = strnlen(d->history, TCPSIM_RP_HIST_MAX);
+            if (hl == 0)
+                continue;
+            d->history[hl - 1] = d->history[hl - 1] == 'x' ? 'y' : 'x';
+            break;
+        }
+        case 5:
+            d->completeness ^= 1;
+            break;
+        case 6:
+            d->server_inferred = !d->server_inferred;
+            break;
+        case 7:
+            d->inferred = !d->inferred;
+            break;
+        case 8: /* a byte after the history's end (none is shown) */
+            if (strnlen(d->history, TCPSIM_RP_HIST_MAX) + 1 >= TCPSIM_RP_HIST_MAX)
+                continue;
+            d->history[TCPSIM_RP_HIST_MAX - 1] = 'z';
+            break;
+        }
+        mid_both(r, d);
+        mid_both(r, c);
+    }
+    free(d);
+}
+
+static void mid_capture(const char *cap, bool thread)
+{
+    char *rt = NULL;
+    size_t rl = 0;
+    struct mid_run r = {open_memstream(&rt, &rl), {0}, 0};
+    assert_non_null(r.ref);
+    struct rr_out wo;
+    struct tcpsim_rp_writer *w = rr_open(&wo, TCPSIM_RP_JSON, -1);
+    if (thread)
+        assert_true(tcpsim_rp_writer_thread(w, 0));
+    r.h = tcpsim_rp_writer_handler(w);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.h.segment = NULL;
+    cfg.h.conn = mid_conn;
+    cfg.h.summary = NULL;
+    cfg.h.ctx = &r;
+    rr_read(&cfg, cap, NULL);
+    assert_true(rr_close(&wo));
+    fclose(r.ref);
+    assert_true(r.n > 10);
+    if (strcmp(wo.text, rt) != 0) {
+        size_t i = 0, line = 1;
+        while (wo.text[i] && wo.text[i] == rt[i])
+            line += wo.text[i++] == '\n';
+        size_t at = i > 60 ? i - 60 : 0;
+        fail_msg("%s (%s): conn record %zu differs:\nwriter:    ...%.120s\nreference: ...%.120s", cap,
+                 thread ? "thread" : "inline", line, wo.text + at, rt + at);
+    }
+    free(wo.text);
+    free(rt);
+}
+
+static void mid_both_ways(const char *cap, void *ctx)
+{
+    (void)ctx;
+    mid_capture(cap, false);
+    mid_capture(cap, true);
+}
+
+static void test_json_conn_differing_in_one_input_expect_own_middle(void **state)
+{
+    (void)state;
+    assert_true(bundled_each_file(TCPSIM_CAPTURES_DIR, mid_both_ways, NULL) >= 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +908,9 @@ int main(void)
         cmocka_unit_test(test_json_edge_capture_expect_reference_bytes),
         cmocka_unit_test(test_json_conns_sharing_a_slot_expect_own_endpoints),
         cmocka_unit_test(test_json_bundled_captures_expect_reference_bytes),
+        cmocka_unit_test(test_json_every_state_pair_expect_reference_bytes),
+        cmocka_unit_test(test_json_conns_ending_alike_expect_own_middles),
+        cmocka_unit_test(test_json_conn_differing_in_one_input_expect_own_middle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
