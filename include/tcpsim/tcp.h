@@ -253,17 +253,22 @@ struct tcpsim_tcp_priv {
 
 /* ---- the endpoint (TCB, RFC 9293 §3.3.1) ----
  * Callers may read these fields; only the functions below change them.
- * Field order is for the cache: what every segment touches comes first
- * (state, sequence variables, windows, flags, timers), then the private
- * part, then the configuration and the RTO estimator. */
+ * Field order is for the cache (the replayer keeps thousands of endpoints
+ * and prefetches the lines a segment touches, src/replay/flow.h): the
+ * configuration first, as the fields a segment reads of it (cc, paws,
+ * observer) are its last bytes; then, from there to the end of the fourth
+ * line after it, what every segment touches (state, sequence variables,
+ * windows, flags, timers, the private part's own hot fields); then the
+ * rest. The asserts below the struct hold the hot span to those lines. */
 struct tcpsim_tcp_endpoint {
-    enum tcpsim_tcp_state state;
-    uint16_t local_port, remote_port;
+    struct tcpsim_tcp_config cfg;
 
-    /* send sequence variables */
-    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, snd_max;
-    /* receive sequence variables */
-    uint32_t irs, rcv_nxt, rcv_wnd, rcv_up;
+    /* ---- hot: from cfg.cc to priv.rbuf ---- */
+    enum tcpsim_tcp_state state;
+    /* send sequence variables (SND.UP below, with ISS) */
+    uint32_t snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_max;
+    /* receive sequence variables (IRS, RCV.UP below) */
+    uint32_t rcv_nxt, rcv_wnd;
 
     /* negotiated options (RFC 7323, RFC 2018) */
     uint32_t ts_recent;
@@ -292,13 +297,28 @@ struct tcpsim_tcp_endpoint {
     tcpsim_time_t t_rtx, t_time_wait, t_persist, t_keepalive;
 
     /* implementation state (buffers, RTT sample, out-of-order queue), inside
-     * the endpoint; buffers it holds are released by tcpsim_tcp_free */
+     * the endpoint; buffers it holds are released by tcpsim_tcp_free (its
+     * hot fields first, up to rbuf) */
     struct tcpsim_tcp_priv priv;
 
-    struct tcpsim_tcp_config cfg;
+    /* ---- cold: the connection's start, the user side, the RTO ---- */
+    uint16_t local_port, remote_port;
+    uint32_t iss, snd_up; /* send sequence variables */
+    uint32_t irs, rcv_up; /* receive sequence variables */
     /* RTO estimator (RFC 6298) */
     tcpsim_time_t srtt, rttvar, rto;
 };
+
+/* The span a segment touches, for the replayer's prefetch (flow.h): from the
+ * configuration's per-segment fields to the private part's hot end, within
+ * four cache lines from offset TCPSIM_TCP_HOT_OFF. */
+#define TCPSIM_TCP_HOT_OFF   128u
+#define TCPSIM_TCP_HOT_LINES 4u
+_Static_assert(offsetof(struct tcpsim_tcp_endpoint, cfg.cc) >= TCPSIM_TCP_HOT_OFF,
+               "cfg's per-segment fields start the hot lines");
+_Static_assert(offsetof(struct tcpsim_tcp_endpoint, priv.rbuf) + sizeof(uint8_t *) <=
+                   TCPSIM_TCP_HOT_OFF + TCPSIM_TCP_HOT_LINES * 64u,
+               "the hot fields end within the hot lines");
 
 /* Initialise an endpoint in CLOSED. With cfg.store_data it allocates its send
  * and receive buffers (the only allocation; per-event processing never

@@ -254,37 +254,59 @@ static inline tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
 /* Cache hints for a packet processed soon: its index entry, then (once that
  * is in the cache) the hot lines of the connection it probably belongs to.
  * Inline: the replay thread gives them for every record it looks ahead at. */
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(TCPSIM_PREFETCH_AS_LOAD)
+/* Measuring aid (-DTCPSIM_PREFETCH_AS_LOAD): each hint a real load, so that
+ * cachegrind, which ignores prefetches, counts its miss at the hint and not
+ * at the use; the misses left elsewhere are lines no hint covers. Each
+ * load is stored (valgrind's optimiser drops loads whose value is unused). */
+extern volatile unsigned char tcpsim__prefetch_sink; /* (defined in reader.c) */
+#define TCPSIM__PREFETCH(p) (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
+#elif defined(__GNUC__) || defined(__clang__)
 #define TCPSIM__PREFETCH(p) __builtin_prefetch((p), 1, 3)
 #else
 #define TCPSIM__PREFETCH(p) ((void)(p))
 #endif
+/* Inlined whatever their size: GCC counts a prefetch as no side effect, so a
+ * helper left out of line is "const" and a call whose result is unused
+ * (or one with none) is dropped before it could be inlined, hints and all. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TCPSIM__HINT static inline __attribute__((always_inline))
+#else
+#define TCPSIM__HINT static inline
+#endif
 
-static inline void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash)
+TCPSIM__HINT void tcpsim__flow_prefetch_index(const struct tcpsim__flowtab *t, uint32_t hash)
 {
     TCPSIM__PREFETCH(&t->index[hash & t->index_mask]);
 }
 
 /* The lines every packet touches (replay.h's layout): the hot header, the
- * per-direction analysis and the head of each endpoint. Only entries whose
- * hash matches are followed (no slot is read), at most a few probes. */
-static inline void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
+ * per-direction analysis and each endpoint's hot lines. Only entries whose
+ * hash matches are followed (no slot is read), at most a few probes. Returns
+ * the connection hinted (for tcpsim__flow_prefetch_warm), or NULL. */
+TCPSIM__HINT const struct tcpsim_rp_conn *tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, uint32_t hash)
 {
     uint32_t i = hash & t->index_mask;
     for (int n = 0; n < 4; n++, i = (i + 1) & t->index_mask) {
         const struct tcpsim__flow_ent *e = &t->index[i];
         if (e->slot == TCPSIM__FLOW_NONE)
-            return;
+            return NULL;
         if (e->hash != hash)
             continue;
         /* unrolled: this runs for every packet */
-        const char *c = (const char *)tcpsim__flow_conn(t, e->slot);
+        const struct tcpsim_rp_conn *conn = tcpsim__flow_conn(t, e->slot);
+        const char *c = (const char *)conn;
         _Static_assert(offsetof(struct tcpsim_rp_conn, ep) <= 4 * 64, "the hot header is 4 lines");
         TCPSIM__PREFETCH(c);
         TCPSIM__PREFETCH(c + 64);
         TCPSIM__PREFETCH(c + 128);
         TCPSIM__PREFETCH(c + 192);
-        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep), *ep1 = ep + sizeof(struct tcpsim_tcp_endpoint);
+        /* each endpoint's hot lines (tcpsim/tcp.h: from cfg.cc to priv.rbuf) */
+        _Static_assert(TCPSIM_TCP_HOT_LINES == 4 && offsetof(struct tcpsim_rp_conn, ep) % 64 == 0 &&
+                           sizeof(struct tcpsim_tcp_endpoint) % 64 == 0,
+                       "four hot lines per endpoint, line-aligned");
+        const char *ep = c + offsetof(struct tcpsim_rp_conn, ep) + TCPSIM_TCP_HOT_OFF;
+        const char *ep1 = ep + sizeof(struct tcpsim_tcp_endpoint);
         TCPSIM__PREFETCH(ep);
         TCPSIM__PREFETCH(ep + 64);
         TCPSIM__PREFETCH(ep + 128);
@@ -293,7 +315,94 @@ static inline void tcpsim__flow_prefetch_conn(const struct tcpsim__flowtab *t, u
         TCPSIM__PREFETCH(ep1 + 64);
         TCPSIM__PREFETCH(ep1 + 128);
         TCPSIM__PREFETCH(ep1 + 192);
+        return conn;
+    }
+    return NULL;
+}
+
+/* A SYN whose 4-tuple is not in the table: the slot tcpsim__flow_alloc
+ * would hand out now (the free list's head, else the next never used), which
+ * the new connection writes whole or nearly (flow_alloc clears its header and
+ * cold part, tcpsim__rp_obs_init copies the first endpoint and sets the
+ * second's state). Only a hint: another SYN may take that slot first.
+ * Returns the slot hinted (NONE: none). */
+TCPSIM__HINT uint32_t tcpsim__flow_prefetch_fresh(const struct tcpsim__flowtab *t)
+{
+    uint32_t s = t->free_head;
+    if (s == TCPSIM__FLOW_NONE) {
+        s = t->used_hw;
+        if (s / TCPSIM__FLOW_CHUNK >= t->nchunks || !t->chunk[s / TCPSIM__FLOW_CHUNK])
+            return TCPSIM__FLOW_NONE; /* a chunk not allocated yet: nothing to hint */
+    }
+    const struct tcpsim_rp_conn *conn = tcpsim__flow_conn(t, s);
+    const char *c = (const char *)conn;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
+    for (size_t off = 0; off < offsetof(struct tcpsim_rp_conn, ep) + sizeof(struct tcpsim_tcp_endpoint); off += 64)
+        TCPSIM__PREFETCH(c + off); /* the header and ep[0] */
+    TCPSIM__PREFETCH(&conn->ep[1].state);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
+    for (size_t off = offsetof(struct tcpsim_rp_conn, states); off < sizeof(struct tcpsim_rp_conn); off += 64)
+        TCPSIM__PREFETCH(c + off); /* the warm and cold parts (most of it cleared) */
+    return s;
+}
+
+/* The second hint, a record ahead, for a connection tcpsim__flow_prefetch_conn
+ * gave a few records before (its hot lines are in the cache by now, so
+ * reading them costs little; it may have left the table since: only hints
+ * follow from what is read). A segment with SYN, FIN or RST, or one that
+ * meets a connection not ESTABLISHED on both sides or with an open question
+ * (a silent server, a FIN in flight), takes the observer's full path and
+ * Zeek's whole bookkeeping: its state lists, Zeek's per-direction notes, the
+ * handshake times and history, the pending SYN or FIN. The common segment
+ * between two ESTABLISHED endpoints touches none of these. */
+TCPSIM__HINT void tcpsim__flow_prefetch_warm(const struct tcpsim_rp_conn *c, uint8_t flags)
+{
+    /* (bitwise: one test for the common segment; ep[1] is whole only once
+     * pend_active is clear, which is tested first) */
+    if (!((flags & (TCPSIM_SYN | TCPSIM_FIN | TCPSIM_RST)) | c->pend_active | c->pfin_active) &&
+        (!c->obs_ok || (c->ep[0].state == TCPSIM_TCP_ESTABLISHED && c->ep[1].state == TCPSIM_TCP_ESTABLISHED)))
         return;
+    bool fin = (flags & TCPSIM_FIN) || c->pfin_active;
+    /* the span from the state lists to the history, six lines at fixed
+     * offsets (no address that needs a field read) */
+    _Static_assert(offsetof(struct tcpsim_rp_conn, states) % 64 == 0 &&
+                       offsetof(struct tcpsim_rp_conn, history) + TCPSIM_RP_HIST_MAX <=
+                           offsetof(struct tcpsim_rp_conn, states) + 6 * 64,
+                   "states .. history in six lines");
+    const char *w = (const char *)c->states;
+    TCPSIM__PREFETCH(w);
+    TCPSIM__PREFETCH(w + 64);
+    TCPSIM__PREFETCH(w + 128);
+    TCPSIM__PREFETCH(w + 192);
+    TCPSIM__PREFETCH(w + 256);
+    TCPSIM__PREFETCH(w + 320);
+    if (fin) { /* TIME_WAIT's length, in the endpoints' cold configuration */
+        TCPSIM__PREFETCH(&c->ep[0].cfg.msl);
+        TCPSIM__PREFETCH(&c->ep[1].cfg.msl);
+    }
+    if (c->pend_active) {
+        TCPSIM__PREFETCH(&c->pend);
+        if (flags & TCPSIM_SYN) {
+            /* the server's SYN-ACK: its endpoint is made whole (observer.c
+             * server_reinit) and the client's SYN replayed to it */
+            const char *e1 = (const char *)&c->ep[1];
+            for (size_t off = 0; off < sizeof(struct tcpsim_tcp_endpoint); off += 64)
+                TCPSIM__PREFETCH(e1 + off);
+            TCPSIM__PREFETCH((const char *)&c->pend.syn + 64);
+            TCPSIM__PREFETCH((const char *)&c->pend.syn + 128);
+        }
+    }
+    if (flags & TCPSIM_FIN) { /* the FIN is kept whole in c->pfin */
+        for (size_t off = 0; off < sizeof c->pfin; off += 64)
+            TCPSIM__PREFETCH((const char *)&c->pfin + off);
+        TCPSIM__PREFETCH((const char *)&c->pfin + sizeof c->pfin - 1);
+    } else if (c->pfin_active) {
+        TCPSIM__PREFETCH(&c->pfin);
+        TCPSIM__PREFETCH(&c->pfin.seg.payload_len);
     }
 }
 

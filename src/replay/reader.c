@@ -133,7 +133,7 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
 #define SPIN        TCPSIM__SPSC_SPIN
 #define STDIO_BUF   ((size_t)1 << 20)
 #define AHEAD_N     8u /* records looked at ahead of the one consumed (index entry prefetched) */
-#define CONN_D      4u /* ... of which this one also gets its connection prefetched */
+#define CONN_D      4u /* ... of which this one also gets its connection's hot lines prefetched */
 
 enum ent_type { ENT_REC, ENT_WRAP, ENT_END };
 
@@ -188,10 +188,15 @@ struct pipe {
     uint64_t scan;          /* look-ahead: next entry not yet looked at */
     unsigned hq_head, hq_n; /* look-ahead: the records in [rpos, scan) */
     uint32_t hq[AHEAD_N];
-    bool hq_ok[AHEAD_N]; /* a TCP segment: the hash is valid */
+    bool hq_ok[AHEAD_N];                        /* a TCP segment: the hash is valid */
+    const struct ent *hq_e[AHEAD_N];            /* the entry (in the ring until consumed) */
+    const struct tcpsim_rp_conn *hq_c[AHEAD_N]; /* its connection, hinted CONN_D ahead (or NULL) */
 };
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: flow.h */
+volatile unsigned char tcpsim__prefetch_sink;
+#define PREFETCH_R(p) (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
+#elif defined(__GNUC__) || defined(__clang__)
 #define PREFETCH_R(p) __builtin_prefetch((p), 0, 3)
 #else
 #define PREFETCH_R(p) ((void)(p))
@@ -209,7 +214,10 @@ static void publish_tail(struct pipe *pp)
 {
     pp->wbatch = 0;
     if (!pp->threaded) {
+        /* the caller's view too (same thread): its look-ahead sees every
+         * record written, not only those there when it last ran dry */
         atomic_store_explicit(&pp->tail, pp->wp, memory_order_relaxed);
+        pp->ctail = pp->wp;
         return;
     }
     atomic_store_explicit(&pp->tail, pp->wp, memory_order_seq_cst);
@@ -401,7 +409,11 @@ static void *reader_main(void *arg)
 }
 
 /* Cache hints: the flow index entries of the next AHEAD_N records, the
- * connection of the one CONN_D ahead (its index entry fetched by now). */
+ * connection of the one CONN_D ahead (its index entry fetched by now; or the
+ * slot a new connection will take), and for the next one the lines of its
+ * connection a handshake or close segment touches (flow.h). With one thread
+ * the caller's view of the tail follows every record written (publish_tail),
+ * so the look-ahead sees AHEAD_N records there too. */
 static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
 {
     while (pp->hq_n < AHEAD_N && pp->scan < pp->ctail) {
@@ -417,14 +429,24 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
         unsigned i = (pp->hq_head + pp->hq_n++) % AHEAD_N;
         pp->hq_ok[i] = e->pk.kind == TCPSIM_RP_K_TCP;
         pp->hq[i] = e->pk.hash;
+        pp->hq_e[i] = e;
+        pp->hq_c[i] = NULL;
         if (pp->hq_ok[i])
             tcpsim__flow_prefetch_index(&rp->ft, e->pk.hash); /* (inline: flow.h) */
     }
     if (pp->hq_n > CONN_D) {
         unsigned i = (pp->hq_head + CONN_D) % AHEAD_N;
-        if (pp->hq_ok[i])
-            tcpsim__flow_prefetch_conn(&rp->ft, pp->hq[i]);
+        if (pp->hq_ok[i]) {
+            pp->hq_c[i] = tcpsim__flow_prefetch_conn(&rp->ft, pp->hq[i]);
+            if (!pp->hq_c[i] && (pp->hq_e[i]->pk.seg.flags & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN)
+                (void)tcpsim__flow_prefetch_fresh(&rp->ft); /* a new connection, probably */
+        }
     }
+    /* the next record: the lines of its connection a handshake or close
+     * segment touches too (its flags are in the entry's second line, asked
+     * for when it was looked at first) */
+    if (pp->hq_n > 0 && pp->hq_c[pp->hq_head])
+        tcpsim__flow_prefetch_warm(pp->hq_c[pp->hq_head], pp->hq_e[pp->hq_head]->pk.seg.flags);
 }
 
 /* The caller found no new entry after reading the tail again (two threads):

@@ -125,9 +125,9 @@ struct tcpsim_rp_pending {
 struct tcpsim_rp_pfin {
     bool attach_here; /* the peer sent since: the arrival goes on a later record */
     int from;         /* sender of the FIN */
-    struct tcpsim_segment seg;
     tcpsim_time_t at;
     uint64_t frame;
+    struct tcpsim_segment seg;
 };
 
 /* A correction to segment records already made but still held in the output
@@ -146,11 +146,12 @@ struct tcpsim_rp_retro {
  * with thousands of connections open, every packet finds its connection's
  * lines out of cache, so what every packet reads or writes comes first and
  * together (key, flags and bookkeeping in 96 bytes, then the per-direction
- * analysis: four lines in all; then the two endpoints, whose own hot fields
- * lead),
- * and what only a connection's start or end, a view, or a rare case reads
- * (labels, state lists, counts, the observer's saved segments) comes last.
- * Slots are 64-byte aligned (flow.c). */
+ * analysis: four lines in all; then the two endpoints, each with four hot
+ * lines from TCPSIM_TCP_HOT_OFF), then what the handshake and the close touch
+ * together (state lists, Zeek's notes, handshake times, history), and what
+ * only a connection's start or end, a view, or a rare case reads (labels,
+ * counts, the observer's saved segments) comes last. reader.c's look-ahead
+ * prefetches these groups (flow.h). Slots are 64-byte aligned (flow.c). */
 struct tcpsim_rp_conn {
     /* ---- hot: every packet ---- */
     _Alignas(64) struct tcpsim_ip_addr addr[2]; /* [CLIENT], [SERVER] */
@@ -174,19 +175,21 @@ struct tcpsim_rp_conn {
     struct tcpsim_rp_dir d[2];
     /* the observer: two RFC 9293 endpoints (their hot fields first) */
     _Alignas(64) struct tcpsim_tcp_endpoint ep[2];
-    /* ---- warm: some packets ---- */
-    struct tcpsim_tls_conn *tls;      /* the decoder while a direction is open (TLS connections only) */
-    tcpsim_ns_t syn_time;             /* most recent SYN (Wireshark ts_mru_syn) */
-    uint32_t hash;                    /* of the 4-tuple (flow index: read when it leaves) */
-    uint32_t lru_next;                /* free list (flow.c) */
-    struct tcpsim_rp_zeek_more zm[2]; /* per direction, beside d[].z */
-    char history[TCPSIM_RP_HIST_MAX];
+    /* ---- warm: the segments of the handshake and the close (what they
+     * touch together, prefetched by tcpsim__flow_prefetch_warm) ---- */
     enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    struct tcpsim_rp_zeek_more zm[2]; /* per direction, beside d[].z */
+    tcpsim_ns_t syn_time;             /* most recent SYN (Wireshark ts_mru_syn) */
+    tcpsim_ns_t rtt;                  /* handshake RTT (Wireshark initial_rtt) */
+    char history[TCPSIM_RP_HIST_MAX];
+    /* ---- some packets ---- */
+    struct tcpsim_tls_conn *tls; /* the decoder while a direction is open (TLS connections only) */
+    uint32_t hash;               /* of the 4-tuple (flow index: read when it leaves) */
+    uint32_t lru_next;           /* free list (flow.c) */
     uint32_t an_count[TCPSIM_AN_COUNT];
     /* ---- cold: connection start and end, views, rare cases ---- */
     uint64_t first_frame;
     tcpsim_ns_t start;
-    tcpsim_ns_t rtt; /* handshake RTT (Wireshark initial_rtt) */
     bool states_overflow[2];
     char label[2][56]; /* "10.0.0.1:443" */
     void *view;        /* per-connection buffer of the ladder view */

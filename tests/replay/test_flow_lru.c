@@ -164,3 +164,90 @@ void test_flow_hash_known_keys_expect_same_values(void **state)
         assert_int_equal(tcpsim__flow_hash(&r), v[i].hash);
     }
 }
+
+/* The replay thread's cache hints (flow.h, called by reader.c's look-ahead)
+ * read through what they find: tcpsim__flow_prefetch_conn must give the
+ * connection tcpsim__flow_find gives for the 4-tuple (or one with the same
+ * hash, the first the probe meets, when hashes collide; NULL when the hash is
+ * not there), and tcpsim__flow_prefetch_fresh the slot tcpsim__flow_alloc
+ * hands out next (from the free list, then past the high-water mark, also
+ * into a new chunk). Colliding hashes are made on purpose. */
+void test_flow_prefetch_hints_expect_the_lookup_and_alloc_results(void **state);
+
+void test_flow_prefetch_hints_expect_the_lookup_and_alloc_results(void **state)
+{
+    (void)state;
+    enum { N = 1500 }; /* more than a chunk: the high-water mark crosses into a new one */
+    struct tcpsim__flowtab t;
+    assert_true(tcpsim__flow_init(&t, 4000));
+    static uint32_t slot[N], hash[N];
+    static struct tcpsim_ip_addr a[N], b;
+    hash_addr(&b, 4, 999);
+    unsigned found = 0, collided = 0, fresh = 0;
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < N; i++) {
+            if (round == 1 && i % 3 != 0)
+                continue; /* round 2: a third come again, from the free list */
+            uint32_t want = tcpsim__flow_prefetch_fresh(&t);
+            uint32_t s = tcpsim__flow_alloc(&t);
+            assert_int_not_equal(s, TCPSIM__FLOW_NONE);
+            if (want != TCPSIM__FLOW_NONE) {
+                assert_int_equal(want, s);
+                fresh++;
+            }
+            hash_addr(&a[i], 4, i);
+            struct tcpsim_rp_conn *c = tcpsim__flow_conn(&t, s);
+            c->addr[0] = a[i];
+            c->addr[1] = b;
+            c->port[0] = (uint16_t)(1024 + i);
+            c->port[1] = 443;
+            struct tcpsim__key k = {&a[i], &b, c->port[0], 443};
+            /* every fourth shares the hash of the one before it */
+            hash[i] = i % 4 == 3 ? hash[i - 1] : tcpsim__flow_hash(&k);
+            tcpsim__flow_insert(&t, s, hash[i]);
+            slot[i] = s;
+        }
+        for (unsigned i = 0; i < N; i++) {
+            if (slot[i] == TCPSIM__FLOW_NONE)
+                continue;
+            struct tcpsim__key k = {&a[i], &b, (uint16_t)(1024 + i), 443};
+            uint32_t fs;
+            int dir;
+            const struct tcpsim_rp_conn *c = tcpsim__flow_find(&t, &k, hash[i], &fs, &dir);
+            assert_ptr_equal(c, tcpsim__flow_conn(&t, slot[i]));
+            const struct tcpsim_rp_conn *h = tcpsim__flow_prefetch_conn(&t, hash[i]);
+            if (h == c) {
+                found++;
+            } else if (h) { /* the other connection of a colliding pair */
+                assert_int_equal(h->hash, hash[i]);
+                collided++;
+            }
+        }
+        /* a hash in no entry: NULL (the probe stops at an empty entry) */
+        for (uint32_t x = 1; x < 200; x++) {
+            uint32_t hx = x * 0x9e3779b9u;
+            bool there = false;
+            for (unsigned i = 0; i < N; i++)
+                there |= slot[i] != TCPSIM__FLOW_NONE && hash[i] == hx;
+            if (!there)
+                assert_null(tcpsim__flow_prefetch_conn(&t, hx));
+        }
+        if (round == 0) /* two thirds leave: their slots go to the free list */
+            for (unsigned i = 0; i < N; i++)
+                if (i % 3 != 0) {
+                    tcpsim__flow_remove(&t, slot[i]);
+                    slot[i] = TCPSIM__FLOW_NONE;
+                }
+        if (round == 0)
+            for (unsigned i = 0; i < N; i += 3) { /* and come back below */
+                tcpsim__flow_remove(&t, slot[i]);
+                slot[i] = TCPSIM__FLOW_NONE;
+            }
+    }
+    /* the test saw what it says: hints followed, collisions met, slots from
+     * the free list and past the high-water mark predicted */
+    assert_true(found > N);
+    assert_true(collided > 100);
+    assert_true(fresh > N);
+    tcpsim__flow_free(&t);
+}
