@@ -754,7 +754,7 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
  * IPv4 is formatted from the numbers), the TLS JSON and the TLS errors. The
  * writer thread runs json_segment itself on it, so the bytes are those of the
  * one-thread path by construction. */
-#define SEG_HEAD 16 /* bytes of struct tcpsim_segment copied */
+#define SEG_HEAD TCPSIM_RP_SEG_HEAD /* bytes of struct tcpsim_segment copied */
 struct seg_msg {
     struct tcpsim_rp_segment s;
     _Alignas(8) unsigned char seg[SEG_HEAD];
@@ -1907,7 +1907,8 @@ uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
 
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
-    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w};
+    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false};
+    h.seg_head = w->fmt == TCPSIM_RP_JSON; /* json_segment reads seq, ack and flags */
     return h;
 }
 

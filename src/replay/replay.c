@@ -27,6 +27,7 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
         return NULL;
     rp->cfg = *cfg;
     rp->fifo.base = 1;
+    rp->fifo.seg_head = cfg->h.seg_head;
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
         rp->cfg.max_conns = 1u << 20;
     if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
@@ -48,13 +49,14 @@ static struct tcpsim_rp_event *held_ev(struct held *h)
     return (struct tcpsim_rp_event *)(void *)((unsigned char *)(h + 1) + ((h->seg_len + 15u) & ~15u));
 }
 
-/* A segment packed, in one of two forms; the payload is not kept. Short (no
- * unknown option and a layout of at most SEG_SHORT_LAYOUT kinds: every
- * common option set): the fields up to the option layout, the layout's first
- * SEG_SHORT_LAYOUT bytes and the payload length, a fixed size copied with
- * constant moves. Whole: the struct as it is. The layout relied on is checked
- * here, so that a field added to struct tcpsim_segment breaks the build
- * instead of being lost. */
+/* A segment packed, in one of two forms (a third below for a view that
+ * reads only the head); the payload is not kept. Short (no unknown option
+ * and a layout of at most SEG_SHORT_LAYOUT kinds: every common option set):
+ * the fields up to the option layout, the layout's first SEG_SHORT_LAYOUT
+ * bytes and the payload length, a fixed size copied with constant moves.
+ * Whole: the struct as it is. The layout relied on is checked here, so that
+ * a field added to struct tcpsim_segment breaks the build instead of being
+ * lost. */
 #define SEG_OFF(f) offsetof(struct tcpsim_segment, f)
 #define SEG_END(f) (SEG_OFF(f) + sizeof(((struct tcpsim_segment *)0)->f))
 _Static_assert(SEG_END(opts.layout) == SEG_OFF(opts.unknown_len) &&
@@ -74,9 +76,21 @@ static inline size_t hold_seg_size(const struct tcpsim_segment *seg)
     return seg->opts.unknown_len == 0 && seg->opts.layout_len <= SEG_SHORT_LAYOUT ? SEG_SHORT : SEG_MAX;
 }
 
+/* A third form for a view that reads only the segment's first bytes
+ * (handler.seg_head, the JSON view): those bytes alone. */
+#define SEG_HEAD_ONLY TCPSIM_RP_SEG_HEAD
+_Static_assert(SEG_HEAD_ONLY < SEG_SHORT && SEG_HEAD_ONLY % 8u == 0, "the head form is told apart by its size");
+
+static inline size_t held_seg_size(const struct hold_fifo *f, const struct tcpsim_segment *seg)
+{
+    return f->seg_head ? SEG_HEAD_ONLY : hold_seg_size(seg);
+}
+
 static inline void hold_seg_pack(unsigned char *p, const struct tcpsim_segment *seg, size_t n)
 {
-    if (n == SEG_SHORT) {
+    if (n == SEG_HEAD_ONLY) {
+        memcpy(p, seg, SEG_HEAD_ONLY);
+    } else if (n == SEG_SHORT) {
         memcpy(p, seg, SEG_SHORT_HEAD);
         memcpy(p + SEG_SHORT_HEAD, &seg->payload_len, sizeof seg->payload_len);
     } else {
@@ -86,6 +100,10 @@ static inline void hold_seg_pack(unsigned char *p, const struct tcpsim_segment *
 
 static inline void hold_seg_unpack(struct tcpsim_segment *seg, const unsigned char *p, size_t n)
 {
+    if (n == SEG_HEAD_ONLY) {
+        memcpy(seg, p, SEG_HEAD_ONLY); /* the rest is unspecified for that view */
+        return;
+    }
     if (n == SEG_SHORT) {
         memcpy(seg, p, SEG_SHORT_HEAD);
         seg->opts.unknown_len = 0;
@@ -306,6 +324,19 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
     return h;
 }
 
+/* hold_room and hold_place in one step; NULL when there is no room. The
+ * usual case (the index and the last block have room) inline. */
+static inline struct held *hold_take(struct hold_fifo *f, size_t size)
+{
+    struct hold_block *b = f->btail;
+    if (f->len < f->cap && b && BLOCK_ROOM - b->used >= HELD_MAX_SIZE) {
+        struct held *h = (struct held *)(void *)(b->data + b->used);
+        b->used += size;
+        return h;
+    }
+    return hold_room(f) ? hold_place(f, size) : NULL;
+}
+
 void tcpsim__rp_hold_stats(const struct tcpsim_replay *rp, size_t *blocks, size_t *most)
 {
     *blocks = rp->fifo.nblocks;
@@ -348,7 +379,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         if (off == SIZE_MAX)
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
-    size_t seg_len = hold_seg_size(s->seg);
+    size_t seg_len = held_seg_size(f, s->seg);
     size_t size =
         (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof *s->events + 15u) & ~(size_t)15u;
     struct held *h = hold_place(f, size);
@@ -743,9 +774,46 @@ RARE static void set_bases(struct tcpsim_rp_conn *c, int dir, const struct tcpsi
     note_wscale(c, dir, seg, opts_cut);
 }
 
+/* Every field of a segment record but its events and TLS parts (set by the
+ * caller): the same whether the record is handed over at once or built in
+ * its hold slot. Each field is set (no memset: the struct is ~200 bytes). */
+static inline void seg_fill(struct tcpsim_rp_segment *s, const struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c,
+                            int dir, const struct tcpsim_rp_pkt *pk, uint32_t an, size_t nev)
+{
+    const struct tcpsim_segment *seg = &pk->seg;
+    const struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    s->frame = pk->frame;
+    s->time = pk->ts;
+    s->capture_start = rp->first_ts;
+    s->conn = c->id;
+    s->dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    s->src = c->label[dir];
+    s->dst = c->label[!dir];
+    s->src_ip = c->addr[dir];
+    s->dst_ip = c->addr[!dir];
+    s->src_port = c->port[dir];
+    s->dst_port = c->port[!dir];
+    s->seg = seg;
+    s->len = pk->seglen;
+    s->rel_seq_known = true;
+    s->rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
+    s->rel_seq = seg->seq - fwd->base_seq;
+    s->rel_ack = seg->ack - rev->base_seq;
+    s->win = seg->window;
+    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
+        s->win = (uint64_t)seg->window << fwd->win_scale;
+    s->analysis = an;
+    s->client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+    s->server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+    s->nevents = nev;
+}
+
 /* The segment record for the view (handed over or held). Out of line: only
  * views with segment records have it, and the per-packet path keeps its
- * registers for the rest. */
+ * registers for the rest. A record without TLS items that must wait (the
+ * usual case while many connections are open: an unanswered SYN is nearly
+ * always before it) is built once, in its hold slot; the others are built
+ * here and go through emit_or_hold. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline))
 #endif
@@ -753,39 +821,54 @@ static void
 seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, int dir, const struct tcpsim_rp_pkt *pk,
            uint32_t an, const struct tcpsim_rp_event *ev, size_t nev, bool tls_ran)
 {
-    const struct tcpsim_segment *seg = &pk->seg;
-    const struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
     const struct tls_scratch *tl = &rp->tls;
+    struct hold_fifo *f = &rp->fifo;
+    const bool open = tcpsim__rp_obs_unresolved(c);
+    /* What emit_or_hold does for such a record, without the copy. */
+    const size_t nk = nev < TCPSIM_RP_MAX_EVENTS ? nev : TCPSIM_RP_MAX_EVENTS;
+    const size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nk;
+    const size_t seg_len = held_seg_size(f, &pk->seg);
+    const size_t size =
+        (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof *ev + 15u) & ~(size_t)15u;
+    struct held *h;
+    if ((f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all &&
+        (h = hold_take(f, size))) {
+        f->idx[(f->head + f->len) & (f->cap - 1)] = h;
+        h->open = open;
+        h->ev_cap = (uint8_t)ev_cap;
+        h->seg_len = (uint16_t)seg_len;
+        h->prev = c->held_last;
+        c->held_last = f->base + f->len;
+        if (++f->len > f->most)
+            f->most = f->len;
+        seg_fill(&h->s, rp, c, dir, pk, an, nk);
+        h->s.events = NULL; /* emit_head points it at the slots */
+        h->s.ntls = 0;
+        h->s.tls = NULL;
+        h->s.tls_json = "";
+        h->s.tls_json_len = 0;
+        h->s.tls_dropped = tls_ran ? tl->dropped : 0;
+        h->s.tls_errors_json = "";
+        h->s.tls_errors_len = 0;
+        hold_seg_pack((unsigned char *)(h + 1), &pk->seg, seg_len);
+        struct tcpsim_rp_event *hev = held_ev(h);
+        for (size_t e = 0; e < nk; e++)
+            hev[e] = ev[e];
+        h->slot = slot;
+        h->tls_off = 0;
+        h->tls_len = 0;
+        return;
+    }
     struct tcpsim_rp_segment s;
-    memset(&s, 0, sizeof s);
-    s.frame = pk->frame;
-    s.time = pk->ts;
-    s.capture_start = rp->first_ts;
-    s.conn = c->id;
-    s.dir = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
-    s.src = c->label[dir];
-    s.dst = c->label[!dir];
-    s.src_ip = c->addr[dir];
-    s.dst_ip = c->addr[!dir];
-    s.src_port = c->port[dir];
-    s.dst_port = c->port[!dir];
-    s.seg = seg;
-    s.len = pk->seglen;
-    s.rel_seq_known = true;
-    s.rel_seq = seg->seq - fwd->base_seq;
-    s.rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
-    s.rel_ack = seg->ack - rev->base_seq;
-    s.win = seg->window;
-    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
-        s.win = (uint64_t)seg->window << fwd->win_scale;
-    s.analysis = an;
-    s.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
-    s.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
-    s.nevents = nev;
+    seg_fill(&s, rp, c, dir, pk, an, nev);
     s.events = ev;
+    s.ntls = 0;
     s.tls = tl->it;
     s.tls_json = "";
+    s.tls_json_len = 0;
+    s.tls_dropped = 0;
     s.tls_errors_json = tl->err;
+    s.tls_errors_len = 0;
     if (tls_ran) {
         s.ntls = tl->n;
         s.tls_json = tl->json_len ? tl->json + 1 : "";

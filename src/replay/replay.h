@@ -231,7 +231,12 @@ struct tcpsim_rp_handler {
     void (*conn)(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why);
     void (*summary)(void *ctx, const struct tcpsim_rp_summary *s);
     void *ctx;
+    /* The segment view reads only the first TCPSIM_RP_SEG_HEAD bytes of
+     * s->seg (ports, seq, ack, flags: the JSON view): a held record keeps
+     * only those, the rest of the struct is unspecified in the callback. */
+    bool seg_head;
 };
+#define TCPSIM_RP_SEG_HEAD 16u
 
 struct tcpsim_replay_cfg {
     size_t max_conns;  /* cap on connections held at once (0 = default 1M) */

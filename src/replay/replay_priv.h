@@ -39,7 +39,8 @@ struct tls_scratch {
  * grows); at HOLD_MAX records it is at most what the slots took. */
 #define HOLD_BLOCK (64u * 1024u)
 
-/* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack),
+/* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack,
+ * or its first TCPSIM_RP_SEG_HEAD bytes for a view with handler.seg_head),
  * then `ev_cap` event slots. */
 struct held {
     struct tcpsim_rp_segment s; /* s.events points at the slots after the segment */
@@ -75,6 +76,9 @@ struct hold_fifo {
     struct hold_block *bhead, *btail, *bfree;
     size_t nblocks, most;      /* blocks allocated; the most records held at once */
     struct tcpsim_segment seg; /* the head's segment, unpacked while it is written */
+    bool seg_head;             /* the view reads only the segment's first bytes (handler.seg_head) */
+    bool copy_all;             /* tests: every record built on the stack and copied (emit_or_hold),
+                                * the path seg_record's in-place build must give the same as */
     /* The head's connection was found unresolved while the head was record
      * number `blocked_num`: only a packet of that connection can change that
      * (pump), so other packets do not read its (cold) record again. */
