@@ -5,8 +5,8 @@
  * module's step-through). Words for people follow --lang; JSON stays English.
  * The JSON and summary writers are the hot path: they format by hand straight
  * into one output buffer, from pieces made once per writer. With two threads
- * the JSON view's records are formatted on a writer thread of their own
- * (writer.c; docs/design.md "JSON on a writer thread").
+ * the JSON view's records and the summary's blocks are formatted on a writer
+ * thread of their own (writer.c; docs/design.md "JSON on a writer thread").
  * Read first: docs/replay-json.md, include/tcpsim/timeline.h. */
 #include "replay/replay.h"
 
@@ -160,7 +160,8 @@ struct tcpsim_rp_writer {
      * connections repeat a handful of sequences. */
     struct st_line stl[STL_WAYS];
     /* JSON on a writer thread (docs/design.md): `q` takes the segment
-     * records as messages (seg_msg) and the conn and summary records as
+     * records as messages (seg_msg), the conn records (conn_msg) and the
+     * summary view's blocks (sum_rec) too, and what does not fit as
      * bytes, formatted on the replay thread by `pre` (a copy of this writer
      * whose buffer empties into `q`: its `rawq`). */
     struct tcpsim__wq *q;
@@ -175,13 +176,13 @@ struct tcpsim_rp_writer {
     uint8_t pair_len[(TCPSIM_TCP_NSTATES + 1) * (TCPSIM_TCP_NSTATES + 1)][2];
     struct conn_memo memo;              /* the last conn record's middle */
     struct tcpsim_tls_summary *tls_sum; /* the writer thread's: a TLS conn record's summary, unpacked */
-    uint64_t tls_queued;                /* TLS conn records sent to the writer thread (tests) */
+    uint64_t tls_queued;                /* TLS conn records (blocks) sent to the writer thread (tests) */
 };
 
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_CONN, MSG_TLSCONN, MSG_RAW };
+enum msg_type { MSG_SEG, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -1055,6 +1056,8 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
     w->len += (size_t)(p - p0);
 }
 
+static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls);
+
 /* Every message, in order, on the writer thread. */
 static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
 {
@@ -1071,6 +1074,12 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
         break;
     case MSG_RAW:
         put(w, msg, len);
+        break;
+    case MSG_SUM:
+        unqueue_sum(w, msg, false);
+        break;
+    case MSG_TLSSUM:
+        unqueue_sum(w, msg, true);
         break;
     }
 }
@@ -1123,14 +1132,59 @@ static void put_side(struct tcpsim_rp_writer *w, int i)
     put(w, w->side_name[i], side_name(w, i));
 }
 
+/* What a summary block says, taken from the connection (sum_take): with one
+ * thread formatted from a copy on the stack, with two copied into a message
+ * (MSG_SUM; MSG_TLSSUM adds the offered ALPN list and the packed TLS
+ * summary) and formatted on the writer thread, by the same functions. The
+ * endpoints go as numbers: their labels are made where they are written
+ * (sum_endpoint), so the replay makes none for this view. */
+struct sum_rec {
+    uint64_t packets[2], bytes[2];
+    tcpsim_ns_t rtt;
+    const char *conn_state; /* a constant (tcpsim__rp_conn_state) */
+    struct tcpsim_ip_addr addr[2];
+    uint16_t port[2];
+    uint32_t id, completeness;
+    unsigned nstates[2];
+    enum tcpsim_tcp_state st0[2]; /* the state, when nstates is 0 */
+    bool inferred, server_inferred, rtt_known, tls;
+    char history[TCPSIM_RP_HIST_MAX];
+    enum tcpsim_tcp_state states[2][TCPSIM_RP_MAX_STATES];
+    uint32_t an_count[TCPSIM_AN_COUNT];
+};
+
+/* Fixed-size copies: the arrays whole (a few moves, no calls). */
+static inline void sum_take(struct sum_rec *r, const struct tcpsim_rp_conn *c)
+{
+    for (int i = 0; i < 2; i++) {
+        r->packets[i] = c->d[i].packets;
+        r->bytes[i] = c->d[i].bytes;
+        r->addr[i] = c->addr[i];
+        r->port[i] = c->port[i];
+        r->nstates[i] = c->nstates[i];
+        r->st0[i] = c->nstates[i] ? c->states[i][0] : tcpsim__rp_obs_state(c, i);
+    }
+    r->rtt = c->rtt;
+    r->conn_state = tcpsim__rp_conn_state(c);
+    r->id = c->id;
+    r->completeness = c->completeness;
+    r->inferred = c->inferred;
+    r->server_inferred = c->server_inferred;
+    r->rtt_known = c->rtt_known;
+    r->tls = c->tls || c->tls_done; /* else tcpsim__rp_tls_summary has none */
+    memcpy(r->history, c->history, sizeof r->history);
+    memcpy(r->states, c->states, sizeof r->states);
+    memcpy(r->an_count, c->an_count, sizeof r->an_count);
+}
+
 /* " CLOSED>SYN_SENT>ESTABLISHED" */
-static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c, int side)
+static void text_states(struct tcpsim_rp_writer *w, const struct sum_rec *c, int side)
 {
     unsigned n = c->nstates[side];
     char *p = room(w, 1 + (n ? n : 1) * (w->state_max + 1) + SLACK), *p0 = p;
     *p++ = ' ';
     if (n == 0)
-        p = cpy_piece(p, state_piece(w, tcpsim__rp_obs_state(c, side)));
+        p = cpy_piece(p, state_piece(w, c->st0[side]));
     else
         p = cpy_piece(p, state_piece(w, c->states[side][0]));
     for (unsigned k = 1; k < n; k++) {
@@ -1142,7 +1196,7 @@ static void text_states(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
 
 /* "client CLOSED>SYN_SENT>...\n  server LISTEN>...\n  zeek " (the server's
  * line with its note when it never answered), made by the code. */
-static void side_lines_made(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+static void side_lines_made(struct tcpsim_rp_writer *w, const struct sum_rec *c)
 {
     put_side(w, 0);
     text_states(w, c, 0);
@@ -1157,14 +1211,14 @@ static void side_lines_made(struct tcpsim_rp_writer *w, const struct tcpsim_rp_c
 
 /* One side's states as a key: up to 14 states under 16, 4 bits each above
  * the count in the low 4 bits; no states at all as the one state
- * tcpsim__rp_obs_state gives (text_states shows it so). False when the
+ * tcpsim__rp_obs_state gave (st0; text_states shows it so). False when the
  * sequence does not fit. */
-static inline bool side_key(const struct tcpsim_rp_conn *c, int side, uint64_t *key)
+static inline bool side_key(const struct sum_rec *c, int side, uint64_t *key)
 {
     unsigned n = c->nstates[side], all = 0;
     uint64_t k;
     if (n == 0) {
-        all = (unsigned)tcpsim__rp_obs_state(c, side);
+        all = (unsigned)c->st0[side];
         k = 1u | (uint64_t)all << 4;
     } else {
         if (n > 14)
@@ -1187,7 +1241,7 @@ static inline bool side_key(const struct tcpsim_rp_conn *c, int side, uint64_t *
  * Keys that differ may have the same text (values past the last state show
  * alike); that is harmless. tests/replay/test_replay_flow.c holds it to a
  * reference. */
-static void side_lines(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+static void side_lines(struct tcpsim_rp_writer *w, const struct sum_rec *c)
 {
     uint64_t k0, k1;
     if (!side_key(c, 0, &k0) || !side_key(c, 1, &k1)) {
@@ -1246,10 +1300,11 @@ static void put_line(struct tcpsim_rp_writer *w, const struct line *l, size_t ca
     put(w, l->b, l->n < cap ? l->n : cap - 1);
 }
 
-/* "  tls TLS 1.3 TLS_AES_128_GCM_SHA256 sni www.example alpn h2 ja4 ..." */
-static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+/* "  tls TLS 1.3 TLS_AES_128_GCM_SHA256 sni www.example alpn h2 ja4 ..." from
+ * the connection's TLS summary `ts` (none: nothing) and the ClientHello's
+ * ALPN list `alpn_offered` ('\n'-separated, or NULL). */
+static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_tls_summary *ts, const char *alpn_offered)
 {
-    const struct tcpsim_tls_summary *ts = tcpsim__rp_tls_summary(c);
     if (!ts)
         return;
     struct line l;
@@ -1282,9 +1337,9 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
     /* B4: the offered list (at most 199 bytes, names joined by ',') when the
      * negotiated one is not visible. */
     char offered[200];
-    size_t on = c->alpn_offered ? strnlen(c->alpn_offered, sizeof offered - 1) : 0;
+    size_t on = alpn_offered ? strnlen(alpn_offered, sizeof offered - 1) : 0;
     for (size_t i = 0; i < on; i++)
-        offered[i] = c->alpn_offered[i] == '\n' ? ',' : c->alpn_offered[i];
+        offered[i] = alpn_offered[i] == '\n' ? ',' : alpn_offered[i];
     if (ts->alpn[0])
         lcat(&l, ts->alpn, strnlen(ts->alpn, sizeof ts->alpn));
     else if (on && ts->have_server_hello && ts->version == 0x0304) {
@@ -1328,34 +1383,25 @@ static void summary_tls(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn 
     PUTL(w, "\n");
 }
 
-/* strnlen(s, LABEL_MAX) without a call: eight bytes at a time until one
- * holds a zero byte. The word test flags every zero byte, and at most bytes
- * above a zero one besides, so its lowest flag is the first zero byte (on a
- * little-endian machine, the lowest bit; elsewhere the bytes are counted). */
-static inline size_t label_len(const char *s)
+/* An endpoint as the replay's label says it (replay.c endpoint_label):
+ * IPv4 from the numbers, IPv6 in its RFC 5952 form (tcpsim_endpoint_str into
+ * a label's room, as the replay does). */
+static inline char *sum_endpoint(const struct tcpsim_rp_writer *w, char *p, const struct tcpsim_ip_addr *a,
+                                 uint16_t port)
 {
-    _Static_assert(LABEL_MAX % 8 == 0, "labels are whole words");
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    for (size_t i = 0; i < LABEL_MAX; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t z = (x - ones) & ~x & high;
-        if (z) {
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return i + ((unsigned)__builtin_ctzll(z) >> 3);
-#else
-            while (s[i])
-                i++;
-            return i;
-#endif
-        }
+    if (a->family == 6) {
+        char t[LABEL_MAX];
+        tcpsim_endpoint_str(a, port, t, sizeof t);
+        return endpoint(w, p, a, port, t);
     }
-    return LABEL_MAX;
+    return endpoint(w, p, a, port, NULL);
 }
 
 /* One block per connection, formatted by hand into the buffer (no printf:
- * this runs once per connection of a capture with millions). */
-static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+ * this runs once per connection of a capture with millions); `ts` and
+ * `alpn_offered` as summary_tls takes them (read only when c->tls). */
+static void summary_rec(struct tcpsim_rp_writer *w, const struct sum_rec *c, const struct tcpsim_tls_summary *ts,
+                        const char *alpn_offered)
 {
     char *p, *p0;
     /* Headings in the reader's language (--lang); the English stays exactly
@@ -1372,33 +1418,29 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         tcpsim_msg(w->lang, "view.connection", a, 1, head, sizeof head);
         puts_(w, head);
     }
-    /* Literals (under 64 bytes), the labels (each copied whole, LABEL_MAX
-     * bytes, then its length taken), four numbers. */
-    size_t l0 = label_len(c->label[0]), l1 = label_len(c->label[1]);
+    /* Literals (under 64 bytes), the endpoints, four numbers. */
     p = p0 = room(w, 64 + 2 * LABEL_MAX + 4 * 20 + SLACK);
     *p++ = ' ';
-    memcpy(p, c->label[0], LABEL_MAX);
-    p += l0;
+    p = sum_endpoint(w, p, &c->addr[0], c->port[0]);
     CPY(p, " -> ");
-    memcpy(p, c->label[1], LABEL_MAX);
-    p += l1;
+    p = sum_endpoint(w, p, &c->addr[1], c->port[1]);
     if (c->inferred)
         CPY(p, " (inferred)");
     CPY(p, " pkts ");
-    p = tcpsim__fmt_u64(p, c->d[0].packets);
+    p = tcpsim__fmt_u64(p, c->packets[0]);
     *p++ = '/';
-    p = tcpsim__fmt_u64(p, c->d[1].packets);
+    p = tcpsim__fmt_u64(p, c->packets[1]);
     CPY(p, " bytes ");
-    p = tcpsim__fmt_u64(p, c->d[0].bytes);
+    p = tcpsim__fmt_u64(p, c->bytes[0]);
     *p++ = '/';
-    p = tcpsim__fmt_u64(p, c->d[1].bytes);
+    p = tcpsim__fmt_u64(p, c->bytes[1]);
     CPY(p, "\n  ");
     w->len += (size_t)(p - p0);
     side_lines(w, c);
     /* The conn_state (a short constant, copied by bytes: no calls), literals
      * (under 64 bytes), the history, a number, the RTT, the analysis names
      * and counts. */
-    const char *zs = tcpsim__rp_conn_state(c);
+    const char *zs = c->conn_state;
     size_t zl = strlen(zs);
     p = p0 = room(w, zl + 64 + TCPSIM_RP_HIST_MAX + 10 + 32 + TCPSIM_AN_COUNT * (32 + 10) + SLACK);
     while (*zs)
@@ -1447,8 +1489,73 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
         }
     *p++ = '\n';
     w->len += (size_t)(p - p0);
-    if (c->tls || c->tls_done) /* else tcpsim__rp_tls_summary has none */
-        summary_tls(w, c);
+    if (c->tls)
+        summary_tls(w, ts, alpn_offered);
+}
+
+/* The block formatted here (one thread, or a message too big for the ring). */
+static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    struct sum_rec r;
+    sum_take(&r, c);
+    summary_rec(w, &r, r.tls ? tcpsim__rp_tls_summary(c) : NULL, c->alpn_offered);
+}
+
+/* The block as a message (MSG_SUM), its numbers taken straight into the ring;
+ * a TLS connection's (MSG_TLSSUM) adds its offered ALPN list and its TLS
+ * summary packed, as queue_conn sends them. Formatted here instead, between
+ * the messages, when it does not fit the ring or the writer thread has no
+ * summary to unpack into. */
+static void queue_sum(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
+{
+    size_t n = sizeof(struct sum_rec), tn = 0, al = 0;
+    const uint8_t *packed = NULL;
+    const struct tcpsim_tls_summary *ts = NULL;
+    if (c->tls || c->tls_done) {
+        packed = tcpsim__rp_tls_packed(c, &tn);
+        ts = packed ? NULL : tcpsim__rp_tls_summary(c);
+        if (packed || ts) {
+            al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
+            if (ts)
+                tn = tcpsim_tls_summary_packed_size(ts);
+            n += al + tn;
+        }
+    }
+    bool tls = packed || ts;
+    if (n > tcpsim__wq_max(w->q) || (tls && !w->tls_sum)) {
+        summary_conn(w->pre, c);
+        flush(w->pre);
+        return;
+    }
+    struct sum_rec *m = tcpsim__wq_reserve(w->q, n);
+    sum_take(m, c);
+    if (!tls) {
+        tcpsim__wq_commit(w->q, MSG_SUM, n);
+        return;
+    }
+    char *a = (char *)(m + 1);
+    if (c->alpn_offered)
+        memcpy(a, c->alpn_offered, al);
+    else
+        a[0] = '\0';
+    if (packed)
+        memcpy(a + al, packed, tn);
+    else
+        tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
+    tcpsim__wq_commit(w->q, MSG_TLSSUM, n);
+    w->tls_queued++;
+}
+
+static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls)
+{
+    const struct sum_rec *m = msg;
+    if (!tls) {
+        summary_rec(w, m, NULL, NULL);
+        return;
+    }
+    const char *a = (const char *)(m + 1);
+    tcpsim_tls_summary_unpack(w->tls_sum, (const uint8_t *)a + strlen(a) + 1);
+    summary_rec(w, m, w->tls_sum, a);
 }
 
 static void summary_total(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summary *s)
@@ -1787,7 +1894,10 @@ static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_le
         ladder_conn(w, (struct tcpsim_rp_conn *)c);
         break;
     case TCPSIM_RP_SUMMARY:
-        summary_conn(w, c);
+        if (w->q)
+            queue_sum(w, c);
+        else
+            summary_conn(w, c);
         break;
     }
 }
@@ -1808,8 +1918,14 @@ static void on_summary(void *ctx, const struct tcpsim_rp_summary *s)
         } else
             json_summary(w, s);
         break;
-    case TCPSIM_RP_LADDER:
     case TCPSIM_RP_SUMMARY:
+        if (w->pre) { /* every block handed over, then the line is ours (as for JSON) */
+            flush(w->pre);
+            tcpsim__wq_drain(w->q);
+        }
+        summary_total(w, s);
+        break;
+    case TCPSIM_RP_LADDER:
     case TCPSIM_RP_SINK:
         summary_total(w, s);
         break;
@@ -1914,10 +2030,20 @@ struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 
 bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes)
 {
-    if (w->fmt != TCPSIM_RP_JSON)
+    if (w->fmt != TCPSIM_RP_JSON && w->fmt != TCPSIM_RP_SUMMARY)
         return false;
     if (w->q)
         return true;
+    if (w->fmt == TCPSIM_RP_SUMMARY) {
+        /* The words the blocks use, looked up now: the catalogues are parsed
+         * on first use (catalog.c), and a block formatted on this thread
+         * (queue_sum's fallback) must not be the first while the writer
+         * thread formats another. */
+        (void)side_name(w, 0);
+        (void)side_name(w, 1);
+        if (w->lang != TCPSIM_LANG_EN)
+            (void)tcpsim_msg_raw(w->lang, "view.connection");
+    }
     struct tcpsim_rp_writer *pre = malloc(sizeof *pre);
     if (!pre)
         return false;
@@ -1945,12 +2071,14 @@ bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes)
 
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg)
 {
-    if (w->fmt == TCPSIM_RP_JSON && cfg->threads >= 2)
+    if ((w->fmt == TCPSIM_RP_JSON || w->fmt == TCPSIM_RP_SUMMARY) && cfg->threads >= 2)
         (void)tcpsim_rp_writer_thread(w, 0); /* else (no thread to be had) formatted on the caller's */
     cfg->h = tcpsim_rp_writer_handler(w);
     cfg->tls_json = w->fmt == TCPSIM_RP_JSON;
-    if (w->fmt == TCPSIM_RP_SUMMARY)
-        cfg->h.segment = NULL; /* per connection only: no per-segment record is built */
+    if (w->fmt == TCPSIM_RP_SUMMARY) {
+        cfg->h.segment = NULL;     /* per connection only: no per-segment record is built */
+        cfg->labels_unread = true; /* summary_rec writes the endpoints from their numbers */
+    }
 }
 
 void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool absolute)

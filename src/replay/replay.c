@@ -685,8 +685,9 @@ conn_new(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk)
     c->start = pk->ts;
     c->first_rst = -1;
     c->d[0].win_scale = c->d[1].win_scale = -1;
-    for (int i = 0; i < 2; i++)
-        endpoint_label(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
+    if (!rp->cfg.labels_unread) /* a third of this function when made */
+        for (int i = 0; i < 2; i++)
+            endpoint_label(&c->addr[i], c->port[i], c->label[i], sizeof c->label[i]);
     tcpsim__flow_insert(&rp->ft, s, pk->hash);
     rp->sum.connections++;
     if (rp->ft.count > rp->sum.max_open)

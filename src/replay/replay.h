@@ -248,6 +248,9 @@ struct tcpsim_replay_cfg {
     size_t ring_bytes; /* the reader's buffer (0: 4 MiB, 64 KiB with one thread; else a power
                         * of two >= 4 KiB: tests use small ones to make it wrap and fill) */
     struct tcpsim_rp_handler h;
+    /* No handler reads a connection's label[] (the summary view writes the
+     * endpoints from their numbers): the replay makes none (default false). */
+    bool labels_unread;
     /* Diagnostics for the user (malformed TLS): called as found, with the
      * frame; the CLI prints them on stderr with the file name (A9). */
     void (*diag)(void *ctx, uint64_t frame, const char *text);
@@ -358,14 +361,16 @@ void tcpsim_rp_writer_ladder_opts(struct tcpsim_rp_writer *w, bool ascii, bool a
  * event; false when the view could not be made (out of memory, or an HTML
  * page's options set twice). */
 bool tcpsim_rp_writer_view_opts(struct tcpsim_rp_writer *w, const struct tcpsim_view_opts *o);
-/* Set cfg->h and the cfg flags this view needs (per-item TLS JSON). JSON with
- * cfg->threads >= 2 also starts the writer thread (tcpsim_rp_writer_thread). */
+/* Set cfg->h and the cfg flags this view needs (per-item TLS JSON; the summary
+ * reads no labels). JSON and the summary with cfg->threads >= 2 also start
+ * the writer thread (tcpsim_rp_writer_thread). */
 void tcpsim_rp_writer_setup(struct tcpsim_rp_writer *w, struct tcpsim_replay_cfg *cfg);
-/* JSON only, before the first event: segment records are formatted on a
- * thread of the writer's own, fed through a ring of `ring_bytes` (a power of
- * two >= 256; 0: 1 MiB; tests use small ones to make it wrap and fill).
- * Same bytes, same errors; tcpsim_rp_writer_free joins it. False when it
- * could not be started (or not JSON): the records are formatted inline. */
+/* JSON and the summary only, before the first event: records (blocks) are
+ * formatted on a thread of the writer's own, fed through a ring of
+ * `ring_bytes` (a power of two >= 256; 0: 1 MiB; tests use small ones to make
+ * it wrap and fill). Same bytes, same errors; tcpsim_rp_writer_free joins it.
+ * False when it could not be started (or another view): the records are
+ * formatted inline. */
 bool tcpsim_rp_writer_thread(struct tcpsim_rp_writer *w, size_t ring_bytes);
 /* After the run: whether the --conn connection was written, and how many
  * connections the capture had (from the summary). */

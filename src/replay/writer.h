@@ -1,7 +1,7 @@
 /* writer.h - a worker thread fed through a bounded single-producer /
  * single-consumer byte ring (writer.c): the JSON view (output.c) hands it its
- * segment records as compact messages and formats them there, off the replay
- * thread. Not installed. Read first: C11 §7.17 (atomics: release/acquire),
+ * segment and conn records, the summary view its blocks, as compact messages
+ * formatted there, off the replay thread. Not installed. Read first: C11 §7.17 (atomics: release/acquire),
  * docs/design.md "JSON on a writer thread". */
 #ifndef TCPSIM_REPLAY_WRITER_H
 #define TCPSIM_REPLAY_WRITER_H
@@ -99,8 +99,9 @@ void tcpsim__wq_drain(struct tcpsim__wq *q);
 void tcpsim__wq_free(struct tcpsim__wq *q);
 
 struct tcpsim_rp_writer;
-/* TLS conn records the JSON view (output.c) sent to its writer thread as
- * messages, their summary packed, so far (tests: the path was taken). */
+/* TLS conn records (summary blocks) the JSON (summary) view of output.c sent
+ * to its writer thread as messages, their summary packed, so far (tests: the
+ * path was taken). */
 uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w);
 
 #endif

@@ -369,9 +369,14 @@ static void ref_conn(FILE *f, const struct tcpsim_rp_conn *c)
 /* The summary view's block of one connection. */
 static void ref_summary_conn(FILE *f, const struct tcpsim_rp_conn *c)
 {
+    /* the endpoints from their numbers: the summary view has the replay make
+     * no labels (cfg.labels_unread) */
+    char l[2][sizeof c->label[0]];
+    for (int i = 0; i < 2; i++)
+        tcpsim_endpoint_str(&c->addr[i], c->port[i], l[i], sizeof l[i]);
     fprintf(f, "conn %" PRIu32 " %s -> %s%s pkts %" PRIu64 "/%" PRIu64 " bytes %" PRIu64 "/%" PRIu64 "\n  client ",
-            c->id, c->label[0], c->label[1], c->inferred ? " (inferred)" : "", c->d[0].packets, c->d[1].packets,
-            c->d[0].bytes, c->d[1].bytes);
+            c->id, l[0], l[1], c->inferred ? " (inferred)" : "", c->d[0].packets, c->d[1].packets, c->d[0].bytes,
+            c->d[1].bytes);
     ref_states(f, c, 0, "", ">", "", "");
     fputs("\n  server ", f);
     ref_states(f, c, 1, "", ">", "", "");
@@ -471,6 +476,9 @@ static void both_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_
 {
     struct both *b = ctx;
     b->nconn++;
+    /* the summary view writes the endpoints from their numbers: the replay
+     * made no labels for it (cfg.labels_unread), and did for JSON */
+    assert_int_equal(c->label[0][0] == '\0', b->fmt == TCPSIM_RP_SUMMARY);
     if (b->fmt == TCPSIM_RP_JSON)
         ref_conn(b->ref, c);
     else

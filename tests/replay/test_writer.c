@@ -1,9 +1,10 @@
-/* test_writer.c - JSON on a writer thread (src/replay/writer.c, output.c): the
- * ring on its own (order, wraps, a full ring, drains), and the JSON view with
- * the thread against the view without it, byte for byte: every bundled
- * capture and a generated one with rings from 1 MiB down to a few hundred
- * bytes (wraps, waits, messages too big for the ring), records made by hand
- * (32 KiB of TLS JSON, IPv6 labels, events), and write errors.
+/* test_writer.c - JSON and the summary on a writer thread (src/replay/writer.c,
+ * output.c): the ring on its own (order, wraps, a full ring, drains), and the
+ * JSON and summary views with the thread against the same views without it,
+ * byte for byte: every bundled capture and a generated one with rings from
+ * 1 MiB down to a few hundred bytes (wraps, waits, messages too big for the
+ * ring), TLS connections (their summaries packed into the messages), records
+ * made by hand (32 KiB of TLS JSON, IPv6 labels, events), and write errors.
  * Read first: docs/design.md "JSON on a writer thread". */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,14 +107,14 @@ static void test_ring_largest_message_expect_taken(void **state)
     tcpsim__wq_free(q);
 }
 
-/* ================= the JSON view with and without the thread ================= */
+/* ================= the JSON and summary views with and without the thread ================= */
 
 /* `ring`: 0 no writer thread; else the writer thread with that ring (1: its
  * default). The reader runs on two threads either way. */
-static char *replay_json(const char *cap, size_t ring, long pick, const char *filter)
+static char *replay_view(enum tcpsim_rp_format fmt, const char *cap, size_t ring, long pick, const char *filter)
 {
     struct rr_out o;
-    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, pick);
+    struct tcpsim_rp_writer *w = rr_open(&o, fmt, pick);
     if (ring)
         assert_true(tcpsim_rp_writer_thread(w, ring == 1 ? 0 : ring));
     struct tcpsim_replay_cfg cfg;
@@ -125,23 +126,30 @@ static char *replay_json(const char *cap, size_t ring, long pick, const char *fi
     return o.text;
 }
 
-static void same_json(const char *cap, long pick, const char *filter)
+static void same_view(enum tcpsim_rp_format fmt, const char *cap, long pick, const char *filter)
 {
     static const size_t rings[] = {1, 65536, 4096, 1024, 256};
-    char *want = replay_json(cap, 0, pick, filter);
+    char *want = replay_view(fmt, cap, 0, pick, filter);
     assert_true(strlen(want) > 0);
     for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
-        char *got = replay_json(cap, rings[i], pick, filter);
+        char *got = replay_view(fmt, cap, rings[i], pick, filter);
         if (strcmp(got, want) != 0) {
             size_t k = 0;
             while (got[k] && got[k] == want[k])
                 k++;
-            fail_msg("%s (ring %zu, conn %ld): differs at byte %zu of %zu/%zu", cap, rings[i], pick, k, strlen(got),
-                     strlen(want));
+            fail_msg("%s (%s, ring %zu, conn %ld): differs at byte %zu of %zu/%zu: ...%.80s", cap,
+                     fmt == TCPSIM_RP_JSON ? "json" : "summary", rings[i], pick, k, strlen(got), strlen(want),
+                     got + (k > 40 ? k - 40 : 0));
         }
         free(got);
     }
     free(want);
+}
+
+static void same_json(const char *cap, long pick, const char *filter)
+{
+    same_view(TCPSIM_RP_JSON, cap, pick, filter);
+    same_view(TCPSIM_RP_SUMMARY, cap, pick, filter);
 }
 
 static void same_json_all_and_conn0(const char *cap, void *ctx)
@@ -151,7 +159,7 @@ static void same_json_all_and_conn0(const char *cap, void *ctx)
     same_json(cap, 0, NULL); /* --conn 0 */
 }
 
-static void test_json_bundled_captures_thread_expect_same_bytes(void **state)
+static void test_views_bundled_captures_thread_expect_same_bytes(void **state)
 {
     (void)state;
     unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, same_json_all_and_conn0, NULL);
@@ -160,7 +168,7 @@ static void test_json_bundled_captures_thread_expect_same_bytes(void **state)
 
 /* Interleaved IPv4 and IPv6 connections with data, retransmissions and
  * closes: thousands of records, so small rings wrap many times. */
-static void test_json_generated_capture_thread_expect_same_bytes(void **state)
+static void test_views_generated_capture_thread_expect_same_bytes(void **state)
 {
     (void)state;
     char path[] = "/tmp/tcpsim-writer-test-XXXXXX";
@@ -244,14 +252,17 @@ static uint16_t client_hello(uint8_t *b, unsigned i)
  * among connections without TLS. Rings from 1 MiB (every TLS record a
  * message) to 256 bytes (none fits: formatted on the replay thread, between
  * the others); 8 and 16 KiB wrap and wait with TLS records in them. */
-static void test_json_tls_conns_thread_expect_same_bytes(void **state)
+#define TLS_N 240
+static void tls_conns_same(const char *path, enum tcpsim_rp_format fmt);
+
+static void test_views_tls_conns_thread_expect_same_bytes(void **state)
 {
     (void)state;
     char path[] = "/tmp/tcpsim-writer-tls-XXXXXX";
     struct pg g;
     assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
     uint64_t t = 1700000000000000u;
-    enum { N = 240 };
+    enum { N = TLS_N };
     uint8_t ch[256];
     for (unsigned r = 0; r < 6; r++)
         for (unsigned i = 0; i < N; i++) {
@@ -286,12 +297,22 @@ static void test_json_tls_conns_thread_expect_same_bytes(void **state)
             }
         }
     pg_close(&g);
+    for (int f = 0; f < 2; f++)
+        tls_conns_same(path, f ? TCPSIM_RP_SUMMARY : TCPSIM_RP_JSON);
+    unlink(path);
+}
+
+/* The view of the capture at `path` (test_views_tls_conns_thread_expect_same_bytes)
+ * with each ring, against the view without the thread. */
+static void tls_conns_same(const char *path, enum tcpsim_rp_format fmt)
+{
+    enum { N = TLS_N };
     static const size_t rings[] = {0, 1, 65536, 16384, 8192, 4096, 256};
     char *want = NULL;
     uint64_t queued[sizeof rings / sizeof rings[0]];
     for (size_t k = 0; k < sizeof rings / sizeof rings[0]; k++) {
         struct rr_out o;
-        struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
+        struct tcpsim_rp_writer *w = rr_open(&o, fmt, -1);
         if (rings[k])
             assert_true(tcpsim_rp_writer_thread(w, rings[k] == 1 ? 0 : rings[k]));
         struct tcpsim_replay_cfg cfg;
@@ -307,7 +328,10 @@ static void test_json_tls_conns_thread_expect_same_bytes(void **state)
             assert_non_null(strstr(want, "host3.example"));
             assert_non_null(strstr(want, "host7.example"));
             assert_non_null(strstr(want, "host8.example"));
-            assert_non_null(strstr(want, "\"alpn_offered\":[\"h2\",\"http/1.1\"]"));
+            if (fmt == TCPSIM_RP_JSON)
+                assert_non_null(strstr(want, "\"alpn_offered\":[\"h2\",\"http/1.1\"]"));
+            else
+                assert_non_null(strstr(want, "alpn - (offered h2,http/1.1) ja4 "));
             continue;
         }
         if (strcmp(o.text, want) != 0) {
@@ -327,7 +351,6 @@ static void test_json_tls_conns_thread_expect_same_bytes(void **state)
     assert_int_equal(queued[2], N - N / 5);
     assert_int_equal(queued[4], N - N / 5);
     assert_int_equal(queued[6], 0);
-    unlink(path);
 }
 
 /* ================= records made by hand ================= */
@@ -443,16 +466,17 @@ static void test_json_records_bigger_than_ring_expect_same_bytes(void **state)
 
 /* A full disk: the writer says so (false from _free) with the thread as
  * without it; the replay itself runs to its end. */
-static void test_json_disk_full_expect_write_failure_reported(void **state)
+static void test_views_disk_full_expect_write_failure_reported(void **state)
 {
     (void)state;
-    for (int threaded = 0; threaded < 2; threaded++) {
+    for (int threaded = 0; threaded < 4; threaded++) {
         FILE *out = fopen("/dev/full", "w");
         if (!out)
             skip();
-        struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_JSON, -1, false);
+        struct tcpsim_rp_writer *w =
+            tcpsim_rp_writer_new(out, threaded < 2 ? TCPSIM_RP_JSON : TCPSIM_RP_SUMMARY, -1, false);
         assert_non_null(w);
-        if (threaded)
+        if (threaded % 2)
             assert_true(tcpsim_rp_writer_thread(w, 4096));
         struct tcpsim_replay_cfg cfg;
         tcpsim_replay_cfg_default(&cfg);
@@ -466,13 +490,14 @@ static void test_json_disk_full_expect_write_failure_reported(void **state)
     }
 }
 
-/* Not JSON: no thread (the other views stay on the replay thread). */
+/* Neither JSON nor the summary: no thread (the timeline views stay on the
+ * replay thread). */
 static void test_writer_thread_other_views_expect_refused(void **state)
 {
     (void)state;
     FILE *out = fopen("/dev/null", "w");
     assert_non_null(out);
-    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_SUMMARY, -1, false);
+    struct tcpsim_rp_writer *w = tcpsim_rp_writer_new(out, TCPSIM_RP_LADDER, -1, false);
     assert_non_null(w);
     assert_false(tcpsim_rp_writer_thread(w, 0));
     assert_true(tcpsim_rp_writer_free(w));
@@ -484,11 +509,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_tiny_expect_every_message_in_order_after_wraps_and_waits),
         cmocka_unit_test(test_ring_largest_message_expect_taken),
-        cmocka_unit_test(test_json_bundled_captures_thread_expect_same_bytes),
-        cmocka_unit_test(test_json_generated_capture_thread_expect_same_bytes),
-        cmocka_unit_test(test_json_tls_conns_thread_expect_same_bytes),
+        cmocka_unit_test(test_views_bundled_captures_thread_expect_same_bytes),
+        cmocka_unit_test(test_views_generated_capture_thread_expect_same_bytes),
+        cmocka_unit_test(test_views_tls_conns_thread_expect_same_bytes),
         cmocka_unit_test(test_json_records_bigger_than_ring_expect_same_bytes),
-        cmocka_unit_test(test_json_disk_full_expect_write_failure_reported),
+        cmocka_unit_test(test_views_disk_full_expect_write_failure_reported),
         cmocka_unit_test(test_writer_thread_other_views_expect_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
