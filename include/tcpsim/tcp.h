@@ -408,6 +408,13 @@ enum tcpsim_err tcpsim_tcp_observe_sent(struct tcpsim_tcp_endpoint *ep, const st
 bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
                           const struct tcpsim_segment *seg, tcpsim_time_t now);
 
+/* tcpsim_tcp_fast_path for `seg` from ep[dir] to ep[!dir], both already known
+ * to be live endpoints without buffers (no cfg.store_data: the replay's
+ * observer makes all of its endpoints so): the same result without the
+ * checks the caller has made once for the connection. */
+bool tcpsim_tcp_fast_path_obs(struct tcpsim_tcp_endpoint ep[2], int dir, const struct tcpsim_segment *seg,
+                              tcpsim_time_t now);
+
 /* SEGMENT ARRIVES (RFC 9293 §3.10.7.4) for a pure ACK, the segment that ends
  * the handshake and the close: ACK or PSH|ACK without payload at RCV.NXT, to
  * an observer without buffers in SYN_RECEIVED or a synchronized state other
@@ -436,6 +443,24 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
  * returns false with nothing changed and the caller runs the full path. */
 bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
                               const struct tcpsim_segment *seg, tcpsim_time_t now, struct tcpsim_tcp_out *out);
+
+/* The server's side of an observed handshake in one step: a copy of `tmpl`
+ * (as tcpsim_tcp_init_copy takes it: made by tcpsim_tcp_init and a passive
+ * OPEN, here of a cfg.observer configuration with cfg.iss and no isn_fn)
+ * given the ports, then tcpsim_tcp_segment_arrives(syn) at syn_at, then
+ * tcpsim_tcp_observe_sent(synack) at now. When the SYN is a plain one (no
+ * ACK, RST, FIN or text, options nothing clamps) and the SYN-ACK carries an
+ * ISS other than cfg.iss, it leaves `ep` byte for byte as those three calls
+ * would, appends their transitions to `out` (LISTEN -> SYN_RECEIVED at
+ * syn_at; the SYN-ACK makes none) and returns true; they would have reported
+ * no note, error or segment. Else it returns false with `ep` untouched. */
+struct tcpsim_tcp_accept {
+    const struct tcpsim_segment *syn, *synack;
+    tcpsim_time_t syn_at, now;
+    uint16_t local_port, remote_port;
+};
+bool tcpsim_tcp_accept_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                const struct tcpsim_tcp_accept *a, struct tcpsim_tcp_out *out);
 
 /* ---- fixtures and mid-stream starts ----
  * Put an endpoint straight into a synchronized state with the given sequence

@@ -154,14 +154,15 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
      *   of the 36): pend.syn is read only while pend.have_syn says it holds
      *   one, pfin only while pfin_active;
      * - its two endpoints ep[] (16 lines): read only while obs_ok (observer.c
-     *   tcpsim__rp_obs_state, tcpsim__rp_obs_segment; nothing else reads
-     *   them), which tcpsim__rp_obs_init sets only after copying ep[0] whole
-     *   from a template (tcpsim_tcp_init_copy) and ep[1] too, or, after a
-     *   SYN first, ep[1].state alone: then ep[1] is read only once
-     *   pend_active is cleared, and both places that clear it make ep[1]
-     *   whole first (server_reinit) or clear obs_ok. Without cfg.observe
-     *   obs_ok stays false. tests/replay/test_replay_hot.c fills free slots
-     *   with junk and compares the output. */
+     *   tcpsim__rp_obs_state, tcpsim__rp_obs_predict, tcpsim__rp_obs_segment;
+     *   nothing else reads them), which tcpsim__rp_obs_init sets only after
+     *   copying ep[0] whole from a template (tcpsim_tcp_init_copy) and ep[1]
+     *   too, or, after a SYN first, ep[1].state alone: then ep[1] is read
+     *   only once pend_active is cleared, and the places that clear it make
+     *   ep[1] whole first (server_reinit, or the accept shortcut
+     *   tcpsim_tcp_accept_observed copying the template) or clear obs_ok.
+     *   Without cfg.observe obs_ok stays false. tests/replay/test_replay_hot.c
+     *   fills free slots with junk and compares the output. */
     _Static_assert(offsetof(struct tcpsim_rp_conn, ep) + sizeof(((struct tcpsim_rp_conn *)0)->ep) <=
                        offsetof(struct tcpsim_rp_conn, pend),
                    "ep[] lies between the hot header and pend");

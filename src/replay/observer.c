@@ -97,7 +97,7 @@ static inline void out_reset(struct tcpsim_tcp_out *out)
 /* Endpoints are made by copying a prepared one (tcpsim_tcp_init_copy) rather
  * than set up field by field: every connection starts both with the same
  * configuration, and the server redone by server_reinit takes the client's
- * (its SYN's options, record_our_syn), which is the same on most connections
+ * (its SYN's options, tcpsim__record_our_syn), which is the same on most connections
  * of a capture. One cached template for each, rebuilt when the configuration
  * differs from the one it was made with. */
 struct obs_tmpl {
@@ -110,10 +110,10 @@ struct obs_tmpl {
  * one assumed LISTEN), which tcpsim_tcp_init_copy copies as it stands. */
 static _Thread_local struct obs_tmpl fresh_tmpl, reinit_tmpl, listen_tmpl;
 
-/* A fresh endpoint, or with `listen` one after tcpsim_tcp_open(ep, false):
- * what init (and OPEN) would make, copied from the template. */
-static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *t, const struct tcpsim_tcp_config *cfg,
-                               uint16_t local_port, uint16_t remote_port, bool listen)
+/* The template for `cfg` (with `listen` after tcpsim_tcp_open(ep, false)),
+ * made or remade when needed; NULL when none can be made (the caller then
+ * builds the endpoint itself). */
+static const struct tcpsim_tcp_endpoint *tmpl_for(struct obs_tmpl *t, const struct tcpsim_tcp_config *cfg, bool listen)
 {
     /* (the observer's own configuration, obs_cfg, never changes once made:
      * its template is compared only the first time) */
@@ -122,16 +122,27 @@ static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *
             tcpsim_tcp_free(&t->ep);
         t->ok = false;
         if (cfg->store_data || tcpsim_tcp_init(&t->ep, cfg, 0, 0) != TCPSIM_OK ||
-            (listen && tcpsim_tcp_open(&t->ep, false, 0, &scratch_out) != TCPSIM_OK)) {
-            enum tcpsim_err e = tcpsim_tcp_init(ep, cfg, local_port, remote_port);
-            if (e == TCPSIM_OK && listen)
-                e = tcpsim_tcp_open(ep, false, 0, &scratch_out);
-            return e;
-        }
+            (listen && tcpsim_tcp_open(&t->ep, false, 0, &scratch_out) != TCPSIM_OK))
+            return NULL;
         memcpy(&t->key, cfg, sizeof *cfg);
         t->ok = true;
     }
-    return tcpsim_tcp_init_copy(ep, &t->ep, local_port, remote_port);
+    return &t->ep;
+}
+
+/* A fresh endpoint, or with `listen` one after tcpsim_tcp_open(ep, false):
+ * what init (and OPEN) would make, copied from the template. */
+static enum tcpsim_err ep_init(struct tcpsim_tcp_endpoint *ep, struct obs_tmpl *t, const struct tcpsim_tcp_config *cfg,
+                               uint16_t local_port, uint16_t remote_port, bool listen)
+{
+    const struct tcpsim_tcp_endpoint *te = tmpl_for(t, cfg, listen);
+    if (te == NULL) {
+        enum tcpsim_err e = tcpsim_tcp_init(ep, cfg, local_port, remote_port);
+        if (e == TCPSIM_OK && listen)
+            e = tcpsim_tcp_open(ep, false, 0, &scratch_out);
+        return e;
+    }
+    return tcpsim_tcp_init_copy(ep, te, local_port, remote_port);
 }
 
 /* For tests/replay/test_replay_obs.c: the observer on full endpoints (no
@@ -276,6 +287,25 @@ static bool server_reinit(struct tcpsim_rp_conn *c, bool listen)
     return true;
 }
 
+/* The server that listened, at its SYN-ACK: server_reinit(c, true), the
+ * client's SYN arriving (p->syn at p->syn_at) and the SYN-ACK's
+ * tcpsim_tcp_observe_sent in one step (tcpsim_tcp_accept_observed: without
+ * redoing what the copy already is, the first negotiation and ISS that the
+ * SYN-ACK's replace). The transition is left in scratch_out. False, nothing
+ * changed, when it does not apply: the caller takes the three steps. */
+static bool server_accept(struct tcpsim_rp_conn *c, const struct tcpsim_segment *synack, tcpsim_time_t now)
+{
+    const struct tcpsim_tcp_endpoint *te = tmpl_for(&listen_tmpl, &c->ep[0].cfg, true);
+    const struct tcpsim_rp_pending *p = pend(c);
+    struct tcpsim_tcp_accept a = {&p->syn, synack, p->syn_at, now, c->port[1], c->port[0]};
+    out_reset(&scratch_out);
+    if (te == NULL || !tcpsim_tcp_accept_observed(&c->ep[TCPSIM_SIDE_SERVER], te, &a, &scratch_out))
+        return false;
+    c->nstates[1] = 0;
+    push_state(c, 1, TCPSIM_TCP_LISTEN);
+    return true;
+}
+
 /* SEGMENT ARRIVES at endpoint `to` (RFC 9293 §3.10.7), the long way. A hole
  * before it in the capture: the peer got the bytes we did not see. */
 __attribute__((noinline)) static size_t deliver_full(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg,
@@ -351,29 +381,39 @@ __attribute__((noinline)) static size_t obs_segment_ack(struct tcpsim_rp_conn *c
     return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
 }
 
+/* Header prediction (RFC 1323 appendix A): no open question about the
+ * server or a FIN, and the common ESTABLISHED segment: both endpoints in a few
+ * lines (src/tcp/fastpath.c), with the result of the full path, which makes
+ * no transition for such a segment (nor any of the resyncs: the segment is
+ * exactly where both endpoints expect it). Both sides have a state history by
+ * then. It declines, changing nothing, whenever the receiver is not
+ * ESTABLISHED: not tried then. Its own entry with five arguments, called
+ * first by process_tcp: most segments end here, without the retro record,
+ * the event array and the register saves of tcpsim__rp_obs_segment. */
+bool tcpsim__rp_obs_predict(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
+                            tcpsim_ns_t ts)
+{
+    /* (cfg.observer endpoints without buffers, as tcpsim_tcp_fast_path_obs
+     * wants, unless full_model: obs_cfg, and server_reinit's copy of it) */
+    if (c->pfin_active || c->pend_active || c->pend_assumed || seglen != seg->payload_len || c->nstates[dir] == 0 ||
+        c->ep[!dir].state != TCPSIM_TCP_ESTABLISHED || full_model) /* (the flags: tcpsim_tcp_fast_path_obs) */
+        return false;
+    return tcpsim_tcp_fast_path_obs(c->ep, dir, seg, usec(ts));
+}
+
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg0, uint32_t seglen,
                               tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                               struct tcpsim_rp_retro *retro)
 {
     tcpsim_time_t now = usec(ts);
 
-    /* Header prediction (RFC 1323 appendix A): no open question about the
-     * server or a FIN, and the common ESTABLISHED segment: both endpoints in
-     * a few lines (src/tcp/fastpath.c), with the result of the full path
-     * below, which makes no transition for such a segment (nor any of the
-     * resyncs: the segment is exactly where both endpoints expect it). Both
-     * sides have a state history by then. (It declines, changing nothing,
-     * whenever the receiver is not ESTABLISHED: not tried then.) Then the
-     * pure ACKs that end the handshake or acknowledge a FIN: the same, plus
-     * the receiver's transitions, taken as the full path's deliver() takes
-     * them. */
+    /* (tcpsim__rp_obs_predict declined the segment, or was not asked: its
+     * result would be the full path's, below.) The pure ACKs that end the
+     * handshake or acknowledge a FIN: the receiver's transitions, taken as
+     * the full path's deliver() takes them, in a few lines (src/tcp/fastpath.c). */
     if (c->pfin_active || c->pend_active || c->pend_assumed || seglen != seg0->payload_len || c->nstates[dir] == 0 ||
-        (seg0->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || full_model) /* (both take only ACK or PSH|ACK) */
+        (seg0->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || full_model) /* (it takes only ACK or PSH|ACK) */
         return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
-    if (c->ep[!dir].state == TCPSIM_TCP_ESTABLISHED && tcpsim_tcp_fast_path(&c->ep[dir], &c->ep[!dir], seg0, now)) {
-        retro->set = false;
-        return 0;
-    }
     return obs_segment_ack(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
 }
 
@@ -424,17 +464,29 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
         resync(snd, sg->seq, snd->rcv_nxt, now);
 
     bool server_first = c->pend_active && dir == TCPSIM_SIDE_SERVER;
+    bool sent_done = false; /* the sender's step was taken with the server's accept */
     const uint8_t synack = sg->flags & (TCPSIM_SYN | TCPSIM_ACK);
     if (server_first) {
         c->pend_active = false;
         const bool listened = synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn;
-        if (!server_reinit(c, listened))
-            return n;
         memset(retro, 0, sizeof *retro);
         retro->set = true;
         retro->patch_before = true;
         retro->side = TCPSIM_SIDE_SERVER;
-        if (listened) {
+        if (listened && !full_model)
+            sent_done = server_accept(c, sg, now);
+        if (sent_done) {
+            /* the three steps below (the server made in LISTEN, the SYN
+             * arriving, its SYN-ACK) at once: the one transition, LISTEN ->
+             * SYN_RECEIVED, goes on the SYN's record as below */
+            retro->frame = p->syn_frame;
+            retro->before = TCPSIM_TCP_LISTEN;
+            retro->after = snd->state;
+            retro->nev = take_trans(c, 1, out, retro->ev, 0, sizeof retro->ev / sizeof retro->ev[0]);
+        } else if (!server_reinit(c, listened)) {
+            retro->set = false;
+            return n;
+        } else if (listened) {
             /* It listened (made in LISTEN by server_reinit: the passive OPEN
              * at p->syn_at, whose transition is the LISTEN pushed here):
              * LISTEN -> SYN_RECEIVED when the client's SYN arrived (RFC 9293
@@ -466,7 +518,7 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
     }
 
     bool closed_port = server_first && !(synack == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn) && synack != TCPSIM_SYN;
-    if (!closed_port) {
+    if (!closed_port && !sent_done) {
         out_reset(out);
         (void)tcpsim_tcp_observe_sent(snd, sg, now, out);
         n = take_trans(c, dir, out, ev, n, evcap);

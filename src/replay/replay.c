@@ -923,7 +923,7 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
     if (rp->cfg.observe) {
         if (fresh)
             tcpsim__rp_obs_init(c, dir, seg);
-        if (c->obs_ok) {
+        if (c->obs_ok && !tcpsim__rp_obs_predict(c, dir, seg, seglen, ts)) {
             struct tcpsim_rp_retro retro;
             nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, pk->frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
             apply_retro(rp, c, &retro);

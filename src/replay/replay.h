@@ -398,6 +398,11 @@ const struct tcpsim_tls_summary *tcpsim__rp_tls_summary(const struct tcpsim_rp_c
 const uint8_t *tcpsim__rp_tls_packed(const struct tcpsim_rp_conn *c, size_t *len);
 /* Observer (observer.c). */
 void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct tcpsim_segment *first);
+/* Header prediction first (the common ESTABLISHED segment, no transition,
+ * no event, no retro record): true when it took the segment, else the caller
+ * runs tcpsim__rp_obs_segment. Only for a connection with obs_ok. */
+bool tcpsim__rp_obs_predict(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
+                            tcpsim_ns_t ts);
 size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg, uint32_t seglen,
                               tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                               struct tcpsim_rp_retro *retro);

@@ -5,17 +5,21 @@
  * Read first: RFC 1323 appendix A ("header prediction", after Van Jacobson;
  * BSD tcp_input, Linux tcp_rcv_established), RFC 9293 §3.10.7.4 (the checks
  * the full path makes), RFC 7323 §4.3 (TS.Recent). */
+#include <string.h>
+
 #include "tcp/tcp_priv.h"
 
 /* The receiver's side of a predicted segment: every check of §3.10.7.4 that
  * could do something other than "accept, take the ACK, take the text" is
  * decided up front; if any could, nothing is changed and false is returned. */
-static bool rcv_predicted(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t len)
+__attribute__((always_inline)) static inline bool rcv_predicted(const struct tcpsim_tcp_endpoint *ep,
+                                                                const struct tcpsim_segment *seg, uint32_t len)
 {
     const struct tcpsim_tcp_priv *p = &ep->priv;
     uint32_t ack = seg->ack;
-    if (ep->state != TCPSIM_TCP_ESTABLISHED || !p->observer || p->rbuf != NULL || p->nooo != 0 || ep->fin_sent ||
-        ep->in_recovery || ep->user_closed)
+    /* (priv.observer: set by its first tcpsim_tcp_observe_sent) */
+    if (ep->state != TCPSIM_TCP_ESTABLISHED || !p->observer || p->nooo != 0 || ep->fin_sent || ep->in_recovery ||
+        ep->user_closed)
         return false;
     /* first step: exactly at RCV.NXT and inside the window (no trimming) */
     if (seg->seq != ep->rcv_nxt || ep->snd_nxt != ep->snd_max)
@@ -36,20 +40,20 @@ static bool rcv_predicted(const struct tcpsim_tcp_endpoint *ep, const struct tcp
     return true;
 }
 
-bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
-                          const struct tcpsim_segment *seg, tcpsim_time_t now)
+/* The whole prediction, once the caller knows both are live endpoints
+ * without buffers and the flags are ACK or PSH|ACK (inline in its two
+ * callers: the general entry checks that, tcpsim_tcp_fast_path_obs's caller
+ * guarantees the endpoints). */
+__attribute__((always_inline)) static inline bool predict(struct tcpsim_tcp_endpoint *snd,
+                                                          struct tcpsim_tcp_endpoint *rcv,
+                                                          const struct tcpsim_segment *seg, tcpsim_time_t now)
 {
-    if (snd == NULL || rcv == NULL || seg == NULL || !snd->priv.live || !rcv->priv.live)
-        return false;
-    /* ACK, optionally PSH; nothing else (no SYN, FIN, RST, URG, ECE/CWR) */
-    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK)
-        return false;
     uint32_t len = (uint32_t)seg->payload_len;
     struct tcpsim_tcp_priv *sp = &snd->priv, *rp = &rcv->priv;
     /* the sender: an observer in ESTABLISHED sending the next new bytes (or
      * a pure ACK at SND.NXT), acknowledging nothing past its RCV.NXT */
-    if (snd->state != TCPSIM_TCP_ESTABLISHED || !sp->observer || sp->rbuf != NULL || sp->sbuf != NULL ||
-        seg->seq != snd->snd_nxt || snd->snd_nxt != snd->snd_max || tcpsim_seq_gt(seg->ack, snd->rcv_nxt))
+    if (snd->state != TCPSIM_TCP_ESTABLISHED || !sp->observer || seg->seq != snd->snd_nxt ||
+        snd->snd_nxt != snd->snd_max || tcpsim_seq_gt(seg->ack, snd->rcv_nxt))
         return false;
     if (!rcv_predicted(rcv, seg, len))
         return false;
@@ -122,6 +126,29 @@ bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_end
     rp->t_fin_wait2 = TCPSIM_TIME_NEVER;
     rcv->t_rtx = rcv->t_persist = rcv->t_keepalive = TCPSIM_TIME_NEVER;
     return true;
+}
+
+bool tcpsim_tcp_fast_path(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp_endpoint *rcv,
+                          const struct tcpsim_segment *seg, tcpsim_time_t now)
+{
+    if (snd == NULL || rcv == NULL || seg == NULL || !snd->priv.live || !rcv->priv.live)
+        return false;
+    /* ACK, optionally PSH; nothing else (no SYN, FIN, RST, URG, ECE/CWR) */
+    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK)
+        return false;
+    const struct tcpsim_tcp_priv *sp = &snd->priv, *rp = &rcv->priv;
+    if (sp->rbuf != NULL || sp->sbuf != NULL || rp->rbuf != NULL)
+        return false;
+    return predict(snd, rcv, seg, now);
+}
+
+bool tcpsim_tcp_fast_path_obs(struct tcpsim_tcp_endpoint ep[2], int dir, const struct tcpsim_segment *seg,
+                              tcpsim_time_t now)
+{
+    /* (the caller guarantees both are live observers without buffers) */
+    if ((seg->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK)
+        return false;
+    return predict(&ep[dir], &ep[!dir], seg, now);
 }
 
 /* ---- pure ACKs that may move the receiver's state ---- */
@@ -318,5 +345,71 @@ bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp
     sp->obs_edge_set = true;
     tcpsim__rcv_update_wnd(snd);
     tcpsim__timers_update(snd, now);
+    return true;
+}
+
+/* ---- the server's accept: LISTEN, the client's SYN, its own SYN-ACK ---- */
+
+bool tcpsim_tcp_accept_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                const struct tcpsim_tcp_accept *a, struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || tmpl == NULL || a == NULL || out == NULL || ep == tmpl)
+        return false;
+    const struct tcpsim_segment *syn = a->syn, *sa = a->synack;
+    const struct tcpsim_tcp_priv *tp = &tmpl->priv;
+    /* the template: what tcpsim_tcp_init_copy copies in LISTEN, a passive
+     * observer (tcpsim__send_syn builds nothing), the ISS from cfg.iss */
+    if (!tp->live || tp->observer || tp->sbuf != NULL || tp->rbuf != NULL || tmpl->state != TCPSIM_TCP_LISTEN ||
+        !tmpl->passive || !tmpl->cfg.observer || tmpl->cfg.isn_fn != NULL)
+        return false;
+    /* the SYN: on_listen's third check, accept_syn without a note (no text,
+     * no FIN; tcpsim__negotiate clamps nothing) */
+    const struct tcpsim_tcp_opts *o = &syn->opts;
+    if ((syn->flags & (TCPSIM_SYN | TCPSIM_ACK | TCPSIM_RST | TCPSIM_FIN)) != TCPSIM_SYN || syn->payload_len != 0 ||
+        ((o->present & TCPSIM_HAS_MSS) && (o->mss == 0 || o->mss < tmpl->cfg.min_snd_mss)) ||
+        ((o->present & TCPSIM_HAS_WSCALE) && o->wscale > 14))
+        return false;
+    /* the SYN-ACK: observe_synack in SYN_RECEIVED, the ISS on the wire not
+     * the one accept_syn chose (else its first branch: set_iss not redone) */
+    if ((sa->flags & (TCPSIM_SYN | TCPSIM_ACK | TCPSIM_RST)) != (TCPSIM_SYN | TCPSIM_ACK) || sa->seq == tmpl->cfg.iss)
+        return false;
+
+    /* tcpsim_tcp_init_copy */
+    memcpy(ep, tmpl, sizeof *ep);
+    ep->local_port = a->local_port;
+    ep->remote_port = a->remote_port;
+    struct tcpsim_tcp_priv *p = &ep->priv;
+
+    /* tcpsim_tcp_segment_arrives(SYN) in LISTEN at a->syn_at: accept_syn
+     * (RFC 9293 §3.10.7.2). Its tcpsim__reset_conn changes nothing on a
+     * fresh copy but ep->passive, set again here; its tcpsim__negotiate and
+     * tcpsim__set_iss are redone below with the SYN-ACK's numbers, which
+     * overwrite every field they set. */
+    p->ws_unknown = false;
+    ep->passive = true;
+    ep->irs = syn->seq;
+    ep->rcv_nxt = syn->seq + 1;
+    tcpsim__record_peer_syn(ep, syn);
+    tcpsim__set_snd_wnd(ep, syn, syn->seq);
+    tcpsim__transition(ep, TCPSIM_TCP_SYN_RECEIVED, TCPSIM_WHY_SYN_IN_LISTEN, a->syn_at, out);
+    /* tcpsim__send_syn's observer branch: the SYN-ACK counts as sent, its
+     * window never above 65535 (not yet an observer: RCV.WND is the free
+     * buffer, at least 65535 when scaled by any shift) */
+    uint32_t w = p->rcv_cap - p->rcv_q;
+    p->ack_pending = false;
+    p->last_ack_sent = ep->rcv_nxt;
+    p->rcv_adv = ep->rcv_nxt + (w > 65535u ? 65535u : w);
+    /* (tcpsim__output: no ACK owed, nothing queued; no timers) */
+
+    /* tcpsim_tcp_observe_sent(SYN-ACK) at a->now: observe_synack's second
+     * branch (SND.UNA = ISS) */
+    p->observer = true;
+    tcpsim__record_our_syn(ep, sa);
+    tcpsim__negotiate(ep, a->now, out);
+    tcpsim__set_iss(ep, sa->seq, a->now);
+    /* the window of a SYN-ACK is not scaled (RFC 7323 §2.2) */
+    p->obs_edge = sa->ack + sa->window;
+    p->obs_edge_set = true;
+    tcpsim__rcv_update_wnd(ep);
     return true;
 }

@@ -5,20 +5,6 @@
  * here fails on odd input; it leaves the state and adds a note. */
 #include "tcp/tcp_priv.h"
 
-/* The options on a SYN we sent are what we offered (RFC 7323 §1.3, RFC 2018 §2). */
-static inline void record_our_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
-{
-    const struct tcpsim_tcp_opts *o = &seg->opts;
-    struct tcpsim_tcp_config *c = &ep->cfg;
-    if ((o->present & TCPSIM_HAS_MSS) && o->mss != 0)
-        c->mss = o->mss;
-    c->opt_wscale = (o->present & TCPSIM_HAS_WSCALE) != 0;
-    if (c->opt_wscale)
-        c->wscale = o->wscale > 14 ? 14 : o->wscale;
-    c->opt_sack = (o->present & TCPSIM_HAS_SACK_PERM) != 0;
-    c->opt_ts = (o->present & TCPSIM_HAS_TS) != 0;
-}
-
 static void observe_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
                         struct tcpsim_tcp_out *out)
 {
@@ -28,7 +14,7 @@ static void observe_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segm
     case TCPSIM_TCP_LISTEN:
         /* active OPEN with ISS = SEG.SEQ */
         tcpsim__reset_conn(ep);
-        record_our_syn(ep, seg);
+        tcpsim__record_our_syn(ep, seg);
         tcpsim__set_iss(ep, seg->seq, now);
         p->obs_edge_set = false;
         p->ws_unknown = false;
@@ -39,7 +25,7 @@ static void observe_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segm
             tcpsim__note(out, TCPSIM_WHY_OBSERVE_RTX, now);
         } else {
             /* a fresh attempt with another ISS */
-            record_our_syn(ep, seg);
+            tcpsim__record_our_syn(ep, seg);
             tcpsim__set_iss(ep, seg->seq, now);
             tcpsim__note(out, TCPSIM_WHY_OBSERVE_ODD, now);
         }
@@ -80,7 +66,7 @@ static void observe_synack(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_s
         p->peer_ts = (o->present & TCPSIM_HAS_TS) != 0;
         if (p->peer_ts)
             ep->ts_recent = o->ts_ecr;
-        record_our_syn(ep, seg);
+        tcpsim__record_our_syn(ep, seg);
         tcpsim__negotiate(ep, now, out);
         tcpsim__set_iss(ep, seg->seq, now);
         tcpsim__note(out, TCPSIM_WHY_OBSERVE_CATCHUP, now);
@@ -90,11 +76,11 @@ static void observe_synack(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_s
     case TCPSIM_TCP_SYN_RECEIVED:
         if (seg->seq == ep->iss && ep->snd_nxt == ep->iss + 1 && ep->snd_una == ep->iss) {
             /* our SYN-ACK as built, or sent again (the first one fixes the options) */
-            record_our_syn(ep, seg);
+            tcpsim__record_our_syn(ep, seg);
             tcpsim__negotiate(ep, now, out);
         } else if (tcpsim_seq_leq(ep->snd_una, ep->iss)) {
             /* the real ISS is the one on the wire */
-            record_our_syn(ep, seg);
+            tcpsim__record_our_syn(ep, seg);
             tcpsim__negotiate(ep, now, out);
             tcpsim__set_iss(ep, seg->seq, now);
         } else {

@@ -354,6 +354,21 @@ static inline void tcpsim__reset_conn(struct tcpsim_tcp_endpoint *ep)
     tcpsim__rcv_update_wnd(ep);
 }
 
+/* The options on a SYN we sent are what we offered (RFC 7323 §1.3, RFC 2018 §2).
+ * Inline: observe.c's SYN steps and the accept shortcut (fastpath.c) use it. */
+static inline void tcpsim__record_our_syn(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg)
+{
+    const struct tcpsim_tcp_opts *o = &seg->opts;
+    struct tcpsim_tcp_config *c = &ep->cfg;
+    if ((o->present & TCPSIM_HAS_MSS) && o->mss != 0)
+        c->mss = o->mss;
+    c->opt_wscale = (o->present & TCPSIM_HAS_WSCALE) != 0;
+    if (c->opt_wscale)
+        c->wscale = o->wscale > 14 ? 14 : o->wscale;
+    c->opt_sack = (o->present & TCPSIM_HAS_SACK_PERM) != 0;
+    c->opt_ts = (o->present & TCPSIM_HAS_TS) != 0;
+}
+
 /* Start the sequence space at ISS (RFC 9293 §3.10.1): SND.UNA = ISS, SND.NXT = ISS+1. */
 static inline void tcpsim__set_iss(struct tcpsim_tcp_endpoint *ep, uint32_t iss, tcpsim_time_t now)
 {

@@ -1,11 +1,12 @@
 /* test_replay_obs.c - the observer's light endpoints against the full model:
  * whole random connections through tcpsim__rp_obs_* twice, once as replay
  * runs it (cfg.observer endpoints: no timers, no segments built; endpoints
- * copied from templates, a LISTEN template for the server; header prediction
- * and the pure-ACK path) and once on full endpoints without any shortcut
- * (tcpsim__rp_obs_full_model). Everything the replayer reads must agree after
- * every segment: events, retro records, states and their history, and the
- * endpoint variables the observer itself reads.
+ * copied from templates, a LISTEN template for the server and its accept in
+ * one step; header prediction through tcpsim__rp_obs_predict, as process_tcp
+ * calls it, and the pure-ACK path) and once on full endpoints without any
+ * shortcut (tcpsim__rp_obs_full_model). Everything the replayer reads must
+ * agree after every segment: events, retro records, states and their history,
+ * and the endpoint variables the observer itself reads.
  * Read first: src/replay/observer.c, RFC 9293 §3.5 (opening, figure 8
  * simultaneous open), §3.6 (closing, half-close, simultaneous close). */
 #include <setjmp.h>
@@ -404,13 +405,22 @@ static struct tcpsim_rp_conn *conn_new(void)
     return c;
 }
 
-/* One step on both: `light` as replay runs it, `full` on the full model. */
+static unsigned predicted; /* steps the light observer's header prediction took */
+
+/* One step on both: `light` as replay runs it (tcpsim__rp_obs_predict first,
+ * as process_tcp calls it), `full` on the full model. */
 static size_t step(struct tcpsim_rp_conn *light, struct tcpsim_rp_conn *full, const struct cap *k, tcpsim_ns_t ts,
                    uint64_t frame, size_t *nev_full, struct tcpsim_rp_event *evl, struct tcpsim_rp_event *evf,
                    struct tcpsim_rp_retro *rl, struct tcpsim_rp_retro *rf)
 {
     tcpsim__rp_obs_full_model(false);
-    size_t nl = tcpsim__rp_obs_segment(light, k->dir, &k->s, k->seglen, ts, frame, evl, TCPSIM_RP_MAX_EVENTS, rl);
+    size_t nl = 0;
+    if (tcpsim__rp_obs_predict(light, k->dir, &k->s, k->seglen, ts)) {
+        predicted++;
+        rl->set = false;
+    } else {
+        nl = tcpsim__rp_obs_segment(light, k->dir, &k->s, k->seglen, ts, frame, evl, TCPSIM_RP_MAX_EVENTS, rl);
+    }
     tcpsim__rp_obs_full_model(true);
     *nev_full = tcpsim__rp_obs_segment(full, k->dir, &k->s, k->seglen, ts, frame, evf, TCPSIM_RP_MAX_EVENTS, rf);
     tcpsim__rp_obs_full_model(false);
@@ -499,8 +509,10 @@ static void test_observer_random_connections_light_matches_full(void **st)
     (void)st;
     unsigned transitions = 0;
     unsigned segs = run_conns(0xB0B5EED5ULL, 3000, &transitions);
-    print_message("%u segments, %u transitions compared, %u in fast recovery\n", segs, transitions, recovering);
+    print_message("%u segments, %u transitions compared, %u in fast recovery, %u predicted\n", segs, transitions,
+                  recovering, predicted);
     assert_true(segs > 30000);
+    assert_true(predicted > segs / 10); /* the header prediction is compared, not only the long way */
     assert_true(transitions > 10000);
     assert_true(recovering > 100); /* the light observer keeps fast recovery as the full model does */
 }

@@ -1,6 +1,7 @@
-/* test_tcp_fastpath.c - header prediction (tcpsim_tcp_fast_path) against the
- * full path: random valid segment streams between two observing endpoints,
- * each segment run through both, the endpoints compared byte for byte.
+/* test_tcp_fastpath.c - header prediction (tcpsim_tcp_fast_path, and the
+ * observer's entry tcpsim_tcp_fast_path_obs) against the full path: random
+ * valid segment streams between two observing endpoints, each segment run
+ * through both, the endpoints compared byte for byte.
  * Read first: RFC 1323 appendix A (header prediction), RFC 9293 §3.10.7.4,
  * src/tcp/fastpath.c and src/replay/observer.c (the caller). */
 #include <string.h>
@@ -190,7 +191,7 @@ static void test_fastpath_random_streams_match_full_path(void **st)
 {
     (void)st;
     struct rng r = {0x9E3779B97F4A7C15ULL};
-    static struct pair fast, full;
+    static struct pair fast, full, obs;
     static struct tcpsim_tcp_out out;
     unsigned hits = 0, misses = 0, with_data = 0, with_ack = 0, steps = 0;
     for (unsigned conn = 0; conn < 300; conn++) {
@@ -201,8 +202,14 @@ static void test_fastpath_random_streams_match_full_path(void **st)
             now += below(&r, 50000);
             struct tcpsim_segment g = pair_next(&full, &r, dir);
             fast = full;
+            obs = full;
             uint32_t una_before = fast.ep[!dir].snd_una;
             bool hit = tcpsim_tcp_fast_path(&fast.ep[dir], &fast.ep[!dir], &g, now);
+            /* the observer's entry (no buffers: store_data is off) takes the
+             * same segments and leaves the same endpoints */
+            assert_int_equal(tcpsim_tcp_fast_path_obs(obs.ep, dir, &g, now), hit);
+            assert_same_ep(&obs.ep[0], &fast.ep[0], steps);
+            assert_same_ep(&obs.ep[1], &fast.ep[1], steps);
             full_path(&full.ep[dir], &full.ep[!dir], &g, now, &out);
             if (hit) {
                 hits++;
@@ -569,6 +576,108 @@ static void test_observer_flag_refuses_user_calls_and_builds_nothing(void **st)
 }
 
 /* The common case by hand: data at RCV.NXT is taken, its ACK advances SND.UNA. */
+/* Random SYN options for the accept test: now and then one the shortcut must
+ * decline (a clamped MSS or window scale, text, a FIN, an ACK). */
+static void accept_opts(struct rng *r, struct tcpsim_segment *s)
+{
+    struct tcpsim_tcp_opts *o = &s->opts;
+    if (below(r, 4) != 0) {
+        o->present |= TCPSIM_HAS_MSS;
+        o->mss = below(r, 10) == 0 ? (uint16_t)below(r, 120) : (uint16_t)(500 + below(r, 9000));
+    }
+    if (below(r, 3) != 0) {
+        o->present |= TCPSIM_HAS_WSCALE;
+        o->wscale = (uint8_t)(below(r, 10) == 0 ? 15 + below(r, 3) : below(r, 15));
+    }
+    if (below(r, 2) != 0)
+        o->present |= TCPSIM_HAS_SACK_PERM;
+    if (below(r, 2) != 0) {
+        o->present |= TCPSIM_HAS_TS;
+        o->ts_val = rnd(r);
+        o->ts_ecr = (s->flags & TCPSIM_ACK) ? rnd(r) : 0;
+    }
+}
+
+/* tcpsim_tcp_accept_observed against init_copy, SEGMENT ARRIVES (SYN) and
+ * observe_sent (SYN-ACK): the same endpoint byte for byte and the same
+ * transitions where it is taken; untouched where it declines. */
+static void test_accept_observed_random_handshakes_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0xACCE97EDULL};
+    static struct tcpsim_tcp_endpoint tmpl, a, b;
+    static struct tcpsim_tcp_out oa, ob;
+    struct tcpsim_tcp_config cfg;
+    unsigned taken = 0, declined = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        obs_cfg(&cfg);
+        cfg.observer = true;
+        if (i % 3 == 1) {
+            tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_LINUX);
+            cfg.store_data = false;
+            cfg.observer = true;
+            cfg.mss = (uint16_t)(536 + below(&r, 1000));
+        }
+        cfg.iss = below(&r, 50) == 0 ? 0 : rnd(&r);
+        cfg.wscale = (uint8_t)below(&r, 15);
+        if (below(&r, 2) != 0)
+            cfg.rcv_buf = 1000 + below(&r, 1u << 20); /* below and above the 16-bit field */
+        assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 0, 0), TCPSIM_OK);
+        tcpsim_tcp_out_reset(&oa);
+        assert_int_equal(tcpsim_tcp_open(&tmpl, false, 0, &oa), TCPSIM_OK);
+
+        uint8_t sf = TCPSIM_SYN;
+        if (below(&r, 20) == 0)
+            sf |= below(&r, 2) ? TCPSIM_FIN : TCPSIM_ACK;
+        if (below(&r, 10) == 0)
+            sf |= TCPSIM_ECE | TCPSIM_CWR;
+        uint32_t cseq = rnd(&r);
+        struct tcpsim_segment syn =
+            mk(0, sf, cseq, (sf & TCPSIM_ACK) ? rnd(&r) : 0, (uint16_t)rnd(&r), below(&r, 20) == 0 ? 10 : 0);
+        accept_opts(&r, &syn);
+        uint32_t sseq = below(&r, 30) == 0 ? cfg.iss : rnd(&r);
+        uint8_t af = TCPSIM_SYN | TCPSIM_ACK;
+        if (below(&r, 30) == 0)
+            af |= TCPSIM_RST;
+        struct tcpsim_segment synack = mk(1, af, sseq, cseq + 1, (uint16_t)rnd(&r), 0);
+        accept_opts(&r, &synack);
+        tcpsim_time_t t0 = TCPSIM_SEC(1) + below(&r, 1000000), t1 = t0 + below(&r, 100000);
+
+        memset(&a, 0x5A, sizeof a);
+        memset(&b, 0x5A, sizeof b);
+        assert_int_equal(tcpsim_tcp_init_copy(&a, &tmpl, 80, 40000), TCPSIM_OK);
+        tcpsim_tcp_out_reset(&oa);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&a, &syn, t0, &oa), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_observe_sent(&a, &synack, t1, &oa), TCPSIM_OK);
+
+        struct tcpsim_tcp_accept acc = {&syn, &synack, t0, t1, 80, 40000};
+        tcpsim_tcp_out_reset(&ob);
+        if (tcpsim_tcp_accept_observed(&b, &tmpl, &acc, &ob)) {
+            taken++;
+            assert_int_equal(oa.nnote + oa.nerr + oa.nseg, 0);
+            assert_int_equal(ob.nnote + ob.nerr + ob.nseg, 0);
+            assert_int_equal(ob.ntrans, oa.ntrans);
+            for (size_t k = 0; k < oa.ntrans; k++) {
+                assert_int_equal(ob.trans[k].from, oa.trans[k].from);
+                assert_int_equal(ob.trans[k].to, oa.trans[k].to);
+                assert_int_equal(ob.trans[k].why, oa.trans[k].why);
+                assert_int_equal(ob.trans[k].at, oa.trans[k].at);
+            }
+            assert_same_ep(&b, &a, i);
+        } else {
+            declined++;
+            assert_int_equal(ob.ntrans, 0);
+            struct tcpsim_tcp_endpoint untouched;
+            memset(&untouched, 0x5A, sizeof untouched);
+            assert_memory_equal(&b, &untouched, sizeof b);
+        }
+        tcpsim_tcp_free(&tmpl);
+    }
+    print_message("accept shortcut: %u taken, %u declined\n", taken, declined);
+    assert_true(taken > 1500);
+    assert_true(declined > 200);
+}
+
 static void test_fastpath_established_data_then_ack_advances(void **st)
 {
     (void)st;
@@ -608,6 +717,7 @@ const struct CMUnitTest tcp_fastpath_tests[] = {
     cmocka_unit_test(test_fastpath_out_random_lifecycles_match_full_path),
     cmocka_unit_test(test_fastpath_out_last_ack_closes),
     cmocka_unit_test(test_init_copy_same_as_init),
+    cmocka_unit_test(test_accept_observed_random_handshakes_match_full_path),
     cmocka_unit_test(test_init_copy_listen_same_as_init_and_open),
     cmocka_unit_test(test_observer_flag_refuses_user_calls_and_builds_nothing),
 };
