@@ -990,24 +990,64 @@ struct conn_msg {
     char conn_state[]; /* NUL-terminated; MSG_TLSCONN: then alpn_offered (NUL-terminated), the packed summary */
 };
 
+/* The tail of a TLS connection's conn or summary message: its offered ALPN
+ * list (a string) and its TLS summary packed. A closed connection's summary
+ * is kept packed: its bytes go as they are. */
+struct tls_tail {
+    const uint8_t *packed;
+    const struct tcpsim_tls_summary *ts;
+    size_t tn, al; /* bytes of the packed summary, of the ALPN string with its NUL */
+};
+
+/* Fills *t for c; false (and no tail) for a connection without TLS. */
+static bool tls_tail_of(const struct tcpsim_rp_conn *c, struct tls_tail *t)
+{
+    *t = (struct tls_tail){NULL, NULL, 0, 0};
+    if (!c->tls && !c->tls_done)
+        return false;
+    t->packed = tcpsim__rp_tls_packed(c, &t->tn);
+    t->ts = t->packed ? NULL : tcpsim__rp_tls_summary(c);
+    if (!t->packed && !t->ts)
+        return false;
+    t->al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
+    if (t->ts)
+        t->tn = tcpsim_tls_summary_packed_size(t->ts);
+    return true;
+}
+
+/* The tail at a (t->al + t->tn bytes reserved), then the message committed. */
+static void tls_tail_put(struct tcpsim_rp_writer *w, char *a, const struct tcpsim_rp_conn *c, const struct tls_tail *t,
+                         uint32_t type, size_t n)
+{
+    if (c->alpn_offered)
+        memcpy(a, c->alpn_offered, t->al);
+    else
+        a[0] = '\0';
+    if (t->packed)
+        memcpy(a + t->al, t->packed, t->tn);
+    else
+        tcpsim_tls_summary_pack((uint8_t *)a + t->al, t->ts);
+    tcpsim__wq_commit(w->q, type, n);
+    w->tls_queued++;
+}
+
+/* On the writer thread: the tail at a unpacked into w->tls_sum; returns the
+ * ALPN list. */
+static const char *tls_tail_get(struct tcpsim_rp_writer *w, const char *a)
+{
+    tcpsim_tls_summary_unpack(w->tls_sum, (const uint8_t *)a + strlen(a) + 1);
+    return a;
+}
+
 static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    /* a closed connection's summary is kept packed: its bytes go as they are */
-    size_t tn = 0;
-    const uint8_t *packed = tcpsim__rp_tls_packed(c, &tn);
-    const struct tcpsim_tls_summary *ts = packed ? NULL : tcpsim__rp_tls_summary(c);
-    bool tls = packed || ts;
+    struct tls_tail t;
+    bool tls = tls_tail_of(c, &t);
     struct conn_rec r;
     conn_take(&r, c);
-    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl, al = 0;
-    if (tls) {
-        al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
-        if (ts)
-            tn = tcpsim_tls_summary_packed_size(ts);
-        n += al + tn;
-    }
+    size_t csl = strlen(r.conn_state) + 1, n = sizeof(struct conn_msg) + csl + (tls ? t.al + t.tn : 0);
     if (n > tcpsim__wq_max(w->q) || (tls && !w->tls_sum)) {
-        json_conn_ts(w->pre, c, packed ? tcpsim__rp_tls_summary(c) : ts);
+        json_conn_ts(w->pre, c, tls ? (t.ts ? t.ts : tcpsim__rp_tls_summary(c)) : NULL);
         flush(w->pre);
         return;
     }
@@ -1018,21 +1058,10 @@ static void queue_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *
     memcpy(m->states, c->states, sizeof m->states);
     memcpy(m->an_count, c->an_count, sizeof m->an_count);
     memcpy(m->conn_state, r.conn_state, csl);
-    if (!tls) {
+    if (tls)
+        tls_tail_put(w, m->conn_state + csl, c, &t, MSG_TLSCONN, n);
+    else
         tcpsim__wq_commit(w->q, MSG_CONN, n);
-        return;
-    }
-    char *a = m->conn_state + csl;
-    if (c->alpn_offered)
-        memcpy(a, c->alpn_offered, al);
-    else
-        a[0] = '\0';
-    if (packed)
-        memcpy(a + al, packed, tn);
-    else
-        tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
-    tcpsim__wq_commit(w->q, MSG_TLSCONN, n);
-    w->tls_queued++;
 }
 
 static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
@@ -1046,9 +1075,8 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
     m->r.conn_state = m->conn_state;
     json_conn_rec(w, &m->r);
     if (tls) {
-        const char *a = m->conn_state + strlen(m->conn_state) + 1;
-        tcpsim_tls_summary_unpack(w->tls_sum, (const uint8_t *)a + strlen(a) + 1);
-        json_conn_tls(w, w->tls_sum, a);
+        const char *alpn = tls_tail_get(w, m->conn_state + strlen(m->conn_state) + 1);
+        json_conn_tls(w, w->tls_sum, alpn);
         return;
     }
     char *p = room(w, 8), *p0 = p;
@@ -1508,20 +1536,9 @@ static void summary_conn(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn
  * summary to unpack into. */
 static void queue_sum(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c)
 {
-    size_t n = sizeof(struct sum_rec), tn = 0, al = 0;
-    const uint8_t *packed = NULL;
-    const struct tcpsim_tls_summary *ts = NULL;
-    if (c->tls || c->tls_done) {
-        packed = tcpsim__rp_tls_packed(c, &tn);
-        ts = packed ? NULL : tcpsim__rp_tls_summary(c);
-        if (packed || ts) {
-            al = (c->alpn_offered ? strlen(c->alpn_offered) : 0) + 1;
-            if (ts)
-                tn = tcpsim_tls_summary_packed_size(ts);
-            n += al + tn;
-        }
-    }
-    bool tls = packed || ts;
+    struct tls_tail t;
+    bool tls = tls_tail_of(c, &t);
+    size_t n = sizeof(struct sum_rec) + (tls ? t.al + t.tn : 0);
     if (n > tcpsim__wq_max(w->q) || (tls && !w->tls_sum)) {
         summary_conn(w->pre, c);
         flush(w->pre);
@@ -1529,21 +1546,10 @@ static void queue_sum(struct tcpsim_rp_writer *w, const struct tcpsim_rp_conn *c
     }
     struct sum_rec *m = tcpsim__wq_reserve(w->q, n);
     sum_take(m, c);
-    if (!tls) {
+    if (tls)
+        tls_tail_put(w, (char *)(m + 1), c, &t, MSG_TLSSUM, n);
+    else
         tcpsim__wq_commit(w->q, MSG_SUM, n);
-        return;
-    }
-    char *a = (char *)(m + 1);
-    if (c->alpn_offered)
-        memcpy(a, c->alpn_offered, al);
-    else
-        a[0] = '\0';
-    if (packed)
-        memcpy(a + al, packed, tn);
-    else
-        tcpsim_tls_summary_pack((uint8_t *)a + al, ts);
-    tcpsim__wq_commit(w->q, MSG_TLSSUM, n);
-    w->tls_queued++;
 }
 
 static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls)
@@ -1553,9 +1559,8 @@ static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls)
         summary_rec(w, m, NULL, NULL);
         return;
     }
-    const char *a = (const char *)(m + 1);
-    tcpsim_tls_summary_unpack(w->tls_sum, (const uint8_t *)a + strlen(a) + 1);
-    summary_rec(w, m, w->tls_sum, a);
+    const char *alpn = tls_tail_get(w, (const char *)(m + 1));
+    summary_rec(w, m, w->tls_sum, alpn);
 }
 
 static void summary_total(struct tcpsim_rp_writer *w, const struct tcpsim_rp_summary *s)

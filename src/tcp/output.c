@@ -254,26 +254,6 @@ bool tcpsim__state_sends(enum tcpsim_tcp_state s)
     return false;
 }
 
-static bool can_ack(enum tcpsim_tcp_state s)
-{
-    switch (s) {
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-        return false;
-    case TCPSIM_TCP_SYN_RECEIVED:
-    case TCPSIM_TCP_ESTABLISHED:
-    case TCPSIM_TCP_FIN_WAIT_1:
-    case TCPSIM_TCP_FIN_WAIT_2:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        return true;
-    }
-    return false;
-}
-
 void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcpsim_tcp_why rtx_why, tcpsim_time_t now,
                       struct tcpsim_tcp_out *out)
 {
@@ -332,7 +312,7 @@ void tcpsim__output_n(struct tcpsim_tcp_endpoint *ep, size_t max_segs, enum tcps
                 break;
         }
     }
-    if (p->ack_pending && can_ack(ep->state)) {
+    if (p->ack_pending && tcpsim__can_ack(ep->state)) {
         tcpsim__emit(ep, TCPSIM_ACK, ep->snd_nxt, ep->rcv_nxt, NULL, 0, p->ack_why, false, now, out);
     }
     p->ack_pending = false;

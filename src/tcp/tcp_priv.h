@@ -132,6 +132,29 @@ static inline void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
 {
     tcpsim__rcv_update_wnd_inline(ep);
 }
+/* A state in which an ACK can be sent: RCV.NXT is known, from SYN-RECEIVED
+ * on (RFC 9293 §3.3.2; in CLOSED, LISTEN and SYN-SENT nothing has been
+ * received). Inline: the send path and the observer's owed ACK ask it. */
+static inline bool tcpsim__can_ack(enum tcpsim_tcp_state s)
+{
+    switch (s) {
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+        return false;
+    case TCPSIM_TCP_SYN_RECEIVED:
+    case TCPSIM_TCP_ESTABLISHED:
+    case TCPSIM_TCP_FIN_WAIT_1:
+    case TCPSIM_TCP_FIN_WAIT_2:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_CLOSING:
+    case TCPSIM_TCP_LAST_ACK:
+    case TCPSIM_TCP_TIME_WAIT:
+        return true;
+    }
+    return false;
+}
+
 /* What tcpsim__output_n does for an observer (priv.observer) that owes an
  * ACK: no send loop, and the ACK goes out in a state that can send one
  * (SYN_RECEIVED and later): tcpsim__emit builds nothing for an observer but
@@ -142,21 +165,8 @@ static inline void tcpsim__observer_ack(struct tcpsim_tcp_endpoint *ep)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     p->ack_pending = false;
-    switch (ep->state) {
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-        return; /* (can_ack in output.c) */
-    case TCPSIM_TCP_SYN_RECEIVED:
-    case TCPSIM_TCP_ESTABLISHED:
-    case TCPSIM_TCP_FIN_WAIT_1:
-    case TCPSIM_TCP_FIN_WAIT_2:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        break;
-    }
+    if (!tcpsim__can_ack(ep->state))
+        return;
     tcpsim__rcv_update_wnd_inline(ep);
     uint32_t w = ep->rcv_wnd;
     if (ep->ws_ok)
