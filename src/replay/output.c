@@ -507,6 +507,21 @@ static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int
     *p++ = ']';
     w->len += (size_t)(p - p0);
 }
+/* ',"inferred":B,"server_inferred":B,"completeness":N' at p (under 100
+ * bytes); returns the end. server_inferred is a tcpsim addition: the server
+ * never answered and LISTEN was assumed. */
+static char *put_conn_flags(char *p, const struct conn_rec *c)
+{
+    if (c->inferred)
+        CPY(p, ",\"inferred\":true");
+    else
+        CPY(p, ",\"inferred\":false");
+    if (c->server_inferred)
+        CPY(p, ",\"server_inferred\":true,\"completeness\":");
+    else
+        CPY(p, ",\"server_inferred\":false,\"completeness\":");
+    return tcpsim__fmt_u32(p, c->completeness);
+}
 
 /* A conn record's middle, from its states to the history: written at p
  * (room for the bound conn_mid computes); returns the end. */
@@ -529,16 +544,7 @@ static char *conn_mid_write(const struct tcpsim_rp_writer *w, char *p, const str
         }
         *p++ = ']';
     }
-    if (c->inferred)
-        CPY(p, ",\"inferred\":true");
-    else
-        CPY(p, ",\"inferred\":false");
-    /* tcpsim addition: the server never answered and LISTEN was assumed. */
-    if (c->server_inferred)
-        CPY(p, ",\"server_inferred\":true,\"completeness\":");
-    else
-        CPY(p, ",\"server_inferred\":false,\"completeness\":");
-    p = tcpsim__fmt_u32(p, c->completeness);
+    p = put_conn_flags(p, c);
     CPY(p, ",\"conn_state\":\"");
     p = tcpsim__json_esc(p, c->conn_state, csl);
     CPY(p, "\",\"history\":\"");
@@ -573,15 +579,7 @@ static void conn_mid(struct tcpsim_rp_writer *w, const struct conn_rec *c)
         PUTL(w, ",\"server_states\":");
         put_states(w, c, 1);
         char *q = room(w, 100 + 10 + SLACK), *q0 = q;
-        if (c->inferred)
-            CPY(q, ",\"inferred\":true");
-        else
-            CPY(q, ",\"inferred\":false");
-        if (c->server_inferred)
-            CPY(q, ",\"server_inferred\":true,\"completeness\":");
-        else
-            CPY(q, ",\"server_inferred\":false,\"completeness\":");
-        q = tcpsim__fmt_u32(q, c->completeness);
+        q = put_conn_flags(q, c);
         CPY(q, ",\"conn_state\":");
         w->len += (size_t)(q - q0);
         putq(w, c->conn_state);

@@ -342,6 +342,27 @@ void tcpsim__rp_hold_stats(const struct tcpsim_replay *rp, size_t *blocks, size_
     *blocks = rp->fifo.nblocks;
     *most = rp->fifo.most;
 }
+/* Bytes of a held record with seg_len bytes of segment and room for ev_cap
+ * events, in 16-byte units. */
+static inline size_t held_size(size_t seg_len, size_t ev_cap)
+{
+    return (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof(struct tcpsim_rp_event) + 15u) &
+           ~(size_t)15u;
+}
+
+/* A new held record h at the FIFO's tail, linked to its connection's last. */
+static inline void hold_link(struct hold_fifo *f, struct held *h, struct tcpsim_rp_conn *c, bool open, size_t ev_cap,
+                             size_t seg_len)
+{
+    f->idx[(f->head + f->len) & (f->cap - 1)] = h;
+    h->open = open;
+    h->ev_cap = (uint8_t)ev_cap;
+    h->seg_len = (uint16_t)seg_len;
+    h->prev = c->held_last;
+    c->held_last = f->base + f->len;
+    if (++f->len > f->most)
+        f->most = f->len;
+}
 
 /* Hand a record to the view now, or hold a copy of it. */
 static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c,
@@ -380,17 +401,8 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
     size_t seg_len = held_seg_size(f, s->seg);
-    size_t size =
-        (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof *s->events + 15u) & ~(size_t)15u;
-    struct held *h = hold_place(f, size);
-    f->idx[(f->head + f->len) & (f->cap - 1)] = h;
-    h->open = open;
-    h->ev_cap = (uint8_t)ev_cap;
-    h->seg_len = (uint16_t)seg_len;
-    h->prev = c->held_last;
-    c->held_last = f->base + f->len;
-    if (++f->len > f->most)
-        f->most = f->len;
+    struct held *h = hold_place(f, held_size(seg_len, ev_cap));
+    hold_link(f, h, c, open, ev_cap, seg_len);
     h->s = *s;
     hold_seg_pack((unsigned char *)(h + 1), s->seg, seg_len);
     h->s.nevents = nev;
@@ -829,19 +841,11 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     const size_t nk = nev < TCPSIM_RP_MAX_EVENTS ? nev : TCPSIM_RP_MAX_EVENTS;
     const size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nk;
     const size_t seg_len = held_seg_size(f, &pk->seg);
-    const size_t size =
-        (sizeof(struct held) + ((seg_len + 15u) & ~(size_t)15u) + ev_cap * sizeof *ev + 15u) & ~(size_t)15u;
+    const size_t size = held_size(seg_len, ev_cap);
     struct held *h;
     if ((f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all &&
         (h = hold_take(f, size))) {
-        f->idx[(f->head + f->len) & (f->cap - 1)] = h;
-        h->open = open;
-        h->ev_cap = (uint8_t)ev_cap;
-        h->seg_len = (uint16_t)seg_len;
-        h->prev = c->held_last;
-        c->held_last = f->base + f->len;
-        if (++f->len > f->most)
-            f->most = f->len;
+        hold_link(f, h, c, open, ev_cap, seg_len);
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
         h->s.events = NULL; /* emit_head points it at the slots */
         h->s.ntls = 0;
