@@ -82,6 +82,17 @@ static inline uint32_t tcpsim__rp_analyze_quick(struct tcpsim_rp_conn *c, int di
     return 0;
 }
 
+/* Data seen in direction dir up to hi: Zeek's high-water mark, the
+ * completeness bit for data (8) and the history's first 'd'. */
+static inline void tcpsim__rp_data_seen(struct tcpsim_rp_conn *c, int dir, struct tcpsim_rp_dir *d, uint32_t hi)
+{
+    if (tcpsim_seq_gt(hi, d->z.hi))
+        d->z.hi = hi;
+    c->completeness |= 8;
+    if (!(d->z.once & 0x2))
+        tcpsim__rp_hist_once(c, dir, 'd', 0x2);
+}
+
 /* Completeness, Zeek history, counters (tcpsim__rp_account). The common
  * segment: ACK or PSH|ACK, or an ACK with a FIN (no SYN, RST), nothing
  * flagged by the analysis, an open window, not a conversation's first packet
@@ -112,12 +123,7 @@ static inline void tcpsim__rp_account_quick(struct tcpsim_rp_conn *c, int dir, c
         if (!(d->z.once & 0x1))
             tcpsim__rp_hist_once(c, dir, 'a', 0x1);
     } else {
-        uint32_t hi = s->seq + seglen;
-        if (tcpsim_seq_gt(hi, d->z.hi))
-            d->z.hi = hi;
-        c->completeness |= 8;
-        if (!(d->z.once & 0x2))
-            tcpsim__rp_hist_once(c, dir, 'd', 0x2);
+        tcpsim__rp_data_seen(c, dir, d, s->seq + seglen);
     }
     d->packets++;
     d->bytes += seglen;
@@ -167,12 +173,7 @@ static inline bool tcpsim__rp_track_quick(struct tcpsim_rp_conn *c, int dir, con
             return false;
         fwd->nextseq = nseq;
         fwd->nextseqtime = ts;
-        uint32_t hi = s->seq + seglen;
-        if (tcpsim_seq_gt(hi, fwd->z.hi))
-            fwd->z.hi = hi;
-        c->completeness |= 8;
-        if (!(fwd->z.once & 0x2))
-            tcpsim__rp_hist_once(c, dir, 'd', 0x2);
+        tcpsim__rp_data_seen(c, dir, fwd, s->seq + seglen);
     }
     fwd->dupacknum = 0;
     if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
