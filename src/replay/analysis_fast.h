@@ -33,6 +33,20 @@ uint32_t tcpsim__rp_analyze_rare(struct tcpsim_rp_conn *c, int dir, const struct
 void tcpsim__rp_account_rare(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *s, uint32_t seglen,
                              uint32_t analysis, tcpsim_ns_t ts);
 
+/* The sender's analysis state after a segment the quick paths took (no
+ * flag set): what Wireshark keeps of it for the next one (packet-tcp.c's
+ * tcp_analyze_sequence_number, end). */
+static inline void tcpsim__rp_fwd_after(struct tcpsim_rp_dir *fwd, uint32_t seq, uint32_t nseq, uint32_t window,
+                                        uint32_t ack, tcpsim_ns_t ts)
+{
+    if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
+        fwd->maxseqtobeacked = nseq;
+    fwd->window = window;
+    fwd->lastack = ack;
+    fwd->lastacktime = ts;
+    fwd->lastsegmentflags = 0;
+}
+
 /* Wireshark's analysis (tcpsim__rp_analyze). The common case first (header
  * prediction, as RFC 1323 appendix A does for the endpoints): the next bytes
  * in order, or an ACK that moves on, or a FIN in order, into an open window,
@@ -73,12 +87,7 @@ static inline uint32_t tcpsim__rp_analyze_quick(struct tcpsim_rp_conn *c, int di
         fwd->nextseq = nseq;
         fwd->nextseqtime = ts;
     }
-    if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
-        fwd->maxseqtobeacked = nseq;
-    fwd->window = window;
-    fwd->lastack = ack;
-    fwd->lastacktime = ts;
-    fwd->lastsegmentflags = 0;
+    tcpsim__rp_fwd_after(fwd, seq, nseq, window, ack, ts);
     return 0;
 }
 
@@ -176,12 +185,7 @@ static inline bool tcpsim__rp_track_quick(struct tcpsim_rp_conn *c, int dir, con
         tcpsim__rp_data_seen(c, dir, fwd, s->seq + seglen);
     }
     fwd->dupacknum = 0;
-    if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
-        fwd->maxseqtobeacked = nseq;
-    fwd->window = window;
-    fwd->lastack = ack;
-    fwd->lastacktime = ts;
-    fwd->lastsegmentflags = 0;
+    tcpsim__rp_fwd_after(fwd, seq, nseq, window, ack, ts);
     fwd->packets++;
     fwd->bytes += seglen;
     fwd->sent_any = true;

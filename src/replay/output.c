@@ -487,12 +487,11 @@ static void conn_take(struct conn_rec *r, const struct tcpsim_rp_conn *c)
     r->an_count = c->an_count;
 }
 
-/* Every state the endpoint passed through, starting with the one before its
- * first segment: never empty (a silent server was resolved as LISTEN). */
-static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int side)
+/* '["S1","S2",...]' at p (room for 2 + max(n, 1) * (state_max + 3)
+ * bytes); returns the end. */
+static inline char *states_write(const struct tcpsim_rp_writer *w, char *p, const struct conn_rec *c, int side)
 {
     unsigned n = c->nstates[side];
-    char *p = room(w, 2 + (n ? n : 1) * (w->state_max + 3) + SLACK), *p0 = p;
     *p++ = '[';
     if (n == 0) {
         unsigned i = (unsigned)c->st0[side];
@@ -505,6 +504,16 @@ static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int
         p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
     }
     *p++ = ']';
+    return p;
+}
+
+/* Every state the endpoint passed through, starting with the one before its
+ * first segment: never empty (a silent server was resolved as LISTEN). */
+static void put_states(struct tcpsim_rp_writer *w, const struct conn_rec *c, int side)
+{
+    unsigned n = c->nstates[side];
+    char *p = room(w, 2 + (n ? n : 1) * (w->state_max + 3) + SLACK), *p0 = p;
+    p = states_write(w, p, c, side);
     w->len += (size_t)(p - p0);
 }
 /* ',"inferred":B,"server_inferred":B,"completeness":N' at p (under 100
@@ -528,21 +537,9 @@ static char *put_conn_flags(char *p, const struct conn_rec *c)
 static char *conn_mid_write(const struct tcpsim_rp_writer *w, char *p, const struct conn_rec *c, size_t csl)
 {
     for (int side = 0; side < 2; side++) {
-        unsigned n = c->nstates[side];
         if (side)
             CPY(p, ",\"server_states\":");
-        *p++ = '[';
-        if (n == 0) {
-            unsigned i = (unsigned)c->st0[side];
-            p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
-        }
-        for (unsigned k = 0; k < n; k++) {
-            unsigned i = (unsigned)c->states[side][k];
-            if (k)
-                *p++ = ',';
-            p = cpy_piece(p, w->qstate[i < TCPSIM_TCP_NSTATES ? i : TCPSIM_TCP_NSTATES]);
-        }
-        *p++ = ']';
+        p = states_write(w, p, c, side);
     }
     p = put_conn_flags(p, c);
     CPY(p, ",\"conn_state\":\"");
