@@ -310,6 +310,11 @@ void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_co
  * `explain` NULL unless malformed; their `why` is set and
  * tcpsim_tls_explain_en renders it. A new or reset decoder explains. */
 void tcpsim_tls_set_explain(struct tcpsim_tls_conn *c, bool on);
+/* Optional, for a caller that only keeps the summary: with `on` true, only
+ * malformed items and ClientHellos reach `on_item` (the summary is kept the
+ * same); an application_data record is then only counted. A new or reset
+ * decoder delivers every item. */
+void tcpsim_tls_set_quiet(struct tcpsim_tls_conn *c, bool on);
 /* Optional: the first payload byte of `dir` has sequence number `seq` (ISN+1). */
 void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq);
 /* TCP payload of one segment. Items completed by it are delivered before this

@@ -189,6 +189,10 @@ static void tls_decide(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int d
     /* Sentences are rendered only for views that collect items (and for the
      * diagnostics of malformed ones, which the decoder always explains). */
     tcpsim_tls_set_explain(c->tls, rp->cfg.h.segment != NULL);
+    /* Without segment records, on_tls_item keeps only ClientHellos (the
+     * offered ALPN) and malformed items (diagnostics): the rest need not
+     * be made. */
+    tcpsim_tls_set_quiet(c->tls, rp->cfg.h.segment == NULL);
     /* The streams start after the SYNs when they were seen (RFC 9293 §3.4). */
     for (int i = 0; i < 2; i++)
         if (c->d[i].syn_seen)
@@ -204,6 +208,8 @@ void tcpsim__rp_tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, 
         tls_decide(rp, c, dir, seg);
     if (!c->tls)
         return;
+    if (seglen == 0 && !(seg->flags & (TCPSIM_RST | TCPSIM_FIN)))
+        return; /* a bare ACK: nothing for the decoder, whose state it cannot change */
     tcpsim_time_t now = ts / 1000u;
     enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
     rp->tls_conn = c;

@@ -20,10 +20,13 @@ void tcpsim_reasm_init(struct tcpsim_reasm *r, uint32_t cap, struct tcpsim_reasm
         cap = 4096;
     /* round down to a power of two so that seq & (cap-1) stays consistent
      * across the 2^32 wrap */
-    uint32_t p = 1u << 31;
-    while (p > cap)
-        p >>= 1;
-    r->cap = p;
+    uint32_t p = cap; /* the highest bit of cap: smear it down, keep it alone */
+    p |= p >> 1;
+    p |= p >> 2;
+    p |= p >> 4;
+    p |= p >> 8;
+    p |= p >> 16;
+    r->cap = p - (p >> 1);
 }
 
 void tcpsim_reasm_free(struct tcpsim_reasm *r)

@@ -53,6 +53,10 @@ void tcpsim__cert_cache_stats(uint64_t *hits, uint64_t *misses, size_t *held);
 void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap);
 
 /* explain.c */
+/* Tests: true sends every segment through the reassembler (tcpsim_tls_feed's
+ * in-order shortcut off), to compare the two ways. */
+extern _Thread_local bool tcpsim__tls_long_way;
+
 void tcpsim__explain_render(struct tcpsim_tls_item *it, char *buf, size_t cap);
 
 /* a bounded text builder (json.c, explain.c, fingerprint.c) */

@@ -2,7 +2,8 @@
  * memo against tcpsim_tls_ja3/ja4/ja3s, the certificate cache (by the DER)
  * against a fresh parse, the summary copy against the summary, the JSON
  * string writer against a byte-by-byte escaper, and the explanation
- * formatter against vsnprintf. Random inputs from a fixed seed.
+ * formatter against vsnprintf, tcpsim_tls_feed's in-order shortcut against
+ * the reassembler. Random inputs from a fixed seed.
  * Read first: RFC 8446 §4.1.2 (ClientHello), RFC 8259 §7 (JSON strings). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -599,6 +600,125 @@ static void test_explain_formatter_unknown_conversion_written_as_is(void **state
     assert_string_equal(a, "100%% 7");
 }
 
+/* ---- tcpsim_tls_feed's in-order shortcut against the reassembler ---- */
+
+/* [0] shortcut allowed, [1] the long way, [2] shortcut and quiet (tcpsim_tls_set_quiet) */
+static struct recorder feed_rec[3];
+
+static void feed_both(struct tcpsim_tls_conn *c[3], enum tcpsim_side dir, uint32_t seq, const uint8_t *p, size_t n,
+                      uint64_t frame)
+{
+    for (int w = 0; w < 3; w++) {
+        tcpsim__tls_long_way = w == 1;
+        assert_int_equal(tcpsim_tls_feed(c[w], dir, seq, p, n, frame, frame * 1000u), TCPSIM_OK);
+    }
+    tcpsim__tls_long_way = false;
+}
+
+/* The bundled handshakes cut into random pieces, some swapped (held, then
+ * drained), repeated (trimmed), lost (a gap) or with a byte changed
+ * (malformed records, resynchronisation): every item and the summary must be
+ * the same with and without the shortcut; a quiet decoder must keep the same
+ * summary and deliver exactly the malformed items and ClientHellos. */
+static void test_feed_shortcut_random_cuts_match_long_way(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"tls12", "tls12rsa", "tls13"};
+    static struct seg segs[64];
+    static uint8_t buf[70000];
+    struct piece {
+        enum tcpsim_side dir;
+        uint32_t seq;
+        size_t off, len;
+        uint64_t frame;
+    };
+    static struct piece pc[4096];
+    uint64_t compared = 0;
+    for (int round = 0; round < 60; round++) {
+        size_t nseg = load_segs(names[round % 3], segs, 64);
+        size_t np = 0, used = 0;
+        for (size_t i = 0; i < nseg; i++) { /* cut each segment into 1..4 pieces */
+            size_t left = segs[i].len, at = 0;
+            memcpy(buf + used, segs[i].data, segs[i].len);
+            if (rnd(&rng) % 8 == 0 && segs[i].len > 0) /* a changed byte */
+                buf[used + rnd(&rng) % segs[i].len] ^= (uint8_t)(1u + rnd(&rng) % 255u);
+            while (left > 0 && np < 4096) {
+                size_t k = rnd(&rng) % 3 == 0 ? left : 1 + rnd(&rng) % left;
+                pc[np++] = (struct piece){segs[i].dir, segs[i].seq + (uint32_t)at, used + at, k, segs[i].frame};
+                at += k;
+                left -= k;
+            }
+            used += segs[i].len;
+        }
+        for (size_t i = 0; i + 1 < np; i++)
+            if (rnd(&rng) % 6 == 0) { /* out of order */
+                struct piece t = pc[i];
+                pc[i] = pc[i + 1];
+                pc[i + 1] = t;
+            }
+        struct tcpsim_tls_conn *c[3];
+        for (int w = 0; w < 3; w++) {
+            memset(&feed_rec[w], 0, sizeof feed_rec[w]);
+            c[w] = tcpsim_tls_conn_new(NULL, rec_cb, &feed_rec[w]);
+            assert_non_null(c[w]);
+        }
+        tcpsim_tls_set_quiet(c[2], true);
+        for (size_t i = 0; i < np; i++) {
+            uint32_t r = rnd(&rng) % 20;
+            if (r == 0 && round % 2) /* lost */
+                continue;
+            feed_both(c, pc[i].dir, pc[i].seq, buf + pc[i].off, pc[i].len, pc[i].frame);
+            if (r == 1 && i > 0) /* repeated */
+                feed_both(c, pc[i - 1].dir, pc[i - 1].seq, buf + pc[i - 1].off, pc[i - 1].len, pc[i].frame);
+        }
+        for (int w = 0; w < 3; w++) {
+            tcpsim__tls_long_way = w == 1;
+            tcpsim_tls_fin(c[w], TCPSIM_SIDE_CLIENT, 1000, 1000000);
+            tcpsim_tls_capture_end(c[w], TCPSIM_SIDE_SERVER, 1000, 1000000);
+        }
+        tcpsim__tls_long_way = false;
+        assert_int_equal(feed_rec[0].n, feed_rec[1].n);
+        for (size_t i = 0; i < feed_rec[0].n; i++) {
+            const struct rec_item *a = &feed_rec[0].it[i], *b = &feed_rec[1].it[i];
+            assert_int_equal(a->dir, b->dir);
+            assert_int_equal(a->frame, b->frame);
+            assert_int_equal(a->record, b->record);
+            assert_int_equal(a->hs, b->hs);
+            assert_int_equal(a->malformed, b->malformed);
+            assert_string_equal(a->explain, b->explain);
+            assert_string_equal(a->json, b->json);
+        }
+        size_t q = 0; /* the quiet decoder's items: the full list's malformed ones and ClientHellos */
+        for (size_t i = 0; i < feed_rec[0].n; i++) {
+            const struct rec_item *a = &feed_rec[0].it[i];
+            if (!a->malformed && a->hs != TCPSIM_TLS_HS_CLIENT_HELLO)
+                continue;
+            assert_true(q < feed_rec[2].n);
+            assert_int_equal(a->frame, feed_rec[2].it[q].frame);
+            assert_string_equal(a->json, feed_rec[2].it[q].json);
+            q++;
+        }
+        assert_int_equal(q, feed_rec[2].n);
+        static uint8_t pa[32768], pb[32768];
+        const struct tcpsim_tls_summary *sa = tcpsim_tls_summary(c[0]);
+        size_t la = tcpsim_tls_summary_packed_size(sa);
+        assert_true(la <= sizeof pa);
+        tcpsim_tls_summary_pack(pa, sa);
+        for (int w = 1; w < 3; w++) {
+            assert_int_equal(tcpsim_tls_is_tls(c[0]), tcpsim_tls_is_tls(c[w]));
+            const struct tcpsim_tls_summary *sb = tcpsim_tls_summary(c[w]);
+            assert_int_equal(la, tcpsim_tls_summary_packed_size(sb));
+            tcpsim_tls_summary_pack(pb, sb);
+            assert_memory_equal(pa, pb, la);
+        }
+        compared += feed_rec[0].n;
+        for (int w = 0; w < 3; w++)
+            tcpsim_tls_conn_free(c[w]);
+        free_segs(segs, nseg);
+    }
+    assert_true(compared > 0); /* items were compared, not two empty lists */
+}
+
 int run_fast_tests(void)
 {
     rng.s = 0x9e3779b97f4a7c15u;
@@ -611,6 +731,7 @@ int run_fast_tests(void)
         cmocka_unit_test(test_json_string_random_matches_reference),
         cmocka_unit_test(test_json_names_need_no_escaping),
         cmocka_unit_test(test_explain_formatter_random_matches_printf),
+        cmocka_unit_test(test_feed_shortcut_random_cuts_match_long_way),
     };
     return cmocka_run_group_tests_name("fast_paths", tests, NULL, NULL);
 }
