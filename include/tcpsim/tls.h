@@ -295,6 +295,21 @@ struct tcpsim_tls_cache_stats {
 void tcpsim_tls_cache_stats(struct tcpsim_tls_cache_stats *st);
 void tcpsim_tls_release_caches(void);
 
+/* Cache hints (the replay's look-ahead, src/replay/flow.h): byte offsets in
+ * a decoder of the lines a segment of each direction touches: the decoder's
+ * header, that direction's state and reassembly (and the other's not_tls),
+ * the summary's counters of application data. Only hints: whatever the
+ * layout, they are read, never written through. [side][0] is the line a
+ * bare ACK reads too. */
+#define TCPSIM_TLS_HOT_LINES 10
+extern const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES];
+/* ... and the lines of the decoder tcpsim_tls_conn_new would hand out next
+ * on this thread that it clears (a connection's first TLS bytes). */
+void tcpsim_tls_prefetch_fresh(void);
+/* ... and, for a segment that ends its last open direction, the lines of
+ * its summary that packing it reads (tcpsim_tls_summary_pack) first. */
+void tcpsim_tls_prefetch_done(const struct tcpsim_tls_conn *c);
+
 typedef void (*tcpsim_tls_item_fn)(void *ctx, const struct tcpsim_tls_item *item);
 
 /* Create a decoder for one connection. `cfg` may be NULL. Small; the buffers

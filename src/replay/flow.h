@@ -315,9 +315,46 @@ TCPSIM__HINT const struct tcpsim_rp_conn *tcpsim__flow_prefetch_conn(const struc
         TCPSIM__PREFETCH(ep1 + 64);
         TCPSIM__PREFETCH(ep1 + 128);
         TCPSIM__PREFETCH(ep1 + 192);
+        /* the TLS decoder's address, read a record ahead by
+         * tcpsim__flow_prefetch_tls (outside the hot header) */
+        TCPSIM__PREFETCH(&conn->tls);
         return conn;
     }
     return NULL;
+}
+
+/* The second hint for a TLS connection (tlsglue.c feeds it every segment):
+ * the decoder's lines that a segment of its direction touches
+ * (tcpsim_tls_hot_off), its address read from the connection whose line
+ * tcpsim__flow_prefetch_conn asked for. The direction is a guess from the
+ * source port (a wrong one costs a few idle hints, nothing else). */
+TCPSIM__HINT void tcpsim__flow_prefetch_tls(const struct tcpsim_rp_conn *c, const struct tcpsim_segment *seg)
+{
+    if (c->tls_det == TCPSIM_RP_TLS_UNDECIDED) {
+        /* the client's first bytes, looking like a TLS record (tlsglue.c
+         * tls_decide): a decoder is set up for it */
+        if (seg->payload_len > 0 && seg->src_port == c->port[0] && (seg->payload[0] == 22 || (seg->payload[0] & 0x80)))
+            tcpsim_tls_prefetch_fresh();
+        return;
+    }
+    if (c->tls_det != TCPSIM_RP_TLS_YES)
+        return;
+    const char *t = (const char *)c->tls;
+    if (!t)
+        return;
+    if (!(seg->payload_len | (seg->flags & (TCPSIM_FIN | TCPSIM_RST)))) {
+        TCPSIM__PREFETCH(t + tcpsim_tls_hot_off[0][0]); /* a bare ACK: is it still TLS */
+        return;
+    }
+    int dir = seg->src_port != c->port[0];
+    const uint16_t *off = tcpsim_tls_hot_off[dir];
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 10
+#endif
+    for (int i = 0; i < TCPSIM_TLS_HOT_LINES; i++)
+        TCPSIM__PREFETCH(t + off[i]);
+    if ((seg->flags & TCPSIM_RST) || ((seg->flags & TCPSIM_FIN) && c->tls_fin[!dir]))
+        tcpsim_tls_prefetch_done(c->tls); /* both directions end: its summary is packed */
 }
 
 /* A SYN whose 4-tuple is not in the table: the slot tcpsim__flow_alloc

@@ -411,7 +411,8 @@ static void *reader_main(void *arg)
 /* Cache hints: the flow index entries of the next AHEAD_N records, the
  * connection of the one CONN_D ahead (its index entry fetched by now; or the
  * slot a new connection will take), and for the next one the lines of its
- * connection a handshake or close segment touches (flow.h). With one thread
+ * connection a handshake or close segment touches and those of its TLS
+ * decoder (flow.h). With one thread
  * the caller's view of the tail follows every record written (publish_tail),
  * so the look-ahead sees AHEAD_N records there too. */
 static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
@@ -445,8 +446,11 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
     /* the next record: the lines of its connection a handshake or close
      * segment touches too (its flags are in the entry's second line, asked
      * for when it was looked at first) */
-    if (pp->hq_n > 0 && pp->hq_c[pp->hq_head])
-        tcpsim__flow_prefetch_warm(pp->hq_c[pp->hq_head], pp->hq_e[pp->hq_head]->pk.seg.flags);
+    if (pp->hq_n > 0 && pp->hq_c[pp->hq_head]) {
+        const struct ent *e = pp->hq_e[pp->hq_head];
+        tcpsim__flow_prefetch_warm(pp->hq_c[pp->hq_head], e->pk.seg.flags);
+        tcpsim__flow_prefetch_tls(pp->hq_c[pp->hq_head], &e->pk.seg); /* and its TLS decoder's lines */
+    }
 }
 
 /* The caller found no new entry after reading the tail again (two threads):

@@ -61,7 +61,8 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
     struct tcpsim_replay *rp = ctx;
     struct tls_scratch *t = &rp->tls;
     struct tcpsim_rp_conn *c = rp->tls_conn;
-    if (c && !c->alpn_offered && it->hs == TCPSIM_TLS_HS_CLIENT_HELLO && it->hello && it->hello->nalpn) {
+    /* (the item's kind first: alpn_offered is on a cold line of the connection) */
+    if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO && c && !c->alpn_offered && it->hello && it->hello->nalpn) {
         /* B4: in TLS 1.3 the server's choice is encrypted (EncryptedExtensions,
          * RFC 8446 §4.3.1); what the client offered is all we can show. */
         size_t n = 0;

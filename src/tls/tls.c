@@ -1578,3 +1578,61 @@ const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn
     static const struct tcpsim_tls_summary empty;
     return c ? &c->sum : &empty;
 }
+
+/* The lines tcpsim_tls_feed and what it calls reach for a segment of one
+ * direction (tls.h): the detection state, the direction's head (its
+ * reassembler's callback and next sequence number, maybe a line apart),
+ * the reassembler's island count and counters, the record state (rb, app_skip, the flags, frame and
+ * time; the lines may coincide), the other direction's not_tls
+ * (release_if_done), the summary's application-data counters. */
+#define HOT_D(i, f)                                                                                                    \
+    (offsetof(struct tcpsim_tls_conn, d) + (i) * sizeof(struct dir_state) + offsetof(struct dir_state, f))
+#define HOT_LINES(i)                                                                                                   \
+    {                                                                                                                  \
+        offsetof(struct tcpsim_tls_conn, det), HOT_D(i, reasm.cb.data), HOT_D(i, reasm.next), HOT_D(i, reasm.nisl),    \
+            HOT_D(i, rb_len), HOT_D(i, frame), HOT_D(i, fin), HOT_D(1 - (i), not_tls),                                 \
+            offsetof(struct tcpsim_tls_conn, sum.app_records), offsetof(struct tcpsim_tls_conn, sum.app_bytes)         \
+    }
+_Static_assert(sizeof(struct tcpsim_tls_conn) <= UINT16_MAX, "hint offsets fit 16 bits");
+const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES] = {HOT_LINES(0), HOT_LINES(1)};
+
+#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: src/replay/flow.h */
+static volatile unsigned char fresh_sink;
+#define FRESH_PREFETCH(p) (fresh_sink = *(volatile const unsigned char *)(p))
+#elif defined(__GNUC__) || defined(__clang__)
+#define FRESH_PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#else
+#define FRESH_PREFETCH(p) ((void)(p))
+#endif
+
+static void prefetch_span(const char *from, const char *to)
+{
+    for (const char *p = from; p < to; p += 64)
+        FRESH_PREFETCH(p);
+    FRESH_PREFETCH(to - 1); /* the last line, whatever the alignment */
+}
+
+/* The decoder tcpsim_tls_conn_new would take now (the pool's top), the parts
+ * conn_setup clears. Out of line: the pool is the thread's. */
+void tcpsim_tls_prefetch_fresh(void)
+{
+    if (pool_n == 0)
+        return; /* a malloc: nothing to hint */
+    const struct tcpsim_tls_conn *c = pool[pool_n - 1];
+    const char *b = (const char *)c;
+    prefetch_span(b, b + offsetof(struct tcpsim_tls_conn, sum) + offsetof(struct tcpsim_tls_summary, certs));
+    prefetch_span((const char *)&c->sum.ncerts, (const char *)(&c->sum + 1));
+}
+
+/* A segment that ends the decoder's last open direction: what packing its
+ * summary (tls_both_done in src/replay/tlsglue.c) finds cold, measured: the
+ * counts tcpsim_tls_summary_packed_size reads and the first handshake
+ * messages (their first lines: reading nmsgs here would wait for it).
+ * The fixed ranges were found in the cache. */
+void tcpsim_tls_prefetch_done(const struct tcpsim_tls_conn *c)
+{
+    FRESH_PREFETCH(&c->sum.ncerts);
+    FRESH_PREFETCH(&c->sum.nalerts);
+    FRESH_PREFETCH(&c->sum.nmsgs);
+    prefetch_span((const char *)c->sum.msgs, (const char *)&c->sum.msgs[8]);
+}
