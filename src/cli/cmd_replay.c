@@ -37,7 +37,7 @@ static void usage(FILE *f)
                "  --no-progress      no progress line on stderr\n"
                "  --threads N        1: read, decode and replay on one thread; 2 (default): a second\n"
                "                     thread reads and decodes the capture ahead, and with --format json\n"
-               "                     a third formats the records (same output)\n");
+               "                     or summary a third formats the records (same output)\n");
 }
 
 /* A9: diagnostics found while replaying (malformed TLS), on stderr with the
