@@ -342,10 +342,8 @@ TCPSIM__HINT void tcpsim__flow_prefetch_tls(const struct tcpsim_rp_conn *c, cons
     const char *t = (const char *)c->tls;
     if (!t)
         return;
-    if (!(seg->payload_len | (seg->flags & (TCPSIM_FIN | TCPSIM_RST)))) {
-        TCPSIM__PREFETCH(t + tcpsim_tls_hot_off[0][0]); /* a bare ACK: is it still TLS */
-        return;
-    }
+    if (!(seg->payload_len | (seg->flags & (TCPSIM_FIN | TCPSIM_RST))))
+        return; /* a bare ACK: the decoder is left alone (process_tcp) */
     int dir = seg->src_port != c->port[0];
     const uint16_t *off = tcpsim_tls_hot_off[dir];
 #if defined(__GNUC__) && !defined(__clang__)

@@ -939,9 +939,11 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
     /* The TLS items this segment completed (none when its connection is not
      * decoded: the scratch is cleared only for a segment that is). While it
      * is undecided, a segment without payload can neither decide it nor feed
-     * a decoder (tcpsim__rp_tls_segment would return at once): none either. */
-    const bool tls_ran = rp->cfg.tls && (c->tls_det == TCPSIM_RP_TLS_YES ||
-                                         (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0));
+     * a decoder; once decoded, a bare ACK (no bytes, no FIN or RST) can
+     * change nothing in it: none either. */
+    const bool tls_ran =
+        rp->cfg.tls && ((c->tls_det == TCPSIM_RP_TLS_YES && (seglen > 0 || (flags & (TCPSIM_FIN | TCPSIM_RST)))) ||
+                        (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0));
     if (tls_ran) {
         struct tls_scratch *tl = &rp->tls;
         tl->n = 0;

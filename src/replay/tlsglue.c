@@ -208,9 +208,7 @@ void tcpsim__rp_tls_segment(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, 
     if (c->tls_det == TCPSIM_RP_TLS_UNDECIDED && seg->payload_len > 0)
         tls_decide(rp, c, dir, seg);
     if (!c->tls)
-        return;
-    if (seglen == 0 && !(seg->flags & (TCPSIM_RST | TCPSIM_FIN)))
-        return; /* a bare ACK: nothing for the decoder, whose state it cannot change */
+        return; /* (a bare ACK never comes here: process_tcp's tls_ran) */
     tcpsim_time_t now = ts / 1000u;
     enum tcpsim_side side = dir ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
     rp->tls_conn = c;

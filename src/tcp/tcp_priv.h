@@ -137,22 +137,7 @@ static inline void tcpsim__rcv_update_wnd(struct tcpsim_tcp_endpoint *ep)
  * received). Inline: the send path and the observer's owed ACK ask it. */
 static inline bool tcpsim__can_ack(enum tcpsim_tcp_state s)
 {
-    switch (s) {
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-        return false;
-    case TCPSIM_TCP_SYN_RECEIVED:
-    case TCPSIM_TCP_ESTABLISHED:
-    case TCPSIM_TCP_FIN_WAIT_1:
-    case TCPSIM_TCP_FIN_WAIT_2:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        return true;
-    }
-    return false;
+    return s == TCPSIM_TCP_SYN_RECEIVED || tcpsim_tcp_state_synchronized(s);
 }
 
 /* What tcpsim__output_n does for an observer (priv.observer) that owes an
