@@ -111,16 +111,8 @@ __attribute__((always_inline)) static inline bool predict(struct tcpsim_tcp_endp
          * unchanged when the text above just set it) */
         if (len == 0)
             tcpsim__rcv_update_wnd_inline(rcv);
-        uint32_t w = rcv->rcv_wnd;
-        if (rcv->ws_ok)
-            w >>= rcv->rcv_wscale;
-        if (w > 65535u)
-            w = 65535u;
-        if (rcv->ws_ok)
-            w <<= rcv->rcv_wscale;
         rp->ack_pending = false;
-        rp->last_ack_sent = rcv->rcv_nxt;
-        rp->rcv_adv = rcv->rcv_nxt + w;
+        tcpsim__observer_ack_sent(rcv);
     }
     rcv->t_time_wait = TCPSIM_TIME_NEVER;
     rp->t_fin_wait2 = TCPSIM_TIME_NEVER;

@@ -140,6 +140,23 @@ static inline bool tcpsim__can_ack(enum tcpsim_tcp_state s)
     return s == TCPSIM_TCP_SYN_RECEIVED || tcpsim_tcp_state_synchronized(s);
 }
 
+/* The observer's ACK counted as sent with RCV.WND as it stands: RFC 7323
+ * §4.3 Last.ACK.sent and the advertised right edge, the window field as
+ * tcpsim__win_field makes it (RFC 7323 §2.3: scaled down, capped, scaled
+ * back). Inline: tcpsim__observer_ack and header prediction (fastpath.c). */
+static inline void tcpsim__observer_ack_sent(struct tcpsim_tcp_endpoint *ep)
+{
+    uint32_t w = ep->rcv_wnd;
+    if (ep->ws_ok)
+        w >>= ep->rcv_wscale;
+    if (w > 65535u)
+        w = 65535u;
+    if (ep->ws_ok)
+        w <<= ep->rcv_wscale;
+    ep->priv.last_ack_sent = ep->rcv_nxt;
+    ep->priv.rcv_adv = ep->rcv_nxt + w;
+}
+
 /* What tcpsim__output_n does for an observer (priv.observer) that owes an
  * ACK: no send loop, and the ACK goes out in a state that can send one
  * (SYN_RECEIVED and later): tcpsim__emit builds nothing for an observer but
@@ -153,15 +170,7 @@ static inline void tcpsim__observer_ack(struct tcpsim_tcp_endpoint *ep)
     if (!tcpsim__can_ack(ep->state))
         return;
     tcpsim__rcv_update_wnd_inline(ep);
-    uint32_t w = ep->rcv_wnd;
-    if (ep->ws_ok)
-        w >>= ep->rcv_wscale;
-    if (w > 65535u)
-        w = 65535u;
-    if (ep->ws_ok)
-        w <<= ep->rcv_wscale;
-    p->last_ack_sent = ep->rcv_nxt;
-    p->rcv_adv = ep->rcv_nxt + w;
+    tcpsim__observer_ack_sent(ep);
 }
 /* Accept payload at `seq` (already trimmed to the window). Returns true when
  * RCV.NXT moved (in-order data) and fills deliveries. *fin_now says a FIN
