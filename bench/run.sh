@@ -8,8 +8,11 @@
 #       reading through a 1 MiB stdio buffer as tcpsim does
 #   (b) tcpsim replay --format summary (and (b1) on one thread)
 #   (c) tcpsim replay --format json > /dev/null
-#   (d) tshark -q -z conv,tcp and tshark -T fields with TLS fields, on a slice
-#       of the file (tshark is ~100x slower; the slice is scaled, see SLICE)
+#   (d) tshark -q -z conv,tcp and tshark -T fields with TLS fields, on the
+#       whole file (the same file as every other line; tshark takes minutes
+#       and GBs there, so these two lines run once, in the first round:
+#       TSHARK_WHOLE=0 leaves them out) and on a slice of the file, the first
+#       SLICE packets, every round, beside (c') tcpsim on the same slice
 # and the peak memory of each (/usr/bin/time -v, "Maximum resident set size"),
 # plus tcpsim's peak memory on a file three times shorter with the same number
 # of connections open at once (memory must not grow with the file length).
@@ -23,7 +26,8 @@
 #
 # Environment: CONNS (300000), CONC (3000), TLS (30 percent), SLICE (100000
 # packets for tshark), RUNS (3: best of, for the rates), SWEEP ("30 10000":
-# the other numbers open at once for (e); empty: none).
+# the other numbers open at once for (e); empty: none), TSHARK_WHOLE (1: run
+# tshark on the whole file too, once).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -41,6 +45,7 @@ TLS=${TLS:-30}
 SLICE=${SLICE:-100000}
 RUNS=${RUNS:-3}
 SWEEP=${SWEEP-30 10000}
+TSHARK_WHOLE=${TSHARK_WHOLE:-1}
 tcpsim=$build/tcpsim
 [ -x "$tcpsim" ] || { echo "run.sh: $tcpsim not built (cmake --build $build --target tcpsim_cli)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time missing (scripts/deps.sh installs it)" >&2; exit 2; }
@@ -62,7 +67,8 @@ cat "$big" "$short" > /dev/null # page cache: every run reads from memory
 packets=$("$work/pcap-loop" "$big" | cut -d' ' -f1)
 spackets=$("$work/pcap-loop" "$slice" | cut -d' ' -f1)
 
-# job NAME PACKETS CMD...: one line of the table. All jobs run in RUNS rounds,
+# job NAME PACKETS CMD...: one line of the table (once NAME PACKETS CMD...: the
+# same, run in the first round only). All jobs run in RUNS rounds,
 # interleaved (round 1 runs every job, then round 2, ...), and each line keeps
 # its fastest run: on a shared machine whose speed drifts over minutes, the
 # ratios between lines (the targets are ratios) are then measured under the
@@ -75,6 +81,10 @@ job() {
     shift 2
     printf '%s\n' "$*" > "$work/job.$njobs.cmd"
 }
+once() {
+    job "$@"
+    : > "$work/job.$njobs.once"
+}
 
 run_jobs() {
     : > "$work/table.txt"
@@ -82,6 +92,7 @@ run_jobs() {
     while [ $r -le "$RUNS" ]; do
         j=1
         while [ $j -le $njobs ]; do
+            [ $r -gt 1 ] && [ -f "$work/job.$j.once" ] && { j=$((j + 1)); continue; }
             /usr/bin/time -f "%e %U %S %M" -o "$work/job.$j.t.$r" sh -c "$(cat "$work/job.$j.cmd") > /dev/null 2>&1"
             j=$((j + 1))
         done
@@ -110,11 +121,15 @@ if "$tcpsim" replay --help 2>&1 | grep -q -- --threads; then
 fi
 job "(c) replay --format json" "$packets" "$tcpsim" replay --no-progress --format json "$big"
 job "(c') replay json, slice" "$spackets" "$tcpsim" replay --no-progress --format json "$slice"
+fields="-T fields -e frame.number -e tcp.stream -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw -e tcp.len
+    -e tcp.analysis.flags -e tls.record.content_type -e tls.handshake.type -e tls.handshake.extensions_server_name
+    -e tls.handshake.extensions_alpn_str -e tls.handshake.ciphersuite"
+if [ "$TSHARK_WHOLE" = 1 ]; then
+    once "(d) tshark -z conv,tcp" "$packets" tshark -n -r "$big" -q -z conv,tcp
+    once "(d) tshark -T fields +TLS" "$packets" tshark -n -r "$big" $fields
+fi
 job "(d) tshark -z conv,tcp, slice" "$spackets" tshark -n -r "$slice" -q -z conv,tcp
-job "(d) tshark -T fields +TLS, slice" "$spackets" tshark -n -r "$slice" -T fields -e frame.number -e tcp.stream \
-    -e tcp.flags -e tcp.seq_raw -e tcp.ack_raw -e tcp.len -e tcp.analysis.flags -e tls.record.content_type \
-    -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.extensions_alpn_str \
-    -e tls.handshake.ciphersuite
+job "(d) tshark -T fields +TLS, slice" "$spackets" tshark -n -r "$slice" $fields
 spk=$("$work/pcap-loop" "$short" | cut -d' ' -f1)
 job "(b) summary, 1/3 of the file" "$spk" "$tcpsim" replay --no-progress --format summary "$short"
 for k in $SWEEP; do
@@ -131,8 +146,13 @@ awk '{ rate[substr($0, 1, 34)] = $(NF - 3) }
 END {
     a = rate[sprintf("%-34s", "(a) libpcap read loop")]; b = rate[sprintf("%-34s", "(b) replay --format summary")]
     c = rate[sprintf("%-34s", "(c'"'"') replay json, slice")]; d = rate[sprintf("%-34s", "(d) tshark -T fields +TLS, slice")]
+    cw = rate[sprintf("%-34s", "(c) replay --format json")]; dw = rate[sprintf("%-34s", "(d) tshark -T fields +TLS")]
     if (a > 0 && d > 0)
-        printf "targets: (b) = %.0f%% of (a) (target 50%%); (c) on the slice = %.1fx tshark fields (target 100x)\n", 100 * b / a, c / d
+        printf "targets: (b) = %.0f%% of (a) (target 50%%); (c) on the slice = %.1fx tshark fields (target 100x)", 100 * b / a, c / d
+    if (a > 0 && dw > 0)
+        printf "; (c) on the whole file = %.1fx", cw / dw
+    if (a > 0 && d > 0)
+        printf "\n"
 }' "$work/table.txt"
 # (e): wall nanoseconds per packet at each number open at once
 awk -v conc="$CONC" '/^\(b\) summary, 1\/3 of the file/ || /^\(e\) summary, 1\/3, [0-9]+ open/ {
