@@ -462,6 +462,61 @@ struct tcpsim_tcp_accept {
 bool tcpsim_tcp_accept_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
                                 const struct tcpsim_tcp_accept *a, struct tcpsim_tcp_out *out);
 
+/* The client's side of an observed handshake from its start: a copy of
+ * `tmpl` (a fresh endpoint in CLOSED made by tcpsim_tcp_init, as
+ * tcpsim_tcp_init_copy takes it) given the ports, then
+ * tcpsim_tcp_observe_sent(syn) at now, for a SYN without ACK or RST (the
+ * active OPEN, RFC 9293 §3.10.1: CLOSED -> SYN_SENT). It leaves `ep` byte for
+ * byte as those two calls would, appends the transition to `out` and returns
+ * true; that call would have reported nothing else. Else it returns false
+ * with `ep` untouched. */
+struct tcpsim_tcp_connect {
+    const struct tcpsim_segment *syn;
+    tcpsim_time_t now;
+    uint16_t local_port, remote_port;
+};
+bool tcpsim_tcp_connect_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                 const struct tcpsim_tcp_connect *a, struct tcpsim_tcp_out *out);
+
+/* SEGMENT ARRIVES in SYN_SENT (RFC 9293 §3.10.7.3) for the common SYN-ACK:
+ * SYN|ACK without RST, FIN or payload, acknowledging our SYN, with options
+ * tcpsim__negotiate clamps nothing of, to an observer without buffers. Then
+ * `ep` ends as tcpsim_tcp_segment_arrives would leave it (ESTABLISHED, its
+ * ACK counted as sent), the transitions are appended to `out` and it returns
+ * true; that call would have reported nothing else. Else it returns false
+ * with nothing changed. */
+bool tcpsim_tcp_synack_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                                    struct tcpsim_tcp_out *out);
+
+/* The sender's step for a FIN without text (FIN|ACK, optionally PSH): an
+ * observer without buffers in ESTABLISHED or CLOSE_WAIT that has not sent its
+ * FIN, the FIN at SND.NXT with nothing sent past it, acknowledging nothing
+ * past RCV.NXT. Then `ep` ends as tcpsim_tcp_observe_sent would leave it
+ * (CLOSE, RFC 9293 §3.10.4: -> FIN_WAIT_1 or LAST_ACK), the transition is
+ * appended to `out` and it returns true; that call would have reported
+ * nothing else. Else it returns false with nothing changed. */
+bool tcpsim_tcp_fin_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out);
+
+/* The close of an observed connection in one step (RFC 9293 §3.6 case 1),
+ * at the peer's FIN-ACK: the closer's FIN `fin` (sent earlier, in flight
+ * until now) arrives at the peer at fin_at, the peer sends `reply` at now,
+ * and it arrives at the closer at now. When the peer, an observer without
+ * buffers in ESTABLISHED, takes the FIN as tcpsim_tcp_arrives_fast would,
+ * then sends its FIN-ACK as tcpsim_tcp_fin_observed takes it, and the closer,
+ * in FIN_WAIT_1 or FIN_WAIT_2, takes that as tcpsim_tcp_arrives_fast would,
+ * both end as tcpsim_tcp_segment_arrives(peer, fin), then
+ * tcpsim_tcp_observe_sent(peer, reply) and tcpsim_tcp_segment_arrives(closer,
+ * reply) would leave them; the transitions of the three steps are appended to
+ * `out` in that order, ntrans[i] of them for step i, and it returns true.
+ * Else it returns false with nothing changed. */
+struct tcpsim_tcp_close {
+    const struct tcpsim_segment *fin, *reply;
+    tcpsim_time_t fin_at, now;
+};
+bool tcpsim_tcp_close_observed(struct tcpsim_tcp_endpoint *closer, struct tcpsim_tcp_endpoint *peer,
+                               const struct tcpsim_tcp_close *a, struct tcpsim_tcp_out *out, size_t ntrans[3]);
+
 /* ---- fixtures and mid-stream starts ----
  * Put an endpoint straight into a synchronized state with the given sequence
  * variables (a test fixture, or a capture that starts mid-connection).

@@ -157,10 +157,13 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
      *   tcpsim__rp_obs_state, tcpsim__rp_obs_predict, tcpsim__rp_obs_segment;
      *   nothing else reads them), which tcpsim__rp_obs_init sets only after
      *   copying ep[0] whole from a template (tcpsim_tcp_init_copy) and ep[1]
-     *   too, or, after a SYN first, ep[1].state alone: then ep[1] is read
-     *   only once pend_active is cleared, and the places that clear it make
-     *   ep[1] whole first (server_reinit, or the accept shortcut
-     *   tcpsim_tcp_accept_observed copying the template) or clear obs_ok.
+     *   too, or, after a SYN first, ep[1].state, ep[0].state and
+     *   ep[0].priv.live (false) alone: then ep[0] is made whole by the SYN's
+     *   own step before anything else reads it (client_connect, client_make),
+     *   and ep[1] is read only once pend_active is cleared, and the places
+     *   that clear it make ep[1] whole first (server_reinit, or the accept
+     *   shortcut tcpsim_tcp_accept_observed copying the template) or clear
+     *   obs_ok.
      *   Without cfg.observe obs_ok stays false. tests/replay/test_replay_hot.c
      *   fills free slots with junk and compares the output. */
     _Static_assert(offsetof(struct tcpsim_rp_conn, ep) + sizeof(((struct tcpsim_rp_conn *)0)->ep) <=

@@ -36,16 +36,16 @@ static void push_state(struct tcpsim_rp_conn *c, int side, enum tcpsim_tcp_state
     }
 }
 
-/* The endpoint's transitions (the from == to ones are not changes) as events,
- * up to `cap` of them, and each new state on the side's history. Inline in
- * its few callers: a call per endpoint step cost more than the copying. */
-__attribute__((always_inline)) static inline size_t take_trans_n(struct tcpsim_rp_conn *c, int side,
-                                                                 const struct tcpsim_tcp_out *out,
-                                                                 struct tcpsim_rp_event *ev, size_t n, size_t cap)
+/* Transitions tr[0..nt) of one endpoint step (the from == to ones are not
+ * changes) as events, up to `cap` of them, and each new state on the side's
+ * history. Inline in its few callers: a call per endpoint step cost more than
+ * the copying. */
+__attribute__((always_inline)) static inline size_t take_range(struct tcpsim_rp_conn *c, int side,
+                                                               const struct tcpsim_tcp_transition *tr, size_t nt,
+                                                               struct tcpsim_rp_event *ev, size_t n, size_t cap)
 {
-    const size_t nt = out->ntrans;
     for (size_t i = 0; i < nt; i++) {
-        const struct tcpsim_tcp_transition *t = &out->trans[i];
+        const struct tcpsim_tcp_transition *t = &tr[i];
         const enum tcpsim_tcp_state to = t->to;
         if (t->from == to)
             continue;
@@ -61,11 +61,12 @@ __attribute__((always_inline)) static inline size_t take_trans_n(struct tcpsim_r
     return n;
 }
 
-/* Most calls have nothing to take (the sender's side of a segment). */
+/* The endpoint's transitions (all of `out`'s) as events. Most calls have
+ * nothing to take (the sender's side of a segment). */
 static inline size_t take_trans(struct tcpsim_rp_conn *c, int side, const struct tcpsim_tcp_out *out,
                                 struct tcpsim_rp_event *ev, size_t n, size_t cap)
 {
-    return out->ntrans == 0 ? n : take_trans_n(c, side, out, ev, n, cap);
+    return out->ntrans == 0 ? n : take_range(c, side, out->trans, out->ntrans, ev, n, cap);
 }
 
 enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side)
@@ -181,8 +182,16 @@ void tcpsim__rp_obs_init(struct tcpsim_rp_conn *c, int first_dir, const struct t
     const uint8_t f = first->flags;
     const bool syn_first = (f & (TCPSIM_SYN | TCPSIM_ACK)) == TCPSIM_SYN;
     c->obs_ok = false;
-    if (ep_init(&c->ep[0], &fresh_tmpl, cfg, c->port[0], c->port[1], false) != TCPSIM_OK)
+    /* After a SYN the client is made by the SYN's step (client_connect: the
+     * copy and its active OPEN at once), which comes next: until then only
+     * its state is read (CLOSED), and priv.live false says it is not made
+     * yet (client_make). */
+    if (syn_first && !full_model) {
+        c->ep[0].priv.live = false;
+        c->ep[0].state = TCPSIM_TCP_CLOSED;
+    } else if (ep_init(&c->ep[0], &fresh_tmpl, cfg, c->port[0], c->port[1], false) != TCPSIM_OK) {
         return;
+    }
     /* After a SYN the server is made by server_reinit once it speaks (or is
      * assumed LISTEN); until then nothing reads it (tcpsim__rp_obs_state
      * answers LISTEN), so it is not made twice. */
@@ -306,6 +315,37 @@ static bool server_accept(struct tcpsim_rp_conn *c, const struct tcpsim_segment 
     return true;
 }
 
+/* The client tcpsim__rp_obs_init left to its SYN, made as it would have made
+ * it (before any step reads it). False, the connection's observer off, when
+ * it cannot be. */
+static bool client_make(struct tcpsim_rp_conn *c)
+{
+    if (c->ep[0].priv.live)
+        return true;
+    if (ep_init(&c->ep[0], &fresh_tmpl, obs_cfg(), c->port[0], c->port[1], false) == TCPSIM_OK)
+        return true;
+    c->obs_ok = false;
+    return false;
+}
+
+/* The client left to its SYN: made and the SYN sent in one step
+ * (tcpsim_tcp_connect_observed: without redoing the reset the fresh copy
+ * already is), the transition left in scratch_out; or the two steps. False,
+ * the connection's observer off, when the client cannot be made. */
+static bool client_connect(struct tcpsim_rp_conn *c, const struct tcpsim_segment *syn, tcpsim_time_t now)
+{
+    struct tcpsim_tcp_out *out = &scratch_out;
+    out_reset(out);
+    const struct tcpsim_tcp_endpoint *te = tmpl_for(&fresh_tmpl, obs_cfg(), false);
+    struct tcpsim_tcp_connect a = {syn, now, c->port[0], c->port[1]};
+    if (te != NULL && tcpsim_tcp_connect_observed(&c->ep[0], te, &a, out))
+        return true;
+    if (!client_make(c))
+        return false;
+    (void)tcpsim_tcp_observe_sent(&c->ep[0], syn, now, out);
+    return true;
+}
+
 /* SEGMENT ARRIVES at endpoint `to` (RFC 9293 §3.10.7), the long way. A hole
  * before it in the capture: the peer got the bytes we did not see. */
 __attribute__((noinline)) static size_t deliver_full(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg,
@@ -330,13 +370,16 @@ __attribute__((noinline)) static size_t deliver_full(struct tcpsim_rp_conn *c, i
  * of the close) by the shortcut (src/tcp/fastpath.c), inline in the callers:
  * it takes a segment only at RCV.NXT and acknowledging nothing past SND.NXT,
  * where neither resync of deliver_full applies, and declines changing
- * nothing; the rest the long way. */
+ * nothing; the client's SYN-ACK by its own (in SYN_SENT, not synchronized:
+ * no resync either); the rest the long way. */
 static inline size_t deliver(struct tcpsim_rp_conn *c, int to, const struct tcpsim_segment *seg, tcpsim_time_t now,
                              struct tcpsim_rp_event *ev, size_t n, size_t cap)
 {
     struct tcpsim_tcp_out *out = &scratch_out;
     out_reset(out);
-    if (!full_model && !(seg->flags & (TCPSIM_SYN | TCPSIM_RST)) && tcpsim_tcp_arrives_fast(&c->ep[to], seg, now, out))
+    if (!full_model &&
+        ((seg->flags & (TCPSIM_SYN | TCPSIM_RST)) == 0 ? tcpsim_tcp_arrives_fast(&c->ep[to], seg, now, out)
+                                                       : tcpsim_tcp_synack_arrives_fast(&c->ep[to], seg, now, out)))
         return take_trans(c, to, out, ev, n, cap);
     return deliver_full(c, to, seg, now, ev, n, cap);
 }
@@ -364,6 +407,124 @@ static size_t deliver_pfin(struct tcpsim_rp_conn *c, uint64_t last_frame, struct
 static size_t obs_segment_full(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *seg0, uint32_t seglen,
                                tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                                struct tcpsim_rp_retro *retro);
+
+/* While the server has not spoken (c->pend_active, not snapped): the
+ * client's SYN (its step, then kept as the one the server will have seen),
+ * and the server's SYN-ACK taken by server_accept (its three steps at once,
+ * the transition on the SYN's record), then arriving at the client: what
+ * obs_segment_full does for them, without its other cases; the rest, and
+ * a SYN-ACK server_accept declines, the full path. */
+__attribute__((noinline)) static size_t obs_segment_open(struct tcpsim_rp_conn *c, int dir,
+                                                         const struct tcpsim_segment *seg, uint32_t seglen,
+                                                         tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev,
+                                                         size_t evcap, struct tcpsim_rp_retro *retro)
+{
+    struct tcpsim_rp_pending *p = pend(c);
+    const uint8_t f = seg->flags & (TCPSIM_SYN | TCPSIM_ACK | TCPSIM_RST | TCPSIM_FIN);
+    if (dir == TCPSIM_SIDE_CLIENT) {
+        if (f == TCPSIM_SYN && c->nstates[dir] != 0 && !c->pfin_active) {
+            struct tcpsim_tcp_out *out = &scratch_out;
+            retro->set = false;
+            if (c->ep[dir].priv.live) {
+                out_reset(out);
+                (void)tcpsim_tcp_observe_sent(&c->ep[dir], seg, now, out);
+            } else if (!client_connect(c, seg, now)) {
+                return 0;
+            }
+            size_t n = take_trans(c, dir, out, ev, 0, evcap);
+            p->have_syn = true;
+            p->syn = *seg;
+            p->syn.payload = NULL;
+            p->syn.payload_len = 0;
+            p->syn_at = now;
+            p->syn_frame = frame;
+            return n;
+        }
+    } else if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn && !c->pfin_active &&
+               server_accept(c, seg, now)) {
+        c->pend_active = false;
+        memset(retro, 0, sizeof *retro);
+        retro->set = true;
+        retro->patch_before = true;
+        retro->side = TCPSIM_SIDE_SERVER;
+        retro->frame = p->syn_frame;
+        retro->before = TCPSIM_TCP_LISTEN;
+        retro->after = c->ep[dir].state;
+        retro->nev = take_trans(c, dir, &scratch_out, retro->ev, 0, sizeof retro->ev / sizeof retro->ev[0]);
+        return deliver(c, !dir, seg, now, ev, 0, evcap);
+    }
+    return obs_segment_full(c, dir, seg, seglen, now, frame, ev, evcap, retro);
+}
+
+/* A FIN to a peer in ESTABLISHED is held in flight (c->pfin): whether the
+ * peer closed too before it arrived shows in the peer's next segment. */
+static void hold_fin(struct tcpsim_rp_conn *c, int dir, const struct tcpsim_segment *sg, tcpsim_time_t now,
+                     uint64_t frame)
+{
+    struct tcpsim_rp_pfin *f = &c->pfin;
+    c->pfin_active = true;
+    f->attach_here = false;
+    f->from = dir;
+    f->seg = *sg;
+    f->seg.payload = NULL;
+    f->at = now;
+    f->frame = frame;
+}
+
+/* A FIN without text (no open question about the server, both sides with a
+ * history, not snapped): with no FIN in flight, its sender's step
+ * (tcpsim_tcp_fin_observed), then as obs_segment_full goes on: held in flight
+ * to a peer in ESTABLISHED (the first FIN of the close), else arriving at
+ * once (deliver: the second); the peer's FIN-ACK that covers a
+ * held FIN is the close in one step (tcpsim_tcp_close_observed): the held
+ * FIN arriving, with its transitions where deliver_pfin puts them, the FIN-ACK
+ * sent and arriving. Each the full path's result, or the full path. */
+__attribute__((noinline)) static size_t obs_segment_fin(struct tcpsim_rp_conn *c, int dir,
+                                                        const struct tcpsim_segment *seg, uint32_t seglen,
+                                                        tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev,
+                                                        size_t evcap, struct tcpsim_rp_retro *retro)
+{
+    struct tcpsim_tcp_out *out = &scratch_out;
+    out_reset(out);
+    if (!c->pfin_active) {
+        if (tcpsim_tcp_fin_observed(&c->ep[dir], seg, now, out)) {
+            retro->set = false;
+            size_t n = take_trans(c, dir, out, ev, 0, evcap);
+            if (c->ep[!dir].state != TCPSIM_TCP_ESTABLISHED) /* (the peer's FIN came first: it arrives now) */
+                return deliver(c, !dir, seg, now, ev, n, evcap);
+            hold_fin(c, dir, seg, now, frame);
+            return n;
+        }
+    } else if (c->pfin.from != dir) {
+        struct tcpsim_rp_pfin *f = &c->pfin;
+        const int to = dir, closer = f->from;
+        struct tcpsim_tcp_close a = {&f->seg, seg, f->at, now};
+        size_t k[3];
+        /* (the FIN-ACK covers the held FIN: the close step takes only an
+         * ACK of exactly the FIN, SEG.ACK = its SEQ + 1, as it has no text) */
+        if (tcpsim_seq_geq(seg->ack, f->seg.seq + 1u) &&
+            tcpsim_tcp_close_observed(&c->ep[closer], &c->ep[to], &a, out, k)) {
+            const struct tcpsim_tcp_transition *t = out->trans;
+            size_t n = 0;
+            c->pfin_active = false;
+            /* deliver_pfin: on this record when the peer sent something since, else on the FIN's own */
+            if (f->attach_here) {
+                retro->set = false;
+                n = take_range(c, to, t, k[0], ev, 0, evcap);
+            } else {
+                memset(retro, 0, sizeof *retro);
+                retro->set = true;
+                retro->side = to;
+                retro->frame = f->frame;
+                retro->nev = take_range(c, to, t, k[0], retro->ev, 0, sizeof retro->ev / sizeof retro->ev[0]);
+                retro->after = k[0] ? t[k[0] - 1].to : TCPSIM_TCP_ESTABLISHED; /* (the peer's state then) */
+            }
+            n = take_range(c, to, t + k[0], k[1], ev, n, evcap);
+            return take_range(c, closer, t + k[0] + k[1], k[2], ev, n, evcap);
+        }
+    }
+    return obs_segment_full(c, dir, seg, seglen, now, frame, ev, evcap, retro);
+}
 
 /* A pure ACK that may move the receiver (the handshake's last ACK, the ACK
  * of a FIN): the full path's transitions, nothing else; or the full path. */
@@ -411,10 +572,18 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
      * result would be the full path's, below.) The pure ACKs that end the
      * handshake or acknowledge a FIN: the receiver's transitions, taken as
      * the full path's deliver() takes them, in a few lines (src/tcp/fastpath.c). */
-    if (c->pfin_active || c->pend_active || c->pend_assumed || seglen != seg0->payload_len || c->nstates[dir] == 0 ||
-        (seg0->flags & (uint8_t)~TCPSIM_PSH) != TCPSIM_ACK || full_model) /* (it takes only ACK or PSH|ACK) */
+    if (c->pend_assumed || seglen != seg0->payload_len || full_model)
         return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
-    return obs_segment_ack(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    if (c->pend_active)
+        return obs_segment_open(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    if (c->nstates[dir] == 0)
+        return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    const uint8_t fl = seg0->flags & (uint8_t)~TCPSIM_PSH;
+    if (fl == TCPSIM_ACK && !c->pfin_active) /* (it takes only ACK or PSH|ACK) */
+        return obs_segment_ack(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    if (fl == (TCPSIM_ACK | TCPSIM_FIN) && seg0->payload_len == 0)
+        return obs_segment_fin(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
+    return obs_segment_full(c, dir, seg0, seglen, now, frame, ev, evcap, retro);
 }
 
 /* Everything else, out of line: the short entry above saves and restores
@@ -424,6 +593,10 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
                                                          tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev,
                                                          size_t evcap, struct tcpsim_rp_retro *retro)
 {
+    if (!client_make(c)) { /* (left to the SYN, which this is) */
+        retro->set = false;
+        return 0;
+    }
     struct tcpsim_tcp_endpoint *snd = &c->ep[dir], *rcv = &c->ep[!dir];
 
     /* the segment as the endpoints see it (a copy only when snapped: the
@@ -543,14 +716,7 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
      * arrived? Its next segment tells (above). */
     if ((sg->flags & TCPSIM_FIN) && !(sg->flags & TCPSIM_RST) && rcv->state == TCPSIM_TCP_ESTABLISHED &&
         !c->pfin_active) {
-        struct tcpsim_rp_pfin *f = &c->pfin;
-        c->pfin_active = true;
-        f->attach_here = false;
-        f->from = dir;
-        f->seg = *sg;
-        f->seg.payload = NULL;
-        f->at = now;
-        f->frame = frame;
+        hold_fin(c, dir, sg, now, frame);
         return n;
     }
     return deliver(c, !dir, sg, now, ev, n, evcap);
@@ -573,7 +739,8 @@ void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *re
         c->pend_active = false;
         c->pend_assumed = true;
         c->server_inferred = true;
-        if (!server_reinit(c, true)) /* its passive OPEN (at the SYN's time, which OPEN does not keep) */
+        if (!client_make(c) ||
+            !server_reinit(c, true)) /* its passive OPEN (at the SYN's time, which OPEN does not keep) */
             return;
         push_state(c, 1, TCPSIM_TCP_LISTEN);
         retro->set = true;

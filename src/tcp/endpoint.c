@@ -556,39 +556,6 @@ static void process_text_and_fin(struct tcpsim_tcp_endpoint *ep, uint32_t seq, c
         tcpsim__peer_fin(ep, fin_acked_here, now, out);
 }
 
-void tcpsim__peer_fin(struct tcpsim_tcp_endpoint *ep, bool fin_acked_here, tcpsim_time_t now,
-                      struct tcpsim_tcp_out *out)
-{
-    struct tcpsim_tcp_priv *p = &ep->priv;
-    ep->rcv_nxt += 1;
-    p->peer_fin = true;
-    tcpsim__rcv_update_wnd(ep);
-    tcpsim__want_ack(ep, TCPSIM_WHY_FIN_RECEIVED);
-    switch (ep->state) {
-    case TCPSIM_TCP_ESTABLISHED:
-        tcpsim__transition(ep, TCPSIM_TCP_CLOSE_WAIT, TCPSIM_WHY_FIN_RECEIVED, now, out);
-        break;
-    case TCPSIM_TCP_FIN_WAIT_1:
-        if (fin_acked(ep))
-            tcpsim__enter_time_wait(ep, fin_acked_here ? TCPSIM_WHY_FIN_AND_ACK : TCPSIM_WHY_FIN_RECEIVED, now, out);
-        else
-            tcpsim__transition(ep, TCPSIM_TCP_CLOSING, TCPSIM_WHY_SIMULTANEOUS_CLOSE, now, out);
-        break;
-    case TCPSIM_TCP_FIN_WAIT_2:
-        tcpsim__enter_time_wait(ep, TCPSIM_WHY_FIN_RECEIVED, now, out);
-        break;
-    case TCPSIM_TCP_CLOSED:
-    case TCPSIM_TCP_LISTEN:
-    case TCPSIM_TCP_SYN_SENT:
-    case TCPSIM_TCP_SYN_RECEIVED:
-    case TCPSIM_TCP_CLOSE_WAIT:
-    case TCPSIM_TCP_CLOSING:
-    case TCPSIM_TCP_LAST_ACK:
-    case TCPSIM_TCP_TIME_WAIT:
-        break;
-    }
-}
-
 /* Answer an unacceptable or suspicious segment with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
 static void ack_and_drop(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
                          struct tcpsim_tcp_out *out)

@@ -1,10 +1,14 @@
 /* fastpath.c - header prediction for the passive observer: the common
- * segment between two ESTABLISHED endpoints, and the pure ACKs that end the
- * handshake and the close, handled in a few lines each; exact shortcuts of
- * the full path (endpoint.c, observe.c), which they must agree with.
+ * segment between two ESTABLISHED endpoints, the pure ACKs that end the
+ * handshake and the close, the handshake's steps (the client's connect, the
+ * SYN-ACK arriving, the server's accept) and the close's (the first FIN sent,
+ * the FIN / FIN-ACK exchange in one step), handled in a few lines each; exact
+ * shortcuts of the full path (endpoint.c, observe.c), which they must agree
+ * with.
  * Read first: RFC 1323 appendix A ("header prediction", after Van Jacobson;
  * BSD tcp_input, Linux tcp_rcv_established), RFC 9293 §3.10.7.4 (the checks
- * the full path makes), RFC 7323 §4.3 (TS.Recent). */
+ * the full path makes), §3.5 and §3.6 (opening, closing), RFC 7323 §4.3
+ * (TS.Recent). */
 #include <string.h>
 
 #include "tcp/tcp_priv.h"
@@ -174,7 +178,8 @@ static uint32_t observer_wnd(const struct tcpsim_tcp_endpoint *ep)
  * pure ACK at RCV.NXT, or with `fin` this FIN (no text) at RCV.NXT, and
  * report nothing but transitions? Each test names the step of the full path
  * it stands for. */
-static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, bool fin)
+__attribute__((always_inline)) static inline bool arrives_ok(const struct tcpsim_tcp_endpoint *ep,
+                                                             const struct tcpsim_segment *seg, bool fin)
 {
     uint32_t ack = seg->ack;
     switch (ep->state) {
@@ -236,21 +241,22 @@ static bool arrives_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim
     return true;
 }
 
-bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
-                             struct tcpsim_tcp_out *out)
+/* What tcpsim_tcp_segment_arrives does with a segment arrives_ok took (a
+ * pure ACK, or with `fin` a FIN without text), to an observer without
+ * buffers: shared by tcpsim_tcp_arrives_fast and the close step. */
+__attribute__((always_inline)) static inline void arrives_commit(struct tcpsim_tcp_endpoint *ep,
+                                                                 const struct tcpsim_segment *seg, bool fin,
+                                                                 tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
-    if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep))
-        return false;
-    const uint8_t flags = seg->flags & (uint8_t)~TCPSIM_PSH;
-    const bool fin = flags == (TCPSIM_ACK | TCPSIM_FIN);
-    if ((flags != TCPSIM_ACK && !fin) || seg->payload_len != 0 || !arrives_ok(ep, seg, fin))
-        return false;
-    /* what tcpsim_tcp_segment_arrives does first, then on_synchronized's first step */
-    tcpsim__rcv_auto_consume(ep);
-    tcpsim__rcv_update_wnd(ep);
-
     struct tcpsim_tcp_priv *p = &ep->priv;
-    uint32_t seq = seg->seq, ack = seg->ack;
+    const uint32_t seq = seg->seq, ack = seg->ack;
+    /* tcpsim_tcp_segment_arrives first consumes the readable bytes
+     * (tcpsim__rcv_auto_consume: an observer without a buffer keeps none);
+     * RCV.WND, recomputed then and before the first step, is set once at the
+     * end instead: nothing here reads it before, and of what it is made of
+     * only RCV.NXT changes, by the FIN, after which the full path computes it
+     * again too */
+    p->rcv_q = 0;
     /* (first step: acceptable, no data at SEG.SEQ = RCV.NXT, nothing to trim) RFC 7323 §4.3 (R3) */
     if (ep->ts_ok && (seg->opts.present & TCPSIM_HAS_TS) && tcpsim_seq_geq(seg->opts.ts_val, ep->ts_recent) &&
         tcpsim_seq_leq(seq, p->last_ack_sent))
@@ -272,19 +278,16 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
     if (tcpsim_seq_leq(ep->snd_una, ack) &&
         (tcpsim_seq_lt(ep->snd_wl1, seq) || (ep->snd_wl1 == seq && tcpsim_seq_leq(ep->snd_wl2, ack))))
         tcpsim__set_snd_wnd(ep, seg, seq);
+    /* (the full path returns after these two moves; neither state takes a
+     * FIN here, nor is FIN_WAIT_1: what follows does nothing in them) */
     switch (ep->state) {
     case TCPSIM_TCP_CLOSING:
-        if (fin_acked(ep)) {
+        if (fin_acked(ep))
             tcpsim__enter_time_wait(ep, TCPSIM_WHY_FIN_ACKED, now, out);
-            tcpsim__output(ep, now, out);
-            goto done;
-        }
         break;
     case TCPSIM_TCP_LAST_ACK:
-        if (fin_acked(ep)) {
+        if (fin_acked(ep))
             tcpsim__reset_to(ep, TCPSIM_TCP_CLOSED, TCPSIM_WHY_FIN_ACKED, now, out);
-            goto done;
-        }
         break;
     case TCPSIM_TCP_CLOSED:
     case TCPSIM_TCP_LISTEN:
@@ -299,19 +302,155 @@ bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim
     }
     /* (no URG, no text: the sixth and seventh steps do nothing) */
     if (fin) {
-        /* seventh step: tcpsim__rcv_data takes the FIN in order (RCV.WND
-         * recomputed, unchanged); eighth step: ESTABLISHED -> CLOSE_WAIT,
-         * FIN_WAIT_1 -> CLOSING or TIME_WAIT, FIN_WAIT_2 -> TIME_WAIT */
-        tcpsim__rcv_update_wnd_inline(ep);
+        /* seventh step: tcpsim__rcv_data takes the FIN in order; eighth
+         * step: ESTABLISHED -> CLOSE_WAIT, FIN_WAIT_1 -> CLOSING or
+         * TIME_WAIT, FIN_WAIT_2 -> TIME_WAIT */
         tcpsim__peer_fin(ep, !was_fin_acked && fin_acked(ep), now, out);
     }
     if (ep->state == TCPSIM_TCP_FIN_WAIT_1 && fin_acked(ep))
         tcpsim__transition(ep, TCPSIM_TCP_FIN_WAIT_2, TCPSIM_WHY_FIN_ACKED, now, out);
-    tcpsim__output(ep, now, out);
-done:
-    /* the end of tcpsim_tcp_segment_arrives */
+    /* RCV.WND (above; tcpsim__peer_fin set it after the FIN), then
+     * tcpsim__output: the ACK owed counted as sent */
+    if (!fin)
+        tcpsim__rcv_update_wnd_inline(ep);
+    if (p->ack_pending) {
+        p->ack_pending = false;
+        if (tcpsim__can_ack(ep->state))
+            tcpsim__observer_ack_sent(ep);
+    }
+    tcpsim__timers_update(ep, now);
+}
+
+/* A FIN (FIN|ACK, optionally PSH) without text? */
+static inline bool bare_fin(const struct tcpsim_segment *seg)
+{
+    return (seg->flags & (uint8_t)~TCPSIM_PSH) == (TCPSIM_ACK | TCPSIM_FIN) && seg->payload_len == 0;
+}
+
+bool tcpsim_tcp_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep))
+        return false;
+    const uint8_t flags = seg->flags & (uint8_t)~TCPSIM_PSH;
+    const bool fin = flags == (TCPSIM_ACK | TCPSIM_FIN);
+    if ((flags != TCPSIM_ACK && !fin) || seg->payload_len != 0 || !arrives_ok(ep, seg, fin))
+        return false;
+    arrives_commit(ep, seg, fin, now, out);
+    return true;
+}
+
+/* ---- the client's side of the handshake: the SYN-ACK arriving ---- */
+
+bool tcpsim_tcp_synack_arrives_fast(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                                    struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep) || ep->state != TCPSIM_TCP_SYN_SENT)
+        return false;
+    /* on_syn_sent (RFC 9293 §3.10.7.3): a SYN-ACK without RST, FIN or text
+     * (nothing for the sixth step), its ACK acceptable (ISS < SEG.ACK =<
+     * SND.NXT: SND.UNA = ISS in SYN_SENT, so it acknowledges our SYN) */
+    if ((seg->flags & (TCPSIM_SYN | TCPSIM_ACK | TCPSIM_RST | TCPSIM_FIN)) != (TCPSIM_SYN | TCPSIM_ACK) ||
+        seg->payload_len != 0 || tcpsim_seq_leq(seg->ack, ep->iss) || tcpsim_seq_gt(seg->ack, ep->snd_nxt) ||
+        !tcpsim_seq_lt(ep->snd_una, seg->ack))
+        return false;
+    /* tcpsim__negotiate would add a note: an MSS option of 0 or below
+     * cfg.min_snd_mss, a window shift above 14 (RFC 7323 §2.3) */
+    const struct tcpsim_tcp_opts *o = &seg->opts;
+    if (((o->present & TCPSIM_HAS_MSS) && (o->mss == 0 || o->mss < ep->cfg.min_snd_mss)) ||
+        (ep->cfg.opt_wscale && (o->present & TCPSIM_HAS_WSCALE) && o->wscale > 14))
+        return false;
+    /* tcpsim_tcp_segment_arrives: the readable bytes consumed, on_syn_sent's
+     * fourth step (the SYN-ACK acknowledges our SYN: ESTABLISHED, an ACK
+     * owed), then the owed ACK counted as sent and the timers (none) */
+    tcpsim__rcv_auto_consume(ep);
+    ep->irs = seg->seq;
+    ep->rcv_nxt = seg->seq + 1;
+    tcpsim__record_peer_syn(ep, seg);
+    tcpsim__negotiate(ep, now, out);
+    tcpsim__ack_advance(ep, seg->ack, now);
+    tcpsim__set_snd_wnd(ep, seg, seg->seq);
+    tcpsim__enter_established(ep, TCPSIM_WHY_SYNACK_ACKS_SYN, now, out);
+    tcpsim__want_ack(ep, TCPSIM_WHY_SYNACK_ACKS_SYN);
     tcpsim__output(ep, now, out);
     tcpsim__timers_update(ep, now);
+    return true;
+}
+
+/* ---- the FINs of the close: the sender's step, and the close in one step ---- */
+
+/* Would tcpsim_tcp_observe_sent take this FIN without text as the sender's
+ * CLOSE (RFC 9293 §3.10.4) and nothing else: an observer in ESTABLISHED or
+ * CLOSE_WAIT that has not sent its FIN, at SND.NXT with nothing sent past it
+ * (no retransmission note, no catch-up; nor the replay observer's resync),
+ * acknowledging nothing past RCV.NXT (no catch-up of what it received)?
+ * `rcv_nxt` is its RCV.NXT when the FIN is sent. */
+static inline bool fin_sent_ok(const struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t rcv_nxt)
+{
+    return (ep->state == TCPSIM_TCP_ESTABLISHED || ep->state == TCPSIM_TCP_CLOSE_WAIT) && !ep->fin_sent &&
+           seg->seq == ep->snd_max && ep->snd_nxt == ep->snd_max && !tcpsim_seq_gt(seg->ack, rcv_nxt);
+}
+
+/* tcpsim_tcp_observe_sent for a FIN fin_sent_ok took: the ACK's advertised
+ * window (RFC 7323 §2.3), SND.NXT past the FIN, then CLOSE: ESTABLISHED ->
+ * FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK (observe_fin). */
+__attribute__((always_inline)) static inline void fin_sent_commit(struct tcpsim_tcp_endpoint *ep,
+                                                                  const struct tcpsim_segment *seg, tcpsim_time_t now,
+                                                                  struct tcpsim_tcp_out *out)
+{
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    tcpsim__rcv_auto_consume(ep);
+    p->obs_edge = seg->ack + ((uint32_t)seg->window << (ep->ws_ok ? ep->rcv_wscale : 0));
+    p->obs_edge_set = true;
+    tcpsim__rcv_update_wnd(ep);
+    ep->snd_nxt = ep->snd_max = seg->seq + 1u;
+    ep->fin_queued = ep->fin_sent = true;
+    ep->fin_seq = seg->seq;
+    tcpsim__transition(ep, ep->state == TCPSIM_TCP_ESTABLISHED ? TCPSIM_TCP_FIN_WAIT_1 : TCPSIM_TCP_LAST_ACK,
+                       TCPSIM_WHY_CLOSE_SENDS_FIN, now, out);
+    tcpsim__timers_update(ep, now);
+}
+
+bool tcpsim_tcp_fin_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, tcpsim_time_t now,
+                             struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || seg == NULL || out == NULL || !observer_without_buffers(ep) || !bare_fin(seg) ||
+        !fin_sent_ok(ep, seg, ep->rcv_nxt))
+        return false;
+    fin_sent_commit(ep, seg, now, out);
+    return true;
+}
+
+bool tcpsim_tcp_close_observed(struct tcpsim_tcp_endpoint *closer, struct tcpsim_tcp_endpoint *peer,
+                               const struct tcpsim_tcp_close *a, struct tcpsim_tcp_out *out, size_t ntrans[3])
+{
+    if (closer == NULL || peer == NULL || a == NULL || out == NULL || ntrans == NULL || closer == peer)
+        return false;
+    const struct tcpsim_segment *fin = a->fin, *reply = a->reply;
+    if (!observer_without_buffers(closer) || !observer_without_buffers(peer) || !bare_fin(fin) || !bare_fin(reply))
+        return false;
+    /* Everything is decided before anything changes. The closer's FIN
+     * arrives at the peer in ESTABLISHED as tcpsim_tcp_arrives_fast takes it
+     * (-> CLOSE_WAIT, RCV.NXT one past the FIN; SND.NXT and SND.MAX stay, as
+     * arrives_ok takes no ACK past them; its FIN is not sent). */
+    if (peer->state != TCPSIM_TCP_ESTABLISHED || !arrives_ok(peer, fin, true))
+        return false;
+    /* The peer's FIN-ACK as fin_sent_ok takes it from CLOSE_WAIT, then
+     * arriving at the closer in FIN_WAIT_1 or FIN_WAIT_2 (which the first two
+     * steps do not touch) as tcpsim_tcp_arrives_fast takes it. */
+    if (!fin_sent_ok(peer, reply, fin->seq + 1u) ||
+        (closer->state != TCPSIM_TCP_FIN_WAIT_1 && closer->state != TCPSIM_TCP_FIN_WAIT_2) ||
+        !arrives_ok(closer, reply, true))
+        return false;
+    size_t n = out->ntrans;
+    arrives_commit(peer, fin, true, a->fin_at, out);
+    ntrans[0] = out->ntrans - n;
+    n = out->ntrans;
+    fin_sent_commit(peer, reply, a->now, out);
+    ntrans[1] = out->ntrans - n;
+    n = out->ntrans;
+    arrives_commit(closer, reply, true, a->now, out);
+    ntrans[2] = out->ntrans - n;
     return true;
 }
 
@@ -327,9 +466,11 @@ bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp
     if (!observer_without_buffers(snd) || !tcpsim_tcp_state_synchronized(snd->state) || seg->seq != snd->snd_nxt ||
         tcpsim_seq_gt(seg->ack, snd->rcv_nxt))
         return false;
-    /* the receiver first: when it is not taken, the sender is untouched */
-    if (!tcpsim_tcp_arrives_fast(rcv, seg, now, out))
+    /* the receiver first (tcpsim_tcp_arrives_fast, an ACK): when it is not
+     * taken, the sender is untouched */
+    if (!observer_without_buffers(rcv) || !arrives_ok(rcv, seg, false))
         return false;
+    arrives_commit(rcv, seg, false, now, out);
     /* the sender: tcpsim_tcp_observe_sent, an ACK without data */
     struct tcpsim_tcp_priv *sp = &snd->priv;
     tcpsim__rcv_auto_consume(snd);
@@ -337,6 +478,41 @@ bool tcpsim_tcp_fast_path_out(struct tcpsim_tcp_endpoint *snd, struct tcpsim_tcp
     sp->obs_edge_set = true;
     tcpsim__rcv_update_wnd(snd);
     tcpsim__timers_update(snd, now);
+    return true;
+}
+
+/* ---- the client's connect: a fresh endpoint and its SYN ---- */
+
+bool tcpsim_tcp_connect_observed(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_tcp_endpoint *tmpl,
+                                 const struct tcpsim_tcp_connect *a, struct tcpsim_tcp_out *out)
+{
+    if (ep == NULL || tmpl == NULL || a == NULL || out == NULL || ep == tmpl)
+        return false;
+    const struct tcpsim_tcp_priv *tp = &tmpl->priv;
+    const struct tcpsim_segment *syn = a->syn;
+    /* the template: what tcpsim_tcp_init_copy copies in CLOSED, made by
+     * tcpsim_tcp_init; the SYN: observe_syn's (no ACK, no RST) */
+    if (!tp->live || tp->observer || tp->sbuf != NULL || tp->rbuf != NULL || tmpl->state != TCPSIM_TCP_CLOSED ||
+        (syn->flags & (TCPSIM_SYN | TCPSIM_ACK | TCPSIM_RST)) != TCPSIM_SYN)
+        return false;
+    /* tcpsim_tcp_init_copy */
+    memcpy(ep, tmpl, sizeof *ep);
+    ep->local_port = a->local_port;
+    ep->remote_port = a->remote_port;
+    /* tcpsim_tcp_observe_sent(syn): an observer now (nothing readable),
+     * observe_syn in CLOSED, the active OPEN with ISS = SEG.SEQ (RFC 9293
+     * §3.10.1). Its tcpsim__reset_conn changes nothing on the fresh copy:
+     * tcpsim_tcp_init ends with it, and RCV.WND, which it recomputes, is the
+     * free buffer for an observer too until a window is seen
+     * (obs_edge_set, ws_unknown: both false in a fresh endpoint) */
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    p->observer = true;
+    tcpsim__record_our_syn(ep, syn);
+    tcpsim__set_iss(ep, syn->seq, a->now);
+    p->obs_edge_set = false;
+    p->ws_unknown = false;
+    tcpsim__transition(ep, TCPSIM_TCP_SYN_SENT, TCPSIM_WHY_OPEN_ACTIVE, a->now, out);
+    tcpsim__timers_update(ep, a->now);
     return true;
 }
 

@@ -144,7 +144,7 @@ static inline bool tcpsim__can_ack(enum tcpsim_tcp_state s)
  * §4.3 Last.ACK.sent and the advertised right edge, the window field as
  * tcpsim__win_field makes it (RFC 7323 §2.3: scaled down, capped, scaled
  * back). Inline: tcpsim__observer_ack and header prediction (fastpath.c). */
-static inline void tcpsim__observer_ack_sent(struct tcpsim_tcp_endpoint *ep)
+__attribute__((always_inline)) static inline void tcpsim__observer_ack_sent(struct tcpsim_tcp_endpoint *ep)
 {
     uint32_t w = ep->rcv_wnd;
     if (ep->ws_ok)
@@ -185,16 +185,15 @@ void tcpsim__rcv_consume_buf(struct tcpsim_tcp_endpoint *ep);
 /* ---- segment processing shared with observe.c (endpoint.c) ---- */
 /* tcpsim__set_snd_wnd, tcpsim__enter_established, tcpsim__enter_time_wait,
  * tcpsim__reset_to: inline, at the end of this file */
-/* RFC 9293 §3.10.7.4 eighth step once the peer's FIN is in order. */
-void tcpsim__peer_fin(struct tcpsim_tcp_endpoint *ep, bool fin_acked_here, tcpsim_time_t now,
-                      struct tcpsim_tcp_out *out);
+/* tcpsim__peer_fin (the eighth step): inline, at the end of this file */
 
 /* ---- small steps of every segment, inline: the observer's handshake and
  * close call each a few times per connection, and a call cost more than the
  * work ---- */
 
-static inline void tcpsim__transition(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_state to, enum tcpsim_tcp_why why,
-                                      tcpsim_time_t now, struct tcpsim_tcp_out *out)
+__attribute__((always_inline)) static inline void tcpsim__transition(struct tcpsim_tcp_endpoint *ep,
+                                                                     enum tcpsim_tcp_state to, enum tcpsim_tcp_why why,
+                                                                     tcpsim_time_t now, struct tcpsim_tcp_out *out)
 {
     if (out->ntrans < TCPSIM_TCP_OUT_TRANS) {
         struct tcpsim_tcp_transition *t = &out->trans[out->ntrans++];
@@ -213,7 +212,7 @@ static inline void tcpsim__timers_update(struct tcpsim_tcp_endpoint *ep, tcpsim_
 }
 
 /* The acknowledged part of the send queue is gone (counts only without a buffer). */
-static inline void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
+__attribute__((always_inline)) static inline void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32_t ack)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     if (!tcpsim_seq_gt(ack, p->snd_base))
@@ -231,7 +230,8 @@ static inline void tcpsim__snd_drop_acked(struct tcpsim_tcp_endpoint *ep, uint32
 }
 
 /* Process an acknowledgment that advances SND.UNA to `ack`. */
-static inline void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack, tcpsim_time_t now)
+__attribute__((always_inline)) static inline void tcpsim__ack_advance(struct tcpsim_tcp_endpoint *ep, uint32_t ack,
+                                                                      tcpsim_time_t now)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     if (p->rtt_pending && tcpsim_seq_gt(ack, p->rtt_seq)) {
@@ -269,7 +269,8 @@ static inline void tcpsim__rcv_auto_consume(struct tcpsim_tcp_endpoint *ep)
 }
 
 /* The send window from a segment (SND.WND, SND.WL1/WL2, MAX.SND.WND; a SYN's is not scaled). */
-static inline void tcpsim__set_snd_wnd(struct tcpsim_tcp_endpoint *ep, const struct tcpsim_segment *seg, uint32_t seq)
+__attribute__((always_inline)) static inline void tcpsim__set_snd_wnd(struct tcpsim_tcp_endpoint *ep,
+                                                                      const struct tcpsim_segment *seg, uint32_t seq)
 {
     struct tcpsim_tcp_priv *p = &ep->priv;
     /* RFC 7323 §2.2: the window of a SYN is never scaled */
@@ -310,8 +311,9 @@ static inline void tcpsim__cc_init(struct tcpsim_tcp_endpoint *ep)
 
 /* RFC 5681 / RFC 6582 on an ACK of new data (`acked` octets up to `ack`);
  * an observer outside fast recovery has nothing to do. */
-static inline void tcpsim__cc_on_ack(struct tcpsim_tcp_endpoint *ep, uint32_t acked, uint32_t ack, tcpsim_time_t now,
-                                     struct tcpsim_tcp_out *out)
+__attribute__((always_inline)) static inline void tcpsim__cc_on_ack(struct tcpsim_tcp_endpoint *ep, uint32_t acked,
+                                                                    uint32_t ack, tcpsim_time_t now,
+                                                                    struct tcpsim_tcp_out *out)
 {
     if (!ep->cfg.observer || ep->in_recovery)
         tcpsim__cc_on_ack_n(ep, acked, ack, now, out);
@@ -434,8 +436,9 @@ static inline void tcpsim__negotiate(struct tcpsim_tcp_endpoint *ep, tcpsim_time
     tcpsim__rcv_update_wnd(ep);
 }
 
-static inline void tcpsim__enter_time_wait(struct tcpsim_tcp_endpoint *ep, enum tcpsim_tcp_why why, tcpsim_time_t now,
-                                           struct tcpsim_tcp_out *out)
+__attribute__((always_inline)) static inline void tcpsim__enter_time_wait(struct tcpsim_tcp_endpoint *ep,
+                                                                          enum tcpsim_tcp_why why, tcpsim_time_t now,
+                                                                          struct tcpsim_tcp_out *out)
 {
     tcpsim__transition(ep, TCPSIM_TCP_TIME_WAIT, why, now, out);
     /* RFC 9293 §3.10.7.4 / RFC 1122 §4.2.2.13: stay 2*MSL */
@@ -468,6 +471,41 @@ static inline void tcpsim__reset_to(struct tcpsim_tcp_endpoint *ep, enum tcpsim_
     if (to == TCPSIM_TCP_LISTEN) {
         tcpsim__reset_conn(ep);
         ep->passive = true;
+    }
+}
+
+/* RFC 9293 §3.10.7.4 eighth step once the peer's FIN is in order. Inline:
+ * the observer's close reaches it twice per connection. */
+__attribute__((always_inline)) static inline void tcpsim__peer_fin(struct tcpsim_tcp_endpoint *ep, bool fin_acked_here,
+                                                                   tcpsim_time_t now, struct tcpsim_tcp_out *out)
+{
+    struct tcpsim_tcp_priv *p = &ep->priv;
+    ep->rcv_nxt += 1;
+    p->peer_fin = true;
+    tcpsim__rcv_update_wnd(ep);
+    tcpsim__want_ack(ep, TCPSIM_WHY_FIN_RECEIVED);
+    switch (ep->state) {
+    case TCPSIM_TCP_ESTABLISHED:
+        tcpsim__transition(ep, TCPSIM_TCP_CLOSE_WAIT, TCPSIM_WHY_FIN_RECEIVED, now, out);
+        break;
+    case TCPSIM_TCP_FIN_WAIT_1:
+        if (ep->fin_sent && tcpsim_seq_gt(ep->snd_una, ep->fin_seq)) /* our FIN acknowledged */
+            tcpsim__enter_time_wait(ep, fin_acked_here ? TCPSIM_WHY_FIN_AND_ACK : TCPSIM_WHY_FIN_RECEIVED, now, out);
+        else
+            tcpsim__transition(ep, TCPSIM_TCP_CLOSING, TCPSIM_WHY_SIMULTANEOUS_CLOSE, now, out);
+        break;
+    case TCPSIM_TCP_FIN_WAIT_2:
+        tcpsim__enter_time_wait(ep, TCPSIM_WHY_FIN_RECEIVED, now, out);
+        break;
+    case TCPSIM_TCP_CLOSED:
+    case TCPSIM_TCP_LISTEN:
+    case TCPSIM_TCP_SYN_SENT:
+    case TCPSIM_TCP_SYN_RECEIVED:
+    case TCPSIM_TCP_CLOSE_WAIT:
+    case TCPSIM_TCP_CLOSING:
+    case TCPSIM_TCP_LAST_ACK:
+    case TCPSIM_TCP_TIME_WAIT:
+        break;
     }
 }
 

@@ -1,7 +1,9 @@
 /* test_tcp_fastpath.c - header prediction (tcpsim_tcp_fast_path, and the
- * observer's entry tcpsim_tcp_fast_path_obs) against the full path: random
- * valid segment streams between two observing endpoints, each segment run
- * through both, the endpoints compared byte for byte.
+ * observer's entry tcpsim_tcp_fast_path_obs) and the observer's other
+ * shortcuts (pure ACKs, connect, accept, the SYN-ACK's arrival, the close)
+ * against the full path: random valid segment streams, handshakes and closes
+ * between two observing endpoints, each segment run through both, the
+ * endpoints compared byte for byte.
  * Read first: RFC 1323 appendix A (header prediction), RFC 9293 §3.10.7.4,
  * src/tcp/fastpath.c and src/replay/observer.c (the caller). */
 #include <string.h>
@@ -678,6 +680,317 @@ static void test_accept_observed_random_handshakes_match_full_path(void **st)
     assert_true(declined > 200);
 }
 
+/* Same transitions, one by one (from, to, reason, time). */
+static void same_trans(const struct tcpsim_tcp_transition *a, const struct tcpsim_tcp_transition *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(a[k].from, b[k].from);
+        assert_int_equal(a[k].to, b[k].to);
+        assert_int_equal(a[k].why, b[k].why);
+        assert_int_equal(a[k].at, b[k].at);
+    }
+}
+
+/* A FIN|ACK from `dir` as the close sends it, now and then one the
+ * shortcuts must decline: off SND.NXT, acknowledging too much or too little,
+ * with text, URG or without the ACK, an old timestamp, a shut window. */
+static struct tcpsim_segment close_fin(struct pair *p, struct rng *r, int dir, uint32_t ack)
+{
+    uint8_t f = TCPSIM_ACK | TCPSIM_FIN | (below(r, 4) == 0 ? TCPSIM_PSH : 0);
+    uint32_t seq = p->ep[dir].snd_nxt;
+    size_t len = 0;
+    uint16_t w = (uint16_t)(500 + below(r, 60000));
+    switch (below(r, 24)) {
+    case 0:
+        seq += 1 + below(r, 100);
+        break;
+    case 1:
+        seq -= 1 + below(r, 100);
+        break;
+    case 2:
+        ack += 1 + below(r, 3);
+        break;
+    case 3:
+        ack -= 1 + below(r, 3);
+        break;
+    case 4:
+        len = 1 + below(r, 100);
+        break;
+    case 5:
+        f = below(r, 2) ? TCPSIM_FIN : (uint8_t)(f | TCPSIM_URG);
+        break;
+    case 6:
+        w = 0;
+        break;
+    default:
+        break;
+    }
+    struct tcpsim_segment g = mk(dir, f, seq, ack, w, len);
+    if (p->ts) {
+        g.opts.present = TCPSIM_HAS_TS;
+        p->tsv[dir] += below(r, 3);
+        g.opts.ts_val = below(r, 30) == 0 ? p->tsv[dir] - 1000 : p->tsv[dir];
+        g.opts.ts_ecr = p->tsv[!dir];
+    }
+    return g;
+}
+
+/* The close (RFC 9293 §3.6): tcpsim_tcp_fin_observed against
+ * tcpsim_tcp_observe_sent for the first FIN, and tcpsim_tcp_close_observed
+ * against the three calls it stands for (the FIN arriving, the peer's FIN-ACK
+ * sent, arriving), after random data, on random connections (either side
+ * closing, timestamps, window scaling, mid-stream starts, a FIN_WAIT_2
+ * closer): the same endpoints byte for byte and the same transitions, step
+ * by step, where taken; nothing changed where declined. */
+static void test_close_observed_random_closes_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0xC105EDULL};
+    static struct pair full, fast;
+    static struct tcpsim_tcp_out fo, o1, o2, o3;
+    static struct tcpsim_tcp_endpoint before[2];
+    unsigned fin_taken = 0, fin_declined = 0, taken = 0, declined = 0, closer_fw2 = 0, crossed = 0;
+    for (unsigned conn = 0; conn < 3000; conn++) {
+        tcpsim_time_t now = TCPSIM_SEC(3) + conn * TCPSIM_MSEC(5);
+        pair_open(&full, &r, now);
+        for (unsigned i = below(&r, 6); i > 0; i--) {
+            int dir = (int)below(&r, 2);
+            struct tcpsim_segment g = pair_next(&full, &r, dir);
+            g.flags = (uint8_t)(g.flags & ~TCPSIM_FIN);
+            full_path(&full.ep[dir], &full.ep[!dir], &g, now, &fo);
+        }
+        /* the first FIN: its sender's step by the shortcut and the long way */
+        int closer = (int)below(&r, 2), peer = !closer;
+        struct tcpsim_segment fin = close_fin(&full, &r, closer, full.ep[closer].rcv_nxt);
+        fast = full;
+        tcpsim_tcp_out_reset(&fo);
+        tcpsim_tcp_out_reset(&o1);
+        assert_int_equal(tcpsim_tcp_observe_sent(&full.ep[closer], &fin, now, &o1), TCPSIM_OK);
+        before[0] = fast.ep[closer];
+        if (tcpsim_tcp_fin_observed(&fast.ep[closer], &fin, now, &fo)) {
+            fin_taken++;
+            assert_int_equal(o1.nnote + o1.nerr + o1.nseg, 0);
+            assert_int_equal(fo.nnote + fo.nerr + fo.nseg, 0);
+            assert_int_equal(fo.ntrans, o1.ntrans);
+            same_trans(fo.trans, o1.trans, o1.ntrans);
+            assert_same_ep(&fast.ep[closer], &full.ep[closer], conn);
+        } else {
+            fin_declined++;
+            assert_int_equal(fo.ntrans, 0);
+            assert_memory_equal(&fast.ep[closer], &before[0], sizeof before[0]);
+        }
+        /* now and then the peer acknowledged the FIN on its own first (a
+         * FIN_WAIT_2 closer), with the FIN still to arrive at the peer in the
+         * long way: tcpsim_tcp_close_observed must decline that peer */
+        bool early_ack = below(&r, 8) == 0;
+        if (early_ack) {
+            struct tcpsim_segment a = mk(peer, TCPSIM_ACK, full.ep[peer].snd_nxt, fin.seq + 1, 900, 0);
+            full_path(&full.ep[peer], &full.ep[closer], &a, now, &fo);
+            closer_fw2 += full.ep[closer].state == TCPSIM_TCP_FIN_WAIT_2;
+        }
+        now += 1 + below(&r, 50000);
+        tcpsim_time_t fin_at = now;
+        now += below(&r, 50000);
+        /* the peer's FIN-ACK, mostly acknowledging exactly the FIN */
+        struct tcpsim_segment reply = close_fin(&full, &r, peer, fin.seq + (uint32_t)fin.payload_len + 1u);
+        if (below(&r, 16) == 0)
+            reply.flags = TCPSIM_ACK;
+        fast = full;
+        before[0] = fast.ep[0];
+        before[1] = fast.ep[1];
+        tcpsim_tcp_out_reset(&o1);
+        tcpsim_tcp_out_reset(&o2);
+        tcpsim_tcp_out_reset(&o3);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&full.ep[peer], &fin, fin_at, &o1), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_observe_sent(&full.ep[peer], &reply, now, &o2), TCPSIM_OK);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&full.ep[closer], &reply, now, &o3), TCPSIM_OK);
+        struct tcpsim_tcp_close cl = {&fin, &reply, fin_at, now};
+        size_t k[3] = {99, 99, 99};
+        tcpsim_tcp_out_reset(&fo);
+        if (tcpsim_tcp_close_observed(&fast.ep[closer], &fast.ep[peer], &cl, &fo, k)) {
+            taken++;
+            assert_false(early_ack);
+            assert_int_equal(o1.nnote + o1.nerr + o1.nseg + o2.nnote + o2.nerr + o2.nseg, 0);
+            assert_int_equal(o3.nnote + o3.nerr + o3.nseg, 0);
+            assert_int_equal(fo.nnote + fo.nerr + fo.nseg, 0);
+            assert_int_equal(k[0], o1.ntrans);
+            assert_int_equal(k[1], o2.ntrans);
+            assert_int_equal(k[2], o3.ntrans);
+            assert_int_equal(fo.ntrans, k[0] + k[1] + k[2]);
+            same_trans(fo.trans, o1.trans, k[0]);
+            same_trans(fo.trans + k[0], o2.trans, k[1]);
+            same_trans(fo.trans + k[0] + k[1], o3.trans, k[2]);
+            assert_same_ep(&fast.ep[0], &full.ep[0], conn);
+            assert_same_ep(&fast.ep[1], &full.ep[1], conn);
+            /* RFC 9293 §3.6: the peer waits for its FIN's ACK; the closer in
+             * TIME_WAIT when the FIN-ACK acknowledges its FIN (case 1), else
+             * in CLOSING (the FINs crossed: case 2) */
+            assert_int_equal(fast.ep[peer].state, TCPSIM_TCP_LAST_ACK);
+            assert_int_equal(fast.ep[closer].state,
+                             reply.ack == fin.seq + 1 ? TCPSIM_TCP_TIME_WAIT : TCPSIM_TCP_CLOSING);
+            crossed += reply.ack != fin.seq + 1;
+        } else {
+            declined++;
+            assert_int_equal(fo.ntrans, 0);
+            assert_memory_equal(&fast.ep[0], &before[0], sizeof before[0]);
+            assert_memory_equal(&fast.ep[1], &before[1], sizeof before[1]);
+        }
+        tcpsim_tcp_free(&full.ep[0]);
+        tcpsim_tcp_free(&full.ep[1]);
+    }
+    print_message("first FIN: %u taken, %u declined; close step: %u taken (%u FINs crossed), %u declined (%u "
+                  "FIN_WAIT_2 closers)\n",
+                  fin_taken, fin_declined, taken, crossed, declined, closer_fw2);
+    assert_true(fin_taken > 1500);
+    assert_true(fin_declined > 300);
+    assert_true(taken > 1000);
+    assert_true(declined > 500);
+    assert_true(closer_fw2 > 100);
+    assert_true(crossed > 10);
+}
+
+/* tcpsim_tcp_synack_arrives_fast against tcpsim_tcp_segment_arrives in
+ * SYN_SENT: random SYNs and SYN-ACKs (options, some the negotiation clamps,
+ * ACKs that do not acknowledge the SYN, RST, FIN, text, a bare SYN). */
+static void test_synack_arrives_random_handshakes_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0x5A5ACC0ULL};
+    static struct tcpsim_tcp_endpoint a, b, before;
+    static struct tcpsim_tcp_out oa, ob;
+    struct tcpsim_tcp_config cfg;
+    unsigned taken = 0, declined = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        obs_cfg(&cfg);
+        cfg.observer = below(&r, 4) != 0;
+        if (i % 4 == 1) {
+            tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_LINUX);
+            cfg.store_data = false;
+            cfg.observer = true;
+        }
+        assert_int_equal(tcpsim_tcp_init(&a, &cfg, 40000, 80), TCPSIM_OK);
+        uint32_t cseq = below(&r, 8) == 0 ? 0xFFFFFFFFu - below(&r, 3) : rnd(&r);
+        struct tcpsim_segment syn = mk(0, TCPSIM_SYN, cseq, 0, 64240, 0);
+        accept_opts(&r, &syn);
+        tcpsim_time_t t0 = TCPSIM_SEC(1) + below(&r, 1000000), t1 = t0 + below(&r, 100000);
+        tcpsim_tcp_out_reset(&oa);
+        assert_int_equal(tcpsim_tcp_observe_sent(&a, &syn, t0, &oa), TCPSIM_OK);
+        if (below(&r, 10) == 0) /* the SYN sent again */
+            assert_int_equal(tcpsim_tcp_observe_sent(&a, &syn, t0, &oa), TCPSIM_OK);
+        uint8_t af = TCPSIM_SYN | TCPSIM_ACK;
+        uint32_t ack = cseq + 1;
+        size_t len = 0;
+        switch (below(&r, 20)) {
+        case 0:
+            af = TCPSIM_SYN;
+            break;
+        case 1:
+            af |= TCPSIM_RST;
+            break;
+        case 2:
+            af |= TCPSIM_FIN;
+            break;
+        case 3:
+            len = 1 + below(&r, 50);
+            break;
+        case 4:
+            ack = cseq;
+            break;
+        case 5:
+            ack = cseq + 2 + below(&r, 5);
+            break;
+        case 6:
+            af |= (uint8_t)(below(&r, 2) ? TCPSIM_PSH : TCPSIM_ECE);
+            break;
+        default:
+            break;
+        }
+        struct tcpsim_segment sa = mk(1, af, rnd(&r), ack, (uint16_t)rnd(&r), len);
+        accept_opts(&r, &sa);
+        b = a;
+        before = a;
+        tcpsim_tcp_out_reset(&oa);
+        tcpsim_tcp_out_reset(&ob);
+        assert_int_equal(tcpsim_tcp_segment_arrives(&a, &sa, t1, &oa), TCPSIM_OK);
+        if (tcpsim_tcp_synack_arrives_fast(&b, &sa, t1, &ob)) {
+            taken++;
+            assert_int_equal(oa.nnote + oa.nerr + oa.nseg, 0);
+            assert_int_equal(ob.nnote + ob.nerr + ob.nseg, 0);
+            assert_int_equal(ob.ntrans, oa.ntrans);
+            same_trans(ob.trans, oa.trans, oa.ntrans);
+            assert_same_ep(&b, &a, i);
+            assert_int_equal(b.state, TCPSIM_TCP_ESTABLISHED);
+        } else {
+            declined++;
+            assert_int_equal(ob.ntrans, 0);
+            assert_memory_equal(&b, &before, sizeof b);
+        }
+        tcpsim_tcp_free(&a);
+    }
+    print_message("SYN-ACK shortcut: %u taken, %u declined\n", taken, declined);
+    assert_true(taken > 1000);
+    assert_true(declined > 500);
+}
+
+/* tcpsim_tcp_connect_observed against tcpsim_tcp_init_copy and
+ * tcpsim_tcp_observe_sent(SYN): random configurations and SYNs (options,
+ * some clamped; now and then an ACK, RST, FIN or text on it): the same
+ * endpoint byte for byte and transition where taken, untouched where not. */
+static void test_connect_observed_random_syns_match_full_path(void **st)
+{
+    (void)st;
+    struct rng r = {0xC0AAEC7EDULL};
+    static struct tcpsim_tcp_endpoint tmpl, a, b;
+    static struct tcpsim_tcp_out oa, ob;
+    struct tcpsim_tcp_config cfg;
+    unsigned taken = 0, declined = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        obs_cfg(&cfg);
+        cfg.observer = below(&r, 4) != 0;
+        if (i % 3 == 1) {
+            tcpsim_tcp_config_default(&cfg, TCPSIM_PROFILE_LINUX);
+            cfg.store_data = false;
+            cfg.mss = (uint16_t)(536 + below(&r, 1000));
+        }
+        cfg.wscale = (uint8_t)below(&r, 15);
+        if (below(&r, 2) != 0)
+            cfg.rcv_buf = 1000 + below(&r, 1u << 20);
+        assert_int_equal(tcpsim_tcp_init(&tmpl, &cfg, 0, 0), TCPSIM_OK);
+        uint8_t sf = TCPSIM_SYN;
+        if (below(&r, 12) == 0)
+            sf |= (uint8_t)(below(&r, 3) == 0 ? TCPSIM_ACK : below(&r, 2) ? TCPSIM_RST : TCPSIM_FIN);
+        struct tcpsim_segment syn = mk(0, sf, rnd(&r), 0, (uint16_t)rnd(&r), below(&r, 20) == 0 ? 10 : 0);
+        accept_opts(&r, &syn);
+        tcpsim_time_t t = TCPSIM_SEC(1) + below(&r, 1000000);
+        memset(&a, 0x5A, sizeof a);
+        memset(&b, 0x5A, sizeof b);
+        assert_int_equal(tcpsim_tcp_init_copy(&a, &tmpl, 40000, 80), TCPSIM_OK);
+        tcpsim_tcp_out_reset(&oa);
+        assert_int_equal(tcpsim_tcp_observe_sent(&a, &syn, t, &oa), TCPSIM_OK);
+        struct tcpsim_tcp_connect con = {&syn, t, 40000, 80};
+        tcpsim_tcp_out_reset(&ob);
+        if (tcpsim_tcp_connect_observed(&b, &tmpl, &con, &ob)) {
+            taken++;
+            assert_int_equal(oa.nnote + oa.nerr + oa.nseg, 0);
+            assert_int_equal(ob.nnote + ob.nerr + ob.nseg, 0);
+            assert_int_equal(ob.ntrans, oa.ntrans);
+            same_trans(ob.trans, oa.trans, oa.ntrans);
+            assert_same_ep(&b, &a, i);
+            assert_int_equal(b.state, TCPSIM_TCP_SYN_SENT);
+        } else {
+            declined++;
+            assert_int_equal(ob.ntrans, 0);
+            struct tcpsim_tcp_endpoint untouched;
+            memset(&untouched, 0x5A, sizeof untouched);
+            assert_memory_equal(&b, &untouched, sizeof b);
+        }
+        tcpsim_tcp_free(&tmpl);
+    }
+    print_message("connect shortcut: %u taken, %u declined\n", taken, declined);
+    assert_true(taken > 2000);
+    assert_true(declined > 100);
+}
+
 static void test_fastpath_established_data_then_ack_advances(void **st)
 {
     (void)st;
@@ -720,5 +1033,8 @@ const struct CMUnitTest tcp_fastpath_tests[] = {
     cmocka_unit_test(test_accept_observed_random_handshakes_match_full_path),
     cmocka_unit_test(test_init_copy_listen_same_as_init_and_open),
     cmocka_unit_test(test_observer_flag_refuses_user_calls_and_builds_nothing),
+    cmocka_unit_test(test_close_observed_random_closes_match_full_path),
+    cmocka_unit_test(test_synack_arrives_random_handshakes_match_full_path),
+    cmocka_unit_test(test_connect_observed_random_syns_match_full_path),
 };
 const size_t tcp_fastpath_tests_n = sizeof tcp_fastpath_tests / sizeof tcp_fastpath_tests[0];
