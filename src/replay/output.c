@@ -2023,8 +2023,9 @@ uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
 
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
-    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false};
-    h.seg_head = w->fmt == TCPSIM_RP_JSON; /* json_segment reads seq, ack and flags */
+    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false, false};
+    h.seg_head = w->fmt == TCPSIM_RP_JSON;         /* json_segment reads seq, ack and flags */
+    h.tls_items_unread = w->fmt == TCPSIM_RP_JSON; /* and the TLS JSON, not the items */
     return h;
 }
 

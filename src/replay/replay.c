@@ -165,12 +165,25 @@ static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
     }
 }
 
+/* Records held HOLD_PF ahead of the head get their first lines hinted as
+ * the head is written: a held record was written long before (the FIFO
+ * holds up to tens of thousands, megabytes, while a SYN waits for its
+ * answer), and writing it reads and updates its lines. */
+#define HOLD_PF 6u
+
 /* Write the oldest held record, deciding its connection's question first
  * when the record may depend on it. */
 static void emit_head(struct tcpsim_replay *rp)
 {
     struct hold_fifo *f = &rp->fifo;
     struct held *h = f->idx[f->head];
+    if (f->len > HOLD_PF) {
+        const unsigned char *n = (const unsigned char *)f->idx[(f->head + HOLD_PF) & (f->cap - 1)];
+        TCPSIM__PREFETCH(n);
+        TCPSIM__PREFETCH(n + 64);
+        TCPSIM__PREFETCH(n + 128);
+        TCPSIM__PREFETCH(n + 192);
+    }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
     if (h->open)
         resolve_conn(rp, c);
@@ -387,9 +400,11 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         return;
     }
     size_t tl = 0, off = 0;
+    const bool unread = rp->cfg.h.tls_items_unread;
     if (s->ntls || s->tls_errors_len) {
-        size_t exl = 0;
-        for (size_t i = 0; i < s->ntls; i++) {
+        /* the explanations' bytes, counted by on_tls_item when not kept */
+        size_t exl = unread ? rp->tls.xl : 0;
+        for (size_t i = 0; i < s->ntls && !unread; i++) {
             exl += strlen(s->tls[i].explain ? s->tls[i].explain : "") + 1;
             for (int k = 0; k < 3; k++)
                 exl += strlen(tls_why_str(&s->tls[i], k)) + 1;
@@ -417,6 +432,11 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         h->s.ntls = 0;
         h->s.tls_json_len = 0;
         h->s.tls_errors_len = 0;
+    } else if (tl && unread) { /* the JSON alone: no items for emit_head to point */
+        char *json = (char *)(f->ring + off);
+        h->s.ntls = 0;
+        memcpy(json, s->tls_json, s->tls_json_len);
+        memcpy(json + s->tls_json_len, s->tls_errors_json, s->tls_errors_len);
     } else if (tl) {
         uint8_t *b = f->ring + off;
         memcpy(b, s->tls, s->ntls * sizeof *s->tls);
@@ -868,7 +888,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     seg_fill(&s, rp, c, dir, pk, an, nev);
     s.events = ev;
     s.ntls = 0;
-    s.tls = tl->it;
+    s.tls = rp->cfg.h.tls_items_unread ? NULL : tl->it;
     s.tls_json = "";
     s.tls_json_len = 0;
     s.tls_dropped = 0;
@@ -950,6 +970,7 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
         tl->dropped = 0;
         tl->json_len = 0;
         tl->arena_len = 0;
+        tl->xl = 0;
         tl->err_len = 0;
         tcpsim__rp_tls_segment(rp, c, dir, seg, seglen, pk->frame, ts);
     }

@@ -235,6 +235,11 @@ struct tcpsim_rp_handler {
      * s->seg (ports, seq, ack, flags: the JSON view): a held record keeps
      * only those, the rest of the struct is unspecified in the callback. */
     bool seg_head;
+    /* The segment view reads the TLS items' JSON only (s->tls_json,
+     * tls_errors_json, tls_dropped: the JSON view), not the items: s->tls
+     * is NULL and s->ntls not to be read; no copy of the items and their
+     * explanations is made. */
+    bool tls_items_unread;
 };
 #define TCPSIM_RP_SEG_HEAD 16u
 

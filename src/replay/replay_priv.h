@@ -16,6 +16,9 @@ struct tls_scratch {
     struct tcpsim_tl_tls it[TCPSIM_RP_MAX_TLS];
     struct tcpsim_tls_explain why[TCPSIM_RP_MAX_TLS]; /* it[i].why: the explanation as an id (i18n) */
     size_t json_len, arena_len;
+    /* With handler.tls_items_unread the items are counted, not kept: the
+     * bytes their explanations would take in the hold ring (emit_or_hold) */
+    size_t xl;
     char json[TCPSIM_RP_TLS_ARENA];  /* "{...},{...}" */
     char arena[TCPSIM_RP_TLS_ARENA]; /* explanations and the strings of their ids' parameters */
     size_t err_len;

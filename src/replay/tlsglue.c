@@ -135,6 +135,16 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
         t->json[t->json_len] = ','; /* the separator; the first one is skipped */
         t->json_len += jl + 1;
     }
+    if (rp->cfg.h.tls_items_unread) {
+        /* The view reads the JSON only: no copies. The room they would take
+         * is still counted (the arena's bound above and the hold ring's,
+         * emit_or_hold), so that items are dropped and held records written
+         * early exactly as when they are kept. */
+        t->arena_len += need;
+        t->xl += need + (has_why ? 0u : 3u); /* emit_or_hold counts three strings per item */
+        t->n++;
+        return;
+    }
     char *copy = memcpy(t->arena + t->arena_len, ex, el);
     t->arena_len += el;
     struct tcpsim_tl_tls *x = &t->it[t->n];

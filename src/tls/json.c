@@ -6,6 +6,9 @@
  * into the buffer by hand (docs/performance.md). */
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tls/tls_internal.h"
 
@@ -50,15 +53,36 @@ void tcpsim__sb_putc(struct tcpsim__sb *b, char c)
     sb_put(b, &c, 1);
 }
 
+/* v in decimal at p (at most 20 bytes). */
+static char *fw_u64(char *p, unsigned long long v)
+{
+    static const char d2[201] = "0001020304050607080910111213141516171819"
+                                "2021222324252627282930313233343536373839"
+                                "4041424344454647484950515253545556575859"
+                                "6061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    char t[20];
+    size_t i = sizeof t;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(t + i, d2 + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(t + i, d2 + 2 * v, 2);
+    } else {
+        t[--i] = (char)('0' + v);
+    }
+    memcpy(p, t + i, sizeof t - i);
+    return p + (sizeof t - i);
+}
+
 void tcpsim__sb_putu(struct tcpsim__sb *b, unsigned long long v)
 {
     char t[20];
-    size_t i = sizeof t;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sb_put(b, t + i, sizeof t - i);
+    sb_put(b, t, (size_t)(fw_u64(t, v) - t));
 }
 
 void tcpsim__sb_puthex4(struct tcpsim__sb *b, unsigned v)
@@ -92,41 +116,57 @@ void tcpsim__sb_fmt(struct tcpsim__sb *b, const char *fmt, ...)
 {
     if (b->overflow)
         return;
-    size_t start = b->len;
+    /* Written straight at o; `end` leaves room for the NUL, so a piece of
+     * n bytes fits exactly when sb_put would take it (n + 1 <= cap - len). */
+    char *o = b->buf + b->len, *end = b->buf + b->cap - 1;
     va_list ap;
     va_start(ap, fmt);
-    for (const char *p = fmt; *p;) {
+    for (const char *p = fmt;;) {
         const char *pc = strchr(p, '%');
         size_t lit = pc ? (size_t)(pc - p) : strlen(p);
-        if (lit > 0)
-            tcpsim__sb_putn(b, p, lit);
+        if (lit > (size_t)(end - o))
+            goto overflow;
+        memcpy(o, p, lit);
+        o += lit;
         if (!pc)
             break;
         p = pc;
         if (p[1] == 's') {
-            tcpsim__sb_puts(b, va_arg(ap, const char *));
+            const char *a = va_arg(ap, const char *);
+            size_t n = strlen(a);
+            if (n > (size_t)(end - o))
+                goto overflow;
+            memcpy(o, a, n);
+            o += n;
             p += 2;
-        } else if (strncmp(p, "%lld", 4) != 0) {
+        } else if (p[1] != 'l' || p[2] != 'l' || p[3] != 'd') {
             /* not one of the two conversions it knows: written as it stands,
-             * taking no argument (never reads past the format's end) */
-            tcpsim__sb_putc(b, '%');
+             * taking no argument (never reads past the format's end: each
+             * test stops at the NUL) */
+            if (o == end)
+                goto overflow;
+            *o++ = '%';
             p += 1;
         } else {
             long long v = va_arg(ap, long long);
-            if (v < 0) {
-                tcpsim__sb_putc(b, '-');
-                tcpsim__sb_putu(b, 0ull - (unsigned long long)v);
-            } else {
-                tcpsim__sb_putu(b, (unsigned long long)v);
-            }
+            char t[21];
+            t[0] = '-';
+            size_t n = (size_t)(fw_u64(t + (v < 0), v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v) - t);
+            if (n > (size_t)(end - o))
+                goto overflow;
+            memcpy(o, t, n);
+            o += n;
             p += 4;
         }
     }
     va_end(ap);
-    if (b->overflow) {
-        b->len = start;
-        b->buf[start] = '\0';
-    }
+    *o = '\0';
+    b->len = (size_t)(o - b->buf);
+    return;
+overflow: /* the piece is dropped whole */
+    va_end(ap);
+    b->buf[b->len] = '\0';
+    b->overflow = true;
 }
 
 /* length of a valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid */
@@ -176,6 +216,18 @@ static bool word_special(uint64_t w)
     return ((below | above | eq) & high) != 0;
 }
 
+#if defined(__SSE2__)
+/* Whether any of the 16 bytes at s is not plain_ascii, as word_special
+ * (a signed compare: bytes from 0x80 are below 0x20 too). */
+static inline bool special16(const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i x = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    x = _mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(x) != 0;
+}
+#endif
+
 /* The common case: a string with nothing to escape, written with its quotes
  * in one copy when it fits. Returns false (nothing written) otherwise. */
 static bool jstr_plain(struct tcpsim__sb *b, const unsigned char *s)
@@ -183,6 +235,11 @@ static bool jstr_plain(struct tcpsim__sb *b, const unsigned char *s)
     size_t n = strlen((const char *)s), i = 0;
     if (b->overflow || n + 3 > b->cap - b->len)
         return false;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16)
+        if (special16((const char *)s + i))
+            return false;
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -364,7 +421,291 @@ static void hello_fields(struct tcpsim__sb *b, const struct tcpsim_tls_item *it)
     }
 }
 
+/* ---- the item written straight into the caller's buffer ----
+ *
+ * The usual case: the item fits. Each piece is written at a pointer after
+ * checking room for its longest form (a string: 6 bytes per byte, RFC 8259
+ * §7's \u00XX, or U+FFFD for a byte that is not UTF-8), and the builder's
+ * per-piece bookkeeping (overflow flag, NUL after every piece) is skipped.
+ * When a piece might not fit, it gives up and the item is written again by
+ * the builder (tcpsim__tls_item_json_sb), which also decides the overflow:
+ * the builder overflows exactly when its final length + 1 exceeds cap (every
+ * piece checks that), so whenever this path finishes, the builder would have
+ * given the same bytes (tests/replay/test_output.c compares the two). */
+
+/* Room for n bytes and the final NUL, or give up. */
+#define FW_NEED(p, end, n)                                                                                             \
+    do {                                                                                                               \
+        if ((size_t)((end) - (p)) < (size_t)(n) + 1u)                                                                  \
+            return NULL;                                                                                               \
+    } while (0)
+#define FW_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
+
+/* `s` (NUL-terminated, n = strlen) as tcpsim__sb_jstr writes it, with its
+ * quotes; the caller checked room for 6n + 2 and the NUL. */
+static char *fw_jstr(char *p, const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t w;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16)
+        if (special16(s + i))
+            goto escape;
+#endif
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_special(w))
+            goto escape;
+    }
+    if (i < n && n >= 8) { /* the last 8 bytes, overlapping what was checked */
+        memcpy(&w, s + n - 8, 8);
+        if (word_special(w))
+            goto escape;
+    } else {
+        for (; i < n; i++)
+            if (!plain_ascii((unsigned char)s[i]))
+                goto escape;
+    }
+    *p++ = '"';
+    memcpy(p, s, n);
+    p += n;
+    *p++ = '"';
+    return p;
+escape:; /* something to escape: the builder's own loop, in room it cannot overflow */
+    struct tcpsim__sb b;
+    tcpsim__sb_init(&b, p, 6 * n + 3);
+    tcpsim__sb_jstr(&b, s);
+    return p + b.len;
+}
+
+/* A string value (NULL: ""), as tcpsim__sb_jstr. */
+#define FW_JSTR(p, end, str)                                                                                           \
+    do {                                                                                                               \
+        const char *fw_s_ = (str) ? (str) : "";                                                                        \
+        size_t fw_n_ = strlen(fw_s_);                                                                                  \
+        FW_NEED(p, end, 6 * fw_n_ + 2);                                                                                \
+        (p) = fw_jstr((p), fw_s_, fw_n_);                                                                              \
+    } while (0)
+/* ,"k": for a literal key */
+#define FW_KEY(p, end, k)                                                                                              \
+    do {                                                                                                               \
+        FW_NEED(p, end, sizeof(k) + 3);                                                                                \
+        FW_LIT(p, ",\"" k "\":");                                                                                      \
+    } while (0)
+/* ,"k":"v" for v one of our own names (kname_n: nothing to escape) */
+#define FW_KNAME(p, end, k, v)                                                                                         \
+    do {                                                                                                               \
+        const char *fw_v_ = (v);                                                                                       \
+        size_t fw_n_ = strlen(fw_v_);                                                                                  \
+        FW_NEED(p, end, sizeof(k) + 5 + fw_n_);                                                                        \
+        FW_LIT(p, ",\"" k "\":\"");                                                                                    \
+        memcpy((p), fw_v_, fw_n_);                                                                                     \
+        (p) += fw_n_;                                                                                                  \
+        *(p)++ = '"';                                                                                                  \
+    } while (0)
+#define FW_KNUM(p, end, k, v)                                                                                          \
+    do {                                                                                                               \
+        FW_NEED(p, end, sizeof(k) + 23);                                                                               \
+        FW_LIT(p, ",\"" k "\":");                                                                                      \
+        (p) = fw_u64((p), (v));                                                                                        \
+    } while (0)
+/* ,"k":"..." or ,"k":null (kstr_n) */
+#define FW_KSTR(p, end, k, v)                                                                                          \
+    do {                                                                                                               \
+        const char *fw_k_ = (v);                                                                                       \
+        FW_KEY(p, end, k);                                                                                             \
+        if (fw_k_) {                                                                                                   \
+            FW_JSTR(p, end, fw_k_);                                                                                    \
+        } else {                                                                                                       \
+            FW_NEED(p, end, 4);                                                                                        \
+            FW_LIT(p, "null");                                                                                         \
+        }                                                                                                              \
+    } while (0)
+
+/* name_or_hex, for `name` one of our own names (tcpsim_tls_ext_name,
+ * _cipher_name, _group_name: literals in names.c and ciphers.c, printable
+ * ASCII without quotes or backslashes, so the escaper would copy them as
+ * they are; tests/replay/test_output.c checks every value) */
+static char *fw_name_or_hex(char *p, char *end, const char *name, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (name) {
+        size_t n = strlen(name);
+        FW_NEED(p, end, n + 2);
+        *p++ = '"';
+        memcpy(p, name, n);
+        p += n;
+        *p++ = '"';
+        return p;
+    }
+    FW_NEED(p, end, 8);
+    FW_LIT(p, "\"0x");
+    p[0] = hex[(v >> 12) & 15];
+    p[1] = hex[(v >> 8) & 15];
+    p[2] = hex[(v >> 4) & 15];
+    p[3] = hex[v & 15];
+    p[4] = '"';
+    return p + 5;
+}
+
+/* tcpsim_tls_ext_name of the last few codes looked up (a ClientHello lists
+ * ~15 extensions, most the same in every hello): direct-mapped by the low
+ * bits, the code checked, per thread (items are rendered on any thread). */
+#define EXT_MEMO 64u
+static const char *ext_name_memo(uint16_t e)
+{
+    static _Thread_local struct {
+        uint32_t key; /* code + 1; 0: empty */
+        const char *name;
+    } memo[EXT_MEMO];
+    unsigned i = (e ^ (e >> 8)) & (EXT_MEMO - 1);
+    if (memo[i].key != (uint32_t)e + 1u) {
+        memo[i].key = (uint32_t)e + 1u;
+        memo[i].name = tcpsim_tls_ext_name(e);
+    }
+    return memo[i].name;
+}
+
+static char *fw_hello(char *p, char *end, const struct tcpsim_tls_item *it)
+{
+    const struct tcpsim_tls_hello *h = it->hello;
+    if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO) {
+        FW_KNAME(p, end, "max_version", tcpsim_tls_version_name(h->version));
+        FW_KNUM(p, end, "ciphers", h->nciphers);
+        FW_KSTR(p, end, "sni", h->has_sni && h->sni[0] ? h->sni : NULL);
+        FW_KEY(p, end, "alpn");
+        FW_NEED(p, end, 1);
+        *p++ = '[';
+        for (size_t i = 0; i < h->nalpn; i++) {
+            if (i) {
+                FW_NEED(p, end, 1);
+                *p++ = ',';
+            }
+            FW_JSTR(p, end, h->alpn[i]);
+        }
+        FW_NEED(p, end, 1);
+        *p++ = ']';
+        FW_KEY(p, end, "extensions");
+        FW_NEED(p, end, 1);
+        *p++ = '[';
+        for (size_t i = 0; i < h->nexts; i++) {
+            if (i) {
+                FW_NEED(p, end, 1);
+                *p++ = ',';
+            }
+            if (!(p = fw_name_or_hex(p, end, ext_name_memo(h->exts[i]), h->exts[i])))
+                return NULL;
+        }
+        FW_NEED(p, end, 1);
+        *p++ = ']';
+        if (h->sslv2) {
+            FW_NEED(p, end, 13);
+            FW_LIT(p, ",\"sslv2\":true");
+        }
+    } else {
+        FW_KNAME(p, end, "tls_version", tcpsim_tls_version_name(h->version));
+        FW_KEY(p, end, "cipher");
+        if (!(p = fw_name_or_hex(p, end, tcpsim_tls_cipher_name(h->ciphers[0]), h->ciphers[0])))
+            return NULL;
+        if (h->nkey_shares > 0) {
+            FW_KEY(p, end, "group");
+            if (!(p = fw_name_or_hex(p, end, tcpsim_tls_group_name(h->key_share_groups[0]), h->key_share_groups[0])))
+                return NULL;
+        }
+        if (h->nalpn > 0)
+            FW_KSTR(p, end, "alpn", h->alpn[0]);
+    }
+    return p;
+}
+
+/* The item at buf, NUL-terminated: the end, or NULL when some piece might
+ * not have fit (nothing promised about buf then). */
+static char *item_json_fast(const struct tcpsim_tls_item *it, char *buf, size_t cap)
+{
+    char *p = buf, *end = buf + cap;
+    const char *side = tcpsim_tls_side_name(it->dir);
+    size_t sl = strlen(side);
+    FW_NEED(p, end, 9 + sl);
+    FW_LIT(p, "{\"dir\":\"");
+    memcpy(p, side, sl);
+    p += sl;
+    *p++ = '"';
+    FW_KNAME(p, end, "record", tcpsim_tls_record_name(it->record));
+    if (it->hs != TCPSIM_TLS_HS_NONE)
+        FW_KNAME(p, end, "handshake", tcpsim_tls_hs_name(it->hs));
+    if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
+        FW_KNUM(p, end, "handshake_type", it->hs_type);
+    FW_KNAME(p, end, "record_version", tcpsim_tls_version_name(it->record_version));
+    FW_KNUM(p, end, "length", it->length);
+    FW_NEED(p, end, 34);
+    if (it->malformed)
+        FW_LIT(p, ",\"malformed\":true");
+    if (it->encrypted)
+        FW_LIT(p, ",\"encrypted\":true");
+    if (it->hello && !(p = fw_hello(p, end, it)))
+        return NULL;
+    if (it->hs == TCPSIM_TLS_HS_CERTIFICATE && !it->malformed) {
+        FW_KNUM(p, end, "certificates", it->chain_len);
+        if (it->ncerts > 0 && it->certs[0].parsed) {
+            FW_KSTR(p, end, "subject", it->certs[0].subject);
+            FW_KSTR(p, end, "issuer", it->certs[0].issuer);
+        }
+    }
+    if (it->group) {
+        FW_KEY(p, end, "group");
+        if (!(p = fw_name_or_hex(p, end, tcpsim_tls_group_name(it->group), it->group)))
+            return NULL;
+    }
+    if (it->key_bytes)
+        FW_KNUM(p, end, "key_bytes", it->key_bytes);
+    if (it->dh_prime_bits)
+        FW_KNUM(p, end, "dh_prime_bits", it->dh_prime_bits);
+    if (it->record == TCPSIM_TLS_REC_ALERT && !it->encrypted && !it->malformed) {
+        const char *lv = tcpsim_tls_alert_level_name(it->alert_level), *ds = tcpsim_tls_alert_name(it->alert_desc);
+        FW_KEY(p, end, "level");
+        if (lv) {
+            FW_JSTR(p, end, lv);
+        } else {
+            FW_NEED(p, end, 20);
+            p = fw_u64(p, it->alert_level);
+        }
+        FW_KEY(p, end, "description");
+        if (ds) {
+            FW_JSTR(p, end, ds);
+        } else {
+            FW_NEED(p, end, 20);
+            p = fw_u64(p, it->alert_desc);
+        }
+    }
+    if (it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET && !it->malformed) {
+        FW_KNUM(p, end, "ticket_lifetime", it->ticket_lifetime);
+        FW_KNUM(p, end, "ticket_len", it->ticket_len);
+    }
+    char ex[512];
+    FW_KSTR(p, end, "explain", it->explain ? it->explain : tcpsim_tls_explain_en(&it->why, ex, sizeof ex));
+    FW_NEED(p, end, 1);
+    *p++ = '}';
+    *p = '\0';
+    return p;
+}
+
+/* (for tests/replay/test_output.c, which holds the fast path to it) */
+enum tcpsim_err tcpsim__tls_item_json_sb(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out);
+
 enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out)
+{
+    char *e = cap ? item_json_fast(it, buf, cap) : NULL;
+    if (e) {
+        if (len_out)
+            *len_out = (size_t)(e - buf);
+        return TCPSIM_OK;
+    }
+    return tcpsim__tls_item_json_sb(it, buf, cap, len_out);
+}
+
+/* The item through the builder, piece by piece: the reference the fast
+ * path gives the bytes of, and the way when it might not fit. */
+enum tcpsim_err tcpsim__tls_item_json_sb(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out)
 {
     struct tcpsim__sb b;
     char ex[512];

@@ -21,6 +21,7 @@
 #include "replay/pcapgen.h"
 #include "replay/replay.h"
 #include "replayrun.h"
+#include "tls/tls_internal.h"
 
 #ifndef TCPSIM_CAPTURES_DIR
 #error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
@@ -905,6 +906,269 @@ static void test_json_conn_differing_in_one_input_expect_own_middle(void **state
     assert_true(bundled_each_file(TCPSIM_CAPTURES_DIR, mid_both_ways, NULL) >= 10);
 }
 
+/* ============ TLS items: the straight writer against the builder ============ */
+
+/* src/tls/json.c: the item through the builder piece by piece, the reference
+ * of tcpsim_tls_item_json's straight writer (not in a header: for this test). */
+enum tcpsim_err tcpsim__tls_item_json_sb(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out);
+
+static uint64_t tx = 0x2545f4914f6cdd1du;
+static uint32_t trnd(void)
+{
+    tx ^= tx << 13;
+    tx ^= tx >> 7;
+    tx ^= tx << 17;
+    return (uint32_t)(tx >> 16);
+}
+
+/* Text with what a JSON string must escape or check: quotes, backslashes,
+ * control bytes, DEL, valid UTF-8 of 2 to 4 bytes, invalid and cut
+ * sequences, surrogates; mostly plain. Up to cap - 1 bytes. */
+static void rnd_text(char *s, size_t cap)
+{
+    static const char *const odd[] = {"\"",   "\\",       "\x01",         "\x1f",
+                                      "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                      "\xff", "\xc3",     "\xed\xa0\x80", "\t"};
+    size_t n = trnd() % 4 == 0 ? trnd() % 8 : trnd() % (cap < 160 ? cap : 160), i = 0;
+    bool plain = trnd() % 2 == 0;
+    while (i + 1 < cap && i < n) {
+        if (!plain && trnd() % 12 == 0) {
+            const char *o = odd[trnd() % (sizeof odd / sizeof odd[0])];
+            size_t ol = strlen(o);
+            if (i + ol + 1 > cap)
+                break;
+            memcpy(s + i, o, ol);
+            i += ol;
+        } else {
+            s[i++] = (char)(' ' + trnd() % 95);
+        }
+    }
+    s[i] = '\0';
+}
+
+static uint16_t rnd_code(void)
+{
+    static const uint16_t known[] = {0, 10, 11, 13, 16, 23, 35, 43, 45, 51, 0xff01, 0x1301, 0xc02f, 29, 23, 0x0a0a};
+    return trnd() % 3 ? known[trnd() % (sizeof known / sizeof known[0])] : (uint16_t)trnd();
+}
+
+static void rnd_item(struct tcpsim_tls_item *it, struct tcpsim_tls_hello *h, struct tcpsim_tls_cert *cert,
+                     char *explain, size_t excap)
+{
+    static const enum tcpsim_tls_record recs[] = {
+        TCPSIM_TLS_REC_INVALID,   TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC, TCPSIM_TLS_REC_ALERT,
+        TCPSIM_TLS_REC_HANDSHAKE, TCPSIM_TLS_REC_APPLICATION_DATA,   TCPSIM_TLS_REC_HEARTBEAT};
+    static const enum tcpsim_tls_hs hss[] = {TCPSIM_TLS_HS_CLIENT_HELLO,
+                                             TCPSIM_TLS_HS_SERVER_HELLO,
+                                             TCPSIM_TLS_HS_NEW_SESSION_TICKET,
+                                             TCPSIM_TLS_HS_CERTIFICATE,
+                                             TCPSIM_TLS_HS_FINISHED,
+                                             TCPSIM_TLS_HS_HELLO_RETRY_REQUEST,
+                                             TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE,
+                                             TCPSIM_TLS_HS_ENCRYPTED,
+                                             TCPSIM_TLS_HS_UNKNOWN,
+                                             TCPSIM_TLS_HS_NONE,
+                                             TCPSIM_TLS_HS_NONE};
+    static const uint16_t versions[] = {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x0002, 0x1a1a, 0x7f17};
+    memset(it, 0, sizeof *it);
+    it->dir = trnd() % 2 ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+    it->record = recs[trnd() % (sizeof recs / sizeof recs[0])];
+    it->hs = hss[trnd() % (sizeof hss / sizeof hss[0])];
+    it->hs_type = (uint8_t)trnd();
+    it->record_version = versions[trnd() % (sizeof versions / sizeof versions[0])];
+    it->length = trnd() % 4 == 0 ? ((size_t)trnd() << 32 | trnd()) : trnd() % 20000;
+    it->malformed = trnd() % 5 == 0;
+    it->encrypted = trnd() % 4 == 0;
+    if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO || it->hs == TCPSIM_TLS_HS_SERVER_HELLO ||
+        it->hs == TCPSIM_TLS_HS_HELLO_RETRY_REQUEST || trnd() % 8 == 0) {
+        memset(h, 0, sizeof *h);
+        h->version = versions[trnd() % (sizeof versions / sizeof versions[0])];
+        h->nciphers = trnd() % 3 ? trnd() % 40 : trnd();
+        h->ciphers[0] = rnd_code();
+        h->has_sni = trnd() % 3 != 0;
+        rnd_text(h->sni, sizeof h->sni);
+        h->nalpn = trnd() % (TCPSIM_TLS_MAX_ALPN + 1);
+        for (size_t i = 0; i < h->nalpn; i++)
+            rnd_text(h->alpn[i], sizeof h->alpn[i]);
+        h->nexts = trnd() % (TCPSIM_TLS_MAX_EXT + 1);
+        for (size_t i = 0; i < h->nexts; i++)
+            h->exts[i] = rnd_code();
+        h->sslv2 = trnd() % 6 == 0;
+        h->nkey_shares = trnd() % 3;
+        h->key_share_groups[0] = rnd_code();
+        it->hello = h;
+    }
+    memset(cert, 0, sizeof *cert);
+    cert->parsed = trnd() % 4 != 0;
+    rnd_text(cert->subject, sizeof cert->subject);
+    rnd_text(cert->issuer, sizeof cert->issuer);
+    it->certs = cert;
+    it->ncerts = trnd() % 3 ? 1 : 0;
+    it->chain_len = trnd() % 5;
+    it->group = trnd() % 3 ? 0 : rnd_code();
+    it->key_bytes = trnd() % 3 ? 0 : trnd() % 600;
+    it->dh_prime_bits = trnd() % 4 ? 0 : trnd() % 5000;
+    it->alert_level = (uint8_t)(trnd() % 4);
+    it->alert_desc = (uint8_t)(trnd() % 3 ? rnd_code() % 120 : trnd());
+    it->ticket_lifetime = trnd();
+    it->ticket_len = trnd() % 300;
+    it->why.id = TCPSIM_TLS_X_NONE;
+    rnd_text(explain, excap);
+    it->explain = trnd() % 10 == 0 ? NULL : explain;
+}
+
+/* The builder's decimals (tcpsim__sb_putu, two digits per step, which the
+ * straight writer shares) against printf, at every digit-count edge and on
+ * random values, and dropped whole when they do not fit. */
+static void test_tls_builder_decimal_edges_expect_printf(void **state)
+{
+    (void)state;
+    char got[64], want[64];
+    for (int k = 0; k < 200000; k++) {
+        unsigned long long v;
+        if (k < 20 * 3) { /* 10^d - 1, 10^d, 10^d + 1 */
+            v = 1;
+            for (int d = 0; d < k / 3; d++)
+                v *= 10;
+            v = v - 1 + (unsigned long long)(k % 3);
+        } else if (k == 60) {
+            v = ~0ull;
+        } else {
+            v = ((unsigned long long)trnd() << 32 | trnd()) >> (trnd() % 64);
+        }
+        int n = snprintf(want, sizeof want, "x%llu", v);
+        for (size_t cap = (size_t)n - 1; cap <= (size_t)n + 1; cap++) {
+            struct tcpsim__sb b;
+            tcpsim__sb_init(&b, got, cap);
+            tcpsim__sb_putc(&b, 'x');
+            tcpsim__sb_putu(&b, v);
+            assert_int_equal(b.overflow, cap <= (size_t)n);
+            if (!b.overflow)
+                assert_string_equal(got, want);
+            else
+                assert_string_equal(got, cap >= 2 ? "x" : ""); /* (the x itself needs two bytes) */
+        }
+    }
+}
+
+/* src/tls/explain.c: every sentence through the builder, the reference of
+ * the sentences with numbers only written straight (not in a header). */
+const char *tcpsim__tls_explain_en_sb(const struct tcpsim_tls_explain *x, char *buf, size_t cap);
+
+/* tcpsim_tls_explain_en (the sentences with numbers only written straight
+ * when the buffer has room) gives the builder's text for every id, every
+ * branch of the TLS 1.3 flight's sentence, numbers from 0 to the extremes
+ * (negative ones too) and buffers from roomy down to one byte. */
+static void test_tls_explain_every_id_expect_builder_text(void **state)
+{
+    (void)state;
+    static const long long edge[] = {
+        0, 1, 9, 10, 99, 100, 12345, 4294967295ll, -1, -100, 9223372036854775807ll, -9223372036854775807ll - 1};
+    char got[600], want[600], s0[80], s1[80];
+    size_t straight = 0;
+    for (int k = 0; k < 40000; k++) {
+        struct tcpsim_tls_explain x;
+        memset(&x, 0, sizeof x);
+        x.id = (enum tcpsim_tls_explain_id)(k % (TCPSIM_TLS_X_MALFORMED + 1));
+        for (int i = 0; i < 3; i++)
+            x.n[i] = trnd() % 3 ? (long long)(trnd() % 5000) : edge[trnd() % (sizeof edge / sizeof edge[0])];
+        if (trnd() % 2) { /* the flight's branches */
+            x.n[1] = trnd() % 4;
+            x.n[2] = trnd() % 5;
+        }
+        rnd_text(s0, sizeof s0);
+        rnd_text(s1, sizeof s1);
+        x.s[0] = s0;
+        x.s[1] = s1;
+        x.s[2] = trnd() % 2 ? "" : "RSA 2048";
+        size_t caps[3] = {sizeof got, 256 + trnd() % 8, 1 + trnd() % 300};
+        for (int c = 0; c < 3; c++) {
+            memset(got, 'g', sizeof got);
+            memset(want, 'w', sizeof want);
+            assert_ptr_equal(tcpsim_tls_explain_en(&x, got, caps[c]), got);
+            assert_ptr_equal(tcpsim__tls_explain_en_sb(&x, want, caps[c]), want);
+            assert_string_equal(got, want);
+        }
+        straight += x.id == TCPSIM_TLS_X_APP_DATA;
+    }
+    assert_true(straight > 1000);
+}
+
+/* The names the straight writer copies without an escaping scan (json.c
+ * fw_name_or_hex: extension, cipher suite and group names) need none: every
+ * value's name comes out of the builder's escaper as it is. */
+static void test_tls_item_json_names_expect_nothing_to_escape(void **state)
+{
+    (void)state;
+    char a[300], want[300];
+    size_t named = 0;
+    for (unsigned v = 0; v < 0x10000; v++) {
+        const char *names[3] = {tcpsim_tls_ext_name((uint16_t)v), tcpsim_tls_cipher_name((uint16_t)v),
+                                tcpsim_tls_group_name((uint16_t)v)};
+        for (int k = 0; k < 3; k++) {
+            if (!names[k])
+                continue;
+            struct tcpsim_tls_item it;
+            memset(&it, 0, sizeof it);
+            named++;
+            snprintf(want, sizeof want, "\"%s\"", names[k]);
+            /* the builder's string through a whole item: its "explain" */
+            it.record = TCPSIM_TLS_REC_HEARTBEAT;
+            it.hs = TCPSIM_TLS_HS_NONE;
+            it.explain = names[k];
+            size_t n = 0;
+            assert_int_equal(tcpsim__tls_item_json_sb(&it, a, sizeof a, &n), TCPSIM_OK);
+            const char *x = strstr(a, ",\"explain\":");
+            assert_non_null(x);
+            x += strlen(",\"explain\":");
+            assert_int_equal(strlen(x), strlen(want) + 1); /* and the closing brace */
+            assert_memory_equal(x, want, strlen(want));
+        }
+    }
+    assert_true(named > 300);
+}
+
+/* tcpsim_tls_item_json (straight into the buffer when the item fits) gives
+ * the builder's bytes, length and result on random items of every kind,
+ * with room to spare, exactly enough, one byte short and at random. */
+static void test_tls_item_json_random_items_expect_builder_bytes(void **state)
+{
+    (void)state;
+    static struct tcpsim_tls_hello h;
+    static struct tcpsim_tls_cert cert;
+    static char got[8192], want[8192];
+    char explain[300];
+    size_t escaped = 0, short_ok = 0;
+    for (int k = 0; k < 20000; k++) {
+        struct tcpsim_tls_item it;
+        rnd_item(&it, &h, &cert, explain, sizeof explain);
+        size_t gl = 1, wl = 2;
+        enum tcpsim_err ge = tcpsim_tls_item_json(&it, got, sizeof got, &gl);
+        enum tcpsim_err we = tcpsim__tls_item_json_sb(&it, want, sizeof want, &wl);
+        assert_int_equal(ge, TCPSIM_OK);
+        assert_int_equal(we, TCPSIM_OK);
+        assert_int_equal(gl, wl);
+        assert_string_equal(got, want);
+        escaped += strchr(want, '\\') != NULL;
+        size_t caps[4] = {wl + 1, wl, trnd() % (wl + 2), 1 + trnd() % 64};
+        for (int c = 0; c < 4; c++) {
+            memset(got, 'g', sizeof got);
+            memset(want, 'w', sizeof want);
+            gl = 1;
+            wl = 2;
+            ge = tcpsim_tls_item_json(&it, got, caps[c], &gl);
+            we = tcpsim__tls_item_json_sb(&it, want, caps[c], &wl);
+            assert_int_equal(ge, we);
+            assert_int_equal(gl, wl);
+            if (caps[c])
+                assert_string_equal(got, want); /* the item, or the same NUL-terminated prefix */
+            short_ok += c == 0 && ge == TCPSIM_OK;
+        }
+    }
+    assert_true(escaped > 2000); /* strings that needed escapes were among them */
+    assert_int_equal(short_ok, 20000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -919,6 +1183,10 @@ int main(void)
         cmocka_unit_test(test_json_every_state_pair_expect_reference_bytes),
         cmocka_unit_test(test_json_conns_ending_alike_expect_own_middles),
         cmocka_unit_test(test_json_conn_differing_in_one_input_expect_own_middle),
+        cmocka_unit_test(test_tls_item_json_random_items_expect_builder_bytes),
+        cmocka_unit_test(test_tls_item_json_names_expect_nothing_to_escape),
+        cmocka_unit_test(test_tls_builder_decimal_edges_expect_printf),
+        cmocka_unit_test(test_tls_explain_every_id_expect_builder_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -504,6 +504,91 @@ static void test_writer_thread_other_views_expect_refused(void **state)
     fclose(out);
 }
 
+/* ================= the JSON view keeps no copies of the TLS items ================= */
+
+/* The JSON view of `cap` (one thread, no writer thread), the replay keeping
+ * the TLS items and their explanations (as for the other views) or not
+ * (handler.tls_items_unread, the JSON view's). */
+static char *json_items(const char *cap, bool unread)
+{
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = 1;
+    tcpsim_rp_writer_setup(w, &cfg);
+    assert_true(cfg.h.tls_items_unread); /* the view's own setting */
+    cfg.h.tls_items_unread = unread;
+    rr_read(&cfg, cap, NULL);
+    assert_true(rr_close(&o));
+    return o.text;
+}
+
+static void items_same(const char *cap, void *ctx)
+{
+    size_t *tls = ctx;
+    char *want = json_items(cap, false), *got = json_items(cap, true);
+    if (strcmp(got, want) != 0) {
+        size_t k = 0;
+        while (got[k] && got[k] == want[k])
+            k++;
+        fail_msg("%s: differs at byte %zu: ...%.80s", cap, k, got + (k > 40 ? k - 40 : 0));
+    }
+    for (const char *x = want; (x = strstr(x, "\"tls\":[{")); x++)
+        tls[0]++;
+    for (const char *x = want; (x = strstr(x, "\"tls_errors\":[{")); x++)
+        tls[1]++;
+    free(want);
+    free(got);
+}
+
+/* The JSON view's records (TLS items' JSON, errors, drops) are the same
+ * whether or not the replay keeps copies of the items: on every bundled
+ * capture, and on TLS connections held behind a SYN never answered (their
+ * JSON held in the FIFO's ring, with and without the items before it). */
+static void test_json_tls_items_unread_expect_same_bytes(void **state)
+{
+    (void)state;
+    size_t tls[2] = {0, 0}; /* segments with TLS items, with TLS errors */
+    unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, items_same, tls);
+    assert_true(ncap >= 10);
+    assert_true(tls[0] > 10);
+    char path[] = "/tmp/tcpsim-writer-items-XXXXXX";
+    struct pg g;
+    assert_int_equal(pg_open_temp(&g, path, DLT_EN10MB), 0);
+    uint64_t t = 1700000000000000u;
+    pg_tcp(&g, t, "10.0.0.9", 40000, "10.0.0.2", 443, PG_S, 77, 0, 64240, 0, NULL); /* never answered */
+    uint8_t ch[256];
+    for (unsigned r = 0; r < 4; r++)
+        for (unsigned i = 0; i < 60; i++) {
+            uint16_t cp = (uint16_t)(30000 + i), sp = 443, len = client_hello(ch, i);
+            uint32_t cs = 1000 * i, ss = 7000 * i + 5;
+            t += 41;
+            if (i % 7 == 3 && r == 3)
+                len += 6;
+            if (r == 0)
+                pg_tcp(&g, t, "10.0.0.1", cp, "10.0.0.2", sp, PG_S, cs, 0, 64240, 0, NULL);
+            else if (r == 1)
+                pg_tcp(&g, t, "10.0.0.2", sp, "10.0.0.1", cp, PG_S | PG_A, ss, cs + 1, 65535, 0, NULL);
+            else if (r == 2) {
+                if (i % 7 == 3) { /* then bytes that are not a record: a TLS error */
+                    memset(ch + len, 0x05, 6);
+                    len += 6;
+                }
+                pg_set_payload(ch);
+                pg_tcp(&g, t, "10.0.0.1", cp, "10.0.0.2", sp, PG_A | PG_P, cs + 1, ss + 1, 502, len, NULL);
+            } else {
+                pg_tcp(&g, t, "10.0.0.2", sp, "10.0.0.1", cp, PG_R, ss + 1, cs + 1 + len, 65535, 0, NULL);
+            }
+        }
+    pg_close(&g);
+    size_t gen[2] = {0, 0};
+    items_same(path, gen);
+    assert_int_equal(gen[0], 60); /* every ClientHello's segment has its TLS part */
+    assert_int_equal(gen[1], 9);  /* and the ones with bytes after it their error */
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_json_records_bigger_than_ring_expect_same_bytes),
         cmocka_unit_test(test_views_disk_full_expect_write_failure_reported),
         cmocka_unit_test(test_writer_thread_other_views_expect_refused),
+        cmocka_unit_test(test_json_tls_items_unread_expect_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
