@@ -200,22 +200,47 @@ static struct cert_cache *cache_get(void)
     return k;
 }
 
-/* a 64-bit multiply-fold over the DER's words (wyhash's mum): only to find
- * the bucket and skip most comparisons; equality is decided by the bytes */
+/* One step of a 64-bit multiply-fold (wyhash's mum). */
+static uint64_t mum(uint64_t h, uint64_t w, uint64_t k)
+{
+    unsigned __int128 m = (unsigned __int128)(h ^ w) * k;
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/* Only to find the bucket and skip most comparisons (equality is decided by
+ * the bytes, or by the SHA-256 for a long DER), so it need not read every
+ * byte: the length, the first 64 bytes (the TBSCertificate's header and
+ * serial number, RFC 5280 §4.1.2.2), 8 words spread over the middle and the
+ * last 64 bytes (the signature). ~25 words instead of ~150 for a 1.2 KB DER;
+ * two certificates that agree on all of them share a bucket and are told
+ * apart by memcmp. */
+#define DER_HASH_EDGE 64u
 static uint64_t der_hash(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15u ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xff51afd7ed558ccdu;
-        h = (uint64_t)m ^ (uint64_t)(m >> 64);
+    uint64_t w;
+    if (n < 2 * DER_HASH_EDGE + 64) { /* short: every word */
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            h = mum(h, w, 0xff51afd7ed558ccdu);
+        }
+        w = 0;
+        memcpy(&w, p + i, n - i);
+        return mum(h, w, 0xc4ceb9fe1a85ec53u);
     }
-    uint64_t w = 0;
-    memcpy(&w, p + i, n - i);
-    unsigned __int128 m = (unsigned __int128)(h ^ w) * 0xc4ceb9fe1a85ec53u;
-    return (uint64_t)m ^ (uint64_t)(m >> 64);
+    for (size_t i = 0; i < DER_HASH_EDGE; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = mum(h, w, 0xff51afd7ed558ccdu);
+        memcpy(&w, p + n - DER_HASH_EDGE + i, 8);
+        h = mum(h, w, 0xff51afd7ed558ccdu);
+    }
+    size_t step = (n - 2 * DER_HASH_EDGE) / 8; /* >= 8: the 8 words lie between the edges */
+    for (size_t i = 0; i < 8; i++) {
+        memcpy(&w, p + DER_HASH_EDGE + i * step, 8);
+        h = mum(h, w, 0xff51afd7ed558ccdu);
+    }
+    return mum(h, 0, 0xc4ceb9fe1a85ec53u);
 }
 
 static uint32_t bucket_of(uint64_t hash)
@@ -371,12 +396,58 @@ enum tcpsim_err tcpsim__parse_certificate(const uint8_t *body, size_t len, bool 
     return TCPSIM_OK;
 }
 
+/* "%d" of an int, into t (12 bytes suffice); returns the length */
+static size_t put_int(char *t, int v)
+{
+    char r[12];
+    size_t n = 0, o = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do {
+        r[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[o++] = '-';
+    while (n)
+        t[o++] = r[--n];
+    return o;
+}
+
+static size_t put_str(char *t, const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    memcpy(t, s, n);
+    return n;
+}
+
+/* What snprintf(buf, cap, "%s %d (%s)" / "%s %d" / "%s", ...) writes, without
+ * printf's machinery (~1000 instructions a call; the explanation of every
+ * Certificate message asks for it): key_type and key_curve are
+ * NUL-terminated within their arrays (one_cert_parse), so t holds at most
+ * 16 + 1 + 11 + 2 + 32 + 1 bytes. */
 void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap)
 {
-    if (c->key_curve[0])
-        snprintf(buf, cap, "%s %d (%s)", c->key_type, c->key_bits, c->key_curve);
-    else if (c->key_bits > 0 && strcmp(c->key_type, "Ed25519") != 0 && strcmp(c->key_type, "Ed448") != 0)
-        snprintf(buf, cap, "%s %d", c->key_type, c->key_bits);
-    else
-        snprintf(buf, cap, "%s", c->key_type[0] ? c->key_type : "unknown key");
+    char t[sizeof c->key_type + sizeof c->key_curve + 24];
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    if (c->key_curve[0]) {
+        n += put_str(t + n, c->key_type, sizeof c->key_type - 1);
+        t[n++] = ' ';
+        n += put_int(t + n, c->key_bits);
+        t[n++] = ' ';
+        t[n++] = '(';
+        n += put_str(t + n, c->key_curve, sizeof c->key_curve - 1);
+        t[n++] = ')';
+    } else if (c->key_bits > 0 && strcmp(c->key_type, "Ed25519") != 0 && strcmp(c->key_type, "Ed448") != 0) {
+        n += put_str(t + n, c->key_type, sizeof c->key_type - 1);
+        t[n++] = ' ';
+        n += put_int(t + n, c->key_bits);
+    } else {
+        n += put_str(t + n, c->key_type[0] ? c->key_type : "unknown key", sizeof c->key_type);
+    }
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }

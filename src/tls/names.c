@@ -3,6 +3,7 @@
  * RFC 8447, RFC 8701 (GREASE), RFC 5246 §7.2 (alerts). */
 #include <stddef.h>
 
+#include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
 
 const char *tcpsim_tls_record_name(enum tcpsim_tls_record r)
@@ -102,10 +103,37 @@ bool tcpsim_tls_is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-const char *tcpsim_tls_cipher_name(uint16_t cs)
+/* The ~350 suites take 9 steps of binary search (~100 instructions); the
+ * decoder names the negotiated suite of every ServerHello and the JSON view
+ * every extension of every hello, and a capture holds a handful of each: a
+ * small direct-mapped memo per thread and table (key 0: empty) gives the
+ * same pointer the search gives. */
+#define NAME_MEMO 64u
+
+struct name_memo {
+    uint32_t key[NAME_MEMO]; /* value + 1 */
+    const char *name[NAME_MEMO];
+};
+
+static _Thread_local struct name_memo cs_memo, ext_memo, group_memo;
+_Thread_local bool tcpsim__names_memo_off;
+
+/* the value itself below 64 (extension types: every common one its own
+ * slot), its high bits folded in above */
+static unsigned memo_index(uint16_t v)
 {
-    if (tcpsim_tls_is_grease(cs))
-        return "GREASE";
+    return (v ^ v >> 6 ^ v >> 12) & (NAME_MEMO - 1);
+}
+
+static void memo_put(struct name_memo *m, uint16_t v, const char *name)
+{
+    unsigned i = memo_index(v);
+    m->key[i] = v + 1u;
+    m->name[i] = name;
+}
+
+static const char *cipher_search(uint16_t cs)
+{
     size_t lo = 0, hi = tcpsim__nciphers;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -119,19 +147,65 @@ const char *tcpsim_tls_cipher_name(uint16_t cs)
     return NULL;
 }
 
+const char *tcpsim_tls_cipher_name(uint16_t cs)
+{
+    if (tcpsim_tls_is_grease(cs))
+        return "GREASE";
+    if (tcpsim__names_memo_off)
+        return cipher_search(cs);
+    unsigned i = memo_index(cs);
+    if (cs_memo.key[i] == cs + 1u)
+        return cs_memo.name[i];
+    const char *n = cipher_search(cs);
+    memo_put(&cs_memo, cs, n);
+    return n;
+}
+
 struct num_name {
     uint16_t v;
     const char *name;
 };
 
+/* Binary search: every table below is sorted by value, strictly
+ * (tcpsim__names_sorted checks them, a test calls it); the JSON view looks
+ * up every extension of every ClientHello. */
 static const char *lookup(const struct num_name *t, size_t n, uint16_t v)
 {
-    for (size_t i = 0; i < n; i++)
-        if (t[i].v == v)
-            return t[i].name;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid].v == v)
+            return t[mid].name;
+        if (t[mid].v < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 #define LOOKUP(t, v) lookup(t, sizeof t / sizeof t[0], v)
+
+static const char *memo_lookup(struct name_memo *m, const struct num_name *t, size_t n, uint16_t v)
+{
+    if (tcpsim__names_memo_off)
+        return lookup(t, n, v);
+    unsigned i = memo_index(v);
+    if (m->key[i] == v + 1u)
+        return m->name[i];
+    const char *name = lookup(t, n, v);
+    memo_put(m, v, name);
+    return name;
+}
+#define MEMO_LOOKUP(m, t, v) memo_lookup(m, t, sizeof t / sizeof t[0], v)
+
+static bool sorted(const struct num_name *t, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (t[i - 1].v >= t[i].v)
+            return false;
+    return true;
+}
+#define SORTED(t) sorted(t, sizeof t / sizeof t[0])
 
 /* IANA "TLS Supported Groups" (RFC 8422, RFC 7919, RFC 8446 §4.2.7) */
 static const struct num_name groups[] = {
@@ -196,7 +270,7 @@ const char *tcpsim_tls_group_name(uint16_t g)
 {
     if (tcpsim_tls_is_grease(g))
         return "GREASE";
-    return LOOKUP(groups, g);
+    return MEMO_LOOKUP(&group_memo, groups, g);
 }
 
 /* IANA "TLS SignatureScheme" (RFC 8446 §4.2.3, RFC 8734) and the TLS 1.2
@@ -314,17 +388,17 @@ static const struct num_name exts[] = {
     {59, "dnssec_chain"},
     {60, "sequence_number_encryption_algorithms"},
     {61, "rrc"},
+    {17513, "application_settings"},
     {64768, "ech_outer_extensions"},
     {65037, "encrypted_client_hello"},
     {65281, "renegotiation_info"},
-    {17513, "application_settings"},
 };
 
 const char *tcpsim_tls_ext_name(uint16_t e)
 {
     if (tcpsim_tls_is_grease(e))
         return "GREASE";
-    return LOOKUP(exts, e);
+    return MEMO_LOOKUP(&ext_memo, exts, e);
 }
 
 /* RFC 8446 §6, RFC 5246 §7.2 and the IANA "TLS Alerts" registry */
@@ -386,4 +460,12 @@ const char *tcpsim_tls_side_name(enum tcpsim_side s)
         return "s2c";
     }
     return "c2s";
+}
+
+bool tcpsim__names_sorted(void)
+{
+    for (size_t i = 1; i < tcpsim__nciphers; i++)
+        if (tcpsim__ciphers[i - 1].value >= tcpsim__ciphers[i].value)
+            return false;
+    return SORTED(groups) && SORTED(sigalgs) && SORTED(exts) && SORTED(alerts);
 }

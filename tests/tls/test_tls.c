@@ -611,5 +611,6 @@ int main(void)
     fails += run_reasm_tests();
     fails += run_reuse_tests();
     fails += run_fast_tests();
+    fails += run_parse_tests();
     return fails;
 }

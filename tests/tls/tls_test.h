@@ -74,5 +74,6 @@ int run_msgs_tests(void);
 int run_reasm_tests(void);
 int run_reuse_tests(void);
 int run_fast_tests(void);
+int run_parse_tests(void);
 
 #endif
