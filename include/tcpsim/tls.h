@@ -14,7 +14,8 @@
  * an application_data record is counted by its header and never copied.
  *
  * Memory per connection is bounded and never allocated per packet: the handle
- * itself (~40 KiB); when TLS is detected, a record buffer per direction
+ * itself (~15 KiB, most of it the summary's certificate slots, touched only
+ * when used); when TLS is detected, a record buffer per direction
  * (2 x (5 + 2^14 + 2048) bytes each); on the first handshake message that
  * spans records, `hs_cap` bytes for that direction; on the first out-of-order
  * segment, `ooo_cap / 2` bytes for that direction. Before detection nothing is
@@ -271,8 +272,10 @@ struct tcpsim_tls_config {
 
 struct tcpsim_tls_conn; /* opaque */
 
-/* Reuse, per thread (no locks): a freed decoder goes to a pool of
- * TCPSIM_TLS_POOL that tcpsim_tls_conn_new takes from; a record buffer is
+/* Reuse, per thread (no locks): a freed decoder goes to a pool that
+ * tcpsim_tls_conn_new takes from (last freed first), which grows to as many
+ * decoders as are freed and not taken again, up to TCPSIM_TLS_POOL (a
+ * replay's pool holds at most as many as it had open at once); a record buffer is
  * held only while a record split across segments waits in it, and goes back
  * to a free list of the thread as soon as it is empty;
  * parsed certificates are kept by their DER (the last TCPSIM_TLS_CERT_CACHE
@@ -280,9 +283,10 @@ struct tcpsim_tls_conn; /* opaque */
  * JA3/JA4/JA3S are kept by the hello fields they are computed from, so a
  * client build's fingerprints are computed once. tcpsim_tls_release_caches
  * frees them all for the calling thread (e.g. at exit). They are bounded
- * (up to ~5 MB with the certificates' DER copies) but not freed when a
+ * (the pooled decoders, ~15 KB each, up to TCPSIM_TLS_POOL; the rest up to
+ * ~5 MB with the certificates' DER copies) but not freed when a
  * thread ends: a thread that decoded TLS should call it before it returns. */
-#define TCPSIM_TLS_POOL       32
+#define TCPSIM_TLS_POOL       4096
 #define TCPSIM_TLS_CERT_CACHE 256
 
 struct tcpsim_tls_cache_stats {
@@ -296,12 +300,12 @@ void tcpsim_tls_cache_stats(struct tcpsim_tls_cache_stats *st);
 void tcpsim_tls_release_caches(void);
 
 /* Cache hints (the replay's look-ahead, src/replay/flow.h): byte offsets in
- * a decoder of the lines a segment of each direction touches: the decoder's
- * header, that direction's state and reassembly (and the other's not_tls),
- * the summary's counters of application data. Only hints: whatever the
- * layout, they are read, never written through. [side][0] is the line a
- * bare ACK reads too. */
-#define TCPSIM_TLS_HOT_LINES 10
+ * a decoder (allocated on 64-byte lines) of the lines a segment of each
+ * direction touches: the decoder's header, that direction's record state
+ * and the head of its reassembly, the summary's counters. Only hints:
+ * whatever the layout, they are read, never written through. [side][0] is
+ * the line a bare ACK reads too. */
+#define TCPSIM_TLS_HOT_LINES 3
 extern const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES];
 /* ... and the lines of the decoder tcpsim_tls_conn_new would hand out next
  * on this thread that it clears (a connection's first TLS bytes). */

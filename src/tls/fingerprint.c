@@ -81,7 +81,7 @@ static void dash_list16(struct tcpsim__sb *b, const uint16_t *v, size_t n)
 {
     bool first = true;
     for (size_t i = 0; i < n; i++) {
-        if (tcpsim_tls_is_grease(v[i]))
+        if (tcpsim__is_grease(v[i]))
             continue;
         if (!first)
             tcpsim__sb_putc(b, '-');
@@ -205,15 +205,15 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
     if (has_sv) {
         uint16_t best = 0;
         for (size_t i = 0; i < min_sz(ch->nversions, sizeof ch->versions / sizeof ch->versions[0]); i++)
-            if (!tcpsim_tls_is_grease(ch->versions[i]) && ch->versions[i] > best)
+            if (!tcpsim__is_grease(ch->versions[i]) && ch->versions[i] > best)
                 best = ch->versions[i];
         ver = best;
     }
     for (size_t i = 0; i < min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST); i++)
-        if (!tcpsim_tls_is_grease(ch->ciphers[i]))
+        if (!tcpsim__is_grease(ch->ciphers[i]))
             ncs++;
     for (size_t i = 0; i < ch->nexts; i++)
-        if (!tcpsim_tls_is_grease(ch->exts[i]))
+        if (!tcpsim__is_grease(ch->exts[i]))
             next++;
     char alpn[3] = "00";
     if (ch->nalpn > 0 && ch->alpn0_len > 0) {
@@ -230,7 +230,7 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
 
     /* b: sorted cipher suites, 4-digit hex */
     for (size_t i = 0; i < min_sz(ch->nciphers, TCPSIM_TLS_MAX_LIST); i++)
-        if (!tcpsim_tls_is_grease(ch->ciphers[i]))
+        if (!tcpsim__is_grease(ch->ciphers[i]))
             v[n++] = ch->ciphers[i];
     sort_u16(v, n);
     tcpsim__sb_init(&b, buf, sizeof buf);
@@ -244,7 +244,7 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
     /* c: sorted extensions without SNI and ALPN, "_", signature algorithms in order */
     n = 0;
     for (size_t i = 0; i < ch->nexts; i++)
-        if (!tcpsim_tls_is_grease(ch->exts[i]) && ch->exts[i] != 0x0000 && ch->exts[i] != 0x0010)
+        if (!tcpsim__is_grease(ch->exts[i]) && ch->exts[i] != 0x0000 && ch->exts[i] != 0x0010)
             v[n++] = ch->exts[i];
     sort_u16(v, n);
     tcpsim__sb_init(&b, buf, sizeof buf);
@@ -255,7 +255,7 @@ enum tcpsim_err tcpsim_tls_ja4(const struct tcpsim_tls_hello *ch, char *out, siz
     }
     size_t nsig = 0;
     for (size_t i = 0; i < min_sz(ch->nsig_algs, TCPSIM_TLS_MAX_LIST); i++) {
-        if (tcpsim_tls_is_grease(ch->sig_algs[i]))
+        if (tcpsim__is_grease(ch->sig_algs[i]))
             continue;
         tcpsim__sb_putc(&b, nsig ? ',' : '_');
         tcpsim__sb_puthex4(&b, ch->sig_algs[i]);
@@ -388,11 +388,11 @@ static uint64_t mum(uint64_t a, uint64_t b)
     return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
-/* tcpsim_tls_is_grease's test (RFC 8701 §2: 0x0A0A, 0x1A1A, ..., 0xFAFA),
- * here without a call: the memo's lookup asks it of a few values */
+/* GREASE values (RFC 8701 §2) as one: the memo's lookup asks it of a few
+ * values, without a call (tcpsim__is_grease, inline) */
 static inline uint16_t grease_as_one(uint16_t v)
 {
-    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff) ? 0x0a0a : v;
+    return tcpsim__is_grease(v) ? 0x0a0a : v;
 }
 
 /* the first and last kept values of a list (0 when empty), GREASE as one */

@@ -5,14 +5,23 @@
  * ring of `cap` bytes allocated on the first out-of-order segment. */
 #include "tcpsim/reasm.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcpsim/tcp.h"
+#include "tls/tls_internal.h"
+
+/* isl[] is read only below nisl, so it is not cleared: a TLS decoder sets
+ * up two reassemblers per connection, and the table is most of their size. */
+_Static_assert(offsetof(struct tcpsim_reasm, isl) + sizeof(((struct tcpsim_reasm *)0)->isl) ==
+                   offsetof(struct tcpsim_reasm, nisl),
+               "tcpsim_reasm_init clears around isl[]");
 
 void tcpsim_reasm_init(struct tcpsim_reasm *r, uint32_t cap, struct tcpsim_reasm_cb cb)
 {
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(struct tcpsim_reasm, isl));
+    memset(&r->nisl, 0, sizeof *r - offsetof(struct tcpsim_reasm, nisl));
     r->cb = cb;
     if (cap == 0)
         cap = TCPSIM_REASM_DEFAULT_CAP;
@@ -27,6 +36,15 @@ void tcpsim_reasm_init(struct tcpsim_reasm *r, uint32_t cap, struct tcpsim_reasm
     p |= p >> 8;
     p |= p >> 16;
     r->cap = p - (p >> 1);
+}
+
+void tcpsim__reasm_restart(struct tcpsim_reasm *r, struct tcpsim_reasm_cb cb, bool used)
+{
+    r->cb = cb;
+    r->started = false;
+    r->next = 0;
+    if (used)
+        memset(&r->nisl, 0, sizeof *r - offsetof(struct tcpsim_reasm, nisl));
 }
 
 void tcpsim_reasm_free(struct tcpsim_reasm *r)

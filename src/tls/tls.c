@@ -16,76 +16,112 @@
 
 enum detect { DET_UNKNOWN, DET_TLS, DET_NOT_TLS };
 
+/* One direction, seven 64-byte lines. Line 0 is what every segment of the
+ * direction reads or writes (32 bytes) and the reassembler's head (its
+ * callback, started, next); line 6 is read on a handshake message or a
+ * split record only. Lines 1-5 are the rest of the reassembler (its ring
+ * pointer and size, island table, island count and counters), touched only
+ * once it is handed a segment (`ooo`: one out of order, or a gap): until
+ * then it holds nothing, and the in-order segments that go past it
+ * (tcpsim_tls_feed) are not counted in its `delivered`, which nothing
+ * reads. conn_setup writes lines 0 and 6 (and 5 after `ooo`). */
 struct dir_state {
-    struct tcpsim_tls_conn *c;
-    enum tcpsim_side side;
-    struct tcpsim_reasm reasm;
-    uint8_t pre[8]; /* first bytes, before detection (no allocation yet) */
-    size_t pre_len;
-    uint8_t *rb; /* record bytes not yet consumed (RB_CAP) */
-    size_t rb_len;
-    uint8_t *hs; /* handshake message spanning records (hs_cap), allocated on first need */
-    size_t hs_len;
-    size_t hs_skip;   /* bytes of an oversized message still to skip */
-    uint8_t big_type; /* the oversized message */
-    size_t big_len;
-    size_t app_skip;    /* body bytes of an application_data record still to come (counted, not copied) */
-    size_t app_len;     /* that record's length */
-    uint16_t app_ver;   /* and version */
-    bool resync;        /* after a gap or a bad header: hunting for a record boundary */
-    bool not_tls;       /* this direction does not carry TLS: nothing is buffered */
-    bool any_record;    /* a record was seen in this direction */
-    bool sslv2_first;   /* the first client message uses the SSLv2 header */
-    bool encrypted;     /* handshake records are ciphertext (after CCS / TLS 1.3 ServerHello) */
-    bool finished_seen; /* first encrypted handshake record after CCS (the Finished) seen */
-    bool app_seen;      /* first TLS 1.3 application_data record seen */
-    bool full_flight;   /* server sent Certificate/ServerHelloDone (not an abbreviated handshake) */
+    _Alignas(64) struct tcpsim_tls_conn *c;
+    uint32_t rb_len;   /* record bytes not yet consumed, in c->rb[side] (RB_CAP) */
+    uint32_t app_skip; /* body bytes of an application_data record still to come (counted, not copied) */
+    uint32_t hs_len;   /* bytes of a handshake message spanning records, in `hs` */
+    uint32_t hs_skip;  /* bytes of an oversized message still to skip */
     uint16_t rec_version;
-    uint64_t frame;
-    tcpsim_time_t time;
+    uint8_t side;         /* enum tcpsim_side */
+    bool resync : 1;      /* after a gap or a bad header: hunting for a record boundary */
+    bool not_tls : 1;     /* this direction does not carry TLS: nothing is buffered */
+    bool any_record : 1;  /* a record was seen in this direction */
+    bool sslv2_first : 1; /* the first client message uses the SSLv2 header */
+    bool encrypted : 1;   /* handshake records are ciphertext (after CCS / TLS 1.3 ServerHello) */
+    bool app_seen : 1;    /* first TLS 1.3 application_data record seen */
+    bool fin : 1;
+    bool ooo : 1;              /* the reassembler was handed a segment or a gap (else lines 1-5 are as set up) */
+    struct tcpsim_reasm reasm; /* at 32: cb and next on line 0, nisl and counters on line 5 */
+    /* line 6: */
+    uint8_t *hs;          /* handshake message spanning records (hs_cap), allocated on first need */
     uint32_t flight_recs; /* TLS 1.3 server: encrypted handshake-flight records so far */
-    bool fin;
+    size_t big_len;       /* the oversized message */
+    size_t app_len;       /* the application_data record being counted: its length */
+    uint8_t pre[8];       /* first bytes, before detection (no allocation yet) */
+    uint8_t pre_len;
+    uint8_t big_type;
+    uint16_t app_ver;   /* and version */
+    bool finished_seen; /* first encrypted handshake record after CCS (the Finished) seen */
+    bool full_flight;   /* server sent Certificate/ServerHelloDone (not an abbreviated handshake) */
 };
+#define DIR_HOT_END offsetof(struct dir_state, reasm)
+_Static_assert(DIR_HOT_END == 32 && offsetof(struct dir_state, reasm.next) < 64 &&
+                   offsetof(struct dir_state, reasm.nisl) / 64 == 5 &&
+                   (offsetof(struct dir_state, reasm) + sizeof(struct tcpsim_reasm) - 1) / 64 == 5 &&
+                   offsetof(struct dir_state, hs) == 6 * 64 && sizeof(struct dir_state) == 7 * 64,
+               "dir_state's lines as described");
 
-/* The state a new connection starts from zero comes first (up to `sum`);
- * what follows is written before it is read (ch/sh behind have_ch/have_sh,
- * the parse scratch, certificates, texts), so a reset need not clear it. */
+/* The decoder: line 0 is what every segment reads (detection, flags, the
+ * frame being decoded, the record buffers); then the two directions; then
+ * what only handshake messages read; then the summary, placed so that its
+ * counters that every record may bump (nmsgs .. app_bytes) share one line.
+ * Allocated on 64-byte lines (aligned_alloc). */
 struct tcpsim_tls_conn {
-    struct tcpsim_tls_config cfg;
     tcpsim_tls_item_fn on_item;
     void *ctx;
-    enum detect det;
+    uint64_t frame;     /* the frame being decoded (set by each call, for its direction) */
+    tcpsim_time_t time; /* and its time */
+    uint8_t *rb[2];     /* record bytes of a record split across segments, per direction (NULL: none) */
+    struct tcpsim_tls_config cfg;
+    uint8_t det;     /* enum detect */
     bool no_explain; /* tcpsim_tls_set_explain(c, false) */
     bool quiet;      /* tcpsim_tls_set_quiet(c, true) */
-    struct dir_state d[2];
-    bool tls13; /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
+    bool tls13;      /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
     bool have_ch, have_sh;
-    uint16_t kx_group;             /* ECDHE group from ServerKeyExchange */
-    struct tcpsim_tls_summary sum; /* certs[] beyond ncerts are not cleared on reset */
+    bool some_not_tls; /* a direction was judged not TLS (release_if_done) */
+    struct dir_state d[2];
+    /* read only after have_ch / have_sh, or on key exchange messages */
     struct {
+        uint8_t session_id[32];
         uint16_t version;
         uint8_t session_id_len;
-        uint8_t session_id[32];
-        size_t session_ticket_len;
-    } ch; /* what is read of the first ClientHello after it was delivered */
+        bool session_ticket; /* a ticket was presented (session_ticket_len > 0) */
+    } ch;                    /* what is read of the first ClientHello after it was delivered */
     struct {
         uint16_t version, cipher;
-    } sh; /* and of the ServerHello (a whole hello is ~2 KB) */
-    char explain[512];
-    char cert_leaf_key[48];
-    char alpn_join[TCPSIM_TLS_MAX_ALPN * 65];
-    char what[192]; /* a malformed item's message with numbers in it */
+    } sh;                          /* and of the ServerHello (a whole hello is ~2 KB) */
+    uint16_t kx_group;             /* ECDHE group from ServerKeyExchange */
+    uint8_t pad_[62];              /* so that the summary's counters start a line (checked below) */
+    struct tcpsim_tls_summary sum; /* written before read, but for what conn_setup clears */
 };
+#define CONN_OFF(f) offsetof(struct tcpsim_tls_conn, f)
+_Static_assert(CONN_OFF(d) == 64 && CONN_OFF(sum) - CONN_OFF(kx_group) < 64 + 8 &&
+                   (CONN_OFF(sum) + offsetof(struct tcpsim_tls_summary, nmsgs)) % 64 == 0 &&
+                   offsetof(struct tcpsim_tls_summary, app_bytes) + sizeof(uint64_t[2]) -
+                           offsetof(struct tcpsim_tls_summary, nmsgs) <=
+                       64,
+               "the summary's counters on one line; pad_ no longer than needed");
 
 /* Parse scratch, per thread: hellos and Certificate messages are parsed here
  * and read only until the item made from them is delivered (the callback
  * runs before the next message is parsed); the few hello fields read later
- * are copied into the decoder. Kept out of the decoder, which lives as long
- * as its connection: ~17 KB less for each one open. */
+ * are copied into the decoder. The texts an item points to live here too
+ * (item pointers are valid only during the call). Kept out of the decoder,
+ * which lives as long as its connection: ~18 KB less for each one open. */
 static _Thread_local struct tcpsim_tls_hello scratch_hello;
 
 _Thread_local bool tcpsim__tls_long_way;
 static _Thread_local struct tcpsim_tls_cert scratch_certs[TCPSIM_TLS_MAX_CERTS];
+static _Thread_local struct {
+    char explain[512];
+    char cert_leaf_key[48];
+    char alpn_join[TCPSIM_TLS_MAX_ALPN * 65];
+    char what[192]; /* a malformed item's message with numbers in it */
+} scratch_text;
+_Static_assert(sizeof scratch_text.alpn_join >= TCPSIM_TLS_MAX_ALPN * sizeof(((struct tcpsim_tls_hello *)0)->alpn[0]),
+               "every offered ALPN name, a comma after each but the last, and the NUL fit");
+
+#define RB(d) ((d)->c->rb[(d)->side])
 
 /* ---------------------------------------------------------------- items */
 
@@ -94,8 +130,8 @@ static void item_init(struct dir_state *d, struct tcpsim_tls_item *it, enum tcps
 {
     memset(it, 0, sizeof *it);
     it->dir = d->side;
-    it->frame = d->frame;
-    it->time = d->time;
+    it->frame = d->c->frame;
+    it->time = d->c->time;
     it->record = rec;
     it->record_version = ver;
     it->length = len;
@@ -109,8 +145,8 @@ static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
     if (c->on_item && (!c->no_explain || it->malformed) &&
         (!c->quiet || it->malformed ||
          it->hs == TCPSIM_TLS_HS_CLIENT_HELLO)) { /* nobody reads the sentence otherwise */
-        tcpsim__explain_render(it, c->explain, sizeof c->explain);
-        it->explain = c->explain;
+        tcpsim__explain_render(it, scratch_text.explain, sizeof scratch_text.explain);
+        it->explain = scratch_text.explain;
     }
     if (it->malformed)
         s->malformed[d->side]++;
@@ -120,6 +156,7 @@ static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
     } else if (it->record != TCPSIM_TLS_REC_INVALID) { /* garbage is counted in malformed only */
         if (s->nmsgs < TCPSIM_TLS_MAX_MSGS) {
             struct tcpsim_tls_msg *m = &s->msgs[s->nmsgs++];
+            memset(m, 0, sizeof *m); /* its padding too: the summary is packed as bytes (not cleared at set-up) */
             m->frame = it->frame;
             m->dir = it->dir;
             m->record = it->record;
@@ -191,8 +228,7 @@ static size_t count_non_grease(const uint16_t *v, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && i < TCPSIM_TLS_MAX_LIST; i++)
-        if (!tcpsim_tls_is_grease(v[i]))
-            k++;
+        k += !tcpsim__is_grease(v[i]);
     return k + (n > TCPSIM_TLS_MAX_LIST ? n - TCPSIM_TLS_MAX_LIST : 0);
 }
 
@@ -212,10 +248,12 @@ static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
         c->ch.version = h->version;
         c->ch.session_id_len = h->session_id_len;
         memcpy(c->ch.session_id, h->session_id, sizeof c->ch.session_id);
-        c->ch.session_ticket_len = h->session_ticket_len;
+        c->ch.session_ticket = h->session_ticket_len > 0;
         c->have_ch = true;
         s->is_tls = true;
-        memcpy(s->sni, h->sni, sizeof s->sni);
+        size_t sn = strnlen(h->sni, sizeof s->sni - 1); /* a string: what follows its NUL is never read */
+        memcpy(s->sni, h->sni, sn);
+        s->sni[sn] = '\0';
         tcpsim__fp_client(h, s->ja3_full, sizeof s->ja3_full, s->ja3, s->ja4, sizeof s->ja4);
     }
     it->hello = h;
@@ -224,14 +262,17 @@ static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
     it->why.s[0] = tcpsim_tls_version_name(h->version);
     it->why.n[1] = h->via_supported_versions;
     it->why.s[1] = h->has_sni ? h->sni : "";
-    struct tcpsim__sb b;
-    tcpsim__sb_init(&b, c->alpn_join, sizeof c->alpn_join);
-    for (size_t i = 0; i < h->nalpn; i++) {
+    /* the offered names joined by commas (they always fit, checked below) */
+    char *j = scratch_text.alpn_join;
+    for (size_t i = 0; i < h->nalpn && i < TCPSIM_TLS_MAX_ALPN; i++) {
+        size_t l = strnlen(h->alpn[i], sizeof h->alpn[i] - 1);
         if (i)
-            tcpsim__sb_putc(&b, ',');
-        tcpsim__sb_puts(&b, h->alpn[i]);
+            *j++ = ',';
+        memcpy(j, h->alpn[i], l);
+        j += l;
     }
-    it->why.s[2] = c->alpn_join;
+    *j = '\0';
+    it->why.s[2] = scratch_text.alpn_join;
 }
 
 static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, const struct tcpsim_tls_hello *h)
@@ -268,7 +309,7 @@ static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
                    memcmp(h->session_id, c->ch.session_id, h->session_id_len) == 0) {
             /* RFC 5246 §7.4.1.3 echo = abbreviated handshake; with a ticket
              * the server echoes the client's id too (RFC 5077 §3.4) */
-            s->resumption = c->ch.session_ticket_len > 0 ? TCPSIM_TLS_RESUME_TICKET : TCPSIM_TLS_RESUME_SESSION_ID;
+            s->resumption = c->ch.session_ticket ? TCPSIM_TLS_RESUME_TICKET : TCPSIM_TLS_RESUME_SESSION_ID;
         }
     }
     if (c->tls13) /* RFC 8446 §2: everything after ServerHello is encrypted */
@@ -462,8 +503,8 @@ static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, ui
             it.why.n[0] = (long long)chain;
             it.why.s[0] = certs[0].parsed ? certs[0].subject : "(unparsable certificate)";
             it.why.s[1] = certs[0].parsed ? certs[0].issuer : "";
-            tcpsim__cert_key_text(&certs[0], c->cert_leaf_key, sizeof c->cert_leaf_key);
-            it.why.s[2] = certs[0].parsed ? c->cert_leaf_key : "";
+            tcpsim__cert_key_text(&certs[0], scratch_text.cert_leaf_key, sizeof scratch_text.cert_leaf_key);
+            it.why.s[2] = certs[0].parsed ? scratch_text.cert_leaf_key : "";
         }
         break;
     }
@@ -534,16 +575,17 @@ static uint32_t hs_cap(const struct tcpsim_tls_conn *c)
  * (2+65535) bytes; ServerHello at most 2+32+33+2+1+(2+65535). Reported as
  * malformed; the rest of the record is dropped and parsing goes on with the
  * next record. */
-static bool hs_implausible(struct dir_state *d, uint8_t type, size_t mlen, uint16_t ver)
+static inline bool hs_implausible(struct dir_state *d, uint8_t type, size_t mlen, uint16_t ver)
 {
+    if (mlen <= 65607u) /* within both limits below (inline: every message asks) */
+        return false;
     size_t max = type == 1 ? 131396u : type == 2 ? 65607u : 0;
     if (!max || mlen <= max)
         return false;
-    struct tcpsim_tls_conn *c = d->c;
-    snprintf(c->what, sizeof c->what,
+    snprintf(scratch_text.what, sizeof scratch_text.what,
              "%s announces %zu bytes, more than its fields allow (%zu); rest of the record skipped",
              tcpsim_tls_hs_name(hs_kind(type)), mlen, max);
-    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, mlen, hs_kind(type), c->what);
+    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, mlen, hs_kind(type), scratch_text.what);
     d->hs_len = 0;
     d->hs_skip = 0;
     return true;
@@ -556,11 +598,11 @@ static void hs_cut(struct dir_state *d, uint16_t ver, const char *by)
 {
     if (d->hs_len == 0 && d->hs_skip == 0)
         return;
-    struct tcpsim_tls_conn *c = d->c;
     uint8_t type = d->hs_len ? d->hs[0] : d->big_type;
     size_t want = d->hs_len >= 4 ? ((size_t)d->hs[1] << 16 | (size_t)d->hs[2] << 8 | d->hs[3]) : d->big_len;
-    snprintf(c->what, sizeof c->what, "%s of %zu bytes cut by %s", tcpsim_tls_hs_name(hs_kind(type)), want, by);
-    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, want, hs_kind(type), c->what);
+    snprintf(scratch_text.what, sizeof scratch_text.what, "%s of %zu bytes cut by %s",
+             tcpsim_tls_hs_name(hs_kind(type)), want, by);
+    emit_malformed(d, TCPSIM_TLS_REC_HANDSHAKE, ver, want, hs_kind(type), scratch_text.what);
     d->hs_len = 0;
     d->hs_skip = 0;
 }
@@ -648,7 +690,9 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
     struct tcpsim_tls_item it;
     d->rec_version = ver;
     d->any_record = true;
-    if (type == TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC)
+    if ((d->hs_len | d->hs_skip) == 0) /* (hs_cut's test, here: no message is being collected) */
+        ;
+    else if (type == TCPSIM_TLS_REC_CHANGE_CIPHER_SPEC)
         hs_cut(d, ver, "a ChangeCipherSpec record");
     else if (type == TCPSIM_TLS_REC_ALERT)
         hs_cut(d, ver, "an alert record");
@@ -679,8 +723,8 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
              * the session id was not echoed (ticket with empty id) */
             if (d->side == TCPSIM_SIDE_SERVER && c->have_sh && !d->full_flight &&
                 c->sum.resumption == TCPSIM_TLS_RESUME_NONE)
-                c->sum.resumption = c->have_ch && c->ch.session_ticket_len > 0 ? TCPSIM_TLS_RESUME_TICKET
-                                                                               : TCPSIM_TLS_RESUME_SESSION_ID;
+                c->sum.resumption =
+                    c->have_ch && c->ch.session_ticket ? TCPSIM_TLS_RESUME_TICKET : TCPSIM_TLS_RESUME_SESSION_ID;
         }
         if (len != 1 || body[0] != 1) {
             it.malformed = true;
@@ -710,7 +754,8 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
         }
         if (s->nalerts < TCPSIM_TLS_MAX_ALERTS) {
             struct tcpsim_tls_alert *a = &s->alerts[s->nalerts++];
-            a->frame = d->frame;
+            memset(a, 0, sizeof *a); /* its padding too, as for msgs[] */
+            a->frame = c->frame;
             a->dir = d->side;
             a->encrypted = it.encrypted;
             a->level = it.alert_level;
@@ -790,12 +835,12 @@ static size_t resync_scan(struct dir_state *d, size_t *from, bool final)
 {
     size_t i;
     for (i = *from; i + 5 <= d->rb_len; i++) {
-        const uint8_t *h = d->rb + i;
+        const uint8_t *h = RB(d) + i;
         if (!header_plausible(h, d->rec_version))
             continue;
         size_t end = i + 5 + ((size_t)h[3] << 8 | h[4]);
         if (end + 5 <= d->rb_len) {
-            if (header_plausible(d->rb + end, d->rec_version))
+            if (header_plausible(RB(d) + end, d->rec_version))
                 return i;
             continue;
         }
@@ -823,7 +868,7 @@ static _Thread_local size_t rb_free_n, rb_used;
 
 static bool rb_take(struct dir_state *d)
 {
-    if (d->rb)
+    if (RB(d))
         return true;
     uint8_t *b = rb_free;
     if (b) {
@@ -833,21 +878,21 @@ static bool rb_take(struct dir_state *d)
         return false;
     }
     rb_used++;
-    d->rb = b;
+    RB(d) = b;
     return true;
 }
 
 /* Give the buffer back when nothing waits in it. */
 static void rb_give(struct dir_state *d)
 {
-    uint8_t *b = d->rb;
+    uint8_t *b = RB(d);
     if (!b || d->rb_len > 0)
         return;
     memcpy(b, &rb_free, sizeof rb_free);
     rb_free = b;
     rb_free_n++;
     rb_used--;
-    d->rb = NULL;
+    RB(d) = NULL;
 }
 
 /* Consume complete records from rb; keep the rest at its start. `final`: the
@@ -884,7 +929,7 @@ static void parse_buffer_in(struct dir_state *d, bool final, bool cut_by_capture
             d->resync = false;
         }
         size_t avail = d->rb_len - off;
-        const uint8_t *h = d->rb + off;
+        const uint8_t *h = RB(d) + off;
         if (d->sslv2_first) {
             /* RFC 5246 §E.2: 2-byte header with the top bit set, then the message */
             if (avail < 2)
@@ -920,6 +965,7 @@ static void parse_buffer_in(struct dir_state *d, bool final, bool cut_by_capture
                 /* the server answered in something other than TLS (e.g. an
                  * HTTP error to a TLS client): stop decoding this direction */
                 d->not_tls = true;
+                d->c->some_not_tls = true;
                 d->rb_len = 0;
                 return;
             }
@@ -944,7 +990,7 @@ static void parse_buffer_in(struct dir_state *d, bool final, bool cut_by_capture
         return;
     }
     if (off > 0) {
-        memmove(d->rb, d->rb + off, d->rb_len - off);
+        memmove(RB(d), RB(d) + off, d->rb_len - off);
         d->rb_len -= off;
     }
     if (final && !cut_by_capture) {
@@ -957,7 +1003,7 @@ static void parse_buffer_in(struct dir_state *d, bool final, bool cut_by_capture
         /* the stream ended inside a record */
         if (!d->resync && !cut_by_capture)
             emit_malformed(d,
-                           d->rb_len >= 1 && d->rb[0] >= 20 && d->rb[0] <= 24 ? (enum tcpsim_tls_record)d->rb[0]
+                           d->rb_len >= 1 && RB(d)[0] >= 20 && RB(d)[0] <= 24 ? (enum tcpsim_tls_record)RB(d)[0]
                                                                               : TCPSIM_TLS_REC_INVALID,
                            0, d->rb_len, TCPSIM_TLS_HS_NONE, "stream ends inside a record");
         d->rb_len = 0;
@@ -1017,7 +1063,7 @@ static void copy_in(struct dir_state *d, const uint8_t **p, size_t *n, size_t k)
         lose_framing(d);
         return;
     }
-    memcpy(d->rb + d->rb_len, *p, k);
+    memcpy(RB(d) + d->rb_len, *p, k);
     d->rb_len += k;
     *p += k;
     *n -= k;
@@ -1063,17 +1109,17 @@ static void record_bytes_in(struct dir_state *d, const uint8_t *p, size_t n)
                 copy_in(d, &p, &n, 5 - d->rb_len);
                 if (d->rb_len < 5)
                     return;
-                if (d->rb[0] == TCPSIM_TLS_REC_APPLICATION_DATA && header_plausible(d->rb, 0)) {
+                if (RB(d)[0] == TCPSIM_TLS_REC_APPLICATION_DATA && header_plausible(RB(d), 0)) {
                     d->rb_len = 0;
-                    app_record_start(d, (uint16_t)(d->rb[1] << 8 | d->rb[2]), (size_t)d->rb[3] << 8 | d->rb[4], 0);
+                    app_record_start(d, (uint16_t)(RB(d)[1] << 8 | RB(d)[2]), (size_t)RB(d)[3] << 8 | RB(d)[4], 0);
                     continue;
                 }
                 parse_buffer(d, false, false);
                 continue;
             }
-            if (d->rb_len >= 5 && header_plausible(d->rb, 0)) {
+            if (d->rb_len >= 5 && header_plausible(RB(d), 0)) {
                 /* a record split across segments: gather up to its end only */
-                size_t end = 5 + ((size_t)d->rb[3] << 8 | d->rb[4]);
+                size_t end = 5 + ((size_t)RB(d)[3] << 8 | RB(d)[4]);
                 copy_in(d, &p, &n, end > d->rb_len ? end - d->rb_len : 0);
                 parse_buffer(d, false, false);
                 continue;
@@ -1093,7 +1139,8 @@ static void record_bytes_in(struct dir_state *d, const uint8_t *p, size_t n)
 static void record_bytes(struct dir_state *d, const uint8_t *p, size_t n)
 {
     record_bytes_in(d, p, n);
-    rb_give(d);
+    if (d->rb_len == 0 && RB(d)) /* (rb_give's test, here: the common segment holds none) */
+        rb_give(d);
 }
 
 /* RFC 8446 §5.1 / RFC 5246 §E.2: does the client's stream start with a ClientHello? */
@@ -1126,6 +1173,7 @@ static enum detect detect_client(const uint8_t *b, size_t n, bool *sslv2)
 static void stop_not_tls(struct tcpsim_tls_conn *c)
 {
     c->det = DET_NOT_TLS;
+    c->some_not_tls = true;
     for (int i = 0; i < 2; i++) {
         c->d[i].not_tls = true;
         c->d[i].rb_len = 0;
@@ -1148,11 +1196,28 @@ static void on_data(void *ctx, uint32_t seq, const uint8_t *data, size_t len)
             stop_not_tls(c);
             return;
         }
+        if (d->pre_len == 0 && len >= sizeof d->pre && !tcpsim__tls_long_way) {
+            /* The first bytes in one piece (the common case): judged in
+             * place, and the record layer reads them from the segment, as
+             * it would after taking them from pre[] (test_tls_fast compares
+             * the two ways). */
+            bool v2;
+            enum detect r = detect_client(data, sizeof d->pre, &v2);
+            if (r != DET_TLS) { /* DET_UNKNOWN cannot be: 8 bytes decide */
+                stop_not_tls(c);
+                return;
+            }
+            c->det = DET_TLS;
+            c->sum.is_tls = true;
+            d->sslv2_first = v2;
+            record_bytes(d, data, len);
+            return;
+        }
         size_t k = sizeof d->pre - d->pre_len;
         if (k > len)
             k = len;
         memcpy(d->pre + d->pre_len, data, k);
-        d->pre_len += k;
+        d->pre_len = (uint8_t)(d->pre_len + k);
         data += k;
         len -= k;
         bool v2;
@@ -1192,29 +1257,59 @@ static void on_gap(void *ctx, uint32_t seq, uint32_t len)
 
 /* ------------------------------------------------------------ public API */
 
-/* Released decoders kept for reuse, per thread: a decoder is ~40 KB, and a
- * capture opens one per TLS connection. */
-static _Thread_local struct tcpsim_tls_conn *pool[TCPSIM_TLS_POOL];
-static _Thread_local size_t pool_n;
+/* The reassembler's ring, when it may hold one: a direction whose
+ * reassembler was never handed a segment has none (and its nisl is 0), and
+ * its line 1 is not read. */
+static void ring_free(struct dir_state *d)
+{
+    if (d->ooo)
+        tcpsim_reasm_free(&d->reasm);
+}
+
+/* Released decoders kept for reuse, per thread, the last one freed on top
+ * (the likeliest to be still cached): a capture opens one decoder per TLS
+ * connection. The pool's array grows with the decoders freed and not taken
+ * again, which is at most as many as were open at once, up to
+ * TCPSIM_TLS_POOL; tcpsim_tls_release_caches frees them. */
+static _Thread_local struct tcpsim_tls_conn **pool;
+static _Thread_local size_t pool_n, pool_cap;
 static _Thread_local uint64_t pool_reused, pool_allocated;
 
-/* A fresh connection's state: everything before `sum` and the summary are
- * cleared (the summary's certificates only up to ncerts, which is 0), the
- * record and message buffers are kept. */
+#define SUM_OFF(f) offsetof(struct tcpsim_tls_summary, f)
+#define SUM_END(f) (SUM_OFF(f) + sizeof(((struct tcpsim_tls_summary *)0)->f))
+
+/* What of a summary is read before it is written: the scalars and counts,
+ * the strings' first bytes, and alpn .. ja4 whole (packed whole). The
+ * strings are written whole or as strings, the arrays up to their counts.
+ * The layout this relies on is checked with tcpsim_tls_summary_copy's. */
+static void sum_clear(struct tcpsim_tls_summary *s)
+{
+    memset(s, 0, SUM_OFF(sni) + 1);
+    memset(s->alpn, 0, SUM_OFF(ja3_full) + 1 - SUM_OFF(alpn));
+    s->ja3s_full[0] = '\0';
+    memset(&s->ncerts, 0, SUM_OFF(alerts) - SUM_OFF(ncerts));
+    memset(&s->nalerts, 0, SUM_OFF(msgs) - SUM_OFF(nalerts));
+    memset(&s->nmsgs, 0, sizeof *s - SUM_OFF(nmsgs));
+}
+
+/* A fresh connection's state: the header line, each direction's lines 0
+ * and 6 (and 5 when its reassembler was used; its ring pointer and island
+ * table only when its size changes), the handshake fields and what
+ * sum_clear clears; the record and message buffers are kept. */
 static void conn_setup(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item,
                        void *ctx)
 {
     uint8_t *hs[2];
-    uint32_t old_hs_cap = c->cfg.hs_cap; /* the size of hs[] buffers held */
+    bool used[2] = {c->d[0].ooo, c->d[1].ooo}; /* (read before anything is cleared) */
+    uint32_t old_hs_cap = c->cfg.hs_cap;       /* the size of hs[] buffers held */
+    uint32_t old_ooo_cap = c->cfg.ooo_cap;     /* and of the reassemblers (0: none set up) */
     for (int i = 0; i < 2; i++) {
-        tcpsim_reasm_free(&c->d[i].reasm); /* its ring is large and rarely needed */
-        c->d[i].rb_len = 0;                /* a record cut by the reset: its buffer goes back */
+        ring_free(&c->d[i]); /* its ring is large and rarely needed */
+        c->d[i].rb_len = 0;  /* a record cut by the reset: its buffer goes back */
         rb_give(&c->d[i]);
         hs[i] = c->d[i].hs;
     }
-    memset(c, 0, offsetof(struct tcpsim_tls_conn, sum));
-    memset(&c->sum, 0, offsetof(struct tcpsim_tls_summary, certs));
-    memset(&c->sum.ncerts, 0, sizeof c->sum - offsetof(struct tcpsim_tls_summary, ncerts));
+    memset(c, 0, CONN_OFF(d)); /* rb[] are NULL now */
     if (cfg)
         c->cfg = *cfg;
     if (c->cfg.ooo_cap == 0)
@@ -1225,17 +1320,24 @@ static void conn_setup(struct tcpsim_tls_conn *c, const struct tcpsim_tls_config
     c->ctx = ctx;
     for (int i = 0; i < 2; i++) {
         struct dir_state *d = &c->d[i];
+        memset(d, 0, DIR_HOT_END);
         d->c = c;
-        d->side = (enum tcpsim_side)i;
+        d->side = (uint8_t)i;
+        struct tcpsim_reasm_cb cb = {on_data, on_gap, d};
+        if (c->cfg.ooo_cap == old_ooo_cap) /* the same size, no ring (ring_free): line 1 stays as it is */
+            tcpsim__reasm_restart(&d->reasm, cb, used[i]);
+        else
+            tcpsim_reasm_init(&d->reasm, c->cfg.ooo_cap / 2, cb);
+        memset(&d->hs, 0, sizeof *d - offsetof(struct dir_state, hs));
         /* a message buffer sized for another hs_cap is not reused */
         if (hs[i] && old_hs_cap != c->cfg.hs_cap) {
             free(hs[i]);
             hs[i] = NULL;
         }
         d->hs = hs[i];
-        struct tcpsim_reasm_cb cb = {on_data, on_gap, d};
-        tcpsim_reasm_init(&d->reasm, c->cfg.ooo_cap / 2, cb);
     }
+    memset(&c->ch, 0, CONN_OFF(pad_) - CONN_OFF(ch));
+    sum_clear(&c->sum);
 }
 
 struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg, tcpsim_tls_item_fn on_item, void *ctx)
@@ -1245,13 +1347,23 @@ struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg,
         c = pool[--pool_n];
         pool_reused++;
     } else {
-        /* conn_setup clears what a connection starts from; the rest of the
-         * ~40 KB is written before it is read (struct tcpsim_tls_conn), so
-         * only what conn_setup reads first (buffer pointers, sizes) is zeroed */
-        c = malloc(sizeof *c);
+        /* on 64-byte lines (the size is a multiple of 64); conn_setup
+         * clears what a connection starts from and the rest is written
+         * before it is read, so only what conn_setup reads first (the
+         * buffer pointers and the size they were made for) is set here */
+        c = aligned_alloc(64, sizeof *c);
         if (!c)
             return NULL;
-        memset(c, 0, offsetof(struct tcpsim_tls_conn, sum));
+        c->rb[0] = c->rb[1] = NULL;
+        c->cfg.hs_cap = 0;
+        c->cfg.ooo_cap = 0; /* the reassemblers are set up whole */
+        for (int i = 0; i < 2; i++) {
+            memset(&c->d[i], 0, DIR_HOT_END);
+            c->d[i].c = c;
+            c->d[i].side = (uint8_t)i;
+            c->d[i].reasm.ring = NULL;
+            c->d[i].hs = NULL;
+        }
         pool_allocated++;
     }
     conn_setup(c, cfg, on_item, ctx);
@@ -1268,7 +1380,7 @@ void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_co
 static void conn_destroy(struct tcpsim_tls_conn *c)
 {
     for (int i = 0; i < 2; i++) {
-        tcpsim_reasm_free(&c->d[i].reasm);
+        ring_free(&c->d[i]);
         c->d[i].rb_len = 0;
         rb_give(&c->d[i]);
         free(c->d[i].hs);
@@ -1280,9 +1392,19 @@ void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c)
 {
     if (!c)
         return;
-    if (pool_n < TCPSIM_TLS_POOL) {
+    if (pool_n == pool_cap && pool_cap < TCPSIM_TLS_POOL) {
+        size_t cap = pool_cap ? pool_cap * 2 : 64;
+        if (cap > TCPSIM_TLS_POOL)
+            cap = TCPSIM_TLS_POOL;
+        struct tcpsim_tls_conn **p = realloc(pool, cap * sizeof *p);
+        if (p) {
+            pool = p;
+            pool_cap = cap;
+        }
+    }
+    if (pool_n < pool_cap) {
         for (int i = 0; i < 2; i++) {
-            tcpsim_reasm_free(&c->d[i].reasm);
+            ring_free(&c->d[i]);
             c->d[i].rb_len = 0;
             rb_give(&c->d[i]);
         }
@@ -1309,6 +1431,9 @@ void tcpsim_tls_release_caches(void)
 {
     while (pool_n > 0)
         conn_destroy(pool[--pool_n]);
+    free(pool);
+    pool = NULL;
+    pool_cap = 0;
     while (rb_free) {
         uint8_t *b = rb_free;
         memcpy(&rb_free, b, sizeof rb_free);
@@ -1346,6 +1471,8 @@ void tcpsim_tls_set_quiet(struct tcpsim_tls_conn *c, bool on)
 static void release_if_done(struct tcpsim_tls_conn *c)
 {
     /* once a direction is known not to be TLS, hold nothing for it */
+    if (!c->some_not_tls)
+        return;
     for (int i = 0; i < 2; i++) {
         struct dir_state *d = &c->d[i];
         if (d->not_tls) {
@@ -1363,21 +1490,29 @@ enum tcpsim_err tcpsim_tls_feed(struct tcpsim_tls_conn *c, enum tcpsim_side dir,
     struct dir_state *d = &c->d[dir];
     if (c->det == DET_NOT_TLS || d->not_tls || len == 0)
         return TCPSIM_OK;
-    d->frame = frame;
-    d->time = time;
+    c->frame = frame;
+    c->time = time;
     struct tcpsim_reasm *r = &d->reasm;
-    if (r->started && seq == r->next && r->nisl == 0 && c->det == DET_TLS && len <= (1u << 30) &&
-        !tcpsim__tls_long_way) {
-        /* In order with nothing held (the common segment): exactly what
-         * tcpsim_reasm_push would do (deliver at once, RFC 9293 §3.10.7.4)
-         * and on_data after it (the stream is TLS), without the two calls;
-         * test_tls_fast compares it with the long way. */
-        record_bytes(d, data, len);
+    if ((!r->started || seq == r->next) && (!d->ooo || r->nisl == 0) && len <= (1u << 30) && !tcpsim__tls_long_way) {
+        /* In order with nothing held (the common segment, and the first):
+         * exactly what tcpsim_reasm_push would do (start the stream here if
+         * it was not started, deliver at once, RFC 9293 §3.10.7.4) and
+         * on_data after it (straight to the record layer once the stream
+         * is TLS), without the calls; test_tls_fast compares it with the
+         * long way. */
+        if (!r->started) {
+            r->started = true;
+            r->next = seq;
+        }
+        if (c->det == DET_TLS)
+            record_bytes(d, data, len);
+        else
+            on_data(d, seq, data, len);
         r->next += (uint32_t)len;
-        r->delivered += len;
         release_if_done(c);
         return TCPSIM_OK;
     }
+    d->ooo = true;
     enum tcpsim_err err = tcpsim_reasm_push(r, seq, data, len);
     release_if_done(c);
     return err;
@@ -1390,8 +1525,9 @@ void tcpsim_tls_gap(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t se
     struct dir_state *d = &c->d[dir];
     if (c->det == DET_NOT_TLS || d->not_tls)
         return;
-    d->frame = frame;
-    d->time = time;
+    c->frame = frame;
+    c->time = time;
+    d->ooo = true;
     tcpsim_reasm_skip_to(&d->reasm, seq);
     release_if_done(c);
 }
@@ -1404,13 +1540,14 @@ static void dir_end(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t fr
     struct dir_state *d = &c->d[dir];
     if (d->fin)
         return;
-    d->frame = frame;
-    d->time = time;
+    c->frame = frame;
+    c->time = time;
     if (c->det == DET_NOT_TLS || d->not_tls) {
         d->fin = true;
         return;
     }
-    tcpsim_reasm_flush(&d->reasm);
+    if (d->ooo) /* (else it holds nothing) */
+        tcpsim_reasm_flush(&d->reasm);
     d->fin = true;
     if (c->det == DET_UNKNOWN && d->side == TCPSIM_SIDE_CLIENT && d->pre_len > 0)
         stop_not_tls(c); /* too short to be a ClientHello */
@@ -1444,8 +1581,6 @@ bool tcpsim_tls_is_not_tls(const struct tcpsim_tls_conn *c)
  * takes everything but the unused tails of sni, ja3_full, ja3s_full, certs,
  * alerts and msgs; the layout it relies on (no other field between or right
  * after them) is checked here, so that a field added there breaks the build. */
-#define SUM_OFF(f) offsetof(struct tcpsim_tls_summary, f)
-#define SUM_END(f) (SUM_OFF(f) + sizeof(((struct tcpsim_tls_summary *)0)->f))
 _Static_assert(SUM_END(sni) == SUM_OFF(alpn) && SUM_OFF(alpn) < SUM_OFF(ja3_full) &&
                    SUM_END(ja3_full) == SUM_OFF(ja3s_full) &&
                    SUM_OFF(certs) - SUM_END(ja3s_full) < _Alignof(struct tcpsim_tls_cert) &&
@@ -1487,17 +1622,20 @@ void tcpsim_tls_summary_copy(struct tcpsim_tls_summary *dst, const struct tcpsim
  * then the strings with their NUL and the used array slots. A TLS 1.3
  * summary packs into ~1 KB instead of ~14 KB, which matters for the closed
  * connections a replay keeps until their conn record is written. */
-struct pack_range {
-    size_t from, to;
-};
-static const struct pack_range pack_fixed[] = {
-    {0, SUM_OFF(sni)},
-    {SUM_OFF(alpn), SUM_OFF(ja3_full)},
-    {SUM_OFF(ncerts), SUM_OFF(alerts)},
-    {SUM_OFF(nalerts), SUM_OFF(msgs)},
-    {SUM_OFF(nmsgs), sizeof(struct tcpsim_tls_summary)},
-};
-#define NPACK_FIXED (sizeof pack_fixed / sizeof pack_fixed[0])
+#define PACK_FIXED(X)                                                                                                  \
+    X(0, SUM_OFF(sni))                                                                                                 \
+    X(SUM_OFF(alpn), SUM_OFF(ja3_full))                                                                                \
+    X(SUM_OFF(ncerts), SUM_OFF(alerts))                                                                                \
+    X(SUM_OFF(nalerts), SUM_OFF(msgs))                                                                                 \
+    X(SUM_OFF(nmsgs), sizeof(struct tcpsim_tls_summary))
+#define FIXED_SIZE(from, to) +((to) - (from))
+/* the fixed fields' bytes (constant sizes: each range one inline copy) */
+#define PACK_RANGE(from, to)                                                                                           \
+    memcpy(p, (const char *)s + (from), (to) - (from));                                                                \
+    p += (to) - (from);
+#define UNPACK_RANGE(from, to)                                                                                         \
+    memcpy((char *)dst + (from), p, (to) - (from));                                                                    \
+    p += (to) - (from);
 
 static void used_counts(const struct tcpsim_tls_summary *s, size_t *nc, size_t *na, size_t *nm)
 {
@@ -1508,9 +1646,7 @@ static void used_counts(const struct tcpsim_tls_summary *s, size_t *nc, size_t *
 
 size_t tcpsim_tls_summary_packed_size(const struct tcpsim_tls_summary *s)
 {
-    size_t n = 0, nc, na, nm;
-    for (size_t i = 0; i < NPACK_FIXED; i++)
-        n += pack_fixed[i].to - pack_fixed[i].from;
+    size_t n = 0 PACK_FIXED(FIXED_SIZE), nc, na, nm;
     n += strnlen(s->sni, sizeof s->sni - 1) + 1;
     n += strnlen(s->ja3_full, sizeof s->ja3_full - 1) + 1;
     n += strnlen(s->ja3s_full, sizeof s->ja3s_full - 1) + 1;
@@ -1530,10 +1666,7 @@ size_t tcpsim_tls_summary_pack(uint8_t *dst, const struct tcpsim_tls_summary *s)
 {
     uint8_t *p = dst;
     size_t nc, na, nm;
-    for (size_t i = 0; i < NPACK_FIXED; i++) {
-        memcpy(p, (const char *)s + pack_fixed[i].from, pack_fixed[i].to - pack_fixed[i].from);
-        p += pack_fixed[i].to - pack_fixed[i].from;
-    }
+    PACK_FIXED(PACK_RANGE)
     p = pack_str(p, s->sni, sizeof s->sni);
     p = pack_str(p, s->ja3_full, sizeof s->ja3_full);
     p = pack_str(p, s->ja3s_full, sizeof s->ja3s_full);
@@ -1558,10 +1691,7 @@ void tcpsim_tls_summary_unpack(struct tcpsim_tls_summary *dst, const uint8_t *sr
 {
     const uint8_t *p = src;
     size_t nc, na, nm;
-    for (size_t i = 0; i < NPACK_FIXED; i++) {
-        memcpy((char *)dst + pack_fixed[i].from, p, pack_fixed[i].to - pack_fixed[i].from);
-        p += pack_fixed[i].to - pack_fixed[i].from;
-    }
+    PACK_FIXED(UNPACK_RANGE)
     p = unpack_str(p, dst->sni);
     p = unpack_str(p, dst->ja3_full);
     p = unpack_str(p, dst->ja3s_full);
@@ -1580,20 +1710,17 @@ const struct tcpsim_tls_summary *tcpsim_tls_summary(const struct tcpsim_tls_conn
 }
 
 /* The lines tcpsim_tls_feed and what it calls reach for a segment of one
- * direction (tls.h): the detection state, the direction's head (its
- * reassembler's callback and next sequence number, maybe a line apart),
- * the reassembler's island count and counters, the record state (rb, app_skip, the flags, frame and
- * time; the lines may coincide), the other direction's not_tls
- * (release_if_done), the summary's application-data counters. */
-#define HOT_D(i, f)                                                                                                    \
-    (offsetof(struct tcpsim_tls_conn, d) + (i) * sizeof(struct dir_state) + offsetof(struct dir_state, f))
+ * direction (tls.h): the decoder's header line (detection, flags, frame,
+ * record buffers), the direction's line 0 (record state, the reassembler's
+ * head; its other lines only once it holds something), and the summary's
+ * counters (application data, handshake messages). */
+#define HOT_D(i) (CONN_OFF(d) + (i) * sizeof(struct dir_state))
 #define HOT_LINES(i)                                                                                                   \
     {                                                                                                                  \
-        offsetof(struct tcpsim_tls_conn, det), HOT_D(i, reasm.cb.data), HOT_D(i, reasm.next), HOT_D(i, reasm.nisl),    \
-            HOT_D(i, rb_len), HOT_D(i, frame), HOT_D(i, fin), HOT_D(1 - (i), not_tls),                                 \
-            offsetof(struct tcpsim_tls_conn, sum.app_records), offsetof(struct tcpsim_tls_conn, sum.app_bytes)         \
+        0, HOT_D(i), CONN_OFF(sum) + SUM_OFF(nmsgs)                                                                    \
     }
 _Static_assert(sizeof(struct tcpsim_tls_conn) <= UINT16_MAX, "hint offsets fit 16 bits");
+_Static_assert(TCPSIM_TLS_HOT_LINES == 3, "HOT_LINES lists every line");
 const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES] = {HOT_LINES(0), HOT_LINES(1)};
 
 #if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: src/replay/flow.h */
@@ -1612,16 +1739,57 @@ static void prefetch_span(const char *from, const char *to)
     FRESH_PREFETCH(to - 1); /* the last line, whatever the alignment */
 }
 
-/* The decoder tcpsim_tls_conn_new would take now (the pool's top), the parts
- * conn_setup clears. Out of line: the pool is the thread's. */
+/* What conn_setup writes, as [from, to) byte ranges of a decoder (and the
+ * first handshake-message slots of its summary). */
+struct span {
+    uint16_t from, to;
+};
+#define DIR_SPANS(i)                                                                                                   \
+    {HOT_D(i), HOT_D(i) + 64},                                                                                         \
+    {                                                                                                                  \
+        HOT_D(i) + offsetof(struct dir_state, hs), HOT_D(i) + sizeof(struct dir_state)                                 \
+    }
+#define SUM_SPAN(from, to)                                                                                             \
+    {                                                                                                                  \
+        CONN_OFF(sum) + (from), CONN_OFF(sum) + (to)                                                                   \
+    }
+static const struct span fresh_spans[] = {
+    {0, CONN_OFF(d)},
+    DIR_SPANS(0),
+    DIR_SPANS(1),
+    {CONN_OFF(ch), CONN_OFF(pad_)},
+    SUM_SPAN(0, SUM_OFF(sni) + 1),
+    SUM_SPAN(SUM_OFF(alpn), SUM_OFF(ja3_full) + 1),
+    SUM_SPAN(SUM_OFF(ja3s_full), SUM_OFF(ja3s_full) + 1),
+    SUM_SPAN(SUM_OFF(ncerts), SUM_OFF(alerts)),
+    SUM_SPAN(SUM_OFF(nalerts), SUM_OFF(msgs)),
+    SUM_SPAN(SUM_OFF(nmsgs), sizeof(struct tcpsim_tls_summary)),
+    SUM_SPAN(SUM_OFF(msgs), SUM_OFF(msgs) + 8 * sizeof(struct tcpsim_tls_msg)), /* written by the first items */
+};
+
+/* The decoder tcpsim_tls_conn_new would take now (the pool's top), the
+ * lines conn_setup writes (16 of its 239) and the first message slots
+ * the connection's first items fill. Out of line: the pool is the thread's. */
+static _Thread_local uint16_t fresh_lines[64]; /* the spans' lines, made once per thread */
+static _Thread_local unsigned fresh_n;
+
+static void fresh_lines_make(void)
+{
+    for (size_t i = 0; i < sizeof fresh_spans / sizeof fresh_spans[0]; i++)
+        for (unsigned l = fresh_spans[i].from / 64u; l <= (fresh_spans[i].to - 1u) / 64u; l++)
+            if ((fresh_n == 0 || fresh_lines[fresh_n - 1] != l * 64u) && fresh_n < 64)
+                fresh_lines[fresh_n++] = (uint16_t)(l * 64u); /* (the decoder starts a line) */
+}
+
 void tcpsim_tls_prefetch_fresh(void)
 {
     if (pool_n == 0)
         return; /* a malloc: nothing to hint */
-    const struct tcpsim_tls_conn *c = pool[pool_n - 1];
-    const char *b = (const char *)c;
-    prefetch_span(b, b + offsetof(struct tcpsim_tls_conn, sum) + offsetof(struct tcpsim_tls_summary, certs));
-    prefetch_span((const char *)&c->sum.ncerts, (const char *)(&c->sum + 1));
+    if (fresh_n == 0)
+        fresh_lines_make();
+    const char *b = (const char *)pool[pool_n - 1];
+    for (unsigned i = 0; i < fresh_n; i++)
+        FRESH_PREFETCH(b + fresh_lines[i]);
 }
 
 /* A segment that ends the decoder's last open direction: what packing its

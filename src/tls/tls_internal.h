@@ -52,9 +52,25 @@ void tcpsim__cert_cache_stats(uint64_t *hits, uint64_t *misses, size_t *held);
 /* "RSA 2048", "EC 256 (prime256v1)", "Ed25519" into buf */
 void tcpsim__cert_key_text(const struct tcpsim_tls_cert *c, char *buf, size_t cap);
 
+/* reasm.c: set `r` up again for a new stream, as tcpsim_reasm_init would
+ * with the size it has, when it holds no ring (freed): its ring pointer and
+ * size, a cache line away from what a segment reads, are not written, nor
+ * its island count and counters unless `used` (handed anything since it
+ * was set up: else they are as set up). */
+void tcpsim__reasm_restart(struct tcpsim_reasm *r, struct tcpsim_reasm_cb cb, bool used);
+
+/* RFC 8701 §2: 0x0A0A, 0x1A1A, ..., 0xFAFA; tcpsim_tls_is_grease's test,
+ * inline for the lists of every ClientHello (test_tls_fast compares the
+ * two on every value) */
+static inline bool tcpsim__is_grease(uint16_t v)
+{
+    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
 /* explain.c */
 /* Tests: true sends every segment through the reassembler (tcpsim_tls_feed's
- * in-order shortcut off), to compare the two ways. */
+ * in-order shortcut off) and a stream's first bytes through pre[] (on_data's
+ * look in place off), to compare the two ways. */
 extern _Thread_local bool tcpsim__tls_long_way;
 
 void tcpsim__explain_render(struct tcpsim_tls_item *it, char *buf, size_t cap);

@@ -600,6 +600,19 @@ static void test_explain_formatter_unknown_conversion_written_as_is(void **state
     assert_string_equal(a, "100%% 7");
 }
 
+/* ---- the inline GREASE test against tcpsim_tls_is_grease ---- */
+
+static void test_grease_inline_every_value_matches(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (uint32_t v = 0; v <= 0xffff; v++) {
+        assert_int_equal(tcpsim__is_grease((uint16_t)v), tcpsim_tls_is_grease((uint16_t)v));
+        n += tcpsim__is_grease((uint16_t)v);
+    }
+    assert_int_equal(n, 16); /* 0x0a0a .. 0xfafa */
+}
+
 /* ---- tcpsim_tls_feed's in-order shortcut against the reassembler ---- */
 
 /* [0] shortcut allowed, [1] the long way, [2] shortcut and quiet (tcpsim_tls_set_quiet) */
@@ -732,6 +745,7 @@ int run_fast_tests(void)
         cmocka_unit_test(test_json_names_need_no_escaping),
         cmocka_unit_test(test_explain_formatter_random_matches_printf),
         cmocka_unit_test(test_feed_shortcut_random_cuts_match_long_way),
+        cmocka_unit_test(test_grease_inline_every_value_matches),
     };
     return cmocka_run_group_tests_name("fast_paths", tests, NULL, NULL);
 }

@@ -116,6 +116,94 @@ static void test_pool_reused_decoder_starts_fresh(void **state)
     tcpsim_tls_release_caches();
 }
 
+/* What a decoder leaves behind must not show in the next connection it
+ * serves (conn_setup clears only what is read before it is written): each
+ * capture, whole and in 3-byte pieces, decoded on a decoder that served
+ * nothing, and on the pooled decoder of each of several connections (TLS 1.2
+ * with certificates, TLS 1.3, one ending in damaged records with a message
+ * cut, one out of order), gives the same items, JSON and packed summary. */
+static struct tcpsim_tls_conn *run_dirty(int kind)
+{
+    static struct recorder junk;
+    if (kind < 3) {
+        static const char *const names[] = {"tls12", "tls12rsa", "tls13"};
+        return run_capture(names[kind], (size_t)kind * 2, &junk);
+    }
+    static struct seg segs[64];
+    size_t n = load_segs("tls12", segs, 64);
+    struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, rec_cb, &junk);
+    assert_non_null(c);
+    static uint8_t bad[3000];
+    for (size_t i = 0; i < sizeof bad; i++)
+        bad[i] = (uint8_t)(i % 7 == 0 ? 0x16 : 0x15 + i % 3);
+    for (size_t i = 0; kind == 4 && i < n; i++) /* each direction starts at its first segment */
+        tcpsim_tls_start(c, segs[i].dir, segs[i].seq);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t next = segs[i].seq + (uint32_t)segs[i].len;
+        if (kind == 4 && segs[i].len >= 2) { /* each segment's second half first: the reassembler holds it */
+            size_t h = segs[i].len / 2;
+            assert_int_equal(tcpsim_tls_feed(c, segs[i].dir, segs[i].seq + (uint32_t)h, segs[i].data + h,
+                                             segs[i].len - h, segs[i].frame, 0),
+                             TCPSIM_OK);
+        }
+        assert_int_equal(tcpsim_tls_feed(c, segs[i].dir, segs[i].seq, segs[i].data, segs[i].len, segs[i].frame, 0),
+                         TCPSIM_OK);
+        if (i == n / 2 && kind == 3) /* damage, then a handshake message left open */
+            assert_int_equal(tcpsim_tls_feed(c, segs[i].dir, next, bad, sizeof bad, segs[i].frame, 0), TCPSIM_OK);
+    }
+    free_segs(segs, n);
+    return c;
+}
+
+static void test_pool_dirty_decoder_same_as_unused(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"tls12", "tls12rsa", "tls13"};
+    static struct recorder ref, got;
+    static uint8_t pref[32768], pgot[32768];
+    static char jref[65536], jgot[65536];
+    size_t compared = 0;
+    for (int b = 0; b < 3; b++) {
+        for (size_t chunk = 0; chunk <= 3; chunk += 3) {
+            size_t lref = 0, jlref = 0;
+            for (int kind = -1; kind < 5; kind++) {
+                tcpsim_tls_release_caches();
+                if (kind >= 0)
+                    tcpsim_tls_conn_free(run_dirty(kind)); /* to the pool, dirty */
+                struct recorder *r = kind < 0 ? &ref : &got;
+                memset(r, 0, sizeof *r);
+                struct tcpsim_tls_conn *c = run_capture(names[b], chunk, r);
+                const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c);
+                size_t l = tcpsim_tls_summary_packed_size(s), jl = 0;
+                assert_true(l <= sizeof pref);
+                tcpsim_tls_summary_pack(kind < 0 ? pref : pgot, s);
+                assert_int_equal(tcpsim_tls_summary_json(s, kind < 0 ? jref : jgot, sizeof jref, &jl), TCPSIM_OK);
+                tcpsim_tls_conn_free(c);
+                if (kind < 0) {
+                    lref = l;
+                    jlref = jl;
+                    assert_true(ref.n > 5);
+                    continue;
+                }
+                assert_int_equal(got.n, ref.n);
+                for (size_t i = 0; i < ref.n; i++) {
+                    assert_int_equal(got.it[i].frame, ref.it[i].frame);
+                    assert_int_equal(got.it[i].malformed, ref.it[i].malformed);
+                    assert_string_equal(got.it[i].explain, ref.it[i].explain);
+                    assert_string_equal(got.it[i].json, ref.it[i].json);
+                }
+                assert_int_equal(l, lref);
+                assert_memory_equal(pgot, pref, l);
+                assert_int_equal(jl, jlref);
+                assert_memory_equal(jgot, jref, jl);
+                compared += ref.n;
+            }
+        }
+    }
+    assert_true(compared > 100);
+    tcpsim_tls_release_caches();
+}
+
 /* ============================================= application data counting */
 
 static void expect_same_items(const struct recorder *x, const struct recorder *y)
@@ -315,6 +403,7 @@ int run_reuse_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cert_cache_repeated_chain_parsed_once),
         cmocka_unit_test(test_pool_reused_decoder_starts_fresh),
+        cmocka_unit_test(test_pool_dirty_decoder_same_as_unused),
         cmocka_unit_test(test_appdata_split_any_way_same_items),
         cmocka_unit_test(test_appdata_fin_inside_record_malformed),
         cmocka_unit_test(test_no_callback_same_summary),
