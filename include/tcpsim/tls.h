@@ -330,9 +330,17 @@ void tcpsim_tls_conn_reset(struct tcpsim_tls_conn *c, const struct tcpsim_tls_co
  * tcpsim_tls_explain_en renders it. A new or reset decoder explains. */
 void tcpsim_tls_set_explain(struct tcpsim_tls_conn *c, bool on);
 /* Optional, for a caller that only keeps the summary: with `on` true, only
- * malformed items and ClientHellos reach `on_item` (the summary is kept the
- * same); an application_data record is then only counted. A new or reset
- * decoder delivers every item. */
+ * malformed items and ClientHellos reach `on_item`; an application_data
+ * record is then only counted. Malformed items are the same (same checks,
+ * text and frame). The summary is kept the same but for what a quiet reader
+ * does not look at (the summary view, src/replay/output.c summary_tls):
+ * ja3, ja3_full, ja3s and ja3s_full stay "" (ja4 is kept); no
+ * certificate is kept (ncerts and chain_len stay 0; a Certificate message's
+ * framing is still checked, its DER not parsed); and msgs[] is not kept
+ * (nmsgs stays 0, msgs_total counts as before). With quiet on and
+ * tcpsim_tls_set_explain(c, false), a ClientHello item is delivered with
+ * `hello` but `why` left empty (TCPSIM_TLS_X_NONE). A new or reset decoder
+ * delivers every item. Set it before the first tcpsim_tls_feed. */
 void tcpsim_tls_set_quiet(struct tcpsim_tls_conn *c, bool on);
 /* Optional: the first payload byte of `dir` has sequence number `seq` (ISN+1). */
 void tcpsim_tls_start(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t seq);

@@ -448,12 +448,14 @@ static bool same16(const uint16_t *kept, const uint16_t *v, size_t n)
      same16((k)->f, (ch)->f, min_sz((ch)->n##f, cap)))
 
 /* Every field tcpsim_tls_ja3 and tcpsim_tls_ja4 read, as many values as they
- * read, and the counts they compare (lists_complete). */
+ * read, and the counts they compare (lists_complete). fullcap 0 asks for JA4
+ * only: any entry has it (an entry kept for JA4 only, fullcap 0, matches no
+ * request for JA3). */
 static bool client_match(const struct fp_client_key *k, const struct tcpsim_tls_hello *ch, size_t fullcap,
                          size_t ja4cap)
 {
     uint8_t alpn[4];
-    if (k->fullcap != fullcap || k->ja4cap != ja4cap || k->legacy_version != ch->legacy_version ||
+    if ((fullcap && k->fullcap != fullcap) || k->ja4cap != ja4cap || k->legacy_version != ch->legacy_version ||
         k->nciphers != ch->nciphers || k->nexts != ch->nexts || k->ngroups != ch->ngroups ||
         k->npoint_formats != ch->npoint_formats || k->nsig_algs != ch->nsig_algs || k->nversions != ch->nversions)
         return false;
@@ -502,9 +504,11 @@ void tcpsim__fp_client(const struct tcpsim_tls_hello *ch, char *full, size_t ful
         size_t s = client_slot(ch);
         for (size_t w = 0; w < 2; w++) {
             struct fp_client_ent *x = &m->client[s ^ w];
-            if (x->used && client_match(&x->key, ch, fullcap, ja4cap)) {
-                memcpy(full, x->full, x->full_len + 1);
-                copy_md5(md5hex, x->md5);
+            if (x->used && client_match(&x->key, ch, full ? fullcap : 0, ja4cap)) {
+                if (full) {
+                    memcpy(full, x->full, x->full_len + 1);
+                    copy_md5(md5hex, x->md5);
+                }
                 memcpy(ja4, x->ja4, x->ja4_len + 1);
                 return;
             }
@@ -513,16 +517,20 @@ void tcpsim__fp_client(const struct tcpsim_tls_hello *ch, char *full, size_t ful
          * keeps the older entry: a build seen twice stays) */
         e = !m->client[s].used ? &m->client[s] : &m->client[s ^ 1];
     }
-    enum tcpsim_err e3 = tcpsim_tls_ja3(ch, full, fullcap, md5hex);
+    enum tcpsim_err e3 = full ? tcpsim_tls_ja3(ch, full, fullcap, md5hex) : TCPSIM_OK;
     enum tcpsim_err e4 = tcpsim_tls_ja4(ch, ja4, ja4cap);
     if (!e || e3 != TCPSIM_OK || e4 != TCPSIM_OK)
         return;
     e->used = true;
-    client_keep(&e->key, ch, fullcap, ja4cap);
-    e->full_len = strlen(full);
+    client_keep(&e->key, ch, full ? fullcap : 0, ja4cap);
+    e->full_len = full ? strlen(full) : 0;
     e->ja4_len = strlen(ja4);
-    memcpy(e->full, full, e->full_len + 1);
-    memcpy(e->md5, md5hex, 33);
+    e->full[0] = '\0';
+    e->md5[0] = '\0';
+    if (full) {
+        memcpy(e->full, full, e->full_len + 1);
+        memcpy(e->md5, md5hex, 33);
+    }
     memcpy(e->ja4, ja4, e->ja4_len + 1);
 }
 

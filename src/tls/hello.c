@@ -396,15 +396,16 @@ static enum tcpsim_err server_hello_full(const uint8_t *body, size_t len, struct
  * the random, the session id, the key shares and (to another server) the
  * host name; one server build answers with the same ServerHello but for its
  * random, session id and key share. Parsing a ClientHello costs ~2000
- * instructions, taking it from here ~800 (~300 of them copying the 2.3 KB
- * struct). So a successfully parsed hello is kept, per thread, with its
- * bytes, the ranges that vary (struct vol_rec) and the struct it parsed
- * to; a hello of the same length whose bytes outside the
- * kept one's ranges are the same (a host name must again be copied as it
- * is) parses to the kept struct with the varying ranges copied in, which is
- * what the memo gives: exactly what parsing gives (test_tls_parse.c holds
- * it to the parse on random and damaged hellos). A ServerHello with the
- * HelloRetryRequest random is always parsed. */
+ * instructions, taking it from here ~500. So a successfully parsed hello is
+ * kept, per thread, with its bytes, the ranges that vary (struct vol_rec)
+ * and the struct it parsed to; a hello of the same length whose bytes
+ * outside the kept one's ranges are the same (a host name must again be
+ * copied as it is) parses to the kept struct with the varying ranges copied
+ * in, which is what the memo gives: exactly what parsing gives
+ * (test_tls_parse.c holds it to the parse on random and damaged hellos).
+ * The decoder reads the kept struct in place (tcpsim__client_hello_ref),
+ * not a 2.3 KB copy of it. A ServerHello with the HelloRetryRequest random
+ * is always parsed. */
 #define MEMO_CLIENT 16u /* slots, powers of two; slots i and i ^ 1 are one pair */
 #define MEMO_SERVER 8u
 
@@ -413,6 +414,8 @@ struct hello_tmpl {
     struct vol_rec v;
     uint8_t body[HELLO_MEMO_MAX];
     struct tcpsim_tls_hello h;
+    bool noted; /* note written since this hello was kept */
+    uint8_t note[TCPSIM__HELLO_NOTE];
 };
 
 struct hello_memo {
@@ -482,22 +485,28 @@ static bool tmpl_match(const struct hello_tmpl *t, const uint8_t *body, size_t l
     return t->v.sni < 0 || all_plain(body + t->v.r[t->v.sni].off, t->v.r[t->v.sni].len);
 }
 
-/* The kept struct with this hello's random, session id and host name. */
-static void tmpl_apply(const struct hello_tmpl *t, const uint8_t *body, struct tcpsim_tls_hello *h)
+/* The kept struct made this hello's: its random, session id and host name
+ * written over the kept ones in place (the rest is what parsing it gives;
+ * what a later match compares is t->body, which is not changed), so the
+ * caller reads the kept struct instead of a 2.3 KB copy of it. */
+static const struct tcpsim_tls_hello *tmpl_apply(struct hello_tmpl *t, const uint8_t *body)
 {
-    memcpy(h, &t->h, sizeof *h);
+    struct tcpsim_tls_hello *h = &t->h;
     memcpy(h->random, body + 2, 32);
     memcpy(h->session_id, body + 35, h->session_id_len);
     if (t->v.sni >= 0)
         memcpy(h->sni, body + t->v.r[t->v.sni].off, t->v.r[t->v.sni].len);
+    return h;
 }
 
 typedef enum tcpsim_err (*hello_parse_fn)(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
                                           const char **what, struct vol_rec *v);
 
 static enum tcpsim_err memo_parse(struct hello_tmpl *slots, size_t nslots, hello_parse_fn parse, const uint8_t *body,
-                                  size_t len, struct tcpsim_tls_hello *h, const char **what)
+                                  size_t len, struct tcpsim_tls_hello *h, const struct tcpsim_tls_hello **out,
+                                  const char **what)
 {
+    *out = h;
     /* 35 bytes: version, random, the session id's length (read by memo_slot) */
     if (len < 35 || len > HELLO_MEMO_MAX || body[34] > 32)
         return parse(body, len, h, what, NULL);
@@ -505,7 +514,7 @@ static enum tcpsim_err memo_parse(struct hello_tmpl *slots, size_t nslots, hello
     for (size_t w = 0; w < 2; w++)
         if (tmpl_match(&slots[s ^ w], body, len)) {
             memo_hits++;
-            tmpl_apply(&slots[s ^ w], body, h);
+            *out = tmpl_apply(&slots[s ^ w], body);
             *what = "";
             return TCPSIM_OK;
         }
@@ -521,26 +530,64 @@ static enum tcpsim_err memo_parse(struct hello_tmpl *slots, size_t nslots, hello
     t->v.base = NULL; /* offsets only */
     memcpy(t->body, body, len);
     memcpy(&t->h, h, sizeof *h);
+    t->noted = false;
     return TCPSIM_OK;
+}
+
+uint8_t *tcpsim__hello_note(const struct tcpsim_tls_hello *h, bool **noted)
+{
+    if (!hmemo)
+        return NULL;
+    uintptr_t at = (uintptr_t)h - (uintptr_t)&hmemo->client[0].h;
+    if ((uintptr_t)h < (uintptr_t)&hmemo->client[0].h || at % sizeof(struct hello_tmpl) != 0 ||
+        at / sizeof(struct hello_tmpl) >= MEMO_CLIENT)
+        return NULL;
+    struct hello_tmpl *t = &hmemo->client[at / sizeof(struct hello_tmpl)];
+    *noted = &t->noted;
+    return t->note;
+}
+
+enum tcpsim_err tcpsim__client_hello_ref(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                         const struct tcpsim_tls_hello **out, const char **what)
+{
+    struct hello_memo *m = tcpsim__hello_memo_off ? NULL : hmemo_get();
+    if (!m) {
+        *out = h;
+        return client_hello_full(body, len, h, what, NULL);
+    }
+    return memo_parse(m->client, MEMO_CLIENT, client_hello_full, body, len, h, out, what);
+}
+
+enum tcpsim_err tcpsim__server_hello_ref(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                         const struct tcpsim_tls_hello **out, const char **what)
+{
+    struct hello_memo *m = tcpsim__hello_memo_off ? NULL : hmemo_get();
+    /* a HelloRetryRequest is parsed (its random decides the key_share layout) */
+    if (!m || (len >= 34 && memcmp(body + 2, hrr_random, 32) == 0)) {
+        *out = h;
+        return server_hello_full(body, len, h, what, NULL);
+    }
+    return memo_parse(m->server, MEMO_SERVER, server_hello_full, body, len, h, out, what);
 }
 
 enum tcpsim_err tcpsim__parse_client_hello(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
                                            const char **what)
 {
-    struct hello_memo *m = tcpsim__hello_memo_off ? NULL : hmemo_get();
-    if (!m)
-        return client_hello_full(body, len, h, what, NULL);
-    return memo_parse(m->client, MEMO_CLIENT, client_hello_full, body, len, h, what);
+    const struct tcpsim_tls_hello *r;
+    enum tcpsim_err e = tcpsim__client_hello_ref(body, len, h, &r, what);
+    if (r != h)
+        memcpy(h, r, sizeof *h);
+    return e;
 }
 
 enum tcpsim_err tcpsim__parse_server_hello(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
                                            const char **what)
 {
-    struct hello_memo *m = tcpsim__hello_memo_off ? NULL : hmemo_get();
-    /* a HelloRetryRequest is parsed (its random decides the key_share layout) */
-    if (!m || (len >= 34 && memcmp(body + 2, hrr_random, 32) == 0))
-        return server_hello_full(body, len, h, what, NULL);
-    return memo_parse(m->server, MEMO_SERVER, server_hello_full, body, len, h, what);
+    const struct tcpsim_tls_hello *r;
+    enum tcpsim_err e = tcpsim__server_hello_ref(body, len, h, &r, what);
+    if (r != h)
+        memcpy(h, r, sizeof *h);
+    return e;
 }
 
 enum tcpsim_err tcpsim__parse_client_hello_v2(const uint8_t *msg, size_t len, struct tcpsim_tls_hello *h,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
 
 /* A record header plus the longest record plus the next header: enough to
@@ -103,7 +104,8 @@ _Static_assert(CONN_OFF(d) == 64 && CONN_OFF(sum) - CONN_OFF(kx_group) < 64 + 8 
                "the summary's counters on one line; pad_ no longer than needed");
 
 /* Parse scratch, per thread: hellos and Certificate messages are parsed here
- * and read only until the item made from them is delivered (the callback
+ * (or a hello is read in the hello memo, tcpsim__client_hello_ref) and read
+ * only until the item made from them is delivered (the callback
  * runs before the next message is parsed); the few hello fields read later
  * are copied into the decoder. The texts an item points to live here too
  * (item pointers are valid only during the call). Kept out of the decoder,
@@ -153,8 +155,8 @@ static void emit(struct dir_state *d, struct tcpsim_tls_item *it)
     if (it->record == TCPSIM_TLS_REC_APPLICATION_DATA && it->hs == TCPSIM_TLS_HS_NONE) {
         s->app_records[d->side]++;
         s->app_bytes[d->side] += it->length;
-    } else if (it->record != TCPSIM_TLS_REC_INVALID) { /* garbage is counted in malformed only */
-        if (s->nmsgs < TCPSIM_TLS_MAX_MSGS) {
+    } else if (it->record != TCPSIM_TLS_REC_INVALID) {     /* garbage is counted in malformed only */
+        if (!c->quiet && s->nmsgs < TCPSIM_TLS_MAX_MSGS) { /* quiet: only counted (tcpsim_tls_set_quiet) */
             struct tcpsim_tls_msg *m = &s->msgs[s->nmsgs++];
             memset(m, 0, sizeof *m); /* its padding too: the summary is packed as bytes (not cleared at set-up) */
             m->frame = it->frame;
@@ -238,6 +240,27 @@ static const char *cipher_text(uint16_t cs)
     return n ? n : "an unassigned cipher suite";
 }
 
+/* JA4 alone (quiet): kept as a note of the hello memo's ClientHello it came
+ * from (JA4 reads none of the fields that vary among the hellos taking it,
+ * parse_internal.h), so a client build's is looked up once, not compared
+ * field by field on every connection. The summary's array whole: it is
+ * packed as bytes (zero after set-up, as the note was when written). */
+static void quiet_ja4(struct tcpsim_tls_summary *s, const struct tcpsim_tls_hello *h)
+{
+    _Static_assert(sizeof s->ja4 == TCPSIM__HELLO_NOTE, "the note holds the summary's ja4");
+    bool *noted;
+    uint8_t *note = tcpsim__hello_note(h, &noted);
+    if (note && *noted) {
+        memcpy(s->ja4, note, sizeof s->ja4);
+        return;
+    }
+    tcpsim__fp_client(h, NULL, 0, NULL, s->ja4, sizeof s->ja4);
+    if (note) {
+        memcpy(note, s->ja4, sizeof s->ja4);
+        *noted = true;
+    }
+}
+
 static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, const struct tcpsim_tls_hello *h)
 {
     struct tcpsim_tls_conn *c = d->c;
@@ -254,9 +277,14 @@ static void on_client_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
         size_t sn = strnlen(h->sni, sizeof s->sni - 1); /* a string: what follows its NUL is never read */
         memcpy(s->sni, h->sni, sn);
         s->sni[sn] = '\0';
-        tcpsim__fp_client(h, s->ja3_full, sizeof s->ja3_full, s->ja3, s->ja4, sizeof s->ja4);
+        if (c->quiet) /* JA3 is not kept (tcpsim_tls_set_quiet) */
+            quiet_ja4(s, h);
+        else
+            tcpsim__fp_client(h, s->ja3_full, sizeof s->ja3_full, s->ja3, s->ja4, sizeof s->ja4);
     }
     it->hello = h;
+    if (c->quiet && c->no_explain)
+        return; /* delivered without a sentence, and nobody reads `why` (tcpsim_tls_set_quiet) */
     it->why.id = h->sslv2 ? TCPSIM_TLS_X_CLIENT_HELLO_V2 : TCPSIM_TLS_X_CLIENT_HELLO;
     it->why.n[0] = (long long)count_non_grease(h->ciphers, h->nciphers);
     it->why.s[0] = tcpsim_tls_version_name(h->version);
@@ -301,7 +329,8 @@ static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
         s->cipher = h->ciphers[0];
         if (h->nalpn > 0)
             memcpy(s->alpn, h->alpn[0], sizeof s->alpn);
-        tcpsim__fp_server(h, s->ja3s_full, sizeof s->ja3s_full, s->ja3s);
+        if (!c->quiet) /* JA3S is not kept (tcpsim_tls_set_quiet) */
+            tcpsim__fp_server(h, s->ja3s_full, sizeof s->ja3s_full, s->ja3s);
         if (c->tls13) {
             if (h->has_psk)
                 s->resumption = TCPSIM_TLS_RESUME_PSK; /* RFC 8446 §4.2.11 */
@@ -314,6 +343,8 @@ static void on_server_hello(struct dir_state *d, struct tcpsim_tls_item *it, con
     }
     if (c->tls13) /* RFC 8446 §2: everything after ServerHello is encrypted */
         d->encrypted = true;
+    if (c->quiet)
+        return; /* the item is not delivered (emit): nobody reads `why` */
     it->why.id = TCPSIM_TLS_X_SERVER_HELLO;
     it->why.s[0] = cipher_text(h->ciphers[0]);
     it->why.s[1] = tcpsim_tls_version_name(h->version);
@@ -470,15 +501,15 @@ static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, ui
     case TCPSIM_TLS_HS_CLIENT_HELLO: {
         /* parsed in the thread's scratch; what is read later is kept in
          * ch / sh, read only behind have_ch / have_sh */
-        struct tcpsim_tls_hello *h = &scratch_hello;
-        if (tcpsim__parse_client_hello(b, n, h, &what) != TCPSIM_OK)
+        const struct tcpsim_tls_hello *h;
+        if (tcpsim__client_hello_ref(b, n, &scratch_hello, &h, &what) != TCPSIM_OK)
             goto bad;
         on_client_hello(d, &it, h);
         break;
     }
     case TCPSIM_TLS_HS_SERVER_HELLO: {
-        struct tcpsim_tls_hello *h = &scratch_hello;
-        if (tcpsim__parse_server_hello(b, n, h, &what) != TCPSIM_OK)
+        const struct tcpsim_tls_hello *h;
+        if (tcpsim__server_hello_ref(b, n, &scratch_hello, &h, &what) != TCPSIM_OK)
             goto bad;
         on_server_hello(d, &it, h);
         break;
@@ -486,8 +517,14 @@ static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, ui
     case TCPSIM_TLS_HS_CERTIFICATE: {
         size_t nc = 0, chain = 0;
         struct tcpsim_tls_cert *certs = scratch_certs;
-        if (tcpsim__parse_certificate(b, n, c->tls13, certs, TCPSIM_TLS_MAX_CERTS, &nc, &chain, &what) != TCPSIM_OK)
+        /* quiet: the item is not delivered unless malformed and the summary
+         * keeps no certificate (tcpsim_tls_set_quiet), so only the framing is
+         * checked (whether it is malformed does not depend on the DER) */
+        if (tcpsim__parse_certificate(b, n, c->tls13, certs, c->quiet ? 0 : TCPSIM_TLS_MAX_CERTS, &nc, &chain, &what) !=
+            TCPSIM_OK)
             goto bad;
+        if (c->quiet)
+            break;
         it.certs = certs;
         it.ncerts = nc;
         it.chain_len = chain;
@@ -788,7 +825,8 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
                 it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_S;
                 it.why.n[0] = (long long)len;
                 it.why.n[1] = (long long)++d->flight_recs;
-                it.why.n[2] = flight_guess(c, d->flight_recs, len);
+                if (!c->quiet) /* a guess for the sentence: the item is not delivered (emit) */
+                    it.why.n[2] = flight_guess(c, d->flight_recs, len);
                 emit(d, &it);
                 return;
             }

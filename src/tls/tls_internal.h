@@ -26,6 +26,13 @@ enum tcpsim_err tcpsim__parse_client_hello(const uint8_t *body, size_t len, stru
                                            const char **what);
 enum tcpsim_err tcpsim__parse_server_hello(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
                                            const char **what);
+/* The same, but on a hit of the hello memo (parse_internal.h) *out points to
+ * the memo's struct made this hello's, not copied into `h` (else *out is
+ * `h`): valid until the calling thread parses another hello. */
+enum tcpsim_err tcpsim__client_hello_ref(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                         const struct tcpsim_tls_hello **out, const char **what);
+enum tcpsim_err tcpsim__server_hello_ref(const uint8_t *body, size_t len, struct tcpsim_tls_hello *h,
+                                         const struct tcpsim_tls_hello **out, const char **what);
 /* SSLv2-compatible CLIENT-HELLO (RFC 5246 §E.2), `msg` after the 2-byte header. */
 enum tcpsim_err tcpsim__parse_client_hello_v2(const uint8_t *msg, size_t len, struct tcpsim_tls_hello *h,
                                               const char **what);
@@ -41,7 +48,8 @@ void tcpsim__md_release(void);
 /* fingerprint.c: JA3 + JA4 of a ClientHello, JA3S of a ServerHello, exactly
  * as tcpsim_tls_ja3/ja4/ja3s write them (errors ignored, as the summary
  * does), memoised per thread by their inputs; tcpsim__fp_memo_release frees
- * the memo. */
+ * the memo. tcpsim__fp_client with `full` NULL writes JA4 only (fullcap and
+ * md5hex unused): the summary of a quiet decoder. */
 void tcpsim__fp_client(const struct tcpsim_tls_hello *ch, char *full, size_t fullcap, char md5hex[33], char *ja4,
                        size_t ja4cap);
 void tcpsim__fp_server(const struct tcpsim_tls_hello *sh, char *full, size_t fullcap, char md5hex[33]);

@@ -75,6 +75,14 @@ void b_hs_open(struct bld *b, unsigned type)
     b_open(b, 3);
 }
 
+void rec_alpn(struct rec_item *o, const struct tcpsim_tls_hello *h)
+{
+    size_t k = 0;
+    o->alpn[0] = '\0';
+    for (size_t i = 0; i < h->nalpn && i < TCPSIM_TLS_MAX_ALPN; i++)
+        k += (size_t)snprintf(o->alpn + k, sizeof o->alpn - k, "%.*s\n", (int)sizeof h->alpn[i], h->alpn[i]);
+}
+
 void rec_cb(void *ctx, const struct tcpsim_tls_item *item)
 {
     struct recorder *r = ctx;
@@ -95,6 +103,9 @@ void rec_cb(void *ctx, const struct tcpsim_tls_item *item)
     o->alert_level = item->alert_level;
     o->alert_desc = item->alert_desc;
     snprintf(o->explain, sizeof o->explain, "%s", item->explain);
+    o->alpn[0] = '\0';
+    if (item->hello)
+        rec_alpn(o, item->hello);
     size_t jl = 0;
     assert_int_equal(tcpsim_tls_item_json(item, o->json, sizeof o->json, &jl), TCPSIM_OK);
     assert_int_equal(jl, strlen(o->json));

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
 #include "testutil.h"
 #include "tls_test.h"
@@ -615,24 +617,85 @@ static void test_grease_inline_every_value_matches(void **state)
 
 /* ---- tcpsim_tls_feed's in-order shortcut against the reassembler ---- */
 
-/* [0] shortcut allowed, [1] the long way, [2] shortcut and quiet (tcpsim_tls_set_quiet) */
-static struct recorder feed_rec[3];
+/* [0] shortcut allowed, [1] the long way, [2] shortcut and quiet (tcpsim_tls_set_quiet),
+ * [3] quiet without sentences (tcpsim_tls_set_explain false): the replay's summary view */
+#define FEED_N 4
+static struct recorder feed_rec[FEED_N];
 
-static void feed_both(struct tcpsim_tls_conn *c[3], enum tcpsim_side dir, uint32_t seq, const uint8_t *p, size_t n,
+/* What the replay's summary view takes from an item (src/replay/tlsglue.c
+ * on_tls_item): a malformed one's frame, side and sentence (its
+ * diagnostic), a ClientHello's ALPN names (the offered list). */
+static void quiet_cb(void *ctx, const struct tcpsim_tls_item *item)
+{
+    struct recorder *r = ctx;
+    if (r->n >= REC_MAX)
+        return;
+    struct rec_item *o = &r->it[r->n++];
+    memset(o, 0, sizeof *o);
+    o->dir = item->dir;
+    o->frame = item->frame;
+    o->record = item->record;
+    o->hs = item->hs;
+    o->malformed = item->malformed;
+    if (item->malformed) {
+        assert_non_null(item->explain);
+        snprintf(o->explain, sizeof o->explain, "%s", item->explain);
+    }
+    if (item->hello)
+        rec_alpn(o, item->hello);
+}
+
+static void feed_both(struct tcpsim_tls_conn *c[FEED_N], enum tcpsim_side dir, uint32_t seq, const uint8_t *p, size_t n,
                       uint64_t frame)
 {
-    for (int w = 0; w < 3; w++) {
+    for (int w = 0; w < FEED_N; w++) {
         tcpsim__tls_long_way = w == 1;
         assert_int_equal(tcpsim_tls_feed(c[w], dir, seq, p, n, frame, frame * 1000u), TCPSIM_OK);
     }
     tcpsim__tls_long_way = false;
 }
 
+/* The summary a quiet decoder keeps, from the full one: the full one but
+ * for what tcpsim_tls_set_quiet (tls.h) says it does not keep. */
+static void quiet_expected(struct tcpsim_tls_summary *q, const struct tcpsim_tls_summary *full)
+{
+    tcpsim_tls_summary_copy(q, full);
+    memset(q->ja3, 0, sizeof q->ja3); /* as set up (packed as bytes) */
+    memset(q->ja3s, 0, sizeof q->ja3s);
+    q->ja3_full[0] = q->ja3s_full[0] = '\0';
+    q->ncerts = q->chain_len = 0;
+    q->nmsgs = 0;
+}
+
+/* Every summary field the summary view prints (src/replay/output.c
+ * summary_tls), compared directly. */
+static void same_printed(const struct tcpsim_tls_summary *a, const struct tcpsim_tls_summary *b)
+{
+    assert_int_equal(a->is_tls, b->is_tls);
+    assert_int_equal(a->have_server_hello, b->have_server_hello);
+    assert_int_equal(a->version, b->version);
+    assert_int_equal(a->cipher, b->cipher);
+    assert_int_equal(a->hrr, b->hrr);
+    assert_string_equal(a->sni, b->sni);
+    assert_string_equal(a->alpn, b->alpn);
+    assert_string_equal(a->ja4, b->ja4);
+    assert_int_equal(a->nalerts, b->nalerts);
+    assert_int_equal(a->alerts_total, b->alerts_total);
+    for (size_t i = 0; i < a->nalerts; i++) {
+        assert_int_equal(a->alerts[i].encrypted, b->alerts[i].encrypted);
+        assert_int_equal(a->alerts[i].desc, b->alerts[i].desc);
+        assert_int_equal(a->alerts[i].dir, b->alerts[i].dir);
+    }
+}
+
 /* The bundled handshakes cut into random pieces, some swapped (held, then
  * drained), repeated (trimmed), lost (a gap) or with a byte changed
  * (malformed records, resynchronisation): every item and the summary must be
  * the same with and without the shortcut; a quiet decoder must keep the same
- * summary and deliver exactly the malformed items and ClientHellos. */
+ * summary but for what tls.h says it drops (and every field the summary view
+ * prints) and deliver exactly the malformed items (same sentence, frame and
+ * side: the replay's diagnostics) and ClientHellos (same ALPN list), with or
+ * without sentences. */
 static void test_feed_shortcut_random_cuts_match_long_way(void **state)
 {
     (void)state;
@@ -646,7 +709,8 @@ static void test_feed_shortcut_random_cuts_match_long_way(void **state)
         uint64_t frame;
     };
     static struct piece pc[4096];
-    uint64_t compared = 0;
+    static struct tcpsim_tls_summary qx;
+    uint64_t compared = 0, certs_seen = 0, ja3_seen = 0, malformed_seen = 0;
     for (int round = 0; round < 60; round++) {
         size_t nseg = load_segs(names[round % 3], segs, 64);
         size_t np = 0, used = 0;
@@ -669,13 +733,15 @@ static void test_feed_shortcut_random_cuts_match_long_way(void **state)
                 pc[i] = pc[i + 1];
                 pc[i + 1] = t;
             }
-        struct tcpsim_tls_conn *c[3];
-        for (int w = 0; w < 3; w++) {
+        struct tcpsim_tls_conn *c[FEED_N];
+        for (int w = 0; w < FEED_N; w++) {
             memset(&feed_rec[w], 0, sizeof feed_rec[w]);
-            c[w] = tcpsim_tls_conn_new(NULL, rec_cb, &feed_rec[w]);
+            c[w] = tcpsim_tls_conn_new(NULL, w == 3 ? quiet_cb : rec_cb, &feed_rec[w]);
             assert_non_null(c[w]);
         }
         tcpsim_tls_set_quiet(c[2], true);
+        tcpsim_tls_set_quiet(c[3], true);
+        tcpsim_tls_set_explain(c[3], false);
         for (size_t i = 0; i < np; i++) {
             uint32_t r = rnd(&rng) % 20;
             if (r == 0 && round % 2) /* lost */
@@ -684,7 +750,7 @@ static void test_feed_shortcut_random_cuts_match_long_way(void **state)
             if (r == 1 && i > 0) /* repeated */
                 feed_both(c, pc[i - 1].dir, pc[i - 1].seq, buf + pc[i - 1].off, pc[i - 1].len, pc[i].frame);
         }
-        for (int w = 0; w < 3; w++) {
+        for (int w = 0; w < FEED_N; w++) {
             tcpsim__tls_long_way = w == 1;
             tcpsim_tls_fin(c[w], TCPSIM_SIDE_CLIENT, 1000, 1000000);
             tcpsim_tls_capture_end(c[w], TCPSIM_SIDE_SERVER, 1000, 1000000);
@@ -700,37 +766,172 @@ static void test_feed_shortcut_random_cuts_match_long_way(void **state)
             assert_int_equal(a->malformed, b->malformed);
             assert_string_equal(a->explain, b->explain);
             assert_string_equal(a->json, b->json);
+            assert_string_equal(a->alpn, b->alpn);
         }
-        size_t q = 0; /* the quiet decoder's items: the full list's malformed ones and ClientHellos */
-        for (size_t i = 0; i < feed_rec[0].n; i++) {
-            const struct rec_item *a = &feed_rec[0].it[i];
-            if (!a->malformed && a->hs != TCPSIM_TLS_HS_CLIENT_HELLO)
-                continue;
-            assert_true(q < feed_rec[2].n);
-            assert_int_equal(a->frame, feed_rec[2].it[q].frame);
-            assert_string_equal(a->json, feed_rec[2].it[q].json);
-            q++;
+        for (int w = 2; w < FEED_N; w++) {
+            size_t q = 0; /* the quiet decoder's items: the full list's malformed ones and ClientHellos */
+            for (size_t i = 0; i < feed_rec[0].n; i++) {
+                const struct rec_item *a = &feed_rec[0].it[i];
+                if (!a->malformed && a->hs != TCPSIM_TLS_HS_CLIENT_HELLO)
+                    continue;
+                assert_true(q < feed_rec[w].n);
+                const struct rec_item *b = &feed_rec[w].it[q++];
+                assert_int_equal(a->frame, b->frame);
+                assert_int_equal(a->dir, b->dir);
+                assert_int_equal(a->hs, b->hs);
+                assert_int_equal(a->malformed, b->malformed);
+                assert_string_equal(a->alpn, b->alpn);
+                if (a->malformed) {
+                    assert_string_equal(a->explain, b->explain);
+                    malformed_seen++;
+                }
+                if (w == 2)
+                    assert_string_equal(a->json, b->json);
+            }
+            assert_int_equal(q, feed_rec[w].n);
         }
-        assert_int_equal(q, feed_rec[2].n);
         static uint8_t pa[32768], pb[32768];
         const struct tcpsim_tls_summary *sa = tcpsim_tls_summary(c[0]);
         size_t la = tcpsim_tls_summary_packed_size(sa);
         assert_true(la <= sizeof pa);
         tcpsim_tls_summary_pack(pa, sa);
-        for (int w = 1; w < 3; w++) {
+        const struct tcpsim_tls_summary *sb = tcpsim_tls_summary(c[1]);
+        assert_int_equal(tcpsim_tls_is_tls(c[0]), tcpsim_tls_is_tls(c[1]));
+        assert_int_equal(la, tcpsim_tls_summary_packed_size(sb));
+        tcpsim_tls_summary_pack(pb, sb);
+        assert_memory_equal(pa, pb, la);
+        certs_seen += sa->ncerts;
+        ja3_seen += sa->ja3[0] != '\0';
+        quiet_expected(&qx, sa);
+        size_t lq = tcpsim_tls_summary_packed_size(&qx);
+        assert_true(lq <= sizeof pa);
+        tcpsim_tls_summary_pack(pa, &qx);
+        for (int w = 2; w < FEED_N; w++) {
             assert_int_equal(tcpsim_tls_is_tls(c[0]), tcpsim_tls_is_tls(c[w]));
-            const struct tcpsim_tls_summary *sb = tcpsim_tls_summary(c[w]);
-            assert_int_equal(la, tcpsim_tls_summary_packed_size(sb));
+            sb = tcpsim_tls_summary(c[w]);
+            same_printed(sa, sb);
+            assert_int_equal(lq, tcpsim_tls_summary_packed_size(sb));
             tcpsim_tls_summary_pack(pb, sb);
-            assert_memory_equal(pa, pb, la);
+            assert_memory_equal(pa, pb, lq);
         }
         compared += feed_rec[0].n;
-        for (int w = 0; w < 3; w++)
+        for (int w = 0; w < FEED_N; w++)
             tcpsim_tls_conn_free(c[w]);
         free_segs(segs, nseg);
     }
-    assert_true(compared > 0); /* items were compared, not two empty lists */
+    /* items, certificates, fingerprints and malformed items were compared,
+     * not empty lists */
+    assert_true(compared > 0);
+    assert_true(certs_seen > 0);
+    assert_true(ja3_seen > 0);
+    assert_true(malformed_seen > 0);
 }
+
+/* Every byte of the bundled handshakes changed in turn (one at a time, top
+ * bit flipped), each whole capture fed to a full decoder and to a quiet one
+ * without sentences (the summary view's): the same malformed items (the
+ * replay's diagnostics: frame, side, sentence), the same ClientHellos' ALPN
+ * lists, and the summary the same but for what tls.h says a quiet decoder
+ * does not keep. */
+static void test_quiet_every_byte_changed_same_diagnostics_and_summary(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"tls12", "tls12rsa", "tls13"};
+    static struct seg segs[64];
+    static struct recorder full, quiet;
+    static struct tcpsim_tls_summary qx;
+    static uint8_t pa[32768], pb[32768], buf[70000];
+    uint64_t runs = 0, malformed = 0, certs_kept = 0;
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+        size_t nseg = load_segs(names[f], segs, 64), total = 0;
+        for (size_t i = 0; i < nseg; i++)
+            total += segs[i].len;
+        for (size_t at = 0; at <= total; at++) { /* at == total: unchanged */
+            memset(&full, 0, sizeof full);
+            memset(&quiet, 0, sizeof quiet);
+            struct tcpsim_tls_conn *a = tcpsim_tls_conn_new(NULL, rec_cb, &full);
+            struct tcpsim_tls_conn *b = tcpsim_tls_conn_new(NULL, quiet_cb, &quiet);
+            assert_non_null(a);
+            assert_non_null(b);
+            tcpsim_tls_set_quiet(b, true);
+            tcpsim_tls_set_explain(b, false);
+            /* and b again with every hello parsed (no memo, so no note: quiet_ja4) */
+            static struct recorder quiet2;
+            memset(&quiet2, 0, sizeof quiet2);
+            struct tcpsim_tls_conn *b2 = tcpsim_tls_conn_new(NULL, quiet_cb, &quiet2);
+            assert_non_null(b2);
+            tcpsim_tls_set_quiet(b2, true);
+            tcpsim_tls_set_explain(b2, false);
+            size_t off = 0;
+            for (size_t i = 0; i < nseg; i++) {
+                memcpy(buf, segs[i].data, segs[i].len);
+                if (at >= off && at < off + segs[i].len)
+                    buf[at - off] ^= 0x80;
+                off += segs[i].len;
+                uint64_t fr = segs[i].frame;
+                assert_int_equal(tcpsim_tls_feed(a, segs[i].dir, segs[i].seq, buf, segs[i].len, fr, fr), TCPSIM_OK);
+                assert_int_equal(tcpsim_tls_feed(b, segs[i].dir, segs[i].seq, buf, segs[i].len, fr, fr), TCPSIM_OK);
+                tcpsim__hello_memo_off = true;
+                assert_int_equal(tcpsim_tls_feed(b2, segs[i].dir, segs[i].seq, buf, segs[i].len, fr, fr), TCPSIM_OK);
+                tcpsim__hello_memo_off = false;
+            }
+            tcpsim_tls_fin(a, TCPSIM_SIDE_CLIENT, 999, 999);
+            tcpsim_tls_fin(b, TCPSIM_SIDE_CLIENT, 999, 999);
+            tcpsim_tls_fin(a, TCPSIM_SIDE_SERVER, 999, 999);
+            tcpsim_tls_fin(b, TCPSIM_SIDE_SERVER, 999, 999);
+            tcpsim_tls_fin(b2, TCPSIM_SIDE_CLIENT, 999, 999);
+            tcpsim_tls_fin(b2, TCPSIM_SIDE_SERVER, 999, 999);
+            size_t q = 0;
+            for (size_t i = 0; i < full.n; i++) {
+                const struct rec_item *x = &full.it[i];
+                if (!x->malformed && x->hs != TCPSIM_TLS_HS_CLIENT_HELLO)
+                    continue;
+                assert_true(q < quiet.n);
+                const struct rec_item *y = &quiet.it[q++];
+                assert_int_equal(x->frame, y->frame);
+                assert_int_equal(x->dir, y->dir);
+                assert_int_equal(x->malformed, y->malformed);
+                assert_string_equal(x->alpn, y->alpn);
+                if (x->malformed) {
+                    assert_string_equal(x->explain, y->explain);
+                    malformed++;
+                }
+            }
+            assert_int_equal(q, quiet.n);
+            assert_int_equal(tcpsim_tls_is_tls(a), tcpsim_tls_is_tls(b));
+            const struct tcpsim_tls_summary *sa = tcpsim_tls_summary(a), *sb = tcpsim_tls_summary(b);
+            same_printed(sa, sb);
+            certs_kept += sa->ncerts;
+            quiet_expected(&qx, sa);
+            size_t lq = tcpsim_tls_summary_packed_size(&qx);
+            assert_true(lq <= sizeof pa);
+            assert_int_equal(lq, tcpsim_tls_summary_packed_size(sb));
+            tcpsim_tls_summary_pack(pa, &qx);
+            tcpsim_tls_summary_pack(pb, sb);
+            assert_memory_equal(pa, pb, lq);
+            const struct tcpsim_tls_summary *sb2 = tcpsim_tls_summary(b2);
+            assert_int_equal(lq, tcpsim_tls_summary_packed_size(sb2));
+            tcpsim_tls_summary_pack(pb, sb2);
+            assert_memory_equal(pa, pb, lq);
+            assert_int_equal(quiet.n, quiet2.n);
+            for (size_t i = 0; i < quiet.n; i++) {
+                assert_int_equal(quiet.it[i].frame, quiet2.it[i].frame);
+                assert_string_equal(quiet.it[i].explain, quiet2.it[i].explain);
+                assert_string_equal(quiet.it[i].alpn, quiet2.it[i].alpn);
+            }
+            tcpsim_tls_conn_free(a);
+            tcpsim_tls_conn_free(b);
+            tcpsim_tls_conn_free(b2);
+            runs++;
+        }
+        free_segs(segs, nseg);
+    }
+    assert_true(runs > 3000);
+    assert_true(malformed > 100); /* damage was found, not only clean runs */
+    assert_true(certs_kept > 0);
+}
+
+/* ---- JA4's SHA-256 against OpenSSL's ---- */
 
 int run_fast_tests(void)
 {
@@ -745,6 +946,7 @@ int run_fast_tests(void)
         cmocka_unit_test(test_json_names_need_no_escaping),
         cmocka_unit_test(test_explain_formatter_random_matches_printf),
         cmocka_unit_test(test_feed_shortcut_random_cuts_match_long_way),
+        cmocka_unit_test(test_quiet_every_byte_changed_same_diagnostics_and_summary),
         cmocka_unit_test(test_grease_inline_every_value_matches),
     };
     return cmocka_run_group_tests_name("fast_paths", tests, NULL, NULL);

@@ -45,12 +45,15 @@ struct rec_item {
     size_t chain_len, key_bytes;
     uint16_t group;
     uint8_t alert_level, alert_desc;
+    char alpn[TCPSIM_TLS_MAX_ALPN * 65]; /* a hello's ALPN names, each followed by '\n' */
 };
 struct recorder {
     struct rec_item it[REC_MAX];
     size_t n;
 };
 void rec_cb(void *ctx, const struct tcpsim_tls_item *item);
+/* o->alpn from a hello (what the replay keeps of a ClientHello) */
+void rec_alpn(struct rec_item *o, const struct tcpsim_tls_hello *h);
 
 /* ---- capture segments (tests/tls/data/NAME.segs: "frame dir seq hex") ---- */
 struct seg {
