@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -930,8 +929,6 @@ static void test_quiet_every_byte_changed_same_diagnostics_and_summary(void **st
     assert_true(malformed > 100); /* damage was found, not only clean runs */
     assert_true(certs_kept > 0);
 }
-
-/* ---- JA4's SHA-256 against OpenSSL's ---- */
 
 int run_fast_tests(void)
 {
