@@ -69,15 +69,6 @@ static inline size_t take_trans(struct tcpsim_rp_conn *c, int side, const struct
     return out->ntrans == 0 ? n : take_range(c, side, out->trans, out->ntrans, ev, n, cap);
 }
 
-enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side)
-{
-    if (!c->obs_ok)
-        return c->nstates[side] ? c->states[side][c->nstates[side] - 1] : TCPSIM_TCP_CLOSED;
-    if (side == TCPSIM_SIDE_SERVER && c->pend_active)
-        return TCPSIM_TCP_LISTEN;
-    return c->ep[side].state;
-}
-
 bool tcpsim__rp_obs_known(const struct tcpsim_rp_conn *c, int side)
 {
     return !(side == TCPSIM_SIDE_SERVER && c->obs_ok && c->pend_active);
@@ -720,11 +711,6 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
         return n;
     }
     return deliver(c, !dir, sg, now, ev, n, evcap);
-}
-
-bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c)
-{
-    return c->obs_ok && (c->pend_active || c->pfin_active);
 }
 
 void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *retro)

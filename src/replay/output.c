@@ -177,12 +177,13 @@ struct tcpsim_rp_writer {
     struct conn_memo memo;              /* the last conn record's middle */
     struct tcpsim_tls_summary *tls_sum; /* the writer thread's: a TLS conn record's summary, unpacked */
     uint64_t tls_queued;                /* TLS conn records (blocks) sent to the writer thread (tests) */
+    uint64_t refs;                      /* held records handed to it by reference (tests) */
 };
 
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
+enum msg_type { MSG_SEG, MSG_SEGREF, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -1089,6 +1090,12 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
     case MSG_SEG:
         unqueue_segment(w, msg);
         break;
+    case MSG_SEGREF: { /* a held record, read where it is (on_segment_ref) */
+        const struct tcpsim_rp_segment *s;
+        memcpy(&s, msg, sizeof s);
+        json_segment(w, s);
+        break;
+    }
     case MSG_CONN:
         unqueue_conn(w, msg, false);
         break;
@@ -1874,6 +1881,41 @@ static void on_segment_q(void *ctx, const struct tcpsim_rp_conn *c, const struct
         queue_segment(w, s);
 }
 
+/* JSON with the writer thread, a held record: a pointer to it as the
+ * message, when json_segment reads nothing the record only points at (the
+ * labels of IPv6 endpoints, TLS JSON; its events and segment head stay with
+ * it); the replay keeps it until the writer thread has passed the message. */
+static bool on_segment_ref(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s, uint64_t *pos)
+{
+    struct tcpsim_rp_writer *w = ctx;
+    (void)c;
+    if (!picked(w, s->conn))
+        return false;
+    if ((s->src_ip.family == 6) | (s->dst_ip.family == 6) | (s->tls_json_len != 0) | (s->tls_errors_len != 0) |
+        !w->pfx) {
+        queue_segment(w, s);
+        return false;
+    }
+    void *m = tcpsim__wq_reserve(w->q, sizeof s);
+    memcpy(m, &s, sizeof s);
+    tcpsim__wq_commit(w->q, MSG_SEGREF, sizeof s);
+    *pos = w->q->wp;
+    w->refs++;
+    return true;
+}
+
+static uint64_t on_ref_done(void *ctx)
+{
+    const struct tcpsim_rp_writer *w = ctx;
+    return atomic_load_explicit(&w->q->head, memory_order_acquire);
+}
+
+static void on_ref_wait(void *ctx)
+{
+    struct tcpsim_rp_writer *w = ctx;
+    tcpsim__wq_drain(w->q);
+}
+
 static void on_conn(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why)
 {
     struct tcpsim_rp_writer *w = ctx;
@@ -2016,6 +2058,11 @@ struct tcpsim_rp_writer *tcpsim_rp_writer_new_sink(FILE *out, const struct tcpsi
     return w;
 }
 
+uint64_t tcpsim__rp_writer_refs(const struct tcpsim_rp_writer *w)
+{
+    return w->refs;
+}
+
 uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
 {
     return w->tls_queued;
@@ -2023,9 +2070,15 @@ uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
 
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
-    struct tcpsim_rp_handler h = {w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false, false};
+    struct tcpsim_rp_handler h = {
+        w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false, false, NULL, NULL, NULL};
     h.seg_head = w->fmt == TCPSIM_RP_JSON;         /* json_segment reads seq, ack and flags */
     h.tls_items_unread = w->fmt == TCPSIM_RP_JSON; /* and the TLS JSON, not the items */
+    if (w->q && w->fmt == TCPSIM_RP_JSON) {        /* held records read where they are */
+        h.segment_ref = on_segment_ref;
+        h.ref_done = on_ref_done;
+        h.ref_wait = on_ref_wait;
+    }
     return h;
 }
 

@@ -28,6 +28,8 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
     rp->cfg = *cfg;
     rp->fifo.base = 1;
     rp->fifo.seg_head = cfg->h.seg_head;
+    if (!cfg->h.seg_head || !cfg->h.ref_done || !cfg->h.ref_wait || !cfg->h.summary)
+        rp->cfg.h.segment_ref = NULL; /* by reference only as handler.segment_ref says */
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
         rp->cfg.max_conns = 1u << 20;
     if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
@@ -171,9 +173,43 @@ static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
  * answer), and writing it reads and updates its lines. */
 #define HOLD_PF 6u
 
+/* A held record's TLS parts, in the ring, pointed at again (emit_head). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void
+held_tls_point(struct hold_fifo *f, struct held *h)
+{
+    uint8_t *b = f->ring + h->tls_off;
+    struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
+    struct tcpsim_tls_explain *why = (struct tcpsim_tls_explain *)(void *)(b + h->s.ntls * sizeof *it);
+    char *json = (char *)(why + h->s.ntls);
+    char *ex = json + h->s.tls_json_len + h->s.tls_errors_len;
+    h->s.tls_errors_json = json + h->s.tls_json_len;
+    for (size_t i = 0; i < h->s.ntls; i++) {
+        it[i].explain = ex;
+        ex += strlen(ex) + 1;
+        for (int k = 0; k < 3; k++) {
+            why[i].s[k] = ex;
+            ex += strlen(ex) + 1;
+        }
+        it[i].why = why[i].id != TCPSIM_TLS_X_NONE ? &why[i] : NULL;
+    }
+    h->s.tls = it;
+    h->s.tls_json = json;
+}
+
 /* Write the oldest held record, deciding its connection's question first
- * when the record may depend on it. */
-static void emit_head(struct tcpsim_replay *rp)
+ * when the record may depend on it. Inlined in pump, which writes nearly
+ * every record (emit_head below for the other callers), its TLS parts out
+ * of line. A view with segment_ref reads the record where it is (no
+ * unpacked copy of the segment): its block is not used again until the view
+ * lets go of it (block_ready). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void
+emit_head_in(struct tcpsim_replay *rp)
 {
     struct hold_fifo *f = &rp->fifo;
     struct held *h = f->idx[f->head];
@@ -187,29 +223,21 @@ static void emit_head(struct tcpsim_replay *rp)
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
     if (h->open)
         resolve_conn(rp, c);
-    hold_seg_unpack(&f->seg, (const unsigned char *)(h + 1), h->seg_len);
-    h->s.seg = &f->seg;
     h->s.events = held_ev(h);
-    if (h->tls_len) {
-        uint8_t *b = f->ring + h->tls_off;
-        struct tcpsim_tl_tls *it = (struct tcpsim_tl_tls *)(void *)b;
-        struct tcpsim_tls_explain *why = (struct tcpsim_tls_explain *)(void *)(b + h->s.ntls * sizeof *it);
-        char *json = (char *)(why + h->s.ntls);
-        char *ex = json + h->s.tls_json_len + h->s.tls_errors_len;
-        h->s.tls_errors_json = json + h->s.tls_json_len;
-        for (size_t i = 0; i < h->s.ntls; i++) {
-            it[i].explain = ex;
-            ex += strlen(ex) + 1;
-            for (int k = 0; k < 3; k++) {
-                why[i].s[k] = ex;
-                ex += strlen(ex) + 1;
-            }
-            it[i].why = why[i].id != TCPSIM_TLS_X_NONE ? &why[i] : NULL;
-        }
-        h->s.tls = it;
-        h->s.tls_json = json;
+    uint64_t pos;
+    if (rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
+        /* by reference: the view reads the record where it is, the
+         * segment's first bytes included (all a seg_head view reads) */
+        h->s.seg = (const struct tcpsim_segment *)(const void *)(h + 1);
+        if (rp->cfg.h.segment_ref(rp->cfg.h.ctx, c, &h->s, &pos))
+            f->ref_last = pos;
+    } else {
+        hold_seg_unpack(&f->seg, (const unsigned char *)(h + 1), h->seg_len);
+        h->s.seg = &f->seg;
+        if (h->tls_len)
+            held_tls_point(f, h);
+        rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
     }
-    rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
     if (h->tls_len) {
         f->r_head = h->tls_off + h->tls_len;
         if (--f->r_live == 0)
@@ -218,16 +246,28 @@ static void emit_head(struct tcpsim_replay *rp)
     f->head = (f->head + 1) & (f->cap - 1);
     f->base++;
     f->len--;
-    /* The head has left its block: the block goes to the free list (the
-     * last block stays, emptied, for the next record). */
+    /* The head has left its block: the block goes to the end of the free
+     * list, marked with the last record kept by reference (the last block
+     * stays for the next record, emptied unless the view reads it). */
     struct hold_block *b = f->bhead;
     if (f->len == 0) {
-        b->used = 0;
+        if (f->ref_last <= f->ref_seen)
+            b->used = 0;
     } else if ((unsigned char *)f->idx[f->head] < b->data || (unsigned char *)f->idx[f->head] >= b->data + b->used) {
         f->bhead = b->next;
-        b->next = f->bfree;
-        f->bfree = b;
+        b->next = NULL;
+        b->ref = f->ref_last;
+        if (f->bfree_last)
+            f->bfree_last->next = b;
+        else
+            f->bfree = b;
+        f->bfree_last = b;
     }
+}
+
+static void emit_head(struct tcpsim_replay *rp)
+{
+    emit_head_in(rp);
 }
 
 /* Write held records while the head's question is answered, or forced when
@@ -250,7 +290,7 @@ static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
         }
         if (open && f->len < HOLD_MAX && (now < h->s.time || now - h->s.time < HOLD_NS))
             break;
-        emit_head(rp);
+        emit_head_in(rp);
     }
 }
 
@@ -289,11 +329,26 @@ static size_t ring_alloc(struct hold_fifo *f, size_t n)
 _Static_assert(HELD_MAX_SIZE <= BLOCK_ROOM, "a held record fits in a block");
 _Static_assert(TLS_RING <= UINT32_MAX, "ring offsets fit in a held record");
 
+/* Whether block b (NULL: none) may take records again: the view has let go
+ * of those it kept by reference (handler.segment_ref). The view's position
+ * is asked only when the one seen last is not enough. */
+static bool block_ready(struct tcpsim_replay *rp, const struct hold_block *b)
+{
+    struct hold_fifo *f = &rp->fifo;
+    if (!b)
+        return false;
+    if (b->ref <= f->ref_seen)
+        return true;
+    f->ref_seen = rp->cfg.h.ref_done(rp->cfg.h.ctx);
+    return b->ref <= f->ref_seen;
+}
+
 /* Room for one more record, whatever its size: an index slot (the index
  * doubles up to HOLD_MAX) and a block to start if the last one is full.
  * False when the FIFO is full or memory is short. */
-static bool hold_room(struct hold_fifo *f)
+static bool hold_room(struct tcpsim_replay *rp)
 {
+    struct hold_fifo *f = &rp->fifo;
     if (f->len == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 64;
         struct held **ni = nc <= HOLD_MAX ? malloc(nc * sizeof *ni) : NULL;
@@ -306,12 +361,17 @@ static bool hold_room(struct hold_fifo *f)
         f->cap = nc;
         f->head = 0;
     }
-    if ((!f->btail || BLOCK_ROOM - f->btail->used < HELD_MAX_SIZE) && !f->bfree) {
+    if ((!f->btail || BLOCK_ROOM - f->btail->used < HELD_MAX_SIZE) && !block_ready(rp, f->bfree)) {
+        /* none free, or the view still reads the oldest free one: a new
+         * block, taken first */
         struct hold_block *b = malloc(HOLD_BLOCK);
         if (!b)
             return false;
-        b->next = NULL;
+        b->ref = 0;
+        b->next = f->bfree;
         f->bfree = b;
+        if (!f->bfree_last)
+            f->bfree_last = b;
         f->nblocks++;
     }
     return true;
@@ -324,6 +384,8 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
     if (!b || BLOCK_ROOM - b->used < size) {
         b = f->bfree;
         f->bfree = b->next;
+        if (!f->bfree)
+            f->bfree_last = NULL;
         b->next = NULL;
         b->used = 0;
         if (f->btail)
@@ -339,15 +401,16 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
 
 /* hold_room and hold_place in one step; NULL when there is no room. The
  * usual case (the index and the last block have room) inline. */
-static inline struct held *hold_take(struct hold_fifo *f, size_t size)
+static inline struct held *hold_take(struct tcpsim_replay *rp, size_t size)
 {
+    struct hold_fifo *f = &rp->fifo;
     struct hold_block *b = f->btail;
     if (f->len < f->cap && b && BLOCK_ROOM - b->used >= HELD_MAX_SIZE) {
         struct held *h = (struct held *)(void *)(b->data + b->used);
         b->used += size;
         return h;
     }
-    return hold_room(f) ? hold_place(f, size) : NULL;
+    return hold_room(rp) ? hold_place(f, size) : NULL;
 }
 
 void tcpsim__rp_hold_stats(const struct tcpsim_replay *rp, size_t *blocks, size_t *most)
@@ -389,7 +452,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     }
     size_t nev = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
     size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nev;
-    if (!hold_room(f)) { /* cannot hold: decide now and write in order */
+    if (!hold_room(rp)) { /* cannot hold: decide now and write in order */
         while (f->len)
             emit_head(rp);
         resolve_conn(rp, c);
@@ -513,6 +576,8 @@ void tcpsim_replay_free(struct tcpsim_replay *rp)
         }
     }
     tcpsim__flow_free(&rp->ft);
+    if (rp->fifo.ref_last > rp->fifo.ref_seen) /* not finished: the view may still read held records */
+        rp->cfg.h.ref_wait(rp->cfg.h.ctx);
     free(rp->fifo.idx);
     for (int k = 0; k < 2; k++)
         for (struct hold_block *b = k ? rp->fifo.bfree : rp->fifo.bhead, *n; b; b = n) {
@@ -864,7 +929,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     const size_t size = held_size(seg_len, ev_cap);
     struct held *h;
     if ((f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all &&
-        (h = hold_take(f, size))) {
+        (h = hold_take(rp, size))) {
         hold_link(f, h, c, open, ev_cap, seg_len);
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
         h->s.events = NULL; /* emit_head points it at the slots */
@@ -1294,4 +1359,5 @@ void tcpsim_replay_finish(struct tcpsim_replay *rp)
     rp->sum.seconds = rp->have_time ? (double)(rp->last_ts - rp->first_ts) / 1e9 : 0.0;
     if (rp->cfg.h.summary)
         rp->cfg.h.summary(rp->cfg.h.ctx, &rp->sum);
+    rp->fifo.ref_seen = rp->fifo.ref_last; /* the view let go of every record (handler.segment_ref) */
 }

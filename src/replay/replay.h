@@ -240,6 +240,19 @@ struct tcpsim_rp_handler {
      * is NULL and s->ntls not to be read; no copy of the items and their
      * explanations is made. */
     bool tls_items_unread;
+    /* Optional, used with seg_head, ref_done, ref_wait and summary (else
+     * every record goes to `segment`): a held record handed over by
+     * reference instead. The view either keeps `s` (returns true and a
+     * position in *pos, larger than any before) or does with it what
+     * `segment` does (returns false). A kept record, the first
+     * TCPSIM_RP_SEG_HEAD bytes of s->seg and its events stay as they are
+     * until ref_done returns a position >= its own, or `summary` or
+     * ref_wait returns (the view is done with every kept record then);
+     * s->src, s->dst, s->tls_json and s->tls_errors_json do not (the view
+     * copies a record that needs them). */
+    bool (*segment_ref)(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s, uint64_t *pos);
+    uint64_t (*ref_done)(void *ctx); /* the records up to this position are let go */
+    void (*ref_wait)(void *ctx);     /* returns when every kept record is let go */
 };
 #define TCPSIM_RP_SEG_HEAD 16u
 
@@ -412,13 +425,26 @@ size_t tcpsim__rp_obs_segment(struct tcpsim_rp_conn *c, int dir, const struct tc
                               tcpsim_ns_t ts, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                               struct tcpsim_rp_retro *retro);
 /* True while something about earlier records is still open (a silent server,
- * a FIN in flight): its records are held in the output FIFO. */
-bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c);
+ * a FIN in flight): its records are held in the output FIFO. Inline: asked
+ * for every segment record (replay.c). */
+static inline bool tcpsim__rp_obs_unresolved(const struct tcpsim_rp_conn *c)
+{
+    return c->obs_ok && (c->pend_active || c->pfin_active);
+}
 /* Decide now (end of the connection, FIFO cap): a silent server is taken as
  * LISTEN (c->server_inferred), a FIN in flight is delivered. */
 void tcpsim__rp_obs_resolve(struct tcpsim_rp_conn *c, struct tcpsim_rp_retro *retro);
 void tcpsim__rp_obs_free(struct tcpsim_rp_conn *c);
-enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side);
+/* A side's state as the observer has it (the last one listed when it could
+ * not observe). Inline: read twice for every segment record (replay.c). */
+static inline enum tcpsim_tcp_state tcpsim__rp_obs_state(const struct tcpsim_rp_conn *c, int side)
+{
+    if (!c->obs_ok)
+        return c->nstates[side] ? c->states[side][c->nstates[side] - 1] : TCPSIM_TCP_CLOSED;
+    if (side == TCPSIM_SIDE_SERVER && c->pend_active)
+        return TCPSIM_TCP_LISTEN; /* not made yet (observer.c): assumed listening */
+    return c->ep[side].state;
+}
 /* False while the server has not sent anything after the client's SYN: it may
  * be listening or a closed port (decided by its first segment, or assumed
  * LISTEN by tcpsim__rp_obs_resolve). */

@@ -64,6 +64,7 @@ struct held {
 struct hold_block {
     struct hold_block *next; /* the next block of the queue, or of the free list */
     size_t used;             /* bytes of data[] taken by records */
+    uint64_t ref;            /* the view may read its records until ref_done reaches this (segment_ref) */
     _Alignas(16) unsigned char data[];
 };
 
@@ -82,6 +83,8 @@ struct hold_fifo {
     bool seg_head;             /* the view reads only the segment's first bytes (handler.seg_head) */
     bool copy_all;             /* tests: every record built on the stack and copied (emit_or_hold),
                                 * the path seg_record's in-place build must give the same as */
+    /* The free list's last block: blocks are taken again oldest first. */
+    struct hold_block *bfree_last;
     /* The head's connection was found unresolved while the head was record
      * number `blocked_num`: only a packet of that connection can change that
      * (pump), so other packets do not read its (cold) record again. */
@@ -89,6 +92,10 @@ struct hold_fifo {
     uint64_t blocked_num;
     uint8_t *ring;
     size_t r_head, r_tail, r_live; /* r_live: held records with bytes in the ring */
+    /* Records handed over by reference (handler.segment_ref): the position
+     * of the last one, and the view's position as last asked (ref_done). A
+     * block is used again only once the view has let go of its records. */
+    uint64_t ref_last, ref_seen;
 };
 
 struct tcpsim_replay {

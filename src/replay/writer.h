@@ -103,5 +103,8 @@ struct tcpsim_rp_writer;
  * to its writer thread as messages, their summary packed, so far (tests: the
  * path was taken). */
 uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w);
+/* Held segment records the JSON view let its writer thread read where they
+ * are (handler.segment_ref) so far (tests: the path was taken). */
+uint64_t tcpsim__rp_writer_refs(const struct tcpsim_rp_writer *w);
 
 #endif

@@ -512,6 +512,7 @@ static size_t compare_view(const char *cap, enum tcpsim_rp_format fmt)
     tcpsim_rp_writer_setup(w, &cfg);
     struct both b = {rf, fmt, cfg.h, 0, 0};
     cfg.h.ctx = &b;
+    cfg.h.segment_ref = NULL; /* every record through both_seg (the writer's ctx is b's now) */
     if (cfg.h.segment)
         cfg.h.segment = both_seg;
     cfg.h.conn = both_conn;

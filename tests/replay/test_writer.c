@@ -109,6 +109,9 @@ static void test_ring_largest_message_expect_taken(void **state)
 
 /* ================= the JSON and summary views with and without the thread ================= */
 
+/* Held records the last replay_view's JSON writer read by reference. */
+static uint64_t view_refs;
+
 /* `ring`: 0 no writer thread; else the writer thread with that ring (1: its
  * default). The reader runs on two threads either way. */
 static char *replay_view(enum tcpsim_rp_format fmt, const char *cap, size_t ring, long pick, const char *filter)
@@ -122,6 +125,7 @@ static char *replay_view(enum tcpsim_rp_format fmt, const char *cap, size_t ring
     cfg.threads = ring ? 2 : 1; /* setup starts no second writer thread */
     tcpsim_rp_writer_setup(w, &cfg);
     rr_read(&cfg, cap, filter);
+    view_refs = tcpsim__rp_writer_refs(w);
     assert_true(rr_close(&o));
     return o.text;
 }
@@ -208,9 +212,97 @@ static void test_views_generated_capture_thread_expect_same_bytes(void **state)
         }
     pg_close(&g);
     same_json(path, -1, NULL);
+    /* the IPv4 records held behind an unanswered SYN were read where they
+     * were held (segment_ref), the IPv6 ones copied: both above */
+    for (size_t ring = 1; ring <= 4096; ring *= 4096) {
+        free(replay_view(TCPSIM_RP_JSON, path, ring, -1, NULL));
+        print_message("ring %zu: %llu by reference\n", ring, (unsigned long long)view_refs);
+        assert_true(view_refs > 6 * N / 2);
+    }
     same_json(path, 17, NULL);
     same_json(path, -1, "port 20005 or port 20006"); /* records of the other connections tracked, not written */
     unlink(path);
+}
+
+/* Packets straight to a replay that is freed without being finished: held
+ * records the writer thread may still be reading when the replay goes (it
+ * waits for them: ASan sees a block freed under the writer thread). A SYN
+ * never answered holds everything behind it until HOLD_NS of capture has
+ * passed; then the FIFO is written out, by reference, and fills again. */
+static void (*real_ref_wait)(void *ctx);
+static unsigned ref_waits;
+
+/* The writer's wait, counted. */
+static void counted_ref_wait(void *ctx)
+{
+    ref_waits++;
+    real_ref_wait(ctx);
+}
+
+/* A view that never says it let go: the replay takes a new block each time
+ * and must wait when it is freed. */
+static uint64_t ref_done_never(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static char *unfinished_json(size_t ring, bool never, uint64_t *refs)
+{
+    struct rr_out o;
+    struct tcpsim_rp_writer *w = rr_open(&o, TCPSIM_RP_JSON, -1);
+    if (ring)
+        assert_true(tcpsim_rp_writer_thread(w, ring));
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = ring ? 2 : 1;
+    tcpsim_rp_writer_setup(w, &cfg);
+    if (cfg.h.ref_wait) {
+        real_ref_wait = cfg.h.ref_wait;
+        cfg.h.ref_wait = counted_ref_wait;
+        if (never)
+            cfg.h.ref_done = ref_done_never;
+    }
+    ref_waits = 0;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    uint8_t b[256];
+    uint64_t frame = 0, t = UINT64_C(1700000000000000); /* us */
+    size_t n = pg_build(DLT_EN10MB, b, sizeof b, "10.1.0.1", 1000, "10.1.0.2", 80, PG_S, 1, 0, 1024, 0, NULL, 1);
+    tcpsim_replay_packet(rp, ++frame, t * 1000u, DLT_EN10MB, b, n, n);
+    for (unsigned i = 0; i < 4000; i++) { /* 20 s apart every 200: the head goes at 60 s */
+        t += i % 200 == 199 ? 20000000u : 100u;
+        uint16_t cp = (uint16_t)(2000 + i % 300);
+        n = pg_build(DLT_EN10MB, b, sizeof b, "10.2.0.1", cp, "10.2.0.2", 443, i < 300 ? PG_S : PG_A | PG_P, 7 * i, 5,
+                     1024, (uint16_t)(i < 300 ? 0 : 10), NULL, (uint16_t)i);
+        tcpsim_replay_packet(rp, ++frame, t * 1000u, DLT_EN10MB, b, n, n);
+    }
+    tcpsim_replay_free(rp);
+    *refs = tcpsim__rp_writer_refs(w);
+    assert_true(rr_close(&o));
+    return o.text;
+}
+
+static void test_json_replay_freed_unfinished_expect_same_bytes(void **state)
+{
+    (void)state;
+    uint64_t refs;
+    char *want = unfinished_json(0, false, &refs);
+    assert_true(strlen(want) > 1000);
+    assert_int_equal(refs, 0);
+    static const size_t rings[] = {1, 4096, 256};
+    for (size_t r = 0; r < 2 * sizeof rings / sizeof rings[0]; r++) {
+        bool never = r % 2;
+        char *got = unfinished_json(rings[r / 2], never, &refs);
+        if (never) /* nothing let go as far as the replay knows: it waited when freed */
+            assert_int_equal(ref_waits, 1);
+        assert_string_equal(got, want);
+        print_message("ring %zu%s: %llu refs, %zu bytes\n", rings[r / 2], never ? " (never let go)" : "",
+                      (unsigned long long)refs, strlen(got));
+        assert_true(refs > 500); /* records written before the end, by reference */
+        free(got);
+    }
+    free(want);
 }
 
 /* A ClientHello in one record (RFC 8446 §4.1.2, §4.2; RFC 6066 §3 SNI,
@@ -598,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_views_generated_capture_thread_expect_same_bytes),
         cmocka_unit_test(test_views_tls_conns_thread_expect_same_bytes),
         cmocka_unit_test(test_json_records_bigger_than_ring_expect_same_bytes),
+        cmocka_unit_test(test_json_replay_freed_unfinished_expect_same_bytes),
         cmocka_unit_test(test_views_disk_full_expect_write_failure_reported),
         cmocka_unit_test(test_writer_thread_other_views_expect_refused),
         cmocka_unit_test(test_json_tls_items_unread_expect_same_bytes),
