@@ -217,14 +217,18 @@ static bool word_special(uint64_t w)
 }
 
 #if defined(__SSE2__)
-/* Whether any of the 16 bytes at s is not plain_ascii, as word_special
+/* Whether any of the 16 bytes in v (or at s) is not plain_ascii, as word_special
  * (a signed compare: bytes from 0x80 are below 0x20 too). */
-static inline bool special16(const char *s)
+static inline bool special_v(__m128i v)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i x = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
     x = _mm_or_si128(x, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
     return _mm_movemask_epi8(x) != 0;
+}
+
+static inline bool special16(const char *s)
+{
+    return special_v(_mm_loadu_si128((const __m128i *)(const void *)s));
 }
 #endif
 
@@ -620,7 +624,8 @@ static char *fw_hello(char *p, char *end, const struct tcpsim_tls_item *it)
 
 /* The item at buf, NUL-terminated: the end, or NULL when some piece might
  * not have fit (nothing promised about buf then). */
-static char *item_json_fast(const struct tcpsim_tls_item *it, char *buf, size_t cap)
+static char *item_json_fast(const struct tcpsim_tls_item *it, const char *explain, char *buf, size_t cap,
+                            char *marks[2])
 {
     char *p = buf, *end = buf + cap;
     const char *side = tcpsim_tls_side_name(it->dir);
@@ -636,7 +641,10 @@ static char *item_json_fast(const struct tcpsim_tls_item *it, char *buf, size_t 
     if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
         FW_KNUM(p, end, "handshake_type", it->hs_type);
     FW_KNAME(p, end, "record_version", tcpsim_tls_version_name(it->record_version));
-    FW_KNUM(p, end, "length", it->length);
+    FW_NEED(p, end, sizeof("length") + 23);
+    FW_LIT(p, ",\"length\":");
+    marks[0] = p; /* (for the memo: where the length's digits are) */
+    p = fw_u64(p, it->length);
     FW_NEED(p, end, 34);
     if (it->malformed)
         FW_LIT(p, ",\"malformed\":true");
@@ -681,12 +689,359 @@ static char *item_json_fast(const struct tcpsim_tls_item *it, char *buf, size_t 
         FW_KNUM(p, end, "ticket_lifetime", it->ticket_lifetime);
         FW_KNUM(p, end, "ticket_len", it->ticket_len);
     }
-    char ex[512];
-    FW_KSTR(p, end, "explain", it->explain ? it->explain : tcpsim_tls_explain_en(&it->why, ex, sizeof ex));
+    FW_KEY(p, end, "explain"); /* (FW_KSTR: the sentence is never NULL) */
+    marks[1] = p;
+    FW_JSTR(p, end, explain);
     FW_NEED(p, end, 1);
     *p++ = '}';
     *p = '\0';
     return p;
+}
+
+/* ---- the item memo ----
+ *
+ * Most items repeat but for their length and sentence (docs/design.md,
+ * "Shortcuts of the one model"): application_data records, a TLS 1.3
+ * server's ChangeCipherSpec, a client build's ClientHello for one name, a
+ * server's Certificate. An item is reduced to a key holding exactly what
+ * item_json_fast reads but the length and the sentence, under the same
+ * conditions (so fields it does not write cannot make two items differ),
+ * strings whole and NUL-terminated, lists with their counts. A slot keeps
+ * the key and the item's JSON up to its sentence, without the length's
+ * digits. An item whose key is equal byte for byte takes that JSON with
+ * its own digits put back, then its sentence in quotes and the closing
+ * brace: exactly item_json_fast's bytes when the sentence has nothing to
+ * escape (fw_jstr then copies it as it is), which is checked as it is
+ * copied (and before an item is kept). The
+ * hash only picks the slot, so a collision costs a miss. Per thread (items
+ * are rendered on any thread), in a fixed arena emptied when full: bounded,
+ * no allocation. tests/replay/test_output.c holds it to the builder on items
+ * that differ from a kept one in one field. */
+#define IM_SLOTS   512u         /* direct-mapped, a power of two */
+#define IM_ARENA   (64u * 1024) /* keys and JSON of the kept items */
+#define IM_KEYMAX  1024u        /* a longer key is not kept (rendered as before) */
+#define IM_JSONMAX 2048u        /* nor a longer item */
+
+struct im_slot {
+    uint64_t hash;
+    uint32_t off;          /* key at arena + off, then the JSON */
+    uint16_t klen;         /* 0: empty */
+    uint16_t jlen, at_len; /* the JSON up to the sentence without the digits; where they go */
+};
+
+/* the fixed part of a key: no padding (8 * 3 + 4 * 5 + 2 * 2 + 1 * 16), cleared
+ * before it is filled all the same */
+struct im_head {
+    uint64_t key_bytes, ticket_len, chain_len;
+    uint32_t dir, record, hs, dh_prime_bits, ticket_lifetime;
+    uint16_t record_version, group;
+    uint8_t hs_type, malformed, encrypted, alert_level, alert_desc, hello, cert_named, pad[9];
+};
+_Static_assert(sizeof(struct im_head) == 64, "a key's fixed part without padding");
+
+static _Thread_local struct {
+    uint32_t used; /* bytes of the arena taken */
+    uint64_t hits, misses;
+    struct im_slot slot[IM_SLOTS];
+    char arena[IM_ARENA];
+} im;
+
+/* for tests: render every item the long way (the memo neither read nor filled) */
+extern _Thread_local bool tcpsim__tls_item_memo_off;
+_Thread_local bool tcpsim__tls_item_memo_off;
+void tcpsim__tls_item_memo_stats(uint64_t *hits, uint64_t *misses);
+void tcpsim__tls_item_memo_stats(uint64_t *hits, uint64_t *misses)
+{
+    *hits = im.hits;
+    *misses = im.misses;
+}
+
+/* n bytes from s to d (apart), for the short pieces a kept item is made of,
+ * without a call: 16 at a time, the last 16 ending at n (over bytes already
+ * copied) */
+static inline __attribute__((always_inline)) void im_cp(char *d, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+        _mm_storeu_si128((__m128i *)(void *)(d + n - 16), _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
+        return;
+    }
+#endif
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
+/* Are the n bytes at a and b the same? (as memcmp(a, b, n) == 0, the same
+ * way as im_cp) */
+static inline __attribute__((always_inline)) bool im_eq(const void *pa, const void *pb, size_t n)
+{
+    const char *a = pa, *b = pb;
+#if defined(__SSE2__)
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+                                                 _mm_loadu_si128((const __m128i *)(const void *)(b + i)))) != 0xffff)
+                return false;
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + n - 16)),
+                                                _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16)))) ==
+               0xffff;
+    }
+#endif
+    if (n >= 8) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* n bytes at q, or NULL when they do not fit before end */
+static uint8_t *im_bytes(uint8_t *q, const uint8_t *end, const void *v, size_t n)
+{
+    if (n > (size_t)(end - q))
+        return NULL;
+    memcpy(q, v, n);
+    return q + n;
+}
+
+/* s with its NUL at q, or NULL */
+static uint8_t *im_str(uint8_t *q, const uint8_t *end, const char *s)
+{
+    return im_bytes(q, end, s, strlen(s) + 1);
+}
+
+union im_key {
+    struct im_head h;
+    uint8_t b[IM_KEYMAX];
+};
+
+/* The key of `it` in *key: its length, 0 when it does not fit (the item is
+ * then not kept). Read field by field against item_json_fast and fw_hello:
+ * a field goes in exactly when the JSON writes it, but for the length and
+ * the sentence (written apart on a hit). */
+static size_t im_key(const struct tcpsim_tls_item *it, union im_key *key)
+{
+    uint8_t *k = key->b;
+    const uint8_t *end = k + IM_KEYMAX;
+    struct im_head *hp = &key->h;
+    memset(hp, 0, sizeof *hp);
+    hp->dir = (uint32_t)it->dir;
+    hp->record = (uint32_t)it->record;
+    hp->hs = (uint32_t)it->hs;
+    hp->record_version = it->record_version;
+    hp->malformed = it->malformed;
+    hp->encrypted = it->encrypted;
+    if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
+        hp->hs_type = it->hs_type;
+    hp->hello = it->hello != NULL;
+    if (it->hs == TCPSIM_TLS_HS_CERTIFICATE && !it->malformed) {
+        hp->chain_len = it->chain_len;
+        hp->cert_named = it->ncerts > 0 && it->certs[0].parsed;
+    }
+    hp->group = it->group;
+    hp->key_bytes = it->key_bytes;
+    hp->dh_prime_bits = it->dh_prime_bits;
+    if (it->record == TCPSIM_TLS_REC_ALERT && !it->encrypted && !it->malformed) {
+        hp->alert_level = it->alert_level;
+        hp->alert_desc = it->alert_desc;
+    }
+    if (it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET && !it->malformed) {
+        hp->ticket_lifetime = it->ticket_lifetime;
+        hp->ticket_len = it->ticket_len;
+    }
+    uint8_t *q = k + sizeof *hp;
+    if (it->hello) {
+        const struct tcpsim_tls_hello *he = it->hello;
+        if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO) {
+            uint64_t nc = he->nciphers;
+            uint8_t f[4] = {he->has_sni && he->sni[0], (uint8_t)he->nalpn, (uint8_t)he->nexts, he->sslv2};
+            if (he->nalpn > TCPSIM_TLS_MAX_ALPN || he->nexts > TCPSIM_TLS_MAX_EXT)
+                return 0;
+            if (!(q = im_bytes(q, end, &he->version, sizeof he->version)) || !(q = im_bytes(q, end, &nc, sizeof nc)) ||
+                !(q = im_bytes(q, end, f, sizeof f)) || !(q = im_bytes(q, end, he->exts, 2 * he->nexts)))
+                return 0;
+            if (f[0] && !(q = im_str(q, end, he->sni)))
+                return 0;
+            for (size_t i = 0; i < he->nalpn; i++)
+                if (!(q = im_str(q, end, he->alpn[i])))
+                    return 0;
+        } else {
+            uint16_t v[3] = {he->version, he->ciphers[0], he->nkey_shares > 0 ? he->key_share_groups[0] : 0};
+            uint8_t f[2] = {he->nkey_shares > 0, he->nalpn > 0};
+            if (!(q = im_bytes(q, end, v, sizeof v)) || !(q = im_bytes(q, end, f, sizeof f)))
+                return 0;
+            if (f[1] && !(q = im_str(q, end, he->alpn[0])))
+                return 0;
+        }
+    }
+    if (hp->cert_named && (!(q = im_str(q, end, it->certs[0].subject)) || !(q = im_str(q, end, it->certs[0].issuer))))
+        return 0;
+    return (size_t)(q - k);
+}
+
+/* where to look for a key (n bytes, the fixed part first; a slot only: the
+ * key there is compared): the fixed part folded by rotations, what follows
+ * it multiplied in */
+static uint64_t im_hash(const uint8_t *k, size_t n)
+{
+    uint64_t w[8], h;
+    memcpy(w, k, sizeof w);
+    h = (w[0] ^ w[1] << 7 ^ w[2] << 14 ^ w[3] ^ (w[4] << 21 | w[4] >> 43) ^ (w[5] << 11 | w[5] >> 53) ^
+         (w[6] << 29 | w[6] >> 35) ^ w[7]) +
+        n;
+    size_t i = sizeof(struct im_head);
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, k + i, 8);
+        h = (h ^ x) * 0x9e3779b97f4a7c15u;
+    }
+    if (i < n) {
+        uint64_t x = 0;
+        memcpy(&x, k + i, n - i);
+        h = (h ^ x) * 0x9e3779b97f4a7c15u;
+    }
+    h *= 0xff51afd7ed558ccdu;
+    return h ^ (h >> 32);
+}
+
+/* v in decimal, NUL-terminated, ending at the end of buf (24 bytes): where
+ * it starts; *n its length (fw_u64's digits, without the copy) */
+static const char *im_digits(char *buf, unsigned long long v, size_t *n)
+{
+    static const char d2[201] = "0001020304050607080910111213141516171819"
+                                "2021222324252627282930313233343536373839"
+                                "4041424344454647484950515253545556575859"
+                                "6061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    char *p = buf + 23;
+    *p = '\0';
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        p[0] = d2[2 * r];
+        p[1] = d2[2 * r + 1];
+    }
+    if (v >= 10) {
+        p -= 2;
+        p[0] = d2[2 * v];
+        p[1] = d2[2 * v + 1];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    *n = (size_t)(buf + 23 - p);
+    return p;
+}
+
+/* Keep the item: its key and its JSON up to the sentence (j, jx bytes)
+ * without the length's digits (nd bytes at j + at_len); the arena is
+ * emptied first when full. */
+static void im_put(struct im_slot *s, uint64_t hash, const uint8_t *k, size_t klen, const char *j, size_t jx,
+                   size_t at_len, size_t nd)
+{
+    size_t tl = jx - nd;
+    if (jx > IM_JSONMAX)
+        return;
+    if (klen + tl > IM_ARENA - im.used) {
+        memset(im.slot, 0, sizeof im.slot);
+        im.used = 0;
+    }
+    char *t = im.arena + im.used;
+    memcpy(t, k, klen);
+    t += klen;
+    memcpy(t, j, at_len);
+    memcpy(t + at_len, j + at_len + nd, jx - at_len - nd);
+    s->hash = hash;
+    s->off = im.used;
+    s->klen = (uint16_t)klen;
+    s->jlen = (uint16_t)tl;
+    s->at_len = (uint16_t)at_len;
+    im.used += (uint32_t)(klen + tl);
+}
+
+/* Has s (n bytes) nothing fw_jstr would escape? (its own test) */
+static bool im_plain(const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t w;
+#if defined(__SSE2__)
+    if (n >= 16) { /* the last 16, over bytes already tested */
+        for (; i + 16 < n; i += 16)
+            if (special16(s + i))
+                return false;
+        return !special16(s + n - 16);
+    }
+#endif
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_special(w))
+            return false;
+    }
+    if (i < n && n >= 8) {
+        memcpy(&w, s + n - 8, 8);
+        return !word_special(w);
+    }
+    for (; i < n; i++)
+        if (!plain_ascii((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* s (n bytes) copied to d when it has nothing fw_jstr would escape (one
+ * pass: each 16 bytes tested, then stored); false when it has (d then
+ * partly written) */
+static bool im_cp_plain(char *d, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16) {
+        __m128i v;
+        for (size_t i = 0; i + 16 < n; i += 16) {
+            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            if (special_v(v))
+                return false;
+            _mm_storeu_si128((__m128i *)(void *)(d + i), v);
+        }
+        v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        if (special_v(v))
+            return false;
+        _mm_storeu_si128((__m128i *)(void *)(d + n - 16), v);
+        return true;
+    }
+#endif
+    if (!im_plain(s, n))
+        return false;
+    im_cp(d, s, n);
+    return true;
 }
 
 /* (for tests/replay/test_output.c, which holds the fast path to it) */
@@ -694,8 +1049,57 @@ enum tcpsim_err tcpsim__tls_item_json_sb(const struct tcpsim_tls_item *it, char 
 
 enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf, size_t cap, size_t *len_out)
 {
-    char *e = cap ? item_json_fast(it, buf, cap) : NULL;
+    if (!cap)
+        return tcpsim__tls_item_json_sb(it, buf, cap, len_out);
+    char ex[512], digb[24];
+    const char *explain = it->explain ? it->explain : tcpsim_tls_explain_en(&it->why, ex, sizeof ex);
+    size_t exl = strlen(explain), nd;
+    union im_key key;
+    const uint8_t *k = key.b;
+    size_t klen = tcpsim__tls_item_memo_off ? 0 : im_key(it, &key);
+    const char *dig = im_digits(digb, it->length, &nd);
+    struct im_slot *s = NULL;
+    uint64_t hash = 0;
+    if (klen) {
+        hash = im_hash(k, klen);
+        s = &im.slot[hash & (IM_SLOTS - 1)];
+        const char *t = im.arena + s->off;
+        if (s->klen == klen && s->hash == hash && im_eq(t, k, klen)) {
+            /* kept: its JSON with this item's digits and sentence, the
+             * bytes item_json_fast gives when they fit (FW_NEED's limit:
+             * the JSON and its NUL) and the sentence has nothing to
+             * escape; otherwise the long way below writes it again and
+             * decides the overflow as always */
+            t += klen;
+            size_t tl = s->jlen, a = s->at_len, n = tl + nd + exl + 3;
+            if (n + 1 <= cap) {
+                char *o = buf;
+                im_cp(o, t, a);
+                im_cp(o + a, dig, nd);
+                o += a + nd;
+                im_cp(o, t + a, tl - a);
+                o += tl - a;
+                *o++ = '"';
+                if (im_cp_plain(o, explain, exl)) {
+                    o += exl;
+                    o[0] = '"';
+                    o[1] = '}';
+                    o[2] = '\0';
+                    im.hits++;
+                    if (len_out)
+                        *len_out = n;
+                    return TCPSIM_OK;
+                }
+            }
+            s = NULL;
+        }
+        im.misses++;
+    }
+    char *marks[2];
+    char *e = item_json_fast(it, explain, buf, cap, marks);
     if (e) {
+        if (s && im_plain(explain, exl))
+            im_put(s, hash, k, klen, buf, (size_t)(marks[1] - buf), (size_t)(marks[0] - buf), nd);
         if (len_out)
             *len_out = (size_t)(e - buf);
         return TCPSIM_OK;

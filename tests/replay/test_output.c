@@ -1170,6 +1170,261 @@ static void test_tls_item_json_random_items_expect_builder_bytes(void **state)
     assert_int_equal(short_ok, 20000);
 }
 
+/* src/tls/json.c: the item memo's switch and counters (for the test below) */
+extern _Thread_local bool tcpsim__tls_item_memo_off;
+void tcpsim__tls_item_memo_stats(uint64_t *hits, uint64_t *misses);
+
+/* a byte of s (NUL-terminated, not empty) changed to another printable one */
+static void poke_text(char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0) {
+        s[0] = 'x';
+        s[1] = '\0';
+        return;
+    }
+    char *c = s + trnd() % n;
+    *c = *c == 'a' ? 'b' : 'a';
+}
+
+/* The sentence as "<a><the length in decimal><b>[, <digits>]" (the length
+ * in the sentence as an application_data record's; maybe digits again, the
+ * length's or others), with and without bytes to escape around it. */
+static void digits_text(char *explain, size_t excap, const struct tcpsim_tls_item *it, unsigned again)
+{
+    static const char *const a[] = {"", "x ", "record of ", "\xc3\xa9 ", "q\"uote ", "12"};
+    static const char *const b[] = {"", " bytes", " bytes of encrypted application data", "\\", "3 more", "\x01"};
+    const char *pa = a[trnd() % 6], *pb = b[trnd() % 6];
+    if (again == 0)
+        snprintf(explain, excap, "%s%zu%s", pa, it->length, pb);
+    else if (again == 1)
+        snprintf(explain, excap, "%s%zu%s, %zu", pa, it->length, pb, it->length);
+    else
+        snprintf(explain, excap, "%s%zu%s, %u", pa, it->length, pb, trnd() % 1000);
+}
+
+/* One field of the item (or of what it points at) changed, picked by k:
+ * every field tcpsim_tls_item_json writes, the length alone and with the
+ * sentence that says it, and the sentence. */
+static void mutate_item(struct tcpsim_tls_item *it, struct tcpsim_tls_hello *h, struct tcpsim_tls_cert *cert,
+                        char *explain, size_t excap, unsigned k)
+{
+    static const enum tcpsim_tls_hs hss[] = {
+        TCPSIM_TLS_HS_CLIENT_HELLO,       TCPSIM_TLS_HS_SERVER_HELLO, TCPSIM_TLS_HS_CERTIFICATE,
+        TCPSIM_TLS_HS_NEW_SESSION_TICKET, TCPSIM_TLS_HS_UNKNOWN,      TCPSIM_TLS_HS_NONE,
+        TCPSIM_TLS_HS_HELLO_RETRY_REQUEST};
+    switch (k) {
+    case 0:
+        it->dir = it->dir == TCPSIM_SIDE_CLIENT ? TCPSIM_SIDE_SERVER : TCPSIM_SIDE_CLIENT;
+        break;
+    case 1:
+        it->record = it->record == TCPSIM_TLS_REC_ALERT ? TCPSIM_TLS_REC_HANDSHAKE : TCPSIM_TLS_REC_ALERT;
+        break;
+    case 2:
+        it->hs = hss[trnd() % (sizeof hss / sizeof hss[0])];
+        break;
+    case 3:
+        it->hs_type++;
+        break;
+    case 4:
+        it->record_version ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 5: /* the length alone (a sentence that said it no longer does) */
+        it->length += 1 + trnd() % 3000;
+        break;
+    case 6: { /* the length and the sentence saying it: the kept JSON fits, other digits put back */
+        char od[24], t[300];
+        snprintf(od, sizeof od, "%zu", it->length);
+        const char *c = it->explain == explain ? strstr(explain, od) : NULL;
+        it->length = trnd() % 3 ? trnd() % 20000 : ((size_t)trnd() << 32 | trnd());
+        if (c) {
+            snprintf(t, sizeof t, "%.*s%zu%s", (int)(c - explain), explain, it->length, c + strlen(od));
+            snprintf(explain, excap, "%s", t);
+        } else {
+            digits_text(explain, excap, it, trnd() % 3);
+            it->explain = explain;
+        }
+        break;
+    }
+    case 7:
+        it->malformed = !it->malformed;
+        break;
+    case 8:
+        it->encrypted = !it->encrypted;
+        break;
+    case 9:
+        it->hello = it->hello ? NULL : h;
+        break;
+    case 10:
+        h->version ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 11:
+        h->nciphers += 1 + trnd() % 200;
+        break;
+    case 12:
+        h->has_sni = !h->has_sni;
+        break;
+    case 13:
+        poke_text(h->sni);
+        break;
+    case 14:
+        h->nalpn = (h->nalpn + 1) % (TCPSIM_TLS_MAX_ALPN + 1);
+        if (h->nalpn)
+            rnd_text(h->alpn[h->nalpn - 1], sizeof h->alpn[0]);
+        break;
+    case 15:
+        poke_text(h->alpn[h->nalpn ? trnd() % h->nalpn : 0]);
+        break;
+    case 16:
+        h->nexts = (h->nexts + 1) % (TCPSIM_TLS_MAX_EXT + 1);
+        if (h->nexts)
+            h->exts[h->nexts - 1] = rnd_code();
+        break;
+    case 17:
+        h->exts[h->nexts ? trnd() % h->nexts : 0] ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 18:
+        h->sslv2 = !h->sslv2;
+        break;
+    case 19:
+        h->ciphers[0] ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 20:
+        h->nkey_shares = h->nkey_shares ? 0 : 1;
+        break;
+    case 21:
+        h->key_share_groups[0] ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 22:
+        it->chain_len++;
+        break;
+    case 23:
+        it->ncerts = it->ncerts ? 0 : 1;
+        break;
+    case 24:
+        cert->parsed = !cert->parsed;
+        break;
+    case 25:
+        poke_text(cert->subject);
+        break;
+    case 26:
+        poke_text(cert->issuer);
+        break;
+    case 27:
+        it->group ^= (uint16_t)(1u << trnd() % 16);
+        break;
+    case 28:
+        it->key_bytes++;
+        break;
+    case 29:
+        it->dh_prime_bits++;
+        break;
+    case 30:
+        it->alert_level++;
+        break;
+    case 31:
+        it->alert_desc++;
+        break;
+    case 32:
+        it->ticket_lifetime++;
+        break;
+    case 33:
+        it->ticket_len++;
+        break;
+    case 34: /* the sentence: a byte of it */
+        if (it->explain == explain)
+            poke_text(explain);
+        else
+            it->explain = explain;
+        break;
+    default: /* the sentence rendered from its id (an application_data record's, with the length) */
+        it->explain = it->explain ? NULL : explain;
+        it->why.id = TCPSIM_TLS_X_APP_DATA;
+        it->why.n[0] = (long long)(it->length & 0xffffff);
+        break;
+    }
+}
+#define MUTATIONS 36u
+
+/* tcpsim_tls_item_json against the builder on it, roomy and short */
+static void memo_check(const struct tcpsim_tls_item *it, uint64_t *hits)
+{
+    static char got[8192], want[8192];
+    size_t gl = 1, wl = 2;
+    uint64_t h0, h1, m;
+    tcpsim__tls_item_memo_stats(&h0, &m);
+    enum tcpsim_err ge = tcpsim_tls_item_json(it, got, sizeof got, &gl);
+    tcpsim__tls_item_memo_stats(&h1, &m);
+    *hits += h1 - h0;
+    enum tcpsim_err we = tcpsim__tls_item_json_sb(it, want, sizeof want, &wl);
+    assert_int_equal(ge, TCPSIM_OK);
+    assert_int_equal(we, TCPSIM_OK);
+    assert_int_equal(gl, wl);
+    assert_string_equal(got, want);
+    size_t caps[3] = {wl + 1, wl, 1 + trnd() % (wl + 1)};
+    for (int c = 0; c < 3; c++) {
+        gl = 1;
+        wl = 2;
+        ge = tcpsim_tls_item_json(it, got, caps[c], &gl);
+        we = tcpsim__tls_item_json_sb(it, want, caps[c], &wl);
+        assert_int_equal(ge, we);
+        assert_int_equal(gl, wl);
+        assert_string_equal(got, want);
+    }
+}
+
+/* The item memo (json.c: a repeated item takes the JSON kept from an
+ * earlier one, with its own length and sentence) gives the builder's bytes
+ * for an item, for the same item again (taken from the memo), and for items
+ * that differ from a kept one in one field each, every field it writes in
+ * turn (a field left out of the memo's key takes the kept JSON and fails
+ * here, as does a sentence taken without its escapes); and the same with
+ * the memo switched off. */
+static void test_tls_item_json_memo_one_field_apart_expect_builder_bytes(void **state)
+{
+    (void)state;
+    static struct tcpsim_tls_hello h;
+    static struct tcpsim_tls_cert cert;
+    char explain[300];
+    uint64_t hits = 0, h0, m0, h1, m1;
+    size_t spliced = 0;
+    for (int off = 0; off < 2; off++) {
+        tcpsim__tls_item_memo_off = off;
+        tcpsim__tls_item_memo_stats(&h0, &m0);
+        for (int k = 0; k < 3000; k++) {
+            struct tcpsim_tls_item it;
+            rnd_item(&it, &h, &cert, explain, sizeof explain);
+            if (trnd() % 2) { /* the length's digits in the sentence */
+                digits_text(explain, sizeof explain, &it, trnd() % 3);
+                it.explain = explain;
+            }
+            memo_check(&it, &hits);
+            memo_check(&it, &hits); /* again: from the memo */
+            for (unsigned m = 0; m < MUTATIONS; m++) {
+                struct tcpsim_tls_item base = it;
+                unsigned which = (m + (unsigned)k) % MUTATIONS;
+                mutate_item(&it, &h, &cert, explain, sizeof explain, which);
+                memo_check(&it, &hits);
+                if (which == 6) { /* and once more: the digits now surely in the sentence */
+                    uint64_t before = hits;
+                    mutate_item(&it, &h, &cert, explain, sizeof explain, which);
+                    memo_check(&it, &hits);
+                    spliced += hits > before && !off;
+                }
+                if (trnd() % 4 == 0)
+                    it = base; /* back (its strings and lists stay changed) */
+            }
+        }
+        tcpsim__tls_item_memo_stats(&h1, &m1);
+        if (off) /* switched off: neither read nor filled */
+            assert_true(h1 == h0 && m1 == m0);
+        else
+            assert_true(h1 - h0 > 20000 && m1 - m0 > 20000);
+    }
+    tcpsim__tls_item_memo_off = false;
+    assert_true(spliced > 500); /* kept JSON with other digits put back, checked */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1185,6 +1440,7 @@ int main(void)
         cmocka_unit_test(test_json_conns_ending_alike_expect_own_middles),
         cmocka_unit_test(test_json_conn_differing_in_one_input_expect_own_middle),
         cmocka_unit_test(test_tls_item_json_random_items_expect_builder_bytes),
+        cmocka_unit_test(test_tls_item_json_memo_one_field_apart_expect_builder_bytes),
         cmocka_unit_test(test_tls_item_json_names_expect_nothing_to_escape),
         cmocka_unit_test(test_tls_builder_decimal_edges_expect_printf),
         cmocka_unit_test(test_tls_explain_every_id_expect_builder_text),
