@@ -399,6 +399,18 @@ static size_t obs_segment_full(struct tcpsim_rp_conn *c, int dir, const struct t
                                tcpsim_time_t now, uint64_t frame, struct tcpsim_rp_event *ev, size_t evcap,
                                struct tcpsim_rp_retro *retro);
 
+/* The latest SYN the silent server will have seen, kept (without its text)
+ * for when it speaks. */
+static void keep_syn(struct tcpsim_rp_pending *p, const struct tcpsim_segment *syn, tcpsim_time_t now, uint64_t frame)
+{
+    p->have_syn = true;
+    p->syn = *syn;
+    p->syn.payload = NULL;
+    p->syn.payload_len = 0;
+    p->syn_at = now;
+    p->syn_frame = frame;
+}
+
 /* While the server has not spoken (c->pend_active, not snapped): the
  * client's SYN (its step, then kept as the one the server will have seen),
  * and the server's SYN-ACK taken by server_accept (its three steps at once,
@@ -423,12 +435,7 @@ __attribute__((noinline)) static size_t obs_segment_open(struct tcpsim_rp_conn *
                 return 0;
             }
             size_t n = take_trans(c, dir, out, ev, 0, evcap);
-            p->have_syn = true;
-            p->syn = *seg;
-            p->syn.payload = NULL;
-            p->syn.payload_len = 0;
-            p->syn_at = now;
-            p->syn_frame = frame;
+            keep_syn(p, seg, now, frame);
             return n;
         }
     } else if ((f & (TCPSIM_SYN | TCPSIM_ACK)) == (TCPSIM_SYN | TCPSIM_ACK) && p->have_syn && !c->pfin_active &&
@@ -692,14 +699,8 @@ __attribute__((noinline)) static size_t obs_segment_full(struct tcpsim_rp_conn *
 
     if (c->pend_active && dir == TCPSIM_SIDE_CLIENT) {
         /* Server still silent: remember the latest SYN it will have seen. */
-        if (synack == TCPSIM_SYN) {
-            p->have_syn = true;
-            p->syn = *sg;
-            p->syn.payload = NULL;
-            p->syn.payload_len = 0;
-            p->syn_at = now;
-            p->syn_frame = frame;
-        }
+        if (synack == TCPSIM_SYN)
+            keep_syn(p, sg, now, frame);
         return n;
     }
 

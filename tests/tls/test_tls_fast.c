@@ -183,7 +183,7 @@ static size_t cert_body(const uint8_t *der, size_t n, uint8_t *out)
     return n + 6;
 }
 
-static void parse_one(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c)
+void tls_test_parse_cert(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c)
 {
     static uint8_t body[40000];
     const char *what;
@@ -212,7 +212,7 @@ static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
     struct tcpsim_tls_cache_stats s0, s1;
     tcpsim_tls_cache_stats(&s0);
     for (int k = 0; k < 3; k++)
-        parse_one(der[k], len[k], &got[k]);
+        tls_test_parse_cert(der[k], len[k], &got[k]);
     tcpsim_tls_cache_stats(&s1);
     assert_int_equal(s1.cert_misses - s0.cert_misses, 3);
     assert_true(got[0].parsed && got[1].parsed && !got[2].parsed);
@@ -220,7 +220,7 @@ static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
     for (int round = 0; round < 3; round++)
         for (int k = 0; k < 3; k++) {
             struct tcpsim_tls_cert again;
-            parse_one(der[k], len[k], &again);
+            tls_test_parse_cert(der[k], len[k], &again);
             assert_memory_equal(&again, &got[k], sizeof again);
         }
     tcpsim_tls_cache_stats(&s0);
@@ -228,7 +228,7 @@ static void test_cert_cache_by_der_one_byte_changed_not_a_hit(void **state)
     assert_int_equal(s0.cert_hits - s1.cert_hits, 9);
     for (int k = 0; k < 3; k++) { /* each equals a parse with an empty cache */
         tcpsim_tls_release_caches();
-        parse_one(der[k], len[k], &fresh);
+        tls_test_parse_cert(der[k], len[k], &fresh);
         assert_memory_equal(&fresh, &got[k], sizeof fresh);
     }
     tcpsim_tls_release_caches();

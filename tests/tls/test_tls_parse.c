@@ -73,29 +73,6 @@ static void test_cert_key_text_random_matches_snprintf(void **state)
 
 /* ----------------------------------------------------- certificate cache */
 
-static size_t cert_body(const uint8_t *der, size_t n, uint8_t *out)
-{
-    size_t l = n + 3;
-    out[0] = (uint8_t)(l >> 16);
-    out[1] = (uint8_t)(l >> 8);
-    out[2] = (uint8_t)l;
-    out[3] = (uint8_t)(n >> 16);
-    out[4] = (uint8_t)(n >> 8);
-    out[5] = (uint8_t)n;
-    memcpy(out + 6, der, n);
-    return n + 6;
-}
-
-static void parse_one(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c)
-{
-    static uint8_t body[40000];
-    const char *what;
-    size_t nc, chain;
-    assert_int_equal(tcpsim__parse_certificate(body, cert_body(der, n, body), false, c, 1, &nc, &chain, &what),
-                     TCPSIM_OK);
-    assert_int_equal(nc, 1);
-}
-
 /* The cache finds an entry by a hash of a sample of the DER (its ends and a
  * few words between); a DER changed in one byte anywhere, most of them
  * where the hash does not look, with the original in the cache, gives what
@@ -113,20 +90,20 @@ static void test_cert_cache_any_byte_changed_not_a_hit(void **state)
     for (size_t L = 0; L < sizeof lens / sizeof lens[0]; L++) {
         size_t n = lens[L];
         tcpsim_tls_release_caches();
-        parse_one(der, n, &orig);
+        tls_test_parse_cert(der, n, &orig);
         for (size_t pos = 0; pos < n; pos += (n > 300 ? 1 + rnd(&rng) % 7 : 1)) {
             memcpy(changed, der, n);
             changed[pos] ^= (uint8_t)(1 + rnd(&rng) % 255);
-            parse_one(changed, n, &got);
+            tls_test_parse_cert(changed, n, &got);
             assert_string_not_equal(got.sha256, orig.sha256);
             struct tcpsim_tls_cert again;
-            parse_one(der, n, &again); /* the original still hits its own entry */
+            tls_test_parse_cert(der, n, &again); /* the original still hits its own entry */
             assert_memory_equal(&again, &orig, sizeof again);
             if (pos % 64 == 0) { /* (a fresh parse costs ~300000 instructions) */
                 tcpsim_tls_release_caches();
-                parse_one(changed, n, &fresh);
+                tls_test_parse_cert(changed, n, &fresh);
                 assert_memory_equal(&fresh, &got, sizeof fresh);
-                parse_one(der, n, &orig);
+                tls_test_parse_cert(der, n, &orig);
             }
         }
     }

@@ -31,6 +31,9 @@ void b_hs_open(struct bld *b, unsigned type);
 
 /* The DER of a PEM certificate in tests/tls/data (fails the test if it cannot be read). */
 size_t tls_test_load_der(const char *file, uint8_t *out, size_t cap);
+/* One DER through tcpsim__parse_certificate as a TLS 1.2 Certificate body of
+ * one certificate (test_tls_fast.c; fails the test unless it parses). */
+void tls_test_parse_cert(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c);
 
 /* ---- recorder ---- */
 #define REC_MAX 256
