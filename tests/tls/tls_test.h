@@ -34,6 +34,8 @@ size_t tls_test_load_der(const char *file, uint8_t *out, size_t cap);
 /* One DER through tcpsim__parse_certificate as a TLS 1.2 Certificate body of
  * one certificate (test_tls_fast.c; fails the test unless it parses). */
 void tls_test_parse_cert(const uint8_t *der, size_t n, struct tcpsim_tls_cert *c);
+/* JA3/JA4 through the fingerprint memo equal the direct ones (test_tls_fast.c). */
+void tls_test_fp_client_matches(const struct tcpsim_tls_hello *h);
 
 /* ---- recorder ---- */
 #define REC_MAX 256
