@@ -13,11 +13,6 @@
 
 #define LRU_INITIAL 256u /* entries per class queue at first */
 
-static inline uint64_t *slot_stamp(const struct tcpsim__flowtab *t, uint32_t slot)
-{
-    return &t->stamp[slot];
-}
-
 /* Linux nf_conntrack defaults (reference-facts.md). */
 const tcpsim_ns_t tcpsim__flow_timeouts[TCPSIM__TC_COUNT] = {
     [TCPSIM__TC_SYN_SENT] = SEC(120),  [TCPSIM__TC_SYN_RECV] = SEC(60),   [TCPSIM__TC_ESTABLISHED] = SEC(5 * 24 * 3600),
@@ -49,14 +44,7 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
     index_clear(t->index, isz);
     t->index_mask = isz - 1;
     t->free_head = TCPSIM__FLOW_NONE;
-    /* the first chunk's stamps; the array doubles as chunks are added */
-    t->stamp = malloc(TCPSIM__FLOW_CHUNK * sizeof *t->stamp);
-    if (!t->stamp) {
-        tcpsim__flow_free(t);
-        return false;
-    }
-    t->stamp_cap = TCPSIM__FLOW_CHUNK;
-    t->allocations = 3;
+    t->allocations = 2;
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++) {
         struct tcpsim__lruq *q = &t->lru[i];
         q->mask = LRU_INITIAL - 1;
@@ -76,7 +64,6 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
         for (uint32_t i = 0; i < t->nchunks; i++)
             free(t->chunk[i]);
     free(t->chunk);
-    free(t->stamp);
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
         free(t->lru[i].e);
     free(t->index);
@@ -126,23 +113,13 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
         if (!t->chunk[ci]) {
-            if ((size_t)(ci + 1) * TCPSIM__FLOW_CHUNK > t->stamp_cap) { /* stamps for twice the slots */
-                size_t ncap = (size_t)t->stamp_cap * 2;
-                uint64_t *ns = realloc(t->stamp, ncap * sizeof *ns);
-                if (!ns)
-                    return TCPSIM__FLOW_NONE;
-                t->stamp = ns;
-                t->stamp_cap = ncap;
-                t->allocations++;
-            }
             /* Cache-line aligned: a connection's hot part is its first lines. */
             size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
             t->chunk[ci] = aligned_alloc(_Alignof(struct tcpsim_rp_conn), sz);
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
             /* not cleared here: a slot is cleared when it is handed out
-             * (below), and nothing reads slots past used_hw (nor their
-             * stamps: a slot's is set when it is handed out) */
+             * (below), and nothing reads slots past used_hw */
             t->allocations++;
         }
         t->used_hw++;
@@ -182,8 +159,7 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
     memset((char *)c + ep_to, 0, keep_from - ep_to);
     memset((char *)c + keep_to, 0, sizeof *c - keep_to);
     c->lru_next = TCPSIM__FLOW_NONE;
-    c->tclass = TCPSIM__TC_COUNT; /* on no queue yet */
-    *slot_stamp(t, s) = 0;
+    c->tclass = TCPSIM__TC_COUNT; /* on no queue yet (lru_pos is read only once it is) */
     return s;
 }
 
@@ -196,28 +172,24 @@ void tcpsim__flow_insert(struct tcpsim__flowtab *t, uint32_t slot, uint32_t hash
     t->count++;
 }
 
-/* Take the connection off its queue: its entry there turns stale. */
+/* Take the connection off its queue: its entry there is left. */
 static void lru_unlink(struct tcpsim__flowtab *t, uint32_t slot)
 {
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, slot);
     if (c->tclass >= TCPSIM__TC_COUNT)
         return;
-    t->lru[c->tclass].live--;
-    *slot_stamp(t, slot) = 0;
+    struct tcpsim__lruq *q = &t->lru[c->tclass];
+    q->live--;
+    q->e[c->lru_pos].slot = TCPSIM__FLOW_NONE;
     c->tclass = TCPSIM__TC_COUNT;
 }
 
-static inline bool lru_live(const struct tcpsim__flowtab *t, const struct tcpsim__lru_ent *e)
-{
-    return *slot_stamp(t, e->slot) == e->stamp;
-}
-
-/* Room for one more entry at the tail: the stale entries go when they are
- * more than three quarters (the live ones keep their order), else the ring
- * doubles. A pass over the ring then frees at least three quarters of it, so
- * each append pays for at most 4/3 entries looked at (half was 2), and a
- * ring grows to at most about 8 entries per connection its class held at
- * once.
+/* Room for one more entry at the tail: the left entries go when they are
+ * more than three quarters (the live ones keep their order; those that move
+ * have their lru_pos set), else the ring doubles. A pass over the ring then
+ * frees at least three quarters of it, so each append pays for at most 4/3
+ * entries looked at and 1/3 of a connection's lru_pos written, and a ring
+ * grows to at most about 8 entries per connection its class held at once.
  * False only when it is full of live entries and cannot grow. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline)) /* rare: kept out of tcpsim__flow_move's registers */
@@ -231,10 +203,17 @@ lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
         uint32_t n = 0;
         for (uint32_t i = 0; i < q->len; i++) {
             struct tcpsim__lru_ent e = q->e[(q->head + i) & q->mask];
-            if (lru_live(t, &e))
-                q->e[(q->head + n++) & q->mask] = e;
+            if (e.slot == TCPSIM__FLOW_NONE)
+                continue;
+            if (n != i) {
+                uint32_t pos = (q->head + n) & q->mask;
+                q->e[pos] = e;
+                tcpsim__flow_conn(t, e.slot)->lru_pos = pos;
+            }
+            n++;
         }
         q->len = n;
+        t->lru_compactions++;
         return true;
     }
     uint32_t nsz = (q->mask + 1) * 2;
@@ -242,8 +221,12 @@ lru_room(struct tcpsim__flowtab *t, struct tcpsim__lruq *q)
     if (!ne)
         return false;
     t->allocations++;
-    for (uint32_t i = 0; i < q->len; i++)
-        ne[i] = q->e[(q->head + i) & q->mask];
+    for (uint32_t i = 0; i < q->len; i++) {
+        struct tcpsim__lru_ent e = q->e[(q->head + i) & q->mask];
+        ne[i] = e;
+        if (e.slot != TCPSIM__FLOW_NONE)
+            tcpsim__flow_conn(t, e.slot)->lru_pos = i;
+    }
     free(q->e);
     q->e = ne;
     q->head = 0;
@@ -257,24 +240,27 @@ void tcpsim__flow_move(struct tcpsim__flowtab *t, uint32_t slot, struct tcpsim_r
     struct tcpsim__lruq *q = &t->lru[cls];
     if (c->tclass == cls) {
         /* The newest of its class stays (and keeps its lru_t, as the list's
-         * tail did): stale entries after it do not count. Its own entry is
+         * tail did): left entries after it do not count. Its own entry is
          * live, so this stops there at the latest. */
-        while (!lru_live(t, &q->e[(q->head + q->len - 1) & q->mask]))
+        while (q->e[(q->head + q->len - 1) & q->mask].slot == TCPSIM__FLOW_NONE)
             q->len--;
         if (q->e[(q->head + q->len - 1) & q->mask].slot == slot)
             return;
     }
     if (q->len > q->mask && !lru_room(t, q))
         return; /* out of memory: it stays where it is (its old class's timeout) */
-    /* lru_unlink, then the append: the old entry turns stale as the slot's
-     * stamp moves on */
-    if (c->tclass < TCPSIM__TC_COUNT)
-        t->lru[c->tclass].live--;
+    /* lru_unlink (its old entry is left; lru_room may have moved it, and
+     * set lru_pos), then the append */
+    if (c->tclass < TCPSIM__TC_COUNT) {
+        struct tcpsim__lruq *o = &t->lru[c->tclass];
+        o->live--;
+        o->e[c->lru_pos].slot = TCPSIM__FLOW_NONE;
+    }
     c->tclass = (uint8_t)cls;
     c->lru_t = now;
-    uint64_t stamp = ++t->last_stamp;
-    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, stamp};
-    *slot_stamp(t, slot) = stamp;
+    uint32_t pos = (q->head + q->len++) & q->mask;
+    q->e[pos] = (struct tcpsim__lru_ent){slot, c->hash};
+    c->lru_pos = pos;
     q->live++;
 }
 
@@ -282,9 +268,9 @@ uint32_t tcpsim__flow_lru_head(struct tcpsim__flowtab *t, enum tcpsim__tclass k)
 {
     struct tcpsim__lruq *q = &t->lru[k];
     while (q->len) {
-        const struct tcpsim__lru_ent *e = &q->e[q->head];
-        if (lru_live(t, e))
-            return e->slot;
+        uint32_t s = q->e[q->head].slot;
+        if (s != TCPSIM__FLOW_NONE)
+            return s;
         q->head = (q->head + 1) & q->mask;
         q->len--;
     }
@@ -296,9 +282,9 @@ uint32_t tcpsim__flow_lru_list(const struct tcpsim__flowtab *t, enum tcpsim__tcl
     const struct tcpsim__lruq *q = &t->lru[k];
     uint32_t n = 0;
     for (uint32_t i = 0; i < q->len; i++) {
-        const struct tcpsim__lru_ent *e = &q->e[(q->head + i) & q->mask];
-        if (lru_live(t, e))
-            out[n++] = e->slot;
+        uint32_t s = q->e[(q->head + i) & q->mask].slot;
+        if (s != TCPSIM__FLOW_NONE)
+            out[n++] = s;
     }
     return n;
 }

@@ -38,17 +38,19 @@ struct tcpsim__flow_ent {
  * late, and most packets do not move their connection at all. */
 #define TCPSIM__FLOW_LRU_GRAIN ((tcpsim_ns_t)1000000000u)
 
-/* An LRU queue is a ring of (slot, stamp) in the order connections were
- * placed at its tail. Moving a connection appends a new entry and leaves the
- * old one behind, stale: the connection's current stamp (t->stamp, one
- * number per slot in a dense array by slot) no longer matches it.
- * Stale entries are dropped when they reach the head, or all at once when
- * the ring is full and more than three quarters stale. So a move writes two small
- * sequential or dense places, never the neighbours' (cold) records as a
- * doubly linked list did; the live entries are in exactly the list's order. */
+/* An LRU queue is a ring of (slot, hash) in the order connections were
+ * placed at its tail. Moving a connection appends an entry and marks its
+ * old one (at c->lru_pos, in the connection's line that the look-ahead
+ * hints with its TLS pointer) left: TCPSIM__FLOW_NONE. Left entries are
+ * dropped when they reach the head, or all at once when the ring is full
+ * and more than three quarters left. So a move writes two small places of
+ * the rings and none of the neighbours' (cold) records as a doubly linked
+ * list did, and whether an entry is live is read from the entry itself (no
+ * per-slot stamp to fetch from elsewhere when expiry walks a queue); the
+ * live entries are in exactly the list's order. */
 struct tcpsim__lru_ent {
-    uint32_t slot;
-    uint64_t stamp;
+    uint32_t slot; /* NONE: left */
+    uint32_t hash; /* its c->hash: expiry hints its index entry from here */
 };
 
 struct tcpsim__lruq {
@@ -59,8 +61,6 @@ struct tcpsim__lruq {
 
 struct tcpsim__flowtab {
     struct tcpsim_rp_conn **chunk; /* slots in chunks of TCPSIM__FLOW_CHUNK that never move */
-    uint64_t *stamp;               /* by slot: its LRU stamp (0: on no queue); room for stamp_cap slots */
-    size_t stamp_cap;
     uint32_t nchunks;
     uint32_t cap, used_hw;          /* slots allocated, high-water mark of slots ever used */
     uint32_t free_head;             /* free list through lru_next */
@@ -69,7 +69,7 @@ struct tcpsim__flowtab {
     uint32_t index_mask;
     uint32_t count;
     struct tcpsim__lruq lru[TCPSIM__TC_COUNT];
-    uint64_t last_stamp;
+    uint64_t lru_compactions; /* rings rid of their left entries (tests) */
     uint64_t allocations;
 };
 
@@ -204,33 +204,35 @@ static inline void tcpsim__flow_touch_c(struct tcpsim__flowtab *t, uint32_t slot
         return; /* placed recently enough */
     /* The common move inline, exactly as tcpsim__flow_move does it: room in
      * the ring, and (same class) a tail entry that is live. Anything else
-     * (a stale tail to trim, a full ring) goes to tcpsim__flow_move. */
+     * (a left tail to trim, a full ring) goes to tcpsim__flow_move. */
     struct tcpsim__lruq *q = &t->lru[cls];
     if (q->len > q->mask) {
         tcpsim__flow_move(t, slot, c, cls, now);
         return;
     }
-    uint64_t *own = &t->stamp[slot];
     if (c->tclass == cls) {
-        /* Its own entry is in this ring, after every older entry of its
-         * slot: a tail entry of its slot is its live one, and it stays. */
-        const struct tcpsim__lru_ent *e = &q->e[(q->head + q->len - 1) & q->mask];
-        if (e->slot == slot)
+        /* Its own entry is in this ring: at the tail, it stays. */
+        uint32_t tail = q->e[(q->head + q->len - 1) & q->mask].slot;
+        if (tail == slot)
             return;
-        if (t->stamp[e->slot] != e->stamp) {
-            tcpsim__flow_move(t, slot, c, cls, now); /* a stale tail: the live tail may be it */
+        if (tail == TCPSIM__FLOW_NONE) {
+            tcpsim__flow_move(t, slot, c, cls, now); /* a left tail: the live tail may be it */
             return;
         }
+        q->e[c->lru_pos].slot = TCPSIM__FLOW_NONE; /* its old entry is left */
     } else {
-        if (c->tclass < TCPSIM__TC_COUNT)
-            t->lru[c->tclass].live--;
+        if (c->tclass < TCPSIM__TC_COUNT) {
+            struct tcpsim__lruq *o = &t->lru[c->tclass];
+            o->live--;
+            o->e[c->lru_pos].slot = TCPSIM__FLOW_NONE;
+        }
         q->live++;
     }
     c->tclass = (uint8_t)cls;
     c->lru_t = now;
-    uint64_t stamp = ++t->last_stamp;
-    q->e[(q->head + q->len++) & q->mask] = (struct tcpsim__lru_ent){slot, stamp};
-    *own = stamp; /* its old entry turns stale */
+    uint32_t pos = (q->head + q->len++) & q->mask;
+    q->e[pos] = (struct tcpsim__lru_ent){slot, c->hash};
+    c->lru_pos = pos;
 }
 /* The same, for a slot (c is its connection). */
 static inline void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, enum tcpsim__tclass cls,
@@ -240,6 +242,22 @@ static inline void tcpsim__flow_touch(struct tcpsim__flowtab *t, uint32_t slot, 
 }
 /* The connection at the head of class `k` (idle the longest), or NONE. */
 uint32_t tcpsim__flow_lru_head(struct tcpsim__flowtab *t, enum tcpsim__tclass k);
+/* Up to `m` entries of live connections of class `k` after its head (the
+ * head is lru_head's: call that first), looking at no more than 4 * m
+ * entries, into out[]; returns how many. Only for hints (expiry looks ahead
+ * with them). */
+static inline uint32_t tcpsim__flow_lru_after_head(const struct tcpsim__flowtab *t, enum tcpsim__tclass k,
+                                                   struct tcpsim__lru_ent *out, uint32_t m)
+{
+    const struct tcpsim__lruq *q = &t->lru[k];
+    uint32_t n = 0, lim = q->len < 4 * m + 1 ? q->len : 4 * m + 1;
+    for (uint32_t i = 1; i < lim && n < m; i++) {
+        struct tcpsim__lru_ent e = q->e[(q->head + i) & q->mask];
+        if (e.slot != TCPSIM__FLOW_NONE)
+            out[n++] = e;
+    }
+    return n;
+}
 /* The connections of class `k` from head to tail into out[] (room for
  * t->count); returns how many. */
 uint32_t tcpsim__flow_lru_list(const struct tcpsim__flowtab *t, enum tcpsim__tclass k, uint32_t *out);

@@ -624,6 +624,36 @@ static enum tcpsim__tclass conn_class(const struct tcpsim_rp_conn *c)
     return TCPSIM__TC_ESTABLISHED;
 }
 
+/* Cache hints for the connections about to leave after the head of class
+ * k (expire_run): a connection leaves long after its last packet, its lines
+ * cold, and each leaves after a few hundred instructions of the one before.
+ * The second after the head: the lines expiry and the index read first (its
+ * end, its index entry, from the hash its queue entry keeps); the first
+ * after the head: the lines conn_leave and the views read (the hot header,
+ * the per-direction counters, the states to the TLS summary's pointers). */
+static void leave_hints(const struct tcpsim_replay *rp, enum tcpsim__tclass k)
+{
+    const struct tcpsim__flowtab *t = &rp->ft;
+    struct tcpsim__lru_ent nx[2];
+    uint32_t n = tcpsim__flow_lru_after_head(t, k, nx, 2);
+    if (n >= 2) {
+        TCPSIM__PREFETCH(&tcpsim__flow_conn(t, nx[1].slot)->end);
+        TCPSIM__PREFETCH(&t->index[nx[1].hash & t->index_mask]);
+    }
+    if (n >= 1) {
+        const struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, nx[0].slot);
+        const char *p = (const char *)c;
+        _Static_assert(offsetof(struct tcpsim_rp_conn, d) + sizeof c->d <= 4 * 64, "d[] in the first four lines");
+        TCPSIM__PREFETCH(p);
+        TCPSIM__PREFETCH(p + 64);
+        TCPSIM__PREFETCH(p + 128);
+        TCPSIM__PREFETCH(p + 192);
+        for (size_t off = offsetof(struct tcpsim_rp_conn, states);
+             off < offsetof(struct tcpsim_rp_conn, alpn_offered) + sizeof c->alpn_offered; off += 64)
+            TCPSIM__PREFETCH(p + off);
+    }
+}
+
 /* Connections whose idle timeout has passed leave, oldest first. Between
  * runs only rp->next_expire is compared: the earliest any queue head could
  * time out (a head's end only grows, and a connection entering a queue lowers
@@ -644,6 +674,7 @@ static void expire_run(struct tcpsim_replay *rp, tcpsim_ns_t now)
                 break;
             }
             bool closed = k == TCPSIM__TC_TIME_WAIT || k == TCPSIM__TC_CLOSE;
+            leave_hints(rp, (enum tcpsim__tclass)k);
             conn_leave(rp, s, closed ? TCPSIM_RP_LEAVE_CLOSED : TCPSIM_RP_LEAVE_IDLE);
         }
     }

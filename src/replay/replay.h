@@ -186,6 +186,7 @@ struct tcpsim_rp_conn {
     struct tcpsim_tls_conn *tls; /* the decoder while a direction is open (TLS connections only) */
     uint32_t hash;               /* of the 4-tuple (flow index: read when it leaves) */
     uint32_t lru_next;           /* free list (flow.c) */
+    uint32_t lru_pos;            /* its entry in its LRU queue's ring (flow.h), while tclass names one */
     uint32_t an_count[TCPSIM_AN_COUNT];
     /* ---- cold: connection start and end, views, rare cases ---- */
     uint64_t first_frame;

@@ -84,7 +84,7 @@ void test_flow_lru_random_expect_same_order_as_list(void **state)
     assert_true(tcpsim__flow_init(&t, MAXC));
     uint32_t live[MAXC], nlive = 0;
     tcpsim_ns_t now = 1000000000ull;
-    uint64_t moves = 0, heads = 0;
+    uint64_t moves = 0, heads = 0, ahead = 0;
     for (int op = 0; op < 60000; op++) {
         uint32_t r = rnd(100);
         now += rnd(4) == 0 ? rnd(700000000) : rnd(2000000); /* a grain passes now and then */
@@ -109,6 +109,16 @@ void test_flow_lru_random_expect_same_order_as_list(void **state)
             uint32_t h = tcpsim__flow_lru_head(&t, (enum tcpsim__tclass)k);
             assert_int_equal(h, m.n[k] ? m.list[k][0] : TCPSIM__FLOW_NONE);
             heads += h != TCPSIM__FLOW_NONE;
+            /* expiry's look-ahead (for its hints): the next live ones, in
+             * order, with their hashes */
+            struct tcpsim__lru_ent nx[2];
+            uint32_t n = tcpsim__flow_lru_after_head(&t, (enum tcpsim__tclass)k, nx, 2);
+            assert_true(n <= 2 && (m.n[k] == 0 || n <= m.n[k] - 1));
+            for (uint32_t i = 0; i < n; i++) {
+                assert_int_equal(nx[i].slot, m.list[k][1 + i]);
+                assert_int_equal(nx[i].hash, tcpsim__flow_conn(&t, nx[i].slot)->hash);
+            }
+            ahead += n;
         } else { /* a packet: mostly the same class, sometimes the next */
             uint32_t s = live[rnd(nlive)];
             int k = m.cls[s] < 0 || rnd(6) == 0 ? (int)rnd(TCPSIM__TC_COUNT) : m.cls[s];
@@ -122,10 +132,15 @@ void test_flow_lru_random_expect_same_order_as_list(void **state)
     }
     check_same(&t, &m);
     /* the test did what it says: many moves, queues that grew and were
-     * compacted (more entries written than the first 256 of a queue) */
+     * compacted (their live entries moved, with their lru_pos) */
     assert_true(moves > 10000);
     assert_true(heads > 500);
-    assert_true(t.last_stamp > 8 * 256);
+    assert_true(ahead > 500);
+    assert_true(t.lru_compactions > 8);
+    uint32_t grown = 0;
+    for (unsigned k = 0; k < TCPSIM__TC_COUNT; k++)
+        grown += t.lru[k].mask + 1 > 256;
+    assert_true(grown > 0);
     tcpsim__flow_free(&t);
 }
 
