@@ -65,17 +65,19 @@ static void on_tls_item(void *ctx, const struct tcpsim_tls_item *it)
     if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO && c && !c->alpn_offered && it->hello && it->hello->nalpn) {
         /* B4: in TLS 1.3 the server's choice is encrypted (EncryptedExtensions,
          * RFC 8446 §4.3.1); what the client offered is all we can show. */
-        size_t n = 0;
-        for (size_t i = 0; i < it->hello->nalpn; i++)
-            n += strlen(it->hello->alpn[i]) + 1;
-        c->alpn_offered = malloc(n);
-        if (c->alpn_offered) {
-            c->alpn_offered[0] = '\0';
-            for (size_t i = 0; i < it->hello->nalpn; i++) {
-                if (i)
-                    strcat(c->alpn_offered, "\n");
-                strcat(c->alpn_offered, it->hello->alpn[i]);
+        const struct tcpsim_tls_hello *h = it->hello;
+        size_t len[TCPSIM_TLS_MAX_ALPN], n = 0, k = h->nalpn < TCPSIM_TLS_MAX_ALPN ? h->nalpn : TCPSIM_TLS_MAX_ALPN;
+        for (size_t i = 0; i < k; i++)
+            n += (len[i] = strnlen(h->alpn[i], sizeof h->alpn[i] - 1)) + 1;
+        char *a = malloc(n);
+        c->alpn_offered = a;
+        if (a) { /* the names, '\n' between them (one pass: lengths known) */
+            for (size_t i = 0; i < k; i++) {
+                memcpy(a, h->alpn[i], len[i]);
+                a += len[i];
+                *a++ = '\n';
             }
+            a[-1] = '\0';
         }
     }
     const char *side = it->dir == TCPSIM_SIDE_CLIENT ? "c2s" : "s2c";
@@ -197,6 +199,10 @@ static void tls_decide(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, int d
         return;
     }
     c->tls_det = TCPSIM_RP_TLS_YES;
+    /* The ClientHello item this segment probably completes reads
+     * alpn_offered (on_tls_item), on a cold line of the connection: asked
+     * for now, it arrives while the hello is parsed. */
+    TCPSIM__PREFETCH(&c->alpn_offered);
     /* Sentences are rendered only for views that collect items (and for the
      * diagnostics of malformed ones, which the decoder always explains). */
     tcpsim_tls_set_explain(c->tls, rp->cfg.h.segment != NULL);

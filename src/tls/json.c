@@ -729,8 +729,16 @@ struct im_slot {
     uint16_t jlen, at_len; /* the JSON up to the sentence without the digits; where they go */
 };
 
-/* the fixed part of a key: no padding (8 * 3 + 4 * 5 + 2 * 2 + 1 * 16), cleared
- * before it is filled all the same */
+/* the fixed part of a key: no padding (8 * 3 + 4 * 5 + 2 * 2 + 1 * 16).
+ * im_key makes it as eight 64-bit words in registers (w[0] key_bytes, w[1]
+ * ticket_len, w[2] chain_len, w[3] dir | record << 32, w[4] hs |
+ * dh_prime_bits << 32, w[5] ticket_lifetime | record_version << 32 | group
+ * << 48, w[6] hs_type to cert_named a byte each from bit 0, w[7] zero: this
+ * layout on a little-endian machine), stores them as the key 16 bytes at a
+ * time and hands them to im_hash as they are: filled field by field, the key
+ * was read back by wider loads of the narrower stores just made, which
+ * waited for them (a store forwards only to a load it covers). The struct
+ * gives the size. */
 struct im_head {
     uint64_t key_bytes, ticket_len, chain_len;
     uint32_t dir, record, hs, dh_prime_bits, ticket_lifetime;
@@ -849,37 +857,50 @@ union im_key {
  * then not kept). Read field by field against item_json_fast and fw_hello:
  * a field goes in exactly when the JSON writes it, but for the length and
  * the sentence (written apart on a hit). */
-static size_t im_key(const struct tcpsim_tls_item *it, union im_key *key)
+static size_t im_key(const struct tcpsim_tls_item *it, union im_key *key, uint64_t w[8])
 {
     uint8_t *k = key->b;
     const uint8_t *end = k + IM_KEYMAX;
-    struct im_head *hp = &key->h;
-    memset(hp, 0, sizeof *hp);
-    hp->dir = (uint32_t)it->dir;
-    hp->record = (uint32_t)it->record;
-    hp->hs = (uint32_t)it->hs;
-    hp->record_version = it->record_version;
-    hp->malformed = it->malformed;
-    hp->encrypted = it->encrypted;
+    uint64_t hs_type = 0, chain_len = 0, cert_named = 0, alert = 0, ticket_lifetime = 0, ticket_len = 0;
     if (it->hs == TCPSIM_TLS_HS_UNKNOWN)
-        hp->hs_type = it->hs_type;
-    hp->hello = it->hello != NULL;
+        hs_type = it->hs_type;
     if (it->hs == TCPSIM_TLS_HS_CERTIFICATE && !it->malformed) {
-        hp->chain_len = it->chain_len;
-        hp->cert_named = it->ncerts > 0 && it->certs[0].parsed;
+        chain_len = it->chain_len;
+        cert_named = it->ncerts > 0 && it->certs[0].parsed;
     }
-    hp->group = it->group;
-    hp->key_bytes = it->key_bytes;
-    hp->dh_prime_bits = it->dh_prime_bits;
-    if (it->record == TCPSIM_TLS_REC_ALERT && !it->encrypted && !it->malformed) {
-        hp->alert_level = it->alert_level;
-        hp->alert_desc = it->alert_desc;
-    }
+    if (it->record == TCPSIM_TLS_REC_ALERT && !it->encrypted && !it->malformed)
+        alert = (uint64_t)it->alert_level | (uint64_t)it->alert_desc << 8;
     if (it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET && !it->malformed) {
-        hp->ticket_lifetime = it->ticket_lifetime;
-        hp->ticket_len = it->ticket_len;
+        ticket_lifetime = it->ticket_lifetime;
+        ticket_len = it->ticket_len;
     }
-    uint8_t *q = k + sizeof *hp;
+    const uint64_t h3 = (uint32_t)it->dir | (uint64_t)(uint32_t)it->record << 32,
+                   h4 = (uint32_t)it->hs | (uint64_t)it->dh_prime_bits << 32,
+                   h5 = (uint32_t)ticket_lifetime | (uint64_t)it->record_version << 32 | (uint64_t)it->group << 48,
+                   h6 = hs_type | (uint64_t)it->malformed << 8 | (uint64_t)it->encrypted << 16 | alert << 24 |
+                        (uint64_t)(it->hello != NULL) << 40 | cert_named << 48;
+    /* Stored from registers in the widths they are read back in: w[] word
+     * by word (im_hash), the key 16 bytes at a time (im_eq); a load that
+     * spans two smaller stores just made waits for them. */
+#define IM_WORDS(i, a, b)                                                                                              \
+    do {                                                                                                               \
+        uint64_t a_ = (a), b_ = (b);                                                                                   \
+        w[i] = a_;                                                                                                     \
+        w[(i) + 1] = b_;                                                                                               \
+        IM_STORE16(k + 8 * (i), a_, b_);                                                                               \
+    } while (0)
+#if defined(__SSE2__)
+#define IM_STORE16(p, a, b) _mm_storeu_si128((__m128i *)(void *)(p), _mm_set_epi64x((long long)(b), (long long)(a)))
+#else
+#define IM_STORE16(p, a, b) (memcpy((p), &(a), 8), memcpy((p) + 8, &(b), 8))
+#endif
+    IM_WORDS(0, (uint64_t)it->key_bytes, ticket_len);
+    IM_WORDS(2, chain_len, h3);
+    IM_WORDS(4, h4, h5);
+    IM_WORDS(6, h6, (uint64_t)0);
+#undef IM_WORDS
+#undef IM_STORE16
+    uint8_t *q = k + sizeof(struct im_head);
     if (it->hello) {
         const struct tcpsim_tls_hello *he = it->hello;
         if (it->hs == TCPSIM_TLS_HS_CLIENT_HELLO) {
@@ -904,7 +925,7 @@ static size_t im_key(const struct tcpsim_tls_item *it, union im_key *key)
                 return 0;
         }
     }
-    if (hp->cert_named && (!(q = im_str(q, end, it->certs[0].subject)) || !(q = im_str(q, end, it->certs[0].issuer))))
+    if (cert_named && (!(q = im_str(q, end, it->certs[0].subject)) || !(q = im_str(q, end, it->certs[0].issuer))))
         return 0;
     return (size_t)(q - k);
 }
@@ -912,13 +933,11 @@ static size_t im_key(const struct tcpsim_tls_item *it, union im_key *key)
 /* where to look for a key (n bytes, the fixed part first; a slot only: the
  * key there is compared): the fixed part folded by rotations, what follows
  * it multiplied in */
-static uint64_t im_hash(const uint8_t *k, size_t n)
+static uint64_t im_hash(const uint64_t w[8], const uint8_t *k, size_t n)
 {
-    uint64_t w[8], h;
-    memcpy(w, k, sizeof w);
-    h = (w[0] ^ w[1] << 7 ^ w[2] << 14 ^ w[3] ^ (w[4] << 21 | w[4] >> 43) ^ (w[5] << 11 | w[5] >> 53) ^
-         (w[6] << 29 | w[6] >> 35) ^ w[7]) +
-        n;
+    uint64_t h = (w[0] ^ w[1] << 7 ^ w[2] << 14 ^ w[3] ^ (w[4] << 21 | w[4] >> 43) ^ (w[5] << 11 | w[5] >> 53) ^
+                  (w[6] << 29 | w[6] >> 35) ^ w[7]) +
+                 n;
     size_t i = sizeof(struct im_head);
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
@@ -944,6 +963,30 @@ static const char *im_digits(char *buf, unsigned long long v, size_t *n)
                                 "6061626364656667686970717273747576777879"
                                 "8081828384858687888990919293949596979899";
     char *p = buf + 23;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (v < 10000000u) {
+        /* up to 7 digits and the NUL made in a register and stored in one
+         * piece (buf[16..23]): im_cp reads them back 4 or 8 bytes at a
+         * time, which waited for byte stores to reach the cache */
+        uint64_t w = 0;
+        unsigned sh = 48; /* the last digit is byte 6 (buf[22]) */
+        while (v >= 100) {
+            unsigned r = (unsigned)(v % 100);
+            v /= 100;
+            w |= (uint64_t)(unsigned char)d2[2 * r] << (sh - 8) | (uint64_t)(unsigned char)d2[2 * r + 1] << sh;
+            sh -= 16;
+        }
+        if (v >= 10) {
+            w |= (uint64_t)(unsigned char)d2[2 * v] << (sh - 8) | (uint64_t)(unsigned char)d2[2 * v + 1] << sh;
+            sh -= 8;
+        } else {
+            w |= (uint64_t)('0' + v) << sh;
+        }
+        memcpy(buf + 16, &w, 8); /* (little-endian: buf[23] is the NUL) */
+        *n = 7 - sh / 8;
+        return p - *n;
+    }
+#endif
     *p = '\0';
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
@@ -1056,12 +1099,13 @@ enum tcpsim_err tcpsim_tls_item_json(const struct tcpsim_tls_item *it, char *buf
     size_t exl = strlen(explain), nd;
     union im_key key;
     const uint8_t *k = key.b;
-    size_t klen = tcpsim__tls_item_memo_off ? 0 : im_key(it, &key);
+    uint64_t hw[8];
+    size_t klen = tcpsim__tls_item_memo_off ? 0 : im_key(it, &key, hw);
     const char *dig = im_digits(digb, it->length, &nd);
     struct im_slot *s = NULL;
     uint64_t hash = 0;
     if (klen) {
-        hash = im_hash(k, klen);
+        hash = im_hash(hw, k, klen);
         s = &im.slot[hash & (IM_SLOTS - 1)];
         const char *t = im.arena + s->off;
         if (s->klen == klen && s->hash == hash && im_eq(t, k, klen)) {

@@ -11,6 +11,10 @@
 #include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* A record header plus the longest record plus the next header: enough to
  * confirm a resynchronisation candidate by the header that follows it. */
 #define RB_CAP (2u * (5u + TCPSIM_TLS_MAX_RECORD))
@@ -39,21 +43,21 @@ struct dir_state {
     bool any_record : 1;  /* a record was seen in this direction */
     bool sslv2_first : 1; /* the first client message uses the SSLv2 header */
     bool encrypted : 1;   /* handshake records are ciphertext (after CCS / TLS 1.3 ServerHello) */
-    bool app_seen : 1;    /* first TLS 1.3 application_data record seen */
     bool fin : 1;
-    bool ooo : 1;              /* the reassembler was handed a segment or a gap (else lines 1-5 are as set up) */
+    bool ooo : 1;           /* the reassembler was handed a segment or a gap (else lines 1-5 are as set up) */
+    bool finished_seen : 1; /* first encrypted handshake record after CCS (the Finished) seen (each one reads it) */
+    /* the application_data record being counted (app_skip): its length (a
+     * header's two bytes) and version, read when its last bytes come, in
+     * the segment after its start (on line 6 they were a miss each time) */
+    uint16_t app_len, app_ver;
     struct tcpsim_reasm reasm; /* at 32: cb and next on line 0, nisl and counters on line 5 */
     /* line 6: */
     uint8_t *hs;          /* handshake message spanning records (hs_cap), allocated on first need */
     uint32_t flight_recs; /* TLS 1.3 server: encrypted handshake-flight records so far */
     size_t big_len;       /* the oversized message */
-    size_t app_len;       /* the application_data record being counted: its length */
     uint8_t pre[8];       /* first bytes, before detection (no allocation yet) */
     uint8_t pre_len;
     uint8_t big_type;
-    uint16_t app_ver;   /* and version */
-    bool finished_seen; /* first encrypted handshake record after CCS (the Finished) seen */
-    bool full_flight;   /* server sent Certificate/ServerHelloDone (not an abbreviated handshake) */
 };
 #define DIR_HOT_END offsetof(struct dir_state, reasm)
 _Static_assert(DIR_HOT_END == 32 && offsetof(struct dir_state, reasm.next) < 64 &&
@@ -80,6 +84,8 @@ struct tcpsim_tls_conn {
     bool tls13;      /* TLS 1.3 chosen (ServerHello or HRR supported_versions) */
     bool have_ch, have_sh;
     bool some_not_tls; /* a direction was judged not TLS (release_if_done) */
+    uint8_t seen;      /* per side (SEEN_*), on this line rather than in d[]: a server's record asks for the
+                        * client's, and on d[]'s line 6 they were a miss each time they were read */
     struct dir_state d[2];
     /* read only after have_ch / have_sh, or on key exchange messages */
     struct {
@@ -96,6 +102,11 @@ struct tcpsim_tls_conn {
     struct tcpsim_tls_summary sum; /* written before read, but for what conn_setup clears */
 };
 #define CONN_OFF(f) offsetof(struct tcpsim_tls_conn, f)
+/* c->seen: the side's first TLS 1.3 application_data record seen; the side
+ * (a server) sent Certificate/ServerHelloDone/ServerKeyExchange (not an
+ * abbreviated handshake) */
+#define SEEN_APP(side)  (1u << (side))
+#define SEEN_FULL(side) (4u << (side))
 _Static_assert(CONN_OFF(d) == 64 && CONN_OFF(sum) - CONN_OFF(kx_group) < 64 + 8 &&
                    (CONN_OFF(sum) + offsetof(struct tcpsim_tls_summary, nmsgs)) % 64 == 0 &&
                    offsetof(struct tcpsim_tls_summary, app_bytes) + sizeof(uint64_t[2]) -
@@ -127,10 +138,31 @@ _Static_assert(sizeof scratch_text.alpn_join >= TCPSIM_TLS_MAX_ALPN * sizeof(((s
 
 /* ---------------------------------------------------------------- items */
 
+/* memset(p, 0, n) for a constant n >= 16, with 16-byte stores (the last
+ * one ending at p + n, over bytes already cleared): the compiler makes a
+ * memset of ~100 bytes or more a `rep stos`, whose start-up cost is more
+ * than the rest of a record's work when nobody is handed the item (quiet
+ * mode), and every record clears one (item_init). */
+static inline __attribute__((always_inline)) void clear16(void *p, size_t n)
+{
+#if defined(__SSE2__)
+    char *b = p;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
+    for (size_t i = 0; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(b + i), _mm_setzero_si128());
+    _mm_storeu_si128((__m128i *)(void *)(b + n - 16), _mm_setzero_si128());
+#else
+    memset(p, 0, n);
+#endif
+}
+
 static void item_init(struct dir_state *d, struct tcpsim_tls_item *it, enum tcpsim_tls_record rec, uint16_t ver,
                       size_t len)
 {
-    memset(it, 0, sizeof *it);
+    _Static_assert(sizeof *it >= 16, "clear16's size");
+    clear16(it, sizeof *it);
     it->dir = d->side;
     it->frame = d->c->frame;
     it->time = d->c->time;
@@ -496,7 +528,7 @@ static void on_message(struct dir_state *d, const uint8_t *msg, size_t total, ui
     it.hs = hs_kind(msg[0]);
     if (it.hs == TCPSIM_TLS_HS_CERTIFICATE || it.hs == TCPSIM_TLS_HS_SERVER_HELLO_DONE ||
         it.hs == TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE)
-        d->full_flight = true;
+        c->seen |= SEEN_FULL(d->side);
     switch (it.hs) {
     case TCPSIM_TLS_HS_CLIENT_HELLO: {
         /* parsed in the thread's scratch; what is read later is kept in
@@ -723,7 +755,6 @@ static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n, uint16_t ve
 static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uint8_t *body, size_t len)
 {
     struct tcpsim_tls_conn *c = d->c;
-    struct dir_state *peer = &c->d[!d->side];
     struct tcpsim_tls_item it;
     d->rec_version = ver;
     d->any_record = true;
@@ -739,7 +770,8 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
         hs_cut(d, ver, "an application_data record");
     else if (d->encrypted)
         hs_cut(d, ver, "an encrypted handshake record");
-    if (c->quiet && type == TCPSIM_TLS_REC_APPLICATION_DATA && !(c->tls13 && c->have_sh && !d->app_seen)) {
+    bool app_seen = c->seen & SEEN_APP(d->side);
+    if (c->quiet && type == TCPSIM_TLS_REC_APPLICATION_DATA && !(c->tls13 && c->have_sh && !app_seen)) {
         /* what emit() keeps of the item below when nobody is handed it
          * (test_tls_fast compares it with the item's way) */
         c->sum.app_records[d->side]++;
@@ -758,7 +790,7 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
             /* RFC 5246 §7.3 / RFC 5077 §3.1: a server CCS right after
              * ServerHello is the abbreviated (resumed) handshake, even when
              * the session id was not echoed (ticket with empty id) */
-            if (d->side == TCPSIM_SIDE_SERVER && c->have_sh && !d->full_flight &&
+            if (d->side == TCPSIM_SIDE_SERVER && c->have_sh && !(c->seen & SEEN_FULL(d->side)) &&
                 c->sum.resumption == TCPSIM_TLS_RESUME_NONE)
                 c->sum.resumption =
                     c->have_ch && c->ch.session_ticket ? TCPSIM_TLS_RESUME_TICKET : TCPSIM_TLS_RESUME_SESSION_ID;
@@ -816,29 +848,30 @@ static void on_record(struct dir_state *d, uint8_t type, uint16_t ver, const uin
         return;
     case TCPSIM_TLS_REC_APPLICATION_DATA:
         it.encrypted = true;
-        if (c->tls13 && c->have_sh && !d->app_seen) {
+        if (c->tls13 && c->have_sh && !app_seen) {
             /* RFC 8446 §2: the server's flight after ServerHello and the
              * client's Finished travel as application_data records. The
              * server's flight lasts until the client's Finished is seen. */
-            if (d->side == TCPSIM_SIDE_SERVER && !peer->app_seen) {
+            if (d->side == TCPSIM_SIDE_SERVER && !(c->seen & SEEN_APP(TCPSIM_SIDE_CLIENT))) {
                 it.hs = TCPSIM_TLS_HS_ENCRYPTED;
                 it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_S;
                 it.why.n[0] = (long long)len;
-                it.why.n[1] = (long long)++d->flight_recs;
-                if (!c->quiet) /* a guess for the sentence: the item is not delivered (emit) */
+                if (!c->quiet) { /* the count and a guess, for the sentence: the item is not delivered (emit) */
+                    it.why.n[1] = (long long)++d->flight_recs; /* (line 6, a miss: not kept when quiet) */
                     it.why.n[2] = flight_guess(c, d->flight_recs, len);
+                }
                 emit(d, &it);
                 return;
             }
             if (d->side == TCPSIM_SIDE_CLIENT) {
-                d->app_seen = true;
+                c->seen |= SEEN_APP(d->side);
                 it.hs = TCPSIM_TLS_HS_ENCRYPTED;
                 it.why.id = TCPSIM_TLS_X_TLS13_FLIGHT_C;
                 it.why.n[0] = (long long)len;
                 emit(d, &it);
                 return;
             }
-            d->app_seen = true;
+            c->seen |= SEEN_APP(d->side);
         }
         it.why.id = TCPSIM_TLS_X_APP_DATA;
         it.why.n[0] = (long long)len;
@@ -1066,7 +1099,7 @@ static void app_record_done(struct dir_state *d)
 static void app_record_start(struct dir_state *d, uint16_t ver, size_t len, size_t have)
 {
     d->app_ver = ver;
-    d->app_len = len;
+    d->app_len = (uint16_t)len; /* (a header's two bytes) */
     d->app_skip = len - have;
     if (d->app_skip == 0)
         app_record_done(d);
@@ -1323,11 +1356,12 @@ static _Thread_local uint64_t pool_reused, pool_allocated;
 static void sum_clear(struct tcpsim_tls_summary *s)
 {
     memset(s, 0, SUM_OFF(sni) + 1);
-    memset(s->alpn, 0, SUM_OFF(ja3_full) + 1 - SUM_OFF(alpn));
+    _Static_assert(SUM_OFF(ja3_full) + 1 - SUM_OFF(alpn) >= 16 && sizeof *s - SUM_OFF(nmsgs) >= 16, "clear16's size");
+    clear16(s->alpn, SUM_OFF(ja3_full) + 1 - SUM_OFF(alpn));
     s->ja3s_full[0] = '\0';
     memset(&s->ncerts, 0, SUM_OFF(alerts) - SUM_OFF(ncerts));
     memset(&s->nalerts, 0, SUM_OFF(msgs) - SUM_OFF(nalerts));
-    memset(&s->nmsgs, 0, sizeof *s - SUM_OFF(nmsgs));
+    clear16(&s->nmsgs, sizeof *s - SUM_OFF(nmsgs));
 }
 
 /* A fresh connection's state: the header line, each direction's lines 0
@@ -1483,6 +1517,21 @@ void tcpsim_tls_release_caches(void)
     tcpsim__md_release();
 }
 
+/* The frame being decoded and its time, in one 16-byte store where there is
+ * SSE2: item_init reads them as one 16-byte load (the compiler pairs the
+ * two), which waited for two 8-byte stores to reach the cache (a store
+ * forwards only to a load it covers whole). */
+static inline void set_now(struct tcpsim_tls_conn *c, uint64_t frame, tcpsim_time_t time)
+{
+#if defined(__SSE2__)
+    _Static_assert(CONN_OFF(time) == CONN_OFF(frame) + 8 && sizeof(tcpsim_time_t) == 8, "frame, then time");
+    _mm_storeu_si128((__m128i *)(void *)&c->frame, _mm_set_epi64x((long long)time, (long long)frame));
+#else
+    c->frame = frame;
+    c->time = time;
+#endif
+}
+
 static bool dir_ok(enum tcpsim_side dir)
 {
     return dir == TCPSIM_SIDE_CLIENT || dir == TCPSIM_SIDE_SERVER;
@@ -1528,8 +1577,7 @@ enum tcpsim_err tcpsim_tls_feed(struct tcpsim_tls_conn *c, enum tcpsim_side dir,
     struct dir_state *d = &c->d[dir];
     if (c->det == DET_NOT_TLS || d->not_tls || len == 0)
         return TCPSIM_OK;
-    c->frame = frame;
-    c->time = time;
+    set_now(c, frame, time);
     struct tcpsim_reasm *r = &d->reasm;
     if ((!r->started || seq == r->next) && (!d->ooo || r->nisl == 0) && len <= (1u << 30) && !tcpsim__tls_long_way) {
         /* In order with nothing held (the common segment, and the first):
@@ -1563,8 +1611,7 @@ void tcpsim_tls_gap(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint32_t se
     struct dir_state *d = &c->d[dir];
     if (c->det == DET_NOT_TLS || d->not_tls)
         return;
-    c->frame = frame;
-    c->time = time;
+    set_now(c, frame, time);
     d->ooo = true;
     tcpsim_reasm_skip_to(&d->reasm, seq);
     release_if_done(c);
@@ -1578,8 +1625,7 @@ static void dir_end(struct tcpsim_tls_conn *c, enum tcpsim_side dir, uint64_t fr
     struct dir_state *d = &c->d[dir];
     if (d->fin)
         return;
-    c->frame = frame;
-    c->time = time;
+    set_now(c, frame, time);
     if (c->det == DET_NOT_TLS || d->not_tls) {
         d->fin = true;
         return;
@@ -1833,10 +1879,17 @@ void tcpsim_tls_prefetch_fresh(void)
 /* A segment that ends the decoder's last open direction: what packing its
  * summary (tls_both_done in src/replay/tlsglue.c) finds cold, measured: the
  * counts tcpsim_tls_summary_packed_size reads and the first handshake
- * messages (their first lines: reading nmsgs here would wait for it).
- * The fixed ranges were found in the cache. */
+ * messages (their first lines: reading nmsgs here would wait for it), the
+ * first fixed range with the host name's start, the range from alpn to ja4,
+ * and the first bytes of the JA3 strings (all written at the hellos or at
+ * set-up, and left to go cold since: tcpsim_tls_summary_packed_size's
+ * strnlen waited for them on the bench file). */
 void tcpsim_tls_prefetch_done(const struct tcpsim_tls_conn *c)
 {
+    FRESH_PREFETCH(&c->sum);
+    prefetch_span(c->sum.alpn, c->sum.ja3_full);
+    FRESH_PREFETCH(c->sum.ja3_full);
+    FRESH_PREFETCH(c->sum.ja3s_full);
     FRESH_PREFETCH(&c->sum.ncerts);
     FRESH_PREFETCH(&c->sum.nalerts);
     FRESH_PREFETCH(&c->sum.nmsgs);

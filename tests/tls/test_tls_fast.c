@@ -938,6 +938,95 @@ static void test_quiet_every_byte_changed_same_diagnostics_and_summary(void **st
     assert_true(certs_kept > 0);
 }
 
+/* Every item starts cleared (clear16 in src/tls/tls.c, 16-byte stores
+ * instead of a memset): what an item's kind does not set is zero or NULL,
+ * and without sentences (tcpsim_tls_set_explain false) `explain` is NULL
+ * unless the item is malformed (tls.h). Each bundled handshake, whole and
+ * with each byte of its first segment (the ClientHello) changed in turn
+ * (malformed items), each time in the decoder the last one left in the
+ * pool. */
+struct zero_seen {
+    size_t items, malformed, kinds[4]; /* hello, certificate, alert, ticket */
+};
+
+static void zero_cb(void *ctx, const struct tcpsim_tls_item *it)
+{
+    struct zero_seen *z = ctx;
+    z->items++;
+    z->malformed += it->malformed;
+    if (!it->malformed)
+        assert_null(it->explain);
+    bool hello = it->hs == TCPSIM_TLS_HS_CLIENT_HELLO || it->hs == TCPSIM_TLS_HS_SERVER_HELLO ||
+                 it->hs == TCPSIM_TLS_HS_HELLO_RETRY_REQUEST;
+    bool cert = it->hs == TCPSIM_TLS_HS_CERTIFICATE;
+    bool kx = it->hs == TCPSIM_TLS_HS_SERVER_KEY_EXCHANGE || it->hs == TCPSIM_TLS_HS_CLIENT_KEY_EXCHANGE;
+    bool alert = it->record == TCPSIM_TLS_REC_ALERT;
+    bool ticket = it->hs == TCPSIM_TLS_HS_NEW_SESSION_TICKET;
+    z->kinds[0] += hello && it->hello;
+    z->kinds[1] += cert && it->ncerts;
+    z->kinds[2] += alert;
+    z->kinds[3] += ticket && !it->malformed;
+    if (!hello)
+        assert_null(it->hello);
+    if (!cert) {
+        assert_null(it->certs);
+        assert_int_equal(it->ncerts, 0);
+        assert_int_equal(it->chain_len, 0);
+    }
+    if (!kx) {
+        assert_int_equal(it->group, 0);
+        assert_int_equal(it->key_bytes, 0);
+        assert_int_equal(it->dh_prime_bits, 0);
+    }
+    if (!alert) {
+        assert_int_equal(it->alert_level, 0);
+        assert_int_equal(it->alert_desc, 0);
+    }
+    if (!ticket) {
+        assert_int_equal(it->ticket_lifetime, 0);
+        assert_int_equal(it->ticket_len, 0);
+    }
+    if (it->record != TCPSIM_TLS_REC_HANDSHAKE)
+        assert_int_equal(it->hs_type, 0);
+    if (it->why.id == TCPSIM_TLS_X_NONE)
+        for (int k = 0; k < 3; k++) {
+            assert_null(it->why.s[k]);
+            assert_int_equal(it->why.n[k], 0);
+        }
+}
+
+static void test_item_fields_kind_does_not_set_are_zero(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"tls12", "tls12rsa", "tls13"};
+    static struct seg segs[64];
+    struct zero_seen z = {0};
+    for (int f = 0; f < 3; f++) {
+        size_t nseg = load_segs(names[f], segs, 64);
+        size_t flips = nseg > 0 ? segs[0].len : 0;
+        for (size_t flip = 0; flip <= flips; flip++) { /* flip == flips: unchanged */
+            struct tcpsim_tls_conn *c = tcpsim_tls_conn_new(NULL, zero_cb, &z);
+            assert_non_null(c);
+            tcpsim_tls_set_explain(c, false);
+            for (size_t i = 0; i < nseg; i++) {
+                if (i == 0 && flip < flips)
+                    segs[0].data[flip] ^= 0x5a;
+                tcpsim_tls_feed(c, segs[i].dir, segs[i].seq, segs[i].data, segs[i].len, segs[i].frame, 0);
+                if (i == 0 && flip < flips)
+                    segs[0].data[flip] ^= 0x5a;
+            }
+            tcpsim_tls_fin(c, TCPSIM_SIDE_CLIENT, 99, 0);
+            tcpsim_tls_fin(c, TCPSIM_SIDE_SERVER, 99, 0);
+            tcpsim_tls_conn_free(c); /* back to the pool: the next decoder is a reused one */
+        }
+        free_segs(segs, nseg);
+    }
+    assert_true(z.items > 1000);
+    assert_true(z.malformed > 10);
+    for (int k = 0; k < 3; k++) /* hellos, certificates and alerts were among them */
+        assert_true(z.kinds[k] > 0);
+}
+
 int run_fast_tests(void)
 {
     rng.s = 0x9e3779b97f4a7c15u;
@@ -953,6 +1042,7 @@ int run_fast_tests(void)
         cmocka_unit_test(test_feed_shortcut_random_cuts_match_long_way),
         cmocka_unit_test(test_quiet_every_byte_changed_same_diagnostics_and_summary),
         cmocka_unit_test(test_grease_inline_every_value_matches),
+        cmocka_unit_test(test_item_fields_kind_does_not_set_are_zero),
     };
     return cmocka_run_group_tests_name("fast_paths", tests, NULL, NULL);
 }
