@@ -5,7 +5,7 @@
 # ServerHello records and a real certificate) and measures, on that same file
 # in one run:
 #   (a) a bare libpcap read loop (bench/pcap-loop.c), and (a') the same
-#       reading through a 1 MiB stdio buffer as tcpsim does
+#       reading through a 128 KiB stdio buffer as tcpsim does
 #   (b) tcpsim replay --format summary (and (b1) on one thread)
 #   (c) tcpsim replay --format json > /dev/null
 #   (d) tshark -q -z conv,tcp and tshark -T fields with TLS fields, on the
@@ -114,7 +114,7 @@ echo "machine: $(nproc) cpu, $(awk '/model name/ {sub(/.*: /, ""); print; exit}'
 echo "file: $big ($packets packets, $(du -h "$big" | cut -f1)), $CONNS connections, $CONC open at once, $TLS% TLS"
 printf "%-34s %10s %8s %10s %8s %10s %9s\n" "what" "packets" "wall s" "pkt/s" "cpu s" "pkt/cpu-s" "peak MB"
 job "(a) libpcap read loop" "$packets" "$work/pcap-loop" "$big"
-job "(a') the same, 1 MiB stdio buffer" "$packets" "$work/pcap-loop" "$big" 1048576
+job "(a') the same, 128 KiB stdio buf" "$packets" "$work/pcap-loop" "$big" 131072
 job "(b) replay --format summary" "$packets" "$tcpsim" replay --no-progress --format summary "$big"
 if "$tcpsim" replay --help 2>&1 | grep -q -- --threads; then
     job "(b1) summary --threads 1" "$packets" "$tcpsim" replay --threads 1 --no-progress --format summary "$big"

@@ -219,6 +219,67 @@ static void expect_same_items(const struct recorder *x, const struct recorder *y
     }
 }
 
+/* Past TCPSIM_TLS_POOL pooled decoders a freed one gives back its buffers
+ * and waits bare (in its slab, or freed under ASan); two taken again at once
+ * are two decoders, each decoding as a new one: the same items and packed
+ * summary as on a fresh thread's first decoder. */
+static void pack_of(struct tcpsim_tls_conn *c, uint8_t *p, size_t cap, size_t *len)
+{
+    const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c);
+    *len = tcpsim_tls_summary_packed_size(s);
+    assert_true(*len <= cap);
+    tcpsim_tls_summary_pack(p, s);
+}
+
+static void test_pool_past_cap_bare_decoders_same_as_new(void **state)
+{
+    (void)state;
+    static struct recorder ref12, ref13, got12, got13;
+    static uint8_t p12[32768], p13[32768], q12[32768], q13[32768];
+    size_t l12, l13, m12, m13;
+    tcpsim_tls_release_caches();
+    struct tcpsim_tls_conn *c = run_capture("tls12", 0, &ref12);
+    pack_of(c, p12, sizeof p12, &l12);
+    tcpsim_tls_conn_free(c);
+    tcpsim_tls_release_caches();
+    c = run_capture("tls13", 3, &ref13);
+    pack_of(c, p13, sizeof p13, &l13);
+    tcpsim_tls_conn_free(c);
+    tcpsim_tls_release_caches();
+
+    size_t n = TCPSIM_TLS_POOL + 2;
+    struct tcpsim_tls_conn **all = calloc(n, sizeof *all);
+    assert_non_null(all);
+    for (size_t i = 0; i < n; i++) /* the last two dirty: damaged records, buffers held */
+        all[i] = i + 2 < n ? tcpsim_tls_conn_new(NULL, NULL, NULL) : run_dirty(3 + (int)(i + 2 - n));
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(all[i]);
+    for (size_t i = 0; i < n; i++)
+        tcpsim_tls_conn_free(all[i]);
+    struct tcpsim_tls_cache_stats st;
+    tcpsim_tls_cache_stats(&st);
+    assert_int_equal(st.conns_pooled, TCPSIM_TLS_POOL);
+    for (size_t i = 0; i + 2 < n; i++) /* the pool emptied: the next two are the bare ones */
+        all[i] = tcpsim_tls_conn_new(NULL, NULL, NULL);
+    struct tcpsim_tls_conn *a = run_capture("tls12", 0, &got12);
+    struct tcpsim_tls_conn *b = run_capture("tls13", 3, &got13);
+    assert_ptr_not_equal(a, b);
+    pack_of(a, q12, sizeof q12, &m12);
+    pack_of(b, q13, sizeof q13, &m13);
+    expect_same_items(&got12, &ref12);
+    expect_same_items(&got13, &ref13);
+    assert_int_equal(m12, l12);
+    assert_memory_equal(q12, p12, l12);
+    assert_int_equal(m13, l13);
+    assert_memory_equal(q13, p13, l13);
+    tcpsim_tls_conn_free(a);
+    tcpsim_tls_conn_free(b);
+    for (size_t i = 0; i + 2 < n; i++)
+        tcpsim_tls_conn_free(all[i]);
+    free(all);
+    tcpsim_tls_release_caches();
+}
+
 /* Records split at every size of piece (headers split too) give the same
  * items on the same frames and the same counts as whole segments. */
 static void test_appdata_split_any_way_same_items(void **state)
@@ -404,6 +465,7 @@ int run_reuse_tests(void)
         cmocka_unit_test(test_cert_cache_repeated_chain_parsed_once),
         cmocka_unit_test(test_pool_reused_decoder_starts_fresh),
         cmocka_unit_test(test_pool_dirty_decoder_same_as_unused),
+        cmocka_unit_test(test_pool_past_cap_bare_decoders_same_as_new),
         cmocka_unit_test(test_appdata_split_any_way_same_items),
         cmocka_unit_test(test_appdata_fin_inside_record_malformed),
         cmocka_unit_test(test_no_callback_same_summary),
