@@ -28,6 +28,7 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
     rp->cfg = *cfg;
     rp->fifo.base = 1;
     rp->fifo.seg_head = cfg->h.seg_head;
+    rp->fifo.rmax = RETRO_MAX;
     if (!cfg->h.seg_head || !cfg->h.ref_done || !cfg->h.ref_wait || !cfg->h.summary)
         rp->cfg.h.segment_ref = NULL; /* by reference only as handler.segment_ref says */
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
@@ -133,44 +134,185 @@ static bool has_held(const struct hold_fifo *f, const struct tcpsim_rp_conn *c)
     return c->held_last >= f->base;
 }
 
-/* Apply what the observer learned late to this connection's held records:
- * newest first along its chain, stopping as soon as the records are older
- * than `frame` with nothing to set there. */
-static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_retro *r)
+/* What the observer learned late, on one held record h (a correction r of
+ * its connection): the walk below and retro_take do this to each record. */
+static inline void retro_one(struct held *h, const struct tcpsim_rp_retro *r)
 {
-    struct hold_fifo *f = &rp->fifo;
-    if (!r->set)
+    enum tcpsim_tcp_state *col = r->side == TCPSIM_SIDE_SERVER ? &h->s.server_state : &h->s.client_state;
+    if (h->s.frame < r->frame) {
+        if (r->patch_before)
+            *col = r->before;
         return;
+    }
+    *col = r->after;
+    if (h->s.frame == r->frame)
+        for (size_t e = 0; e < r->nev && h->s.nevents < h->ev_cap; e++)
+            held_ev(h)[h->s.nevents++] = r->ev[e];
+}
+
+/* A correction applied at once to the connection's held records numbered up
+ * to `upto`: newest first along its chain, stopping as soon as the records
+ * are older than `frame` with nothing to set there (frames grow along the
+ * FIFO: a record of `frame` has only older ones before it). */
+static void retro_walk(struct hold_fifo *f, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_retro *r,
+                       uint64_t upto)
+{
     for (uint64_t num = c->held_last; num >= f->base;) {
         struct held *h = held_at(f, num);
-        num = h->prev;
-        enum tcpsim_tcp_state *col = r->side == TCPSIM_SIDE_SERVER ? &h->s.server_state : &h->s.client_state;
-        if (h->s.frame < r->frame) {
-            if (!r->patch_before)
+        uint64_t prev = h->prev;
+        if (num <= upto) {
+            if (h->s.frame < r->frame && !r->patch_before)
                 break;
-            *col = r->before;
-            continue;
+            retro_one(h, r);
+            if (h->s.frame == r->frame && !r->patch_before)
+                break;
         }
-        *col = r->after;
-        if (h->s.frame == r->frame)
-            for (size_t e = 0; e < r->nev && h->s.nevents < h->ev_cap; e++)
-                held_ev(h)[h->s.nevents++] = r->ev[e];
+        num = prev;
     }
 }
 
-static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
+/* Corrections are not walked to their records when they are learned (each
+ * record written long before, out of the cache, its chain's loads waiting on
+ * each other): they wait in fifo.rent, in order per connection, and a record
+ * takes those of its connection when it is written (retro_take), where its
+ * lines are read anyway. A correction reaches exactly the records the walk
+ * would: those held when it was learned (numbered up to `upto`), each as
+ * retro_one says, in the order learned. */
+static void retro_pop(struct hold_fifo *f, uint32_t slot)
+{
+    uint32_t i = f->rslot[slot] - 1u;
+    f->rslot[slot] = f->rent[i].next;
+    f->rstack[f->rfree++] = i;
+    f->rlive--;
+}
+
+/* Every waiting correction applied by the walk, oldest first per connection
+ * (those of different connections reach different records), and dropped. */
+static void retro_flush(struct tcpsim_replay *rp)
+{
+    struct hold_fifo *f = &rp->fifo;
+    for (uint32_t s = 0; s < f->rslot_n && f->rlive; s++)
+        while (f->rslot[s]) {
+            const struct retro_ent *e = &f->rent[f->rslot[s] - 1u];
+            retro_walk(f, tcpsim__flow_conn(&rp->ft, s), &e->r, e->upto);
+            retro_pop(f, s);
+        }
+}
+
+/* Room in fifo.rent and beside the slots for one more correction of `slot`:
+ * false when memory is short (the caller walks it at once, after the
+ * others). The free entries are a stack of indices (fifo.rstack), and each
+ * slot's last entry is beside its first (fifo.rtail): taking an entry and
+ * linking it reads none of the entries, written long before. */
+static bool retro_room(struct tcpsim_replay *rp, uint32_t slot)
+{
+    struct hold_fifo *f = &rp->fifo;
+    if (slot >= f->rslot_n) {
+        size_t n = f->rslot_n ? f->rslot_n : 1024;
+        while (n <= slot)
+            n *= 2;
+        uint32_t *ns = realloc(f->rslot, 2 * n * sizeof *ns);
+        if (!ns)
+            return false;
+        /* [0, n): first entries; [n, 2n): last entries */
+        memmove(ns + n, ns + f->rslot_n, f->rslot_n * sizeof *ns);
+        memset(ns + f->rslot_n, 0, (n - f->rslot_n) * sizeof *ns);
+        f->rslot = ns;
+        f->rtail = ns + n;
+        f->rslot_n = n;
+    }
+    if (f->rfree)
+        return true;
+    if (f->rcap >= f->rmax) {
+        retro_flush(rp);
+        return f->rfree != 0;
+    }
+    size_t n = f->rcap ? f->rcap * 2 : 256;
+    if (n > f->rmax)
+        n = f->rmax;
+    struct retro_ent *ne = realloc(f->rent, n * sizeof *ne);
+    if (!ne)
+        return false;
+    f->rent = ne;
+    uint32_t *st = realloc(f->rstack, n * sizeof *st);
+    if (!st)
+        return false; /* (rent is larger, its new entries unused: rcap stays) */
+    f->rstack = st;
+    for (size_t i = n; i > f->rcap; i--) /* the new entries, the first on top */
+        st[f->rfree++] = (uint32_t)(i - 1u);
+    f->rcap = n;
+    return true;
+}
+
+/* Apply what the observer learned late to the held records of connection c
+ * (in `slot`): kept for when they are written, or walked at once (the
+ * tests' fifo.retro_now, or no memory: the ones waiting first). */
+static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c, uint32_t slot,
+                        const struct tcpsim_rp_retro *r)
+{
+    struct hold_fifo *f = &rp->fifo;
+    if (!r->set || !has_held(f, c))
+        return;
+    if (f->retro_now || !retro_room(rp, slot)) {
+        retro_flush(rp);
+        retro_walk(f, c, r, UINT64_MAX);
+        return;
+    }
+    uint32_t i = f->rstack[--f->rfree];
+    struct retro_ent *e = &f->rent[i];
+    e->r = *r;
+    e->upto = c->held_last;
+    e->next = 0;
+    if (f->rslot[slot])
+        f->rent[f->rtail[slot] - 1u].next = i + 1u;
+    else
+        f->rslot[slot] = i + 1u;
+    f->rtail[slot] = i + 1u;
+    f->rlive++;
+}
+
+/* The waiting corrections of the record h (number fifo.base, the head) on
+ * it, in the order learned; those that reach no later record dropped. (Each
+ * is dropped here by the record numbered `upto`, its connection's newest
+ * when it was learned, held then: a slot's list is its connection's only.) */
+static inline void retro_take(struct hold_fifo *f, struct held *h)
+{
+    const uint32_t slot = h->slot;
+    if (!f->rlive || slot >= f->rslot_n || !f->rslot[slot])
+        return;
+    const uint64_t num = f->base;
+    for (uint32_t i = f->rslot[slot]; i; i = f->rent[i - 1u].next)
+        retro_one(h, &f->rent[i - 1u].r);
+    while (f->rslot[slot] && f->rent[f->rslot[slot] - 1u].upto <= num)
+        retro_pop(f, slot);
+}
+
+/* The connection's open questions decided now (`slot`: its slot). */
+static inline void resolve_at(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, uint32_t slot)
 {
     struct tcpsim_rp_retro r;
     while (tcpsim__rp_obs_unresolved(c)) {
         tcpsim__rp_obs_resolve(c, &r);
-        apply_retro(rp, c, &r);
+        apply_retro(rp, c, slot, &r);
     }
+}
+
+/* The same where the slot is not at hand: the newest held record has it
+ * (read only when there is one and a question to decide). */
+static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
+{
+    if (tcpsim__rp_obs_unresolved(c))
+        resolve_at(rp, c, has_held(&rp->fifo, c) ? held_at(&rp->fifo, c->held_last)->slot : 0);
 }
 
 /* Records held HOLD_PF ahead of the head get their first lines hinted as
  * the head is written: a held record was written long before (the FIFO
  * holds up to tens of thousands, megabytes, while a SYN waits for its
- * answer), and writing it reads and updates its lines. */
+ * answer), and writing it reads and updates its lines; and so are the
+ * corrections waiting for its connection (retro_take), found by its slot
+ * (fifo.qslot: beside the index, not in the record, whose lines are only
+ * on their way). (Hinting the connection of one with an open question too
+ * measured no faster: the hints already in flight are the limit.) */
 #define HOLD_PF 6u
 
 /* A held record's TLS parts, in the ring, pointed at again (emit_head). */
@@ -214,15 +356,26 @@ emit_head_in(struct tcpsim_replay *rp)
     struct hold_fifo *f = &rp->fifo;
     struct held *h = f->idx[f->head];
     if (f->len > HOLD_PF) {
-        const unsigned char *n = (const unsigned char *)f->idx[(f->head + HOLD_PF) & (f->cap - 1)];
+        const size_t i = (f->head + HOLD_PF) & (f->cap - 1);
+        const unsigned char *n = (const unsigned char *)f->idx[i];
         TCPSIM__PREFETCH(n);
         TCPSIM__PREFETCH(n + 64);
         TCPSIM__PREFETCH(n + 128);
         TCPSIM__PREFETCH(n + 192);
+        const uint32_t slot = f->qslot[i];
+        if (slot < f->rslot_n) /* its slot's waiting corrections, in two steps */
+            TCPSIM__PREFETCH(&f->rslot[slot]);
+        const uint32_t s3 = f->qslot[(f->head + HOLD_PF / 2u) & (f->cap - 1)];
+        if (f->rlive && s3 < f->rslot_n && f->rslot[s3]) {
+            const unsigned char *e = (const unsigned char *)&f->rent[f->rslot[s3] - 1u];
+            TCPSIM__PREFETCH(e);
+            TCPSIM__PREFETCH(e + 64);
+        }
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
     if (h->open)
-        resolve_conn(rp, c);
+        resolve_at(rp, c, h->slot);
+    retro_take(f, h);
     h->s.events = held_ev(h);
     uint64_t pos;
     if (rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
@@ -352,12 +505,19 @@ static bool hold_room(struct tcpsim_replay *rp)
     if (f->len == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 64;
         struct held **ni = nc <= HOLD_MAX ? malloc(nc * sizeof *ni) : NULL;
-        if (!ni)
+        uint32_t *ns = ni ? malloc(nc * sizeof *ns) : NULL;
+        if (!ns) {
+            free(ni);
             return false;
-        for (size_t i = 0; i < f->len; i++)
+        }
+        for (size_t i = 0; i < f->len; i++) {
             ni[i] = f->idx[(f->head + i) & (f->cap - 1)];
+            ns[i] = f->qslot[(f->head + i) & (f->cap - 1)];
+        }
         free(f->idx);
+        free(f->qslot);
         f->idx = ni;
+        f->qslot = ns;
         f->cap = nc;
         f->head = 0;
     }
@@ -399,6 +559,12 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
     return h;
 }
 
+/* The next record's lines are hinted for writing when one is taken: a
+ * block is taken again oldest first, its lines long out of the cache (and
+ * read by the writer thread on the other core since), and a record is ~250
+ * bytes written in a few dozen stores that would each wait for their line. */
+#define HOLD_PW 256u
+
 /* hold_room and hold_place in one step; NULL when there is no room. The
  * usual case (the index and the last block have room) inline. */
 static inline struct held *hold_take(struct tcpsim_replay *rp, size_t size)
@@ -408,6 +574,13 @@ static inline struct held *hold_take(struct tcpsim_replay *rp, size_t size)
     if (f->len < f->cap && b && BLOCK_ROOM - b->used >= HELD_MAX_SIZE) {
         struct held *h = (struct held *)(void *)(b->data + b->used);
         b->used += size;
+        if (BLOCK_ROOM - b->used >= HOLD_PW) {
+            const unsigned char *t = b->data + b->used;
+            TCPSIM__PREFETCH(t);
+            TCPSIM__PREFETCH(t + 64);
+            TCPSIM__PREFETCH(t + 128);
+            TCPSIM__PREFETCH(t + 192);
+        }
         return h;
     }
     return hold_room(rp) ? hold_place(f, size) : NULL;
@@ -427,10 +600,11 @@ static inline size_t held_size(size_t seg_len, size_t ev_cap)
 }
 
 /* A new held record h at the FIFO's tail, linked to its connection's last. */
-static inline void hold_link(struct hold_fifo *f, struct held *h, struct tcpsim_rp_conn *c, bool open, size_t ev_cap,
-                             size_t seg_len)
+static inline void hold_link(struct hold_fifo *f, struct held *h, struct tcpsim_rp_conn *c, uint32_t slot, bool open,
+                             size_t ev_cap, size_t seg_len)
 {
     f->idx[(f->head + f->len) & (f->cap - 1)] = h;
+    f->qslot[(f->head + f->len) & (f->cap - 1)] = slot;
     h->open = open;
     h->ev_cap = (uint8_t)ev_cap;
     h->seg_len = (uint16_t)seg_len;
@@ -455,7 +629,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     if (!hold_room(rp)) { /* cannot hold: decide now and write in order */
         while (f->len)
             emit_head(rp);
-        resolve_conn(rp, c);
+        resolve_at(rp, c, slot);
         struct tcpsim_rp_segment t = *s;
         t.client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
         t.server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
@@ -480,7 +654,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     }
     size_t seg_len = held_seg_size(f, s->seg);
     struct held *h = hold_place(f, held_size(seg_len, ev_cap));
-    hold_link(f, h, c, open, ev_cap, seg_len);
+    hold_link(f, h, c, slot, open, ev_cap, seg_len);
     h->s = *s;
     hold_seg_pack((unsigned char *)(h + 1), s->seg, seg_len);
     h->s.nevents = nev;
@@ -579,6 +753,10 @@ void tcpsim_replay_free(struct tcpsim_replay *rp)
     if (rp->fifo.ref_last > rp->fifo.ref_seen) /* not finished: the view may still read held records */
         rp->cfg.h.ref_wait(rp->cfg.h.ctx);
     free(rp->fifo.idx);
+    free(rp->fifo.qslot);
+    free(rp->fifo.rent);
+    free(rp->fifo.rslot); /* (rtail is in it) */
+    free(rp->fifo.rstack);
     for (int k = 0; k < 2; k++)
         for (struct hold_block *b = k ? rp->fifo.bfree : rp->fifo.bhead, *n; b; b = n) {
             n = b->next;
@@ -961,7 +1139,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     struct held *h;
     if ((f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all &&
         (h = hold_take(rp, size))) {
-        hold_link(f, h, c, open, ev_cap, seg_len);
+        hold_link(f, h, c, slot, open, ev_cap, seg_len);
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
         h->s.events = NULL; /* emit_head points it at the slots */
         h->s.ntls = 0;
@@ -1046,7 +1224,7 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
         if (c->obs_ok && !tcpsim__rp_obs_predict(c, dir, seg, seglen, ts)) {
             struct tcpsim_rp_retro retro;
             nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, pk->frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
-            apply_retro(rp, c, &retro);
+            apply_retro(rp, c, slot, &retro);
         }
     }
     c->last_frame = pk->frame;

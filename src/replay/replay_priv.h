@@ -73,8 +73,19 @@ struct hold_block {
  * its own held records through a chain of numbers (c->held_last, h->prev), so
  * a correction never walks other connections' records. A connection has
  * records held while c->held_last >= base. */
+#define RETRO_MAX 65536u /* corrections waiting (replay.c); when full, all are walked at once */
+
+/* A correction waiting for its records (replay.c, apply_retro): those of a
+ * slot in a list, oldest first (indices into fifo.rent plus one; 0: none). */
+struct retro_ent {
+    uint64_t upto; /* it reaches the connection's records numbered up to this */
+    uint32_t next; /* the slot's next one */
+    struct tcpsim_rp_retro r;
+};
+
 struct hold_fifo {
     struct held **idx; /* ring of `cap` (a power of two) pointers into the blocks */
+    uint32_t *qslot;   /* beside each: the record's slot (replay.c: hints ahead of the head) */
     size_t cap, head, len;
     uint64_t base;
     struct hold_block *bhead, *btail, *bfree;
@@ -96,6 +107,19 @@ struct hold_fifo {
      * of the last one, and the view's position as last asked (ref_done). A
      * block is used again only once the view has let go of its records. */
     uint64_t ref_last, ref_seen;
+    /* Corrections waiting for their records (apply_retro): the entries, a
+     * stack of the free ones' indices (rfree of them), each slot's first
+     * and last (rslot, rtail: grown to the highest slot with one); at most
+     * rmax entries (RETRO_MAX; tests set fewer). retro_now (tests): every
+     * correction walked to its records at once instead, the way the waiting
+     * ones must give the same records as. */
+    struct retro_ent *rent;
+    size_t rcap, rmax, rlive;
+    uint32_t *rstack;
+    uint32_t rfree;
+    uint32_t *rslot, *rtail;
+    size_t rslot_n;
+    bool retro_now;
 };
 
 struct tcpsim_replay {

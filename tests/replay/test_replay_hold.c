@@ -1,7 +1,8 @@
 /* test_replay_hold.c - the output FIFO's storage (src/replay/replay.c, B1):
  * a held record keeps its segment packed (every field a view may read comes
  * back), and the blocks that hold the records are reused, so that the memory
- * follows the records waiting at once, not the length of the capture.
+ * follows the records waiting at once, not the length of the capture; what
+ * the observer learns late reaches the held records as the walk did.
  * Read first: src/replay/replay_priv.h (struct held), RFC 9293 §3.1 (the
  * header fields), §3.5 (a SYN waits for its SYN-ACK: its record is held). */
 #include <setjmp.h>
@@ -14,9 +15,14 @@
 
 #include <cmocka.h>
 
+#include "bundled.h"
 #include "pcapgen.h"
 #include "replay/replay_priv.h"
 #include "testutil.h"
+
+#ifndef TCPSIM_CAPTURES_DIR
+#error "TCPSIM_CAPTURES_DIR: the bundled captures (tests/replay/CMakeLists.txt)"
+#endif
 
 static struct rng rng = {0x2545f4914f6cdd1du};
 
@@ -118,11 +124,12 @@ struct step {
 
 static void packet(struct tcpsim_replay *rp, struct run *r, uint32_t i, int step, tcpsim_ns_t t)
 {
-    static const struct step steps[8] = {
+    static const struct step steps[9] = {
         {false, PG_S, 0, 0, 0, true},          {true, PG_S | PG_A, 0, 0, 1, true},
         {false, PG_A, 0, 1, 1, false},         {false, PG_P | PG_A, 120, 1, 1, false},
         {true, PG_A, 0, 1, 121, false},        {false, PG_F | PG_A, 0, 121, 1, false},
         {true, PG_F | PG_A, 0, 1, 122, false}, {false, PG_A, 0, 122, 2, false},
+        {true, PG_R | PG_A, 0, 1, 1, false}, /* (not in the exchange: a reset, for the random ones) */
     };
     char cl[32];
     snprintf(cl, sizeof cl, "10.%u.%u.%u", 1 + i / 62500, i / 250 % 250, 1 + i % 250);
@@ -223,14 +230,20 @@ struct recrun {
     struct rec *recs;
     size_t n;
     bool whole; /* the view wants the whole segment: compare it with the bytes sent */
+    /* Corrections (apply_retro): walked to their records at once
+     * (fifo.retro_now), or waiting for them with at most rmax entries (0:
+     * as tcpsim_replay_new sets). */
+    bool retro_now;
+    size_t rmax;
+    size_t cap; /* records room (0: RECS_MAX) */
 };
 
 static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
 {
     struct recrun *rr = ctx;
-    if (rr->whole)
+    if (rr->whole && rr->r.frames)
         on_segment(&rr->r, c, s);
-    assert_true(rr->n < RECS_MAX);
+    assert_true(rr->n < (rr->cap ? rr->cap : RECS_MAX));
     struct rec *x = &rr->recs[rr->n++];
     memset(x, 0, sizeof *x);
     x->frame = s->frame;
@@ -250,6 +263,9 @@ static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const stru
     x->src_port = s->src_port;
     x->dst_port = s->dst_port;
     memcpy(x->seg, s->seg, sizeof x->seg);
+    /* (the padding after `reserved` is no field: not always the same) */
+    memset(x->seg + offsetof(struct tcpsim_segment, reserved) + 1, 0,
+           offsetof(struct tcpsim_segment, window) - offsetof(struct tcpsim_segment, reserved) - 1);
     x->rel_seq_known = s->rel_seq_known;
     x->rel_ack_known = s->rel_ack_known;
     x->win = s->win;
@@ -268,8 +284,12 @@ static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const stru
 static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, bool head)
 {
     struct rec *keep = rr->recs;
+    bool now = rr->retro_now;
+    size_t rmax = rr->rmax;
     memset(rr, 0, sizeof *rr);
     rr->recs = keep;
+    rr->retro_now = now;
+    rr->rmax = rmax;
     rr->whole = !head;
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
@@ -280,6 +300,9 @@ static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, b
     struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
     assert_non_null(rp);
     rp->fifo.copy_all = copy_all;
+    rp->fifo.retro_now = rr->retro_now;
+    if (rr->rmax)
+        rp->fifo.rmax = rr->rmax;
     tcpsim_ns_t t = 1000000000u;
     for (uint32_t s = 0; s < n + k; s++) {
         if (s < n)
@@ -336,12 +359,212 @@ static void test_hold_inplace_records_same_as_copied(void **st)
     free(b);
 }
 
+/* ---- corrections waiting for their records against corrections walked ----
+ *
+ * What the observer learns late (the server's SYN-ACK: LISTEN, then
+ * SYN-RECEIVED on the SYN's record; a FIN's arrival at its peer; a silent
+ * server assumed listening) waits in fifo.rent until its records are written
+ * (apply_retro, retro_take), or, when the entries run out, is walked to them
+ * with the others waiting (retro_flush). fifo.retro_now walks every
+ * correction to the held records at once, as the replay did before: the
+ * records must be the same, field by field, events included, on a capture of
+ * random connections (SYNs and FINs sent again, answers missing, resets,
+ * steps swapped, many open at once) and on every bundled capture. */
+
+/* Connection i's packets (steps of packet()), perturbed at random. */
+static size_t random_conn(struct rng *g, int *st)
+{
+    size_t n = 0;
+    st[n++] = 0;
+    for (uint32_t r = below(g, 3); r; r--)
+        if (below(g, 3) == 0)
+            st[n++] = 0; /* the SYN again */
+    switch (below(g, 8)) {
+    case 0: /* a silent server */
+        return n;
+    case 1: /* refused */
+        st[n++] = 8;
+        return n;
+    default:
+        break;
+    }
+    for (int k = 1; k < 8; k++) {
+        uint32_t r = below(g, 16);
+        if (r == 0 && k != 1)
+            continue; /* lost */
+        st[n++] = k;
+        if (r == 1 || (r == 2 && k >= 5))
+            st[n++] = k; /* sent again */
+        if (r == 3 && k >= 5)
+            st[n++] = 8; /* reset in the close */
+    }
+    if (n > 3 && below(g, 4) == 0) { /* two steps swapped (a FIN crossing, an ACK late) */
+        size_t a = 1 + below(g, (uint32_t)n - 2);
+        int x = st[a];
+        st[a] = st[a + 1];
+        st[a + 1] = x;
+    }
+    return n;
+}
+
+#define RCONNS 700u
+#define RSTEPS 24u
+
+static void run_random(struct recrun *rr, uint64_t seed, uint32_t k)
+{
+    struct rec *keep = rr->recs;
+    bool now = rr->retro_now;
+    size_t rmax = rr->rmax;
+    memset(rr, 0, sizeof *rr);
+    rr->recs = keep;
+    rr->retro_now = now;
+    rr->rmax = rmax;
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = 1;
+    cfg.h.segment = on_segment_rec;
+    cfg.h.ctx = rr;
+    cfg.h.seg_head = true;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    rp->fifo.retro_now = rr->retro_now;
+    if (rr->rmax)
+        rp->fifo.rmax = rr->rmax;
+    struct rng g = {seed};
+    static int st[RCONNS][RSTEPS];
+    static size_t nst[RCONNS];
+    for (uint32_t i = 0; i < RCONNS; i++)
+        nst[i] = random_conn(&g, st[i]);
+    tcpsim_ns_t t = 1000000000u;
+    for (uint32_t s = 0; s < RCONNS + k; s++) {
+        if (s < RCONNS)
+            packet(rp, &rr->r, s, st[s][0], t += 1000000u);
+        if (s >= k)
+            for (size_t j = 1; j < nst[s - k]; j++)
+                packet(rp, &rr->r, s - k, st[s - k][j], t += 1000000u);
+    }
+    tcpsim_replay_finish(rp);
+    tcpsim_replay_free(rp);
+    assert_int_equal(rr->n, rr->r.frames);
+}
+
+static void test_hold_corrections_waiting_same_as_walked(void **st)
+{
+    (void)st;
+    struct recrun *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    a->recs = calloc(RECS_MAX, sizeof *a->recs);
+    b->recs = calloc(RECS_MAX, sizeof *b->recs);
+    assert_non_null(a->recs);
+    assert_non_null(b->recs);
+    static const uint32_t ks[] = {1, 3, 40, 160};
+    static const size_t rmaxes[] = {0, 1, 2, 7};
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+            b->retro_now = true;
+            run_random(b, seed * 0x9e3779b97f4a7c15u, ks[i]);
+            for (size_t m = 0; m < sizeof rmaxes / sizeof rmaxes[0]; m++) {
+                a->retro_now = false;
+                a->rmax = rmaxes[m];
+                run_random(a, seed * 0x9e3779b97f4a7c15u, ks[i]);
+                expect_same_recs(a, b);
+            }
+        }
+    /* and the exchange of the tests above */
+    for (size_t i = 0; i < 3; i++) {
+        b->retro_now = true;
+        b->rmax = 0;
+        run_recs(b, 600, ks[i + 1], false, true);
+        a->retro_now = false;
+        a->rmax = rmaxes[i];
+        run_recs(a, 600, ks[i + 1], false, true);
+        expect_same_recs(a, b);
+    }
+    free(a->recs);
+    free(b->recs);
+    free(a);
+    free(b);
+}
+
+/* Every bundled capture, the same way. */
+#define CAP_RECS 200000u
+
+static void read_cap(struct recrun *rr, const char *path)
+{
+    rr->n = 0;
+    rr->whole = false;
+    memset(&rr->r, 0, sizeof rr->r);
+    struct tcpsim_replay_cfg cfg;
+    tcpsim_replay_cfg_default(&cfg);
+    cfg.threads = 1;
+    cfg.h.segment = on_segment_rec;
+    cfg.h.ctx = rr;
+    cfg.h.seg_head = true;
+    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
+    assert_non_null(rp);
+    rp->fifo.retro_now = rr->retro_now;
+    if (rr->rmax)
+        rp->fifo.rmax = rr->rmax;
+    struct tcpsim_replay_input in = {path, NULL, NULL, false};
+    char err[512];
+    (void)tcpsim_replay_read(rp, &in, err, sizeof err); /* (damaged ones too: the records before) */
+    tcpsim_replay_free(rp);
+}
+
+struct capcmp {
+    struct recrun *a, *b;
+    size_t events;
+};
+
+static void same_recs_cap(const char *path, void *ctx)
+{
+    struct capcmp *cc = ctx;
+    cc->b->retro_now = true;
+    read_cap(cc->b, path);
+    static const size_t rmaxes[] = {0, 1, 3};
+    for (size_t m = 0; m < sizeof rmaxes / sizeof rmaxes[0]; m++) {
+        cc->a->retro_now = false;
+        cc->a->rmax = rmaxes[m];
+        read_cap(cc->a, path);
+        assert_int_equal(cc->a->n, cc->b->n);
+        for (size_t i = 0; i < cc->a->n; i++)
+            if (memcmp(&cc->a->recs[i], &cc->b->recs[i], sizeof cc->a->recs[i]) != 0)
+                fail_msg("%s: record %zu (frame %llu) differs", path, i, (unsigned long long)cc->a->recs[i].frame);
+    }
+    for (size_t i = 0; i < cc->b->n; i++)
+        cc->events += cc->b->recs[i].nevents;
+}
+
+static void test_hold_corrections_bundled_same_as_walked(void **st)
+{
+    (void)st;
+    struct recrun *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    a->recs = calloc(CAP_RECS, sizeof *a->recs);
+    b->recs = calloc(CAP_RECS, sizeof *b->recs);
+    assert_non_null(a->recs);
+    assert_non_null(b->recs);
+    a->cap = b->cap = CAP_RECS;
+    struct capcmp cc = {a, b, 0};
+    unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, same_recs_cap, &cc);
+    assert_true(ncap >= 10);
+    assert_true(cc.events > 0);
+    free(a->recs);
+    free(b->recs);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hold_segment_random_round_trip_same_fields),
         cmocka_unit_test(test_hold_long_capture_same_blocks_as_short),
         cmocka_unit_test(test_hold_inplace_records_same_as_copied),
+        cmocka_unit_test(test_hold_corrections_waiting_same_as_walked),
+        cmocka_unit_test(test_hold_corrections_bundled_same_as_walked),
     };
     return cmocka_run_group_tests_name("replay_hold", tests, NULL, NULL);
 }
