@@ -6,7 +6,6 @@
 #define TCPSIM_REPLAY_FLOW_H
 
 #include "replay/replay.h"
-#include "wire/mem.h"
 
 #include <string.h>
 
