@@ -275,15 +275,19 @@ struct tcpsim_tls_conn; /* opaque */
 /* Reuse, per thread (no locks): a freed decoder goes to a pool that
  * tcpsim_tls_conn_new takes from (last freed first), which grows to as many
  * decoders as are freed and not taken again, up to TCPSIM_TLS_POOL (a
- * replay's pool holds at most as many as it had open at once); a record buffer is
+ * replay's pool holds at most as many as it had open at once; decoders are
+ * carved from 2 MiB slabs on huge pages, and one freed past the pool's bound
+ * keeps only its ~15 KB in its slab, for the next new one); a record buffer is
  * held only while a record split across segments waits in it, and goes back
  * to a free list of the thread as soon as it is empty;
  * parsed certificates are kept by their DER (the last TCPSIM_TLS_CERT_CACHE
  * used), so a server's chain is parsed once, not once per connection; and
  * JA3/JA4/JA3S are kept by the hello fields they are computed from, so a
  * client build's fingerprints are computed once. tcpsim_tls_release_caches
- * frees them all for the calling thread (e.g. at exit). They are bounded
- * (the pooled decoders, ~15 KB each, up to TCPSIM_TLS_POOL; the rest up to
+ * frees them all for the calling thread (e.g. at exit; the slabs once no
+ * decoder of theirs is still in use). They are bounded
+ * (the pooled decoders, ~15 KB each, up to TCPSIM_TLS_POOL, and bare ones
+ * up to the most that were in use at once; the rest up to
  * ~5 MB with the certificates' DER copies) but not freed when a
  * thread ends: a thread that decoded TLS should call it before it returns. */
 #define TCPSIM_TLS_POOL       4096

@@ -113,9 +113,10 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
         if (!t->chunk[ci]) {
-            /* Cache-line aligned: a connection's hot part is its first lines. */
+            /* Cache-line aligned: a connection's hot part is its first lines;
+             * on huge pages where the kernel offers them (wire/mem.h). */
             size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
-            t->chunk[ci] = aligned_alloc(_Alignof(struct tcpsim_rp_conn), sz);
+            t->chunk[ci] = tcpsim__alloc_large(sz, _Alignof(struct tcpsim_rp_conn));
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
             /* not cleared here: a slot is cleared when it is handed out

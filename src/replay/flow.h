@@ -6,6 +6,7 @@
 #define TCPSIM_REPLAY_FLOW_H
 
 #include "replay/replay.h"
+#include "wire/mem.h"
 
 #include <string.h>
 

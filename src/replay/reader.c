@@ -625,7 +625,7 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     size_t cap = rp->cfg.threads == 1 ? RING_INLINE : RING_BYTES;
     if (rp->cfg.ring_bytes >= 4096 && !(rp->cfg.ring_bytes & (rp->cfg.ring_bytes - 1)))
         cap = rp->cfg.ring_bytes;
-    uint8_t *ring = pp ? aligned_alloc(ENT_ALIGN, cap) : NULL;
+    uint8_t *ring = pp ? tcpsim__alloc_large(cap, ENT_ALIGN) : NULL;
     if (pp && !ring)
         ring = aligned_alloc(ENT_ALIGN, cap = RING_INLINE);
     if (!ring) {

@@ -10,6 +10,7 @@
 
 #include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
+#include "wire/mem.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -1346,6 +1347,88 @@ static _Thread_local struct tcpsim_tls_conn **pool;
 static _Thread_local size_t pool_n, pool_cap;
 static _Thread_local uint64_t pool_reused, pool_allocated;
 
+/* New decoders are carved from slabs of 2 MiB on huge pages (wire/mem.h):
+ * a replay with ~900 TLS connections open holds ~14 MB of decoders read at
+ * random, and on 4 KiB pages each decoder touched was also a TLB miss. A
+ * decoder in a slab is never freed alone: past TCPSIM_TLS_POOL pooled ones
+ * it gives back its buffers and waits, bare, on the `bare` list (so memory
+ * stays what was open at once); tcpsim_tls_release_caches frees the slabs.
+ * Under AddressSanitizer each decoder is its own allocation, so that a use
+ * after free is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TLS_SLABS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TLS_SLABS 0
+#endif
+#endif
+#ifndef TLS_SLABS
+#define TLS_SLABS 1
+#endif
+#define SLAB_BYTES ((size_t)2 << 20)
+struct slab {
+    struct slab *next;
+};
+static _Thread_local struct slab *slabs;
+static _Thread_local unsigned char *slab_cur;
+static _Thread_local size_t slab_left;
+static _Thread_local struct tcpsim_tls_conn *bare; /* linked through their first bytes */
+static _Thread_local size_t slab_carved, bare_n;   /* decoders carved from the slabs; of them bare */
+
+static struct tcpsim_tls_conn *decoder_alloc(void)
+{
+    if (!TLS_SLABS)
+        return aligned_alloc(64, sizeof(struct tcpsim_tls_conn));
+    if (bare) {
+        struct tcpsim_tls_conn *c = bare;
+        memcpy(&bare, c, sizeof bare);
+        bare_n--;
+        return c;
+    }
+    if (slab_left == 0) {
+        struct slab *sl = tcpsim__alloc_large(SLAB_BYTES, 64);
+        if (!sl)
+            return NULL;
+        sl->next = slabs;
+        slabs = sl;
+        slab_cur = (unsigned char *)sl + 64;
+        slab_left = (SLAB_BYTES - 64) / sizeof(struct tcpsim_tls_conn);
+    }
+    struct tcpsim_tls_conn *c = (struct tcpsim_tls_conn *)(void *)slab_cur;
+    slab_cur += sizeof *c;
+    slab_left--;
+    slab_carved++;
+    return c;
+}
+
+static void decoder_release(struct tcpsim_tls_conn *c)
+{
+    if (!TLS_SLABS) {
+        free(c);
+        return;
+    }
+    memcpy(c, &bare, sizeof bare);
+    bare = c;
+    bare_n++;
+}
+
+/* Only when every decoder carved is bare: a decoder still in use keeps its
+ * slab (and the rest) until a later call finds them all released. */
+static void slabs_free(void)
+{
+    if (bare_n != slab_carved)
+        return;
+    while (slabs) {
+        struct slab *sl = slabs;
+        slabs = sl->next;
+        free(sl);
+    }
+    slab_cur = NULL;
+    slab_left = 0;
+    bare = NULL;
+    slab_carved = bare_n = 0;
+}
+
 #define SUM_OFF(f) offsetof(struct tcpsim_tls_summary, f)
 #define SUM_END(f) (SUM_OFF(f) + sizeof(((struct tcpsim_tls_summary *)0)->f))
 
@@ -1423,7 +1506,7 @@ struct tcpsim_tls_conn *tcpsim_tls_conn_new(const struct tcpsim_tls_config *cfg,
          * clears what a connection starts from and the rest is written
          * before it is read, so only what conn_setup reads first (the
          * buffer pointers and the size they were made for) is set here */
-        c = aligned_alloc(64, sizeof *c);
+        c = decoder_alloc();
         if (!c)
             return NULL;
         c->rb[0] = c->rb[1] = NULL;
@@ -1457,7 +1540,7 @@ static void conn_destroy(struct tcpsim_tls_conn *c)
         rb_give(&c->d[i]);
         free(c->d[i].hs);
     }
-    free(c);
+    decoder_release(c);
 }
 
 void tcpsim_tls_conn_free(struct tcpsim_tls_conn *c)
@@ -1506,6 +1589,7 @@ void tcpsim_tls_release_caches(void)
     free(pool);
     pool = NULL;
     pool_cap = 0;
+    slabs_free();
     while (rb_free) {
         uint8_t *b = rb_free;
         memcpy(&rb_free, b, sizeof rb_free);

@@ -2,8 +2,9 @@
  * plain model of the doubly linked lists they replaced: after every one of
  * thousands of random moves, removals and head look-ups, each class holds the
  * same connections in the same order (so connections leave at the same
- * moments and their records come out in the same order).
- * Read first: src/replay/flow.h (struct tcpsim__lruq). */
+ * moments and their records come out in the same order). Also the large
+ * arenas' allocator (src/wire/mem.c): aligned as it says, all of it usable.
+ * Read first: src/replay/flow.h (struct tcpsim__lruq), src/wire/mem.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "replay/flow.h"
 
 void test_flow_lru_random_expect_same_order_as_list(void **state);
+void test_flow_alloc_large_sizes_expect_aligned_and_usable(void **state);
 
 #define MAXC 700u
 
@@ -265,4 +267,23 @@ void test_flow_prefetch_hints_expect_the_lookup_and_alloc_results(void **state)
     assert_true(collided > 100);
     assert_true(fresh > N);
     tcpsim__flow_free(&t);
+}
+
+/* Below 2 MiB the alignment asked for; from 2 MiB on, 2 MiB (the huge page
+ * a TLB entry can then map); every byte writable and kept. */
+void test_flow_alloc_large_sizes_expect_aligned_and_usable(void **state)
+{
+    (void)state;
+    const size_t mib2 = (size_t)2 << 20;
+    const size_t sizes[] = {64, 4096, 100000, mib2 - 64, mib2, mib2 + mib2 / 8, 2 * mib2 + 1};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        unsigned char *p = tcpsim__alloc_large(n, 64);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % (n >= mib2 ? mib2 : 64), 0);
+        memset(p, (int)(0x11 * (i + 1)), n);
+        assert_int_equal(p[0], (unsigned char)(0x11 * (i + 1)));
+        assert_int_equal(p[n - 1], (unsigned char)(0x11 * (i + 1)));
+        free(p);
+    }
 }

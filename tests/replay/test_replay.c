@@ -1687,6 +1687,7 @@ static void test_reader_peeked_pipe_expect_whole_capture(void **state)
 
 /* test_flow_lru.c */
 void test_flow_lru_random_expect_same_order_as_list(void **state);
+void test_flow_alloc_large_sizes_expect_aligned_and_usable(void **state);
 void test_flow_hash_known_keys_expect_same_values(void **state);
 void test_flow_prefetch_hints_expect_the_lookup_and_alloc_results(void **state);
 
@@ -1714,6 +1715,7 @@ int main(void)
         cmocka_unit_test(test_flow_closed_quiet_expect_leaves_before_end),
         cmocka_unit_test(test_flow_many_conns_expect_bounded_allocations),
         cmocka_unit_test(test_flow_lru_random_expect_same_order_as_list),
+        cmocka_unit_test(test_flow_alloc_large_sizes_expect_aligned_and_usable),
         cmocka_unit_test(test_flow_hash_known_keys_expect_same_values),
         cmocka_unit_test(test_flow_prefetch_hints_expect_the_lookup_and_alloc_results),
         cmocka_unit_test(test_analysis_dup_acks_fast_retrans_expect_flags),

@@ -219,10 +219,10 @@ static void expect_same_items(const struct recorder *x, const struct recorder *y
     }
 }
 
-/* Past TCPSIM_TLS_POOL pooled decoders a freed one is destroyed (two of
- * them dirty: damaged records, buffers held); with the pool emptied again,
- * the next two are new and decode as on a fresh thread's first decoder:
- * the same items and packed summary. */
+/* Past TCPSIM_TLS_POOL pooled decoders a freed one gives back its buffers
+ * and waits bare (in its slab, or freed under ASan); two taken again at once
+ * are two decoders, each decoding as a new one: the same items and packed
+ * summary as on a fresh thread's first decoder. */
 static void pack_of(struct tcpsim_tls_conn *c, uint8_t *p, size_t cap, size_t *len)
 {
     const struct tcpsim_tls_summary *s = tcpsim_tls_summary(c);
@@ -259,7 +259,7 @@ static void test_pool_past_cap_bare_decoders_same_as_new(void **state)
     struct tcpsim_tls_cache_stats st;
     tcpsim_tls_cache_stats(&st);
     assert_int_equal(st.conns_pooled, TCPSIM_TLS_POOL);
-    for (size_t i = 0; i + 2 < n; i++) /* the pool emptied: the next two are new */
+    for (size_t i = 0; i + 2 < n; i++) /* the pool emptied: the next two are the bare ones */
         all[i] = tcpsim_tls_conn_new(NULL, NULL, NULL);
     struct tcpsim_tls_conn *a = run_capture("tls12", 0, &got12);
     struct tcpsim_tls_conn *b = run_capture("tls13", 3, &got13);
