@@ -53,17 +53,21 @@ struct tcpsim_sack_block {
  * Options of unknown kind are kept raw, concatenated TLVs in `unknown`.
  * After a decode, entries of sack[], layout[] and unknown[] past sack_count,
  * layout_len and unknown_len are unspecified (the decoders do not clear them):
- * read only up to the counts. Every other field is always set. */
+ * read only up to the counts. Every other field is always set.
+ * The order puts what nearly every segment reads (the flags and counts, MSS,
+ * window scale, timestamps) in the first 16 bytes: the replay's reader hands
+ * decoded segments to another core, which then reads only the cache lines
+ * holding those (src/replay/reader.c). */
 struct tcpsim_tcp_opts {
     uint8_t present; /* TCPSIM_HAS_* */
-    uint16_t mss;
-    uint8_t wscale; /* as sent (the shift count; may exceed 14 on the wire) */
-    uint32_t ts_val, ts_ecr;
+    uint8_t wscale;  /* as sent (the shift count; may exceed 14 on the wire) */
     uint8_t sack_count;
+    uint8_t layout_len;  /* 0 = use the canonical order */
+    uint8_t unknown_len; /* bytes used in unknown[] */
+    uint16_t mss;
+    uint32_t ts_val, ts_ecr;
     struct tcpsim_sack_block sack[TCPSIM_MAX_SACK_BLOCKS];
-    uint8_t layout_len;                    /* 0 = use the canonical order */
     uint8_t layout[TCPSIM_TCP_OPT_SPACE];  /* option kinds in wire order */
-    uint8_t unknown_len;                   /* bytes used in unknown[] */
     uint8_t unknown[TCPSIM_TCP_OPT_SPACE]; /* raw kind,len,data... TLVs */
 };
 
@@ -77,9 +81,9 @@ struct tcpsim_segment {
     uint16_t window;     /* raw, unscaled */
     uint16_t checksum;   /* as decoded; filled in by encoders */
     uint16_t urg_ptr;
-    struct tcpsim_tcp_opts opts;
-    const uint8_t *payload;
+    const uint8_t *payload; /* before the options: read with the header (tcpsim_tcp_opts) */
     size_t payload_len;
+    struct tcpsim_tcp_opts opts;
 };
 
 /* Sequence space a segment occupies: payload + 1 for SYN + 1 for FIN. */

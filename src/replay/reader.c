@@ -138,15 +138,23 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
 
 enum ent_type { ENT_REC, ENT_WRAP, ENT_END };
 
+/* What the caller reads of nearly every entry ends at the SACK blocks
+ * (ENT_HOT: two lines; the header, the decoded packet's addresses and
+ * segment header, its payload's place and the option fields of struct
+ * tcpsim_tcp_opts' first 16 bytes): those lines alone cross from the
+ * reader's core to the caller's for a segment without SACK blocks and
+ * without payload, and only they are hinted (look_ahead). */
 struct ent {
     uint32_t size; /* bytes to the next entry */
     uint8_t type;  /* enum ent_type */
     bool tick;     /* redraw the progress line after this record */
-    off_t pos;     /* ... with this file position (-1: unknown) */
     struct tcpsim_rp_pkt pk;
+    off_t pos;       /* ... with this file position (-1: unknown) */
     uint8_t bytes[]; /* a TCP segment's payload (not when the record was too large: then pk points
                       * into libpcap's buffer) */
 };
+#define ENT_HOT offsetof(struct ent, pk.seg.opts.sack)
+_Static_assert(ENT_HOT <= 2 * ENT_ALIGN, "an entry's hot part is two lines");
 
 #define NO_WANT TCPSIM__SPSC_NO_WANT
 
@@ -443,8 +451,8 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
         pp->scan += e->size;
         if (e->type == ENT_WRAP)
             continue;
-        /* the rest of the entry's header, written by the other core */
-        for (size_t off = 64; off < sizeof *e; off += 64)
+        /* the rest of the entry's hot part, written by the other core */
+        for (size_t off = 64; off < ENT_HOT; off += 64)
             PREFETCH_R((const char *)e + off);
         unsigned i = (pp->hq_head + pp->hq_n++) % AHEAD_N;
         pp->hq_ok[i] = e->pk.kind == TCPSIM_RP_K_TCP;

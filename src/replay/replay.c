@@ -55,22 +55,20 @@ static struct tcpsim_rp_event *held_ev(struct held *h)
 /* A segment packed, in one of two forms (a third below for a view that
  * reads only the head); the payload is not kept. Short (no unknown option
  * and a layout of at most SEG_SHORT_LAYOUT kinds: every common option set):
- * the fields up to the option layout, the layout's first SEG_SHORT_LAYOUT
- * bytes and the payload length, a fixed size copied with constant moves.
- * Whole: the struct as it is. The layout relied on is checked here, so that
- * a field added to struct tcpsim_segment breaks the build instead of being
- * lost. */
+ * the struct up to the option layout's first SEG_SHORT_LAYOUT bytes (the
+ * payload length and every other option field come before it), a fixed
+ * size copied with constant moves. Whole: the struct as it is. The layout
+ * relied on is checked here, so that a field added to struct
+ * tcpsim_segment breaks the build instead of being lost. */
 #define SEG_OFF(f) offsetof(struct tcpsim_segment, f)
 #define SEG_END(f) (SEG_OFF(f) + sizeof(((struct tcpsim_segment *)0)->f))
-_Static_assert(SEG_END(opts.layout) == SEG_OFF(opts.unknown_len) &&
-                   SEG_END(opts.unknown_len) == SEG_OFF(opts.unknown) &&
-                   SEG_END(opts) - SEG_END(opts.unknown) < _Alignof(struct tcpsim_tcp_opts) &&
-                   SEG_OFF(payload) - SEG_END(opts) < _Alignof(const uint8_t *) &&
-                   SEG_END(payload) == SEG_OFF(payload_len) && SEG_END(payload_len) == sizeof(struct tcpsim_segment),
+_Static_assert(SEG_END(payload) == SEG_OFF(payload_len) && SEG_END(payload_len) <= SEG_OFF(opts) &&
+                   SEG_OFF(opts.unknown_len) < SEG_OFF(opts.layout) && SEG_END(opts.sack) <= SEG_OFF(opts.layout) &&
+                   SEG_END(opts.layout) == SEG_OFF(opts.unknown) &&
+                   sizeof(struct tcpsim_segment) - SEG_END(opts.unknown) < _Alignof(struct tcpsim_segment),
                "tcpsim__rp_hold_seg_pack follows this field order");
 #define SEG_SHORT_LAYOUT 16u
-#define SEG_SHORT_HEAD   (SEG_OFF(opts.layout) + SEG_SHORT_LAYOUT)
-#define SEG_SHORT        (SEG_SHORT_HEAD + sizeof(size_t))
+#define SEG_SHORT        (SEG_OFF(opts.layout) + SEG_SHORT_LAYOUT)
 #define SEG_MAX          sizeof(struct tcpsim_segment)
 _Static_assert(SEG_SHORT < SEG_MAX && SEG_MAX <= HOLD_SEG_MAX, "HOLD_SEG_MAX covers a packed segment");
 
@@ -94,8 +92,7 @@ static inline void hold_seg_pack(unsigned char *p, const struct tcpsim_segment *
     if (n == SEG_HEAD_ONLY) {
         memcpy(p, seg, SEG_HEAD_ONLY);
     } else if (n == SEG_SHORT) {
-        memcpy(p, seg, SEG_SHORT_HEAD);
-        memcpy(p + SEG_SHORT_HEAD, &seg->payload_len, sizeof seg->payload_len);
+        memcpy(p, seg, SEG_SHORT);
     } else {
         memcpy(p, seg, SEG_MAX);
     }
@@ -107,13 +104,10 @@ static inline void hold_seg_unpack(struct tcpsim_segment *seg, const unsigned ch
         memcpy(seg, p, SEG_HEAD_ONLY); /* the rest is unspecified for that view */
         return;
     }
-    if (n == SEG_SHORT) {
-        memcpy(seg, p, SEG_SHORT_HEAD);
-        seg->opts.unknown_len = 0;
-        memcpy(&seg->payload_len, p + SEG_SHORT_HEAD, sizeof seg->payload_len);
-    } else {
+    if (n == SEG_SHORT)
+        memcpy(seg, p, SEG_SHORT); /* unknown_len (0) included, unknown[] not read */
+    else
         memcpy(seg, p, SEG_MAX);
-    }
     seg->payload = NULL;
 }
 
