@@ -280,17 +280,11 @@ static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const stru
         x->ev[e] = s->events[e];
 }
 
-/* run_conns's capture, n connections, k open at once. */
-static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, bool head)
+/* A one-thread replayer that records every segment into rr (head: the JSON
+ * view's way, the segment's first bytes only), corrections applied as rr
+ * says (at once, or waiting with at most rr->rmax waiting). */
+static struct tcpsim_replay *rec_replayer(struct recrun *rr, bool head)
 {
-    struct rec *keep = rr->recs;
-    bool now = rr->retro_now;
-    size_t rmax = rr->rmax;
-    memset(rr, 0, sizeof *rr);
-    rr->recs = keep;
-    rr->retro_now = now;
-    rr->rmax = rmax;
-    rr->whole = !head;
     struct tcpsim_replay_cfg cfg;
     tcpsim_replay_cfg_default(&cfg);
     cfg.threads = 1;
@@ -299,10 +293,31 @@ static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, b
     cfg.h.seg_head = head;
     struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
     assert_non_null(rp);
-    rp->fifo.copy_all = copy_all;
     rp->fifo.retro_now = rr->retro_now;
     if (rr->rmax)
         rp->fifo.rmax = rr->rmax;
+    return rp;
+}
+
+/* Empty rr for a new run, keeping its record array and its settings. */
+static void recrun_reset(struct recrun *rr)
+{
+    struct rec *keep = rr->recs;
+    bool now = rr->retro_now;
+    size_t rmax = rr->rmax;
+    memset(rr, 0, sizeof *rr);
+    rr->recs = keep;
+    rr->retro_now = now;
+    rr->rmax = rmax;
+}
+
+/* run_conns's capture, n connections, k open at once. */
+static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, bool head)
+{
+    recrun_reset(rr);
+    rr->whole = !head;
+    struct tcpsim_replay *rp = rec_replayer(rr, head);
+    rp->fifo.copy_all = copy_all;
     tcpsim_ns_t t = 1000000000u;
     for (uint32_t s = 0; s < n + k; s++) {
         if (s < n)
@@ -331,16 +346,26 @@ static void expect_same_recs(const struct recrun *a, const struct recrun *b)
     assert_true(events > a->n / 4); /* transitions were reported (and patched in) */
 }
 
+/* A run's recorder with room for n records, and its release. */
+static struct recrun *recrun_new(size_t n)
+{
+    struct recrun *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->recs = calloc(n, sizeof *r->recs);
+    assert_non_null(r->recs);
+    return r;
+}
+
+static void recrun_free(struct recrun *r)
+{
+    free(r->recs);
+    free(r);
+}
+
 static void test_hold_inplace_records_same_as_copied(void **st)
 {
     (void)st;
-    struct recrun *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-    assert_non_null(a);
-    assert_non_null(b);
-    a->recs = calloc(RECS_MAX, sizeof *a->recs);
-    b->recs = calloc(RECS_MAX, sizeof *b->recs);
-    assert_non_null(a->recs);
-    assert_non_null(b->recs);
+    struct recrun *a = recrun_new(RECS_MAX), *b = recrun_new(RECS_MAX);
     /* 1 and 2 packets behind: k = 1 writes some records at once; larger k
      * holds nearly all. */
     static const uint32_t ks[] = {1, 2, 37, 150};
@@ -353,10 +378,8 @@ static void test_hold_inplace_records_same_as_copied(void **st)
         run_recs(a, 600, ks[i], true, true);
         expect_same_recs(a, b);
     }
-    free(a->recs);
-    free(b->recs);
-    free(a);
-    free(b);
+    recrun_free(a);
+    recrun_free(b);
 }
 
 /* ---- corrections waiting for their records against corrections walked ----
@@ -412,24 +435,8 @@ static size_t random_conn(struct rng *g, int *st)
 
 static void run_random(struct recrun *rr, uint64_t seed, uint32_t k)
 {
-    struct rec *keep = rr->recs;
-    bool now = rr->retro_now;
-    size_t rmax = rr->rmax;
-    memset(rr, 0, sizeof *rr);
-    rr->recs = keep;
-    rr->retro_now = now;
-    rr->rmax = rmax;
-    struct tcpsim_replay_cfg cfg;
-    tcpsim_replay_cfg_default(&cfg);
-    cfg.threads = 1;
-    cfg.h.segment = on_segment_rec;
-    cfg.h.ctx = rr;
-    cfg.h.seg_head = true;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
-    rp->fifo.retro_now = rr->retro_now;
-    if (rr->rmax)
-        rp->fifo.rmax = rr->rmax;
+    recrun_reset(rr);
+    struct tcpsim_replay *rp = rec_replayer(rr, true);
     struct rng g = {seed};
     static int st[RCONNS][RSTEPS];
     static size_t nst[RCONNS];
@@ -451,13 +458,7 @@ static void run_random(struct recrun *rr, uint64_t seed, uint32_t k)
 static void test_hold_corrections_waiting_same_as_walked(void **st)
 {
     (void)st;
-    struct recrun *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-    assert_non_null(a);
-    assert_non_null(b);
-    a->recs = calloc(RECS_MAX, sizeof *a->recs);
-    b->recs = calloc(RECS_MAX, sizeof *b->recs);
-    assert_non_null(a->recs);
-    assert_non_null(b->recs);
+    struct recrun *a = recrun_new(RECS_MAX), *b = recrun_new(RECS_MAX);
     static const uint32_t ks[] = {1, 3, 40, 160};
     static const size_t rmaxes[] = {0, 1, 2, 7};
     for (uint64_t seed = 1; seed <= 6; seed++)
@@ -481,10 +482,8 @@ static void test_hold_corrections_waiting_same_as_walked(void **st)
         run_recs(a, 600, ks[i + 1], false, true);
         expect_same_recs(a, b);
     }
-    free(a->recs);
-    free(b->recs);
-    free(a);
-    free(b);
+    recrun_free(a);
+    recrun_free(b);
 }
 
 /* Every bundled capture, the same way. */
@@ -495,17 +494,7 @@ static void read_cap(struct recrun *rr, const char *path)
     rr->n = 0;
     rr->whole = false;
     memset(&rr->r, 0, sizeof rr->r);
-    struct tcpsim_replay_cfg cfg;
-    tcpsim_replay_cfg_default(&cfg);
-    cfg.threads = 1;
-    cfg.h.segment = on_segment_rec;
-    cfg.h.ctx = rr;
-    cfg.h.seg_head = true;
-    struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
-    assert_non_null(rp);
-    rp->fifo.retro_now = rr->retro_now;
-    if (rr->rmax)
-        rp->fifo.rmax = rr->rmax;
+    struct tcpsim_replay *rp = rec_replayer(rr, true);
     struct tcpsim_replay_input in = {path, NULL, NULL, false};
     char err[512];
     (void)tcpsim_replay_read(rp, &in, err, sizeof err); /* (damaged ones too: the records before) */
@@ -539,22 +528,14 @@ static void same_recs_cap(const char *path, void *ctx)
 static void test_hold_corrections_bundled_same_as_walked(void **st)
 {
     (void)st;
-    struct recrun *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-    assert_non_null(a);
-    assert_non_null(b);
-    a->recs = calloc(CAP_RECS, sizeof *a->recs);
-    b->recs = calloc(CAP_RECS, sizeof *b->recs);
-    assert_non_null(a->recs);
-    assert_non_null(b->recs);
+    struct recrun *a = recrun_new(CAP_RECS), *b = recrun_new(CAP_RECS);
     a->cap = b->cap = CAP_RECS;
     struct capcmp cc = {a, b, 0};
     unsigned ncap = bundled_each_file(TCPSIM_CAPTURES_DIR, same_recs_cap, &cc);
     assert_true(ncap >= 10);
     assert_true(cc.events > 0);
-    free(a->recs);
-    free(b->recs);
-    free(a);
-    free(b);
+    recrun_free(a);
+    recrun_free(b);
 }
 
 int main(void)
