@@ -183,7 +183,7 @@ struct tcpsim_rp_writer {
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_SEGREF, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
+enum msg_type { MSG_SEG, MSG_SEGREF, MSG_JREF, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -616,35 +616,73 @@ static void conn_mid(struct tcpsim_rp_writer *w, const struct conn_rec *c)
     memcpy(m->text, p0, n);
 }
 
-static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+/* A full record in compact form (json_core reads that form only): the
+ * fields, its events as bytes. True when it fits (IPv4 both ways, no
+ * event beyond TCPSIM_RP_MAX_EVENTS); json_core then needs `s` only for its
+ * TLS parts. */
+static inline void seg_jrec(struct tcpsim_rp_jrec *j, struct tcpsim_rp_jev *ev, const struct tcpsim_rp_segment *s)
+{
+    j->frame = s->frame;
+    j->time = s->time;
+    j->conn = s->conn;
+    j->seq = s->seg->seq;
+    j->ack = s->seg->ack;
+    j->rel_seq = s->rel_seq;
+    j->rel_ack = s->rel_ack;
+    j->len = s->len;
+    j->win = (uint32_t)s->win;
+    j->analysis = s->analysis;
+    memcpy(&j->ip[0], s->src_ip.a, 4);
+    memcpy(&j->ip[1], s->dst_ip.a, 4);
+    j->port[0] = s->src_port;
+    j->port[1] = s->dst_port;
+    j->flags = s->seg->flags;
+    j->bits = (uint8_t)((s->dir == TCPSIM_SIDE_CLIENT ? 0u : TCPSIM_RP_J_S2C) |
+                        (s->rel_ack_known ? TCPSIM_RP_J_ACK_REL : 0u) | (s->rel_seq_known ? TCPSIM_RP_J_SEQ_REL : 0u));
+    j->client_state = (uint8_t)s->client_state;
+    j->server_state = (uint8_t)s->server_state;
+    for (size_t i = 0; i < s->nevents && i < TCPSIM_RP_MAX_EVENTS; i++) {
+        ev[i].endpoint = (uint8_t)s->events[i].endpoint;
+        ev[i].from = (uint8_t)s->events[i].from;
+        ev[i].to = (uint8_t)s->events[i].to;
+        ev[i].why = (uint8_t)s->events[i].why;
+    }
+}
+
+/* One segment record, from its compact form j with its nev events. `s`:
+ * the full record it was made from (its IPv6 endpoints and TLS parts), or
+ * NULL for a record held in compact form (IPv4, no TLS parts). */
+static void json_core(struct tcpsim_rp_writer *w, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev,
+                      size_t nev, const struct tcpsim_rp_segment *s)
 {
     char *p = room(w, w->seg_max), *p0 = p;
     CPY(p, "{\"type\":\"segment\",\"frame\":");
-    p = tcpsim__fmt_next(p, &w->frame, s->frame);
+    p = tcpsim__fmt_next(p, &w->frame, j->frame);
     CPY(p, ",\"time\":");
-    p = tcpsim__fmt_time(p, &w->sec, s->time);
+    p = tcpsim__fmt_time(p, &w->sec, j->time);
     CPY(p, ",\"conn\":");
-    p = tcpsim__fmt_u32(p, s->conn);
-    int si = s->dir == TCPSIM_SIDE_CLIENT ? 0 : 1; /* the sender's index: [CLIENT], [SERVER] */
+    p = tcpsim__fmt_u32(p, j->conn);
+    int si = (j->bits & TCPSIM_RP_J_S2C) ? 1 : 0; /* the sender's index: [CLIENT], [SERVER] */
     if (si == 0)
         CPY(p, ",\"dir\":\"c2s\",\"src\":\"");
     else
         CPY(p, ",\"dir\":\"s2c\",\"src\":\"");
     /* "10.0.0.1:443", "[2001:db8::1]:443": nothing to escape. */
-    if (w->pfx && s->src_ip.family != 6 && s->dst_ip.family != 6) {
-        struct pfx *e = &w->pfx[s->conn % PFX_SLOTS];
-        uint32_t sip, dip;
-        memcpy(&sip, s->src_ip.a, 4);
-        memcpy(&dip, s->dst_ip.a, 4);
-        if (e->key != s->conn + 1u || e->ip[si] != sip || e->ip[!si] != dip || e->port[si] != s->src_port ||
-            e->port[!si] != s->dst_port) {
-            e->key = s->conn + 1u;
+    if (w->pfx && (!s || (s->src_ip.family != 6 && s->dst_ip.family != 6))) {
+        struct pfx *e = &w->pfx[j->conn % PFX_SLOTS];
+        const uint32_t sip = j->ip[0], dip = j->ip[1];
+        if (e->key != j->conn + 1u || e->ip[si] != sip || e->ip[!si] != dip || e->port[si] != j->port[0] ||
+            e->port[!si] != j->port[1]) {
+            struct tcpsim_ip_addr a = {.family = 4};
+            e->key = j->conn + 1u;
             e->ip[si] = sip;
             e->ip[!si] = dip;
-            e->port[si] = s->src_port;
-            e->port[!si] = s->dst_port;
-            e->n[si] = (uint8_t)(endpoint(w, e->t[si], &s->src_ip, s->src_port, s->src) - e->t[si]);
-            e->n[!si] = (uint8_t)(endpoint(w, e->t[!si], &s->dst_ip, s->dst_port, s->dst) - e->t[!si]);
+            e->port[si] = j->port[0];
+            e->port[!si] = j->port[1];
+            memcpy(a.a, &sip, 4);
+            e->n[si] = (uint8_t)(endpoint(w, e->t[si], &a, j->port[0], s ? s->src : NULL) - e->t[si]);
+            memcpy(a.a, &dip, 4);
+            e->n[!si] = (uint8_t)(endpoint(w, e->t[!si], &a, j->port[1], s ? s->dst : NULL) - e->t[!si]);
         }
         /* fixed-size copies of the entry's bytes, within its line */
         memcpy(p, (const char *)e + offsetof(struct pfx, t) + 22 * si, 24);
@@ -658,25 +696,25 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
         p = endpoint(w, p, &s->dst_ip, s->dst_port, s->dst);
     }
     CPY(p, "\",\"flags\":[");
-    p = cpy_piece(p, w->flags[s->seg->flags]);
+    p = cpy_piece(p, w->flags[j->flags]);
     CPY(p, "],\"seq\":");
-    p = tcpsim__fmt_u32(p, s->seg->seq);
+    p = tcpsim__fmt_u32(p, j->seq);
     CPY(p, ",\"ack\":");
-    p = tcpsim__fmt_u32(p, s->seg->ack);
-    if (s->rel_seq_known) {
+    p = tcpsim__fmt_u32(p, j->ack);
+    if (j->bits & TCPSIM_RP_J_SEQ_REL) {
         CPY(p, ",\"rel_seq\":");
-        p = tcpsim__fmt_u32(p, s->rel_seq);
+        p = tcpsim__fmt_u32(p, j->rel_seq);
     }
-    if (s->rel_ack_known) {
+    if (j->bits & TCPSIM_RP_J_ACK_REL) {
         CPY(p, ",\"rel_ack\":");
-        p = tcpsim__fmt_u32(p, s->rel_ack);
+        p = tcpsim__fmt_u32(p, j->rel_ack);
     }
     CPY(p, ",\"len\":");
-    p = tcpsim__fmt_u32(p, s->len);
+    p = tcpsim__fmt_u32(p, j->len);
     CPY(p, ",\"win\":");
-    p = tcpsim__fmt_u64(p, s->win);
+    p = tcpsim__fmt_u64(p, j->win);
     CPY(p, ",\"analysis\":[");
-    for (uint32_t an = s->analysis; an;) {
+    for (uint32_t an = j->analysis; an;) {
         unsigned b = 0;
         while (!(an & (1u << b)))
             b++;
@@ -685,9 +723,10 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
         if (an)
             *p++ = ',';
     }
-    bool plain = !s->nevents && !s->tls_json_len && !s->tls_errors_len && !s->tls_dropped;
+    const bool tls = s && (s->tls_json_len || s->tls_errors_len || s->tls_dropped);
+    const bool plain = !nev && !tls;
     if (w->pair) { /* the states and what follows them in one copy */
-        unsigned c = (unsigned)s->client_state, v = (unsigned)s->server_state;
+        unsigned c = j->client_state, v = j->server_state;
         unsigned k = (c < TCPSIM_TCP_NSTATES ? c : TCPSIM_TCP_NSTATES) * PAIR_N +
                      (v < TCPSIM_TCP_NSTATES ? v : TCPSIM_TCP_NSTATES);
         memcpy(p, w->pair + (k * 2 + plain) * PAIR_STRIDE, PAIR_STRIDE);
@@ -697,15 +736,15 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
             return;
     } else {
         CPY(p, PAIR_OPEN);
-        p = cpy_piece(p, state_piece(w, s->client_state));
+        p = cpy_piece(p, state_piece(w, (enum tcpsim_tcp_state)j->client_state));
         CPY(p, PAIR_MID);
-        p = cpy_piece(p, state_piece(w, s->server_state));
+        p = cpy_piece(p, state_piece(w, (enum tcpsim_tcp_state)j->server_state));
         CPY(p, PAIR_EV);
         w->len += (size_t)(p - p0);
     }
-    for (size_t i = 0; i < s->nevents; i++) {
-        const struct tcpsim_rp_event *e = &s->events[i];
-        unsigned wi = (unsigned)e->why;
+    for (size_t i = 0; i < nev; i++) {
+        const struct tcpsim_rp_jev *e = &ev[i];
+        unsigned wi = e->why;
         struct piece why = w->why[wi < WHY_COUNT ? wi : WHY_COUNT];
         p = p0 = room(w, 64 + 2 * w->state_max + why.n + SLACK);
         if (i)
@@ -714,14 +753,14 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
             CPY(p, "{\"endpoint\":\"client\",\"from\":\"");
         else
             CPY(p, "{\"endpoint\":\"server\",\"from\":\"");
-        p = cpy_piece(p, state_piece(w, e->from));
+        p = cpy_piece(p, state_piece(w, (enum tcpsim_tcp_state)e->from));
         CPY(p, "\",\"to\":\"");
-        p = cpy_piece(p, state_piece(w, e->to));
+        p = cpy_piece(p, state_piece(w, (enum tcpsim_tcp_state)e->to));
         p = cpy_piece(p, why);
         w->len += (size_t)(p - p0);
     }
     /* TLS items, rendered by src/tls (tcpsim_tls_item_json) as they completed. */
-    if (!s->tls_json_len && !s->tls_errors_len && !s->tls_dropped) {
+    if (!tls) {
         p = p0 = room(w, 16);
         CPY(p, PAIR_END);
         w->len += (size_t)(p - p0);
@@ -740,6 +779,14 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     } else {
         PUTL(w, "]}\n");
     }
+}
+
+static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segment *s)
+{
+    struct tcpsim_rp_jrec j;
+    struct tcpsim_rp_jev ev[TCPSIM_RP_MAX_EVENTS];
+    seg_jrec(&j, ev, s);
+    json_core(w, &j, ev, s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS, s);
 }
 
 /* ---- JSON on the writer thread ----
@@ -1083,6 +1130,13 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
 static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls);
 
 /* Every message, in order, on the writer thread. */
+/* A record held in compact form, as a message: where it is (on_segment_jref). */
+struct jref {
+    const struct tcpsim_rp_jrec *j;
+    const struct tcpsim_rp_jev *ev;
+    size_t nev;
+};
+
 static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
 {
     struct tcpsim_rp_writer *w = ctx;
@@ -1094,6 +1148,12 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
         const struct tcpsim_rp_segment *s;
         memcpy(&s, msg, sizeof s);
         json_segment(w, s);
+        break;
+    }
+    case MSG_JREF: { /* a record held in compact form, read where it is (on_segment_jref) */
+        struct jref r;
+        memcpy(&r, msg, sizeof r);
+        json_core(w, r.j, r.ev, r.nev, NULL);
         break;
     }
     case MSG_CONN:
@@ -1904,6 +1964,23 @@ static bool on_segment_ref(void *ctx, const struct tcpsim_rp_conn *c, const stru
     return true;
 }
 
+/* A record in compact form: as above, always kept (the writer has the
+ * prefix cache the compact form's endpoints are formatted through). */
+static bool on_segment_jref(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
+                            uint64_t *pos)
+{
+    struct tcpsim_rp_writer *w = ctx;
+    if (!picked(w, j->conn))
+        return false;
+    struct jref r = {j, ev, nev};
+    void *m = tcpsim__wq_reserve(w->q, sizeof r);
+    memcpy(m, &r, sizeof r);
+    tcpsim__wq_commit(w->q, MSG_JREF, sizeof r);
+    *pos = w->q->wp;
+    w->refs++;
+    return true;
+}
+
 static uint64_t on_ref_done(void *ctx)
 {
     const struct tcpsim_rp_writer *w = ctx;
@@ -2071,11 +2148,13 @@ uint64_t tcpsim__rp_writer_tls_queued(const struct tcpsim_rp_writer *w)
 struct tcpsim_rp_handler tcpsim_rp_writer_handler(struct tcpsim_rp_writer *w)
 {
     struct tcpsim_rp_handler h = {
-        w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false, false, NULL, NULL, NULL};
+        w->q ? on_segment_q : on_segment, on_conn, on_summary, w, false, false, NULL, NULL, NULL, NULL};
     h.seg_head = w->fmt == TCPSIM_RP_JSON;         /* json_segment reads seq, ack and flags */
     h.tls_items_unread = w->fmt == TCPSIM_RP_JSON; /* and the TLS JSON, not the items */
     if (w->q && w->fmt == TCPSIM_RP_JSON) {        /* held records read where they are */
         h.segment_ref = on_segment_ref;
+        if (w->pfx) /* json_core formats a compact record's endpoints through it */
+            h.segment_jref = on_segment_jref;
         h.ref_done = on_ref_done;
         h.ref_wait = on_ref_wait;
     }

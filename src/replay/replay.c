@@ -31,6 +31,8 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
     rp->fifo.rmax = RETRO_MAX;
     if (!cfg->h.seg_head || !cfg->h.ref_done || !cfg->h.ref_wait || !cfg->h.summary)
         rp->cfg.h.segment_ref = NULL; /* by reference only as handler.segment_ref says */
+    if (!rp->cfg.h.segment_ref)
+        rp->cfg.h.segment_jref = NULL; /* the compact form only with segment_ref */
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
         rp->cfg.max_conns = 1u << 20;
     if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
@@ -42,7 +44,7 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
 
 /* ---- the output FIFO (B1) ---- */
 
-static struct held *held_at(struct hold_fifo *f, uint64_t num)
+static struct hold_hdr *held_at(struct hold_fifo *f, uint64_t num)
 {
     return f->idx[(f->head + (size_t)(num - f->base)) & (f->cap - 1)];
 }
@@ -50,6 +52,24 @@ static struct held *held_at(struct hold_fifo *f, uint64_t num)
 static struct tcpsim_rp_event *held_ev(struct held *h)
 {
     return (struct tcpsim_rp_event *)(void *)((unsigned char *)(h + 1) + ((h->seg_len + 15u) & ~15u));
+}
+
+static struct tcpsim_rp_jev *jheld_ev(struct jheld *h)
+{
+    return (struct tcpsim_rp_jev *)(void *)(h + 1);
+}
+
+/* A held record's frame and time, in either form. */
+static inline uint64_t hd_frame(const struct hold_hdr *hd)
+{
+    return hd->compact ? ((const struct jheld *)(const void *)hd)->j.frame
+                       : ((const struct held *)(const void *)hd)->s.frame;
+}
+
+static inline tcpsim_ns_t hd_time(const struct hold_hdr *hd)
+{
+    return hd->compact ? ((const struct jheld *)(const void *)hd)->j.time
+                       : ((const struct held *)(const void *)hd)->s.time;
 }
 
 /* A segment packed, in one of two forms (a third below for a view that
@@ -130,8 +150,28 @@ static bool has_held(const struct hold_fifo *f, const struct tcpsim_rp_conn *c)
 
 /* What the observer learned late, on one held record h (a correction r of
  * its connection): the walk below and retro_take do this to each record. */
-static inline void retro_one(struct held *h, const struct tcpsim_rp_retro *r)
+static inline void retro_one(struct hold_hdr *hd, const struct tcpsim_rp_retro *r)
 {
+    if (hd->compact) {
+        struct jheld *h = (struct jheld *)(void *)hd;
+        uint8_t *col = r->side == TCPSIM_SIDE_SERVER ? &h->j.server_state : &h->j.client_state;
+        if (h->j.frame < r->frame) {
+            if (r->patch_before)
+                *col = (uint8_t)r->before;
+            return;
+        }
+        *col = (uint8_t)r->after;
+        if (h->j.frame == r->frame)
+            for (size_t e = 0; e < r->nev && hd->nev < hd->ev_cap; e++) {
+                struct tcpsim_rp_jev *v = &jheld_ev(h)[hd->nev++];
+                v->endpoint = (uint8_t)r->ev[e].endpoint;
+                v->from = (uint8_t)r->ev[e].from;
+                v->to = (uint8_t)r->ev[e].to;
+                v->why = (uint8_t)r->ev[e].why;
+            }
+        return;
+    }
+    struct held *h = (struct held *)(void *)hd;
     enum tcpsim_tcp_state *col = r->side == TCPSIM_SIDE_SERVER ? &h->s.server_state : &h->s.client_state;
     if (h->s.frame < r->frame) {
         if (r->patch_before)
@@ -140,7 +180,7 @@ static inline void retro_one(struct held *h, const struct tcpsim_rp_retro *r)
     }
     *col = r->after;
     if (h->s.frame == r->frame)
-        for (size_t e = 0; e < r->nev && h->s.nevents < h->ev_cap; e++)
+        for (size_t e = 0; e < r->nev && h->s.nevents < hd->ev_cap; e++)
             held_ev(h)[h->s.nevents++] = r->ev[e];
 }
 
@@ -152,13 +192,14 @@ static void retro_walk(struct hold_fifo *f, const struct tcpsim_rp_conn *c, cons
                        uint64_t upto)
 {
     for (uint64_t num = c->held_last; num >= f->base;) {
-        struct held *h = held_at(f, num);
+        struct hold_hdr *h = held_at(f, num);
         uint64_t prev = h->prev;
         if (num <= upto) {
-            if (h->s.frame < r->frame && !r->patch_before)
+            const uint64_t frame = hd_frame(h);
+            if (frame < r->frame && !r->patch_before)
                 break;
             retro_one(h, r);
-            if (h->s.frame == r->frame && !r->patch_before)
+            if (frame == r->frame && !r->patch_before)
                 break;
         }
         num = prev;
@@ -269,7 +310,7 @@ static void apply_retro(struct tcpsim_replay *rp, const struct tcpsim_rp_conn *c
  * it, in the order learned; those that reach no later record dropped. (Each
  * is dropped here by the record numbered `upto`, its connection's newest
  * when it was learned, held then: a slot's list is its connection's only.) */
-static inline void retro_take(struct hold_fifo *f, struct held *h)
+static inline void retro_take(struct hold_fifo *f, struct hold_hdr *h)
 {
     const uint32_t slot = h->slot;
     if (!f->rlive || slot >= f->rslot_n || !f->rslot[slot])
@@ -348,14 +389,17 @@ static inline void
 emit_head_in(struct tcpsim_replay *rp)
 {
     struct hold_fifo *f = &rp->fifo;
-    struct held *h = f->idx[f->head];
+    struct hold_hdr *hd = f->idx[f->head];
     if (f->len > HOLD_PF) {
         const size_t i = (f->head + HOLD_PF) & (f->cap - 1);
         const unsigned char *n = (const unsigned char *)f->idx[i];
         TCPSIM__PREFETCH(n);
         TCPSIM__PREFETCH(n + 64);
-        TCPSIM__PREFETCH(n + 128);
-        TCPSIM__PREFETCH(n + 192);
+        if (!rp->cfg.h.segment_jref) { /* a full record is four lines; a compact one
+                                        * (nearly every one where they are made) one or two */
+            TCPSIM__PREFETCH(n + 128);
+            TCPSIM__PREFETCH(n + 192);
+        }
         const uint32_t slot = f->qslot[i];
         if (slot < f->rslot_n) /* its slot's waiting corrections, in two steps */
             TCPSIM__PREFETCH(&f->rslot[slot]);
@@ -366,13 +410,17 @@ emit_head_in(struct tcpsim_replay *rp)
             TCPSIM__PREFETCH(e + 64);
         }
     }
-    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, h->slot);
-    if (h->open)
-        resolve_at(rp, c, h->slot);
-    retro_take(f, h);
-    h->s.events = held_ev(h);
+    struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, hd->slot);
+    if (hd->open)
+        resolve_at(rp, c, hd->slot);
+    retro_take(f, hd);
     uint64_t pos;
-    if (rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
+    struct held *h = (struct held *)(void *)hd;
+    if (hd->compact) {
+        struct jheld *jh = (struct jheld *)(void *)hd;
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, &pos))
+            f->ref_last = pos;
+    } else if (h->s.events = held_ev(h), rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
         /* by reference: the view reads the record where it is, the
          * segment's first bytes included (all a seg_head view reads) */
         h->s.seg = (const struct tcpsim_segment *)(const void *)(h + 1);
@@ -385,7 +433,7 @@ emit_head_in(struct tcpsim_replay *rp)
             held_tls_point(f, h);
         rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
     }
-    if (h->tls_len) {
+    if (!hd->compact && h->tls_len) {
         f->r_head = h->tls_off + h->tls_len;
         if (--f->r_live == 0)
             f->r_head = f->r_tail = 0;
@@ -424,7 +472,7 @@ static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
 {
     struct hold_fifo *f = &rp->fifo;
     while (f->len) {
-        const struct held *h = f->idx[f->head];
+        const struct hold_hdr *h = f->idx[f->head];
         bool open;
         if (!h->open) {
             open = false;
@@ -435,7 +483,7 @@ static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
             f->blocked = open;
             f->blocked_num = f->base;
         }
-        if (open && f->len < HOLD_MAX && (now < h->s.time || now - h->s.time < HOLD_NS))
+        if (open && f->len < HOLD_MAX && (now < hd_time(h) || now - hd_time(h) < HOLD_NS))
             break;
         emit_head_in(rp);
     }
@@ -498,7 +546,7 @@ static bool hold_room(struct tcpsim_replay *rp)
     struct hold_fifo *f = &rp->fifo;
     if (f->len == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 64;
-        struct held **ni = nc <= HOLD_MAX ? malloc(nc * sizeof *ni) : NULL;
+        struct hold_hdr **ni = nc <= HOLD_MAX ? malloc(nc * sizeof *ni) : NULL;
         uint32_t *ns = ni ? malloc(nc * sizeof *ns) : NULL;
         if (!ns) {
             free(ni);
@@ -532,7 +580,7 @@ static bool hold_room(struct tcpsim_replay *rp)
 }
 
 /* `size` bytes for a record at the tail (hold_room made sure there is room). */
-static struct held *hold_place(struct hold_fifo *f, size_t size)
+static void *hold_place(struct hold_fifo *f, size_t size)
 {
     struct hold_block *b = f->btail;
     if (!b || BLOCK_ROOM - b->used < size) {
@@ -548,7 +596,7 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
             f->bhead = b;
         f->btail = b;
     }
-    struct held *h = (struct held *)(void *)(b->data + b->used);
+    void *h = b->data + b->used;
     b->used += size;
     return h;
 }
@@ -561,12 +609,12 @@ static struct held *hold_place(struct hold_fifo *f, size_t size)
 
 /* hold_room and hold_place in one step; NULL when there is no room. The
  * usual case (the index and the last block have room) inline. */
-static inline struct held *hold_take(struct tcpsim_replay *rp, size_t size)
+static inline void *hold_take(struct tcpsim_replay *rp, size_t size)
 {
     struct hold_fifo *f = &rp->fifo;
     struct hold_block *b = f->btail;
     if (f->len < f->cap && b && BLOCK_ROOM - b->used >= HELD_MAX_SIZE) {
-        struct held *h = (struct held *)(void *)(b->data + b->used);
+        void *h = b->data + b->used;
         b->used += size;
         if (BLOCK_ROOM - b->used >= HOLD_PW) {
             const unsigned char *t = b->data + b->used;
@@ -593,15 +641,23 @@ static inline size_t held_size(size_t seg_len, size_t ev_cap)
            ~(size_t)15u;
 }
 
+/* Bytes of a compact held record with room for ev_cap events. */
+static inline size_t jheld_size(size_t ev_cap)
+{
+    return (sizeof(struct jheld) + ev_cap * sizeof(struct tcpsim_rp_jev) + 15u) & ~(size_t)15u;
+}
+
 /* A new held record h at the FIFO's tail, linked to its connection's last. */
-static inline void hold_link(struct hold_fifo *f, struct held *h, struct tcpsim_rp_conn *c, uint32_t slot, bool open,
-                             size_t ev_cap, size_t seg_len)
+static inline void hold_link(struct hold_fifo *f, struct hold_hdr *h, struct tcpsim_rp_conn *c, uint32_t slot,
+                             bool open, size_t ev_cap, bool compact)
 {
     f->idx[(f->head + f->len) & (f->cap - 1)] = h;
     f->qslot[(f->head + f->len) & (f->cap - 1)] = slot;
+    h->slot = slot;
     h->open = open;
     h->ev_cap = (uint8_t)ev_cap;
-    h->seg_len = (uint16_t)seg_len;
+    h->compact = compact;
+    h->nev = 0;
     h->prev = c->held_last;
     c->held_last = f->base + f->len;
     if (++f->len > f->most)
@@ -648,14 +704,14 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     }
     size_t seg_len = held_seg_size(f, s->seg);
     struct held *h = hold_place(f, held_size(seg_len, ev_cap));
-    hold_link(f, h, c, slot, open, ev_cap, seg_len);
+    hold_link(f, &h->hd, c, slot, open, ev_cap, false);
+    h->seg_len = (uint16_t)seg_len;
     h->s = *s;
     hold_seg_pack((unsigned char *)(h + 1), s->seg, seg_len);
     h->s.nevents = nev;
     struct tcpsim_rp_event *ev = held_ev(h);
     for (size_t e = 0; e < nev; e++)
         ev[e] = s->events[e];
-    h->slot = slot;
     h->tls_off = (uint32_t)off; /* both under TLS_RING */
     h->tls_len = (uint32_t)tl;
     if ((s->ntls || s->tls_errors_len) && !tl) {
@@ -1109,6 +1165,36 @@ static inline void seg_fill(struct tcpsim_rp_segment *s, const struct tcpsim_rep
     s->nevents = nev;
 }
 
+/* A record in compact form, as seg_fill and json_segment's conversion would
+ * make it (its events and the FIFO's bookkeeping set by the caller). */
+static inline void jrec_fill(struct tcpsim_rp_jrec *j, const struct tcpsim_rp_conn *c, int dir,
+                             const struct tcpsim_rp_pkt *pk, uint32_t an)
+{
+    const struct tcpsim_segment *seg = &pk->seg;
+    const struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+    j->frame = pk->frame;
+    j->time = pk->ts;
+    j->conn = c->id;
+    j->seq = seg->seq;
+    j->ack = seg->ack;
+    j->rel_seq = seg->seq - fwd->base_seq;
+    j->rel_ack = seg->ack - rev->base_seq;
+    j->len = pk->seglen;
+    j->win = seg->window;
+    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
+        j->win = (uint32_t)seg->window << fwd->win_scale;
+    j->analysis = an;
+    memcpy(&j->ip[0], c->addr[dir].a, 4);
+    memcpy(&j->ip[1], c->addr[!dir].a, 4);
+    j->port[0] = c->port[dir];
+    j->port[1] = c->port[!dir];
+    j->flags = seg->flags;
+    j->bits = (uint8_t)((dir ? TCPSIM_RP_J_S2C : 0u) | ((seg->flags & TCPSIM_ACK) ? TCPSIM_RP_J_ACK_REL : 0u) |
+                        TCPSIM_RP_J_SEQ_REL);
+    j->client_state = (uint8_t)tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
+    j->server_state = (uint8_t)tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
+}
+
 /* The segment record for the view (handed over or held). Out of line: only
  * views with segment records have it, and the per-packet path keeps its
  * registers for the rest. A record without TLS items that must wait (the
@@ -1128,12 +1214,30 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     /* What emit_or_hold does for such a record, without the copy. */
     const size_t nk = nev < TCPSIM_RP_MAX_EVENTS ? nev : TCPSIM_RP_MAX_EVENTS;
     const size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nk;
+    const bool held = (f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all;
+    if (held && rp->cfg.h.segment_jref && !(tls_ran && tl->dropped) && c->addr[0].family != 6 &&
+        c->addr[1].family != 6) {
+        struct jheld *jh = hold_take(rp, jheld_size(ev_cap));
+        if (jh) {
+            hold_link(f, &jh->hd, c, slot, open, ev_cap, true);
+            jrec_fill(&jh->j, c, dir, pk, an);
+            struct tcpsim_rp_jev *jev = jheld_ev(jh);
+            for (size_t e = 0; e < nk; e++) {
+                jev[e].endpoint = (uint8_t)ev[e].endpoint;
+                jev[e].from = (uint8_t)ev[e].from;
+                jev[e].to = (uint8_t)ev[e].to;
+                jev[e].why = (uint8_t)ev[e].why;
+            }
+            jh->hd.nev = (uint8_t)nk;
+            return;
+        }
+    }
     const size_t seg_len = held_seg_size(f, &pk->seg);
     const size_t size = held_size(seg_len, ev_cap);
     struct held *h;
-    if ((f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all &&
-        (h = hold_take(rp, size))) {
-        hold_link(f, h, c, slot, open, ev_cap, seg_len);
+    if (held && (h = hold_take(rp, size))) {
+        hold_link(f, &h->hd, c, slot, open, ev_cap, false);
+        h->seg_len = (uint16_t)seg_len;
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
         h->s.events = NULL; /* emit_head points it at the slots */
         h->s.ntls = 0;
@@ -1147,7 +1251,6 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
         struct tcpsim_rp_event *hev = held_ev(h);
         for (size_t e = 0; e < nk; e++)
             hev[e] = ev[e];
-        h->slot = slot;
         h->tls_off = 0;
         h->tls_len = 0;
         return;

@@ -65,6 +65,36 @@ struct tcpsim_rp_segment {
     size_t tls_errors_len;
 };
 
+/* A segment record in compact form (80 bytes with the output FIFO's
+ * bookkeeping, against ~270 for struct tcpsim_rp_segment held with its
+ * segment's first bytes and room for events): what the JSON view reads of an
+ * IPv4 segment without TLS items. The replay holds records of the JSON view
+ * in this form while an earlier record waits for its connection's answer
+ * (replay.c), so that writing, keeping and handing them to the writer thread
+ * moves a third of the bytes. The JSON view formats a full record through
+ * this form too (output.c), so both give the same bytes. */
+struct tcpsim_rp_jev { /* struct tcpsim_rp_event, a byte per field */
+    uint8_t endpoint, from, to, why;
+};
+struct tcpsim_rp_jrec {
+    uint64_t frame;
+    tcpsim_ns_t time;
+    uint32_t conn;
+    uint32_t seq, ack; /* raw, from the TCP header */
+    uint32_t rel_seq, rel_ack;
+    uint32_t len;
+    uint32_t win; /* scaled (a scale is at most 14: under 2^30) */
+    uint32_t analysis;
+    uint32_t ip[2];   /* IPv4 source and destination, as in memory */
+    uint16_t port[2]; /* source, destination */
+    uint8_t flags;
+    uint8_t bits; /* TCPSIM_RP_J_* */
+    uint8_t client_state, server_state;
+};
+#define TCPSIM_RP_J_S2C     1u /* sent by the server */
+#define TCPSIM_RP_J_ACK_REL 2u /* rel_ack is known (an ACK) */
+#define TCPSIM_RP_J_SEQ_REL 4u /* rel_seq is known */
+
 /* Zeek's per-direction bookkeeping for the history string (reference-facts.md):
  * the part the common segment reads and writes (analysis_fast.h), kept in
  * the connection's hot lines with the rest of struct tcpsim_rp_dir ... */
@@ -252,6 +282,12 @@ struct tcpsim_rp_handler {
      * s->src, s->dst, s->tls_json and s->tls_errors_json do not (the view
      * copies a record that needs them). */
     bool (*segment_ref)(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s, uint64_t *pos);
+    /* Optional, with segment_ref: a record in compact form (an IPv4 segment
+     * without TLS items), kept by reference on the same terms; `ev` holds
+     * its `nev` events. The view either keeps it (true, *pos) or is done
+     * with it on return (false). */
+    bool (*segment_jref)(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
+                         uint64_t *pos);
     uint64_t (*ref_done)(void *ctx); /* the records up to this position are let go */
     void (*ref_wait)(void *ctx);     /* returns when every kept record is let go */
 };

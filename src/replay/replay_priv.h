@@ -42,24 +42,39 @@ struct tls_scratch {
  * grows); at HOLD_MAX records it is at most what the slots took. */
 #define HOLD_BLOCK (64u * 1024u)
 
+/* What the FIFO reads of a held record of either form: first in both. */
+struct hold_hdr {
+    uint64_t prev; /* number of the previous held record of the same connection (chain; 0 = none) */
+    uint32_t slot;
+    bool open;      /* its connection had an open question when it was held: a
+                     * correction may still reach it. Records held only because
+                     * others wait before them cannot be corrected (a later
+                     * question applies from its own frame on, observer.c) and
+                     * are written without reading their connection again. */
+    uint8_t ev_cap; /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
+                     * may add the transitions it decides), else the events it has */
+    bool compact;   /* struct jheld, else struct held */
+    uint8_t nev;    /* events (compact form; the other keeps them in s.nevents) */
+};
+
 /* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack,
  * or its first TCPSIM_RP_SEG_HEAD bytes for a view with handler.seg_head),
- * then `ev_cap` event slots. */
+ * then `ev_cap` event slots (struct tcpsim_rp_event). */
 struct held {
+    struct hold_hdr hd;
     struct tcpsim_rp_segment s; /* s.events points at the slots after the segment */
-    uint64_t prev;              /* number of the previous held record of the same connection (chain; 0 = none) */
     uint32_t tls_off, tls_len;  /* in the ring: items, their explanation ids, the JSON, then the
                                  * strings (per item: explanation, then the id's three parameters) */
-    uint32_t slot;
-    bool open;        /* its connection had an open question when it was held: a
-                       * correction may still reach it. Records held only because
-                       * others wait before them cannot be corrected (a later
-                       * question applies from its own frame on, observer.c) and
-                       * are written without reading their connection again. */
-    uint8_t ev_cap;   /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
-                       * may add the transitions it decides), else s.nevents */
-    uint16_t seg_len; /* bytes of the packed segment */
+    uint16_t seg_len;           /* bytes of the packed segment */
 };
+
+/* The compact form (handler.segment_jref: an IPv4 segment without TLS
+ * items), 80 bytes, then `ev_cap` events as struct tcpsim_rp_jev. */
+struct jheld {
+    struct hold_hdr hd;
+    struct tcpsim_rp_jrec j;
+};
+_Static_assert(sizeof(struct jheld) == 80, "a compact held record is 80 bytes before its events");
 
 struct hold_block {
     struct hold_block *next; /* the next block of the queue, or of the free list */
@@ -84,8 +99,8 @@ struct retro_ent {
 };
 
 struct hold_fifo {
-    struct held **idx; /* ring of `cap` (a power of two) pointers into the blocks */
-    uint32_t *qslot;   /* beside each: the record's slot (replay.c: hints ahead of the head) */
+    struct hold_hdr **idx; /* ring of `cap` (a power of two) pointers into the blocks */
+    uint32_t *qslot;       /* beside each: the record's slot (replay.c: hints ahead of the head) */
     size_t cap, head, len;
     uint64_t base;
     struct hold_block *bhead, *btail, *bfree;
