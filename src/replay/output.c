@@ -183,7 +183,7 @@ struct tcpsim_rp_writer {
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_SEGREF, MSG_JREF, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
+enum msg_type { MSG_SEG, MSG_SEGREF, MSG_JREF, MSG_JREF_TLS, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -616,44 +616,11 @@ static void conn_mid(struct tcpsim_rp_writer *w, const struct conn_rec *c)
     memcpy(m->text, p0, n);
 }
 
-/* A full record in compact form (json_core reads that form only): the
- * fields, its events as bytes. True when it fits (IPv4 both ways, no
- * event beyond TCPSIM_RP_MAX_EVENTS); json_core then needs `s` only for its
- * TLS parts. */
-static inline void seg_jrec(struct tcpsim_rp_jrec *j, struct tcpsim_rp_jev *ev, const struct tcpsim_rp_segment *s)
-{
-    j->frame = s->frame;
-    j->time = s->time;
-    j->conn = s->conn;
-    j->seq = s->seg->seq;
-    j->ack = s->seg->ack;
-    j->rel_seq = s->rel_seq;
-    j->rel_ack = s->rel_ack;
-    j->len = s->len;
-    j->win = (uint32_t)s->win;
-    j->analysis = s->analysis;
-    memcpy(&j->ip[0], s->src_ip.a, 4);
-    memcpy(&j->ip[1], s->dst_ip.a, 4);
-    j->port[0] = s->src_port;
-    j->port[1] = s->dst_port;
-    j->flags = s->seg->flags;
-    j->bits = (uint8_t)((s->dir == TCPSIM_SIDE_CLIENT ? 0u : TCPSIM_RP_J_S2C) |
-                        (s->rel_ack_known ? TCPSIM_RP_J_ACK_REL : 0u) | (s->rel_seq_known ? TCPSIM_RP_J_SEQ_REL : 0u));
-    j->client_state = (uint8_t)s->client_state;
-    j->server_state = (uint8_t)s->server_state;
-    for (size_t i = 0; i < s->nevents && i < TCPSIM_RP_MAX_EVENTS; i++) {
-        ev[i].endpoint = (uint8_t)s->events[i].endpoint;
-        ev[i].from = (uint8_t)s->events[i].from;
-        ev[i].to = (uint8_t)s->events[i].to;
-        ev[i].why = (uint8_t)s->events[i].why;
-    }
-}
-
-/* One segment record, from its compact form j with its nev events. `s`:
- * the full record it was made from (its IPv6 endpoints and TLS parts), or
- * NULL for a record held in compact form (IPv4, no TLS parts). */
+/* One segment record, from its compact form j with its nev events and its
+ * TLS parts t (NULL: none). `s`: the full record it was made from (its IPv6
+ * endpoints), or NULL for a record held in compact form (IPv4). */
 static void json_core(struct tcpsim_rp_writer *w, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev,
-                      size_t nev, const struct tcpsim_rp_segment *s)
+                      size_t nev, const struct tcpsim_rp_segment *s, const struct tcpsim_rp_tlsparts *t)
 {
     char *p = room(w, w->seg_max), *p0 = p;
     CPY(p, "{\"type\":\"segment\",\"frame\":");
@@ -723,7 +690,7 @@ static void json_core(struct tcpsim_rp_writer *w, const struct tcpsim_rp_jrec *j
         if (an)
             *p++ = ',';
     }
-    const bool tls = s && (s->tls_json_len || s->tls_errors_len || s->tls_dropped);
+    const bool tls = t && (t->json_len || t->errors_len || t->dropped);
     const bool plain = !nev && !tls;
     if (w->pair) { /* the states and what follows them in one copy */
         unsigned c = j->client_state, v = j->server_state;
@@ -767,14 +734,14 @@ static void json_core(struct tcpsim_rp_writer *w, const struct tcpsim_rp_jrec *j
         return;
     }
     PUTL(w, "],\"tls\":[");
-    put(w, s->tls_json, s->tls_json_len);
-    if (s->tls_errors_len) { /* tcpsim addition: bytes that are not a TLS record */
+    put(w, t->json, t->json_len);
+    if (t->errors_len) { /* tcpsim addition: bytes that are not a TLS record */
         PUTL(w, "],\"tls_errors\":[");
-        put(w, s->tls_errors_json, s->tls_errors_len);
+        put(w, t->errors_json, t->errors_len);
     }
-    if (s->tls_dropped) {
+    if (t->dropped) {
         PUTL(w, "],\"tls_dropped\":");
-        putu(w, s->tls_dropped);
+        putu(w, t->dropped);
         PUTL(w, "}\n");
     } else {
         PUTL(w, "]}\n");
@@ -785,8 +752,9 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
 {
     struct tcpsim_rp_jrec j;
     struct tcpsim_rp_jev ev[TCPSIM_RP_MAX_EVENTS];
-    seg_jrec(&j, ev, s);
-    json_core(w, &j, ev, s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS, s);
+    struct tcpsim_rp_tlsparts t;
+    tcpsim_rp_jrec_of(&j, ev, &t, s);
+    json_core(w, &j, ev, s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS, s, &t);
 }
 
 /* ---- JSON on the writer thread ----
@@ -1130,11 +1098,16 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
 static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls);
 
 /* Every message, in order, on the writer thread. */
-/* A record held in compact form, as a message: where it is (on_segment_jref). */
+/* A record held in compact form, as a message: where it is (on_segment_jref),
+ * with its TLS parts where it has them (MSG_JREF_TLS). */
 struct jref {
     const struct tcpsim_rp_jrec *j;
     const struct tcpsim_rp_jev *ev;
     size_t nev;
+};
+struct jref_tls {
+    struct jref r;
+    struct tcpsim_rp_tlsparts t;
 };
 
 static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
@@ -1153,7 +1126,13 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
     case MSG_JREF: { /* a record held in compact form, read where it is (on_segment_jref) */
         struct jref r;
         memcpy(&r, msg, sizeof r);
-        json_core(w, r.j, r.ev, r.nev, NULL);
+        json_core(w, r.j, r.ev, r.nev, NULL, NULL);
+        break;
+    }
+    case MSG_JREF_TLS: {
+        struct jref_tls r;
+        memcpy(&r, msg, sizeof r);
+        json_core(w, r.r.j, r.r.ev, r.r.nev, NULL, &r.t);
         break;
     }
     case MSG_CONN:
@@ -1967,15 +1946,22 @@ static bool on_segment_ref(void *ctx, const struct tcpsim_rp_conn *c, const stru
 /* A record in compact form: as above, always kept (the writer has the
  * prefix cache the compact form's endpoints are formatted through). */
 static bool on_segment_jref(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
-                            uint64_t *pos)
+                            const struct tcpsim_rp_tlsparts *tls, uint64_t *pos)
 {
     struct tcpsim_rp_writer *w = ctx;
     if (!picked(w, j->conn))
         return false;
-    struct jref r = {j, ev, nev};
-    void *m = tcpsim__wq_reserve(w->q, sizeof r);
-    memcpy(m, &r, sizeof r);
-    tcpsim__wq_commit(w->q, MSG_JREF, sizeof r);
+    if (tls) {
+        struct jref_tls r = {{j, ev, nev}, *tls};
+        void *m = tcpsim__wq_reserve(w->q, sizeof r);
+        memcpy(m, &r, sizeof r);
+        tcpsim__wq_commit(w->q, MSG_JREF_TLS, sizeof r);
+    } else {
+        struct jref r = {j, ev, nev};
+        void *m = tcpsim__wq_reserve(w->q, sizeof r);
+        memcpy(m, &r, sizeof r);
+        tcpsim__wq_commit(w->q, MSG_JREF, sizeof r);
+    }
     *pos = w->q->wp;
     w->refs++;
     return true;

@@ -54,9 +54,15 @@ static struct tcpsim_rp_event *held_ev(struct held *h)
     return (struct tcpsim_rp_event *)(void *)((unsigned char *)(h + 1) + ((h->seg_len + 15u) & ~15u));
 }
 
+static struct jtls *jheld_tls(struct jheld *h)
+{
+    return (struct jtls *)(void *)(h + 1);
+}
+
 static struct tcpsim_rp_jev *jheld_ev(struct jheld *h)
 {
-    return (struct tcpsim_rp_jev *)(void *)(h + 1);
+    return (struct tcpsim_rp_jev *)(void *)((unsigned char *)(h + 1) +
+                                            (h->hd.compact == HOLD_JTLS ? sizeof(struct jtls) : 0u));
 }
 
 /* A held record's frame and time, in either form. */
@@ -416,10 +422,20 @@ emit_head_in(struct tcpsim_replay *rp)
     retro_take(f, hd);
     uint64_t pos;
     struct held *h = (struct held *)(void *)hd;
-    if (hd->compact) {
+    uint32_t tls_off = 0, tls_len = 0; /* its room in the TLS ring, freed now */
+    if (hd->compact == HOLD_J) {
         struct jheld *jh = (struct jheld *)(void *)hd;
-        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, &pos))
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, NULL, &pos))
             f->ref_last = pos;
+    } else if (hd->compact) {
+        struct jheld *jh = (struct jheld *)(void *)hd;
+        const struct jtls *jt = jheld_tls(jh);
+        const char *b = (const char *)(jheld_ev(jh) + hd->ev_cap);
+        struct tcpsim_rp_tlsparts t = {b, jt->json_len, b + jt->json_len, jt->err_len, jt->dropped};
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, &t, &pos))
+            f->ref_last = pos;
+        tls_off = jt->off;
+        tls_len = jt->len;
     } else if (h->s.events = held_ev(h), rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
         /* by reference: the view reads the record where it is, the
          * segment's first bytes included (all a seg_head view reads) */
@@ -433,8 +449,12 @@ emit_head_in(struct tcpsim_replay *rp)
             held_tls_point(f, h);
         rp->cfg.h.segment(rp->cfg.h.ctx, c, &h->s);
     }
-    if (!hd->compact && h->tls_len) {
-        f->r_head = h->tls_off + h->tls_len;
+    if (!hd->compact) {
+        tls_off = h->tls_off;
+        tls_len = h->tls_len;
+    }
+    if (tls_len) {
+        f->r_head = tls_off + tls_len;
         if (--f->r_live == 0)
             f->r_head = f->r_tail = 0;
     }
@@ -538,10 +558,10 @@ static bool block_ready(struct tcpsim_replay *rp, const struct hold_block *b)
     return b->ref <= f->ref_seen;
 }
 
-/* Room for one more record, whatever its size: an index slot (the index
- * doubles up to HOLD_MAX) and a block to start if the last one is full.
- * False when the FIFO is full or memory is short. */
-static bool hold_room(struct tcpsim_replay *rp)
+/* Room for one more record of up to `need` bytes (at least HELD_MAX_SIZE):
+ * an index slot (the index doubles up to HOLD_MAX) and a block to start if
+ * the last one has less. False when the FIFO is full or memory is short. */
+static bool hold_room_for(struct tcpsim_replay *rp, size_t need)
 {
     struct hold_fifo *f = &rp->fifo;
     if (f->len == f->cap) {
@@ -563,7 +583,7 @@ static bool hold_room(struct tcpsim_replay *rp)
         f->cap = nc;
         f->head = 0;
     }
-    if ((!f->btail || BLOCK_ROOM - f->btail->used < HELD_MAX_SIZE) && !block_ready(rp, f->bfree)) {
+    if ((!f->btail || BLOCK_ROOM - f->btail->used < need) && !block_ready(rp, f->bfree)) {
         /* none free, or the view still reads the oldest free one: a new
          * block, taken first */
         struct hold_block *b = malloc(HOLD_BLOCK);
@@ -577,6 +597,11 @@ static bool hold_room(struct tcpsim_replay *rp)
         f->nblocks++;
     }
     return true;
+}
+
+static bool hold_room(struct tcpsim_replay *rp)
+{
+    return hold_room_for(rp, HELD_MAX_SIZE);
 }
 
 /* `size` bytes for a record at the tail (hold_room made sure there is room). */
@@ -641,22 +666,32 @@ static inline size_t held_size(size_t seg_len, size_t ev_cap)
            ~(size_t)15u;
 }
 
-/* Bytes of a compact held record with room for ev_cap events. */
+/* Bytes of a compact held record with room for ev_cap events (and with
+ * TLS parts of `nb` bytes: jheld_tls_size). */
 static inline size_t jheld_size(size_t ev_cap)
 {
     return (sizeof(struct jheld) + ev_cap * sizeof(struct tcpsim_rp_jev) + 15u) & ~(size_t)15u;
 }
 
+static inline size_t jheld_tls_size(size_t ev_cap, size_t nb)
+{
+    return (sizeof(struct jheld) + sizeof(struct jtls) + ev_cap * sizeof(struct tcpsim_rp_jev) + nb + 15u) &
+           ~(size_t)15u;
+}
+
+/* A compact record with TLS parts is at most this (else held in full). */
+#define JTLS_MAX (BLOCK_ROOM / 4u)
+
 /* A new held record h at the FIFO's tail, linked to its connection's last. */
 static inline void hold_link(struct hold_fifo *f, struct hold_hdr *h, struct tcpsim_rp_conn *c, uint32_t slot,
-                             bool open, size_t ev_cap, bool compact)
+                             bool open, size_t ev_cap, unsigned compact)
 {
     f->idx[(f->head + f->len) & (f->cap - 1)] = h;
     f->qslot[(f->head + f->len) & (f->cap - 1)] = slot;
     h->slot = slot;
     h->open = open;
     h->ev_cap = (uint8_t)ev_cap;
-    h->compact = compact;
+    h->compact = (uint8_t)compact;
     h->nev = 0;
     h->prev = c->held_last;
     c->held_last = f->base + f->len;
@@ -676,7 +711,14 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     }
     size_t nev = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
     size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nev;
-    if (!hold_room(rp)) { /* cannot hold: decide now and write in order */
+    /* In compact form (the JSON view with its writer thread: an IPv4
+     * segment; its TLS JSON kept after its events, so that the writer reads
+     * it where it is), or in full. */
+    const size_t jsize = jheld_tls_size(ev_cap, s->tls_json_len + s->tls_errors_len);
+    const bool compact = rp->cfg.h.segment_jref && rp->cfg.h.tls_items_unread && f->seg_head && !f->copy_all &&
+                         s->src_ip.family != 6 && s->dst_ip.family != 6 && jsize <= JTLS_MAX;
+    if (!hold_room_for(rp, compact && jsize > HELD_MAX_SIZE ? jsize : HELD_MAX_SIZE)) {
+        /* cannot hold: decide now and write in order */
         while (f->len)
             emit_head(rp);
         resolve_at(rp, c, slot);
@@ -702,9 +744,38 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         if (off == SIZE_MAX)
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
+    if (compact) {
+        uint32_t dropped = s->tls_dropped;
+        size_t jl = s->tls_json_len, el = s->tls_errors_len;
+        if ((s->ntls || s->tls_errors_len) && !tl) { /* as below */
+            dropped += (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u);
+            jl = el = 0;
+        }
+        const bool tp = jl || el || dropped || tl;
+        struct jheld *jh = hold_place(f, tp ? jheld_tls_size(ev_cap, jl + el) : jheld_size(ev_cap));
+        hold_link(f, &jh->hd, c, slot, open, ev_cap, tp ? HOLD_JTLS : HOLD_J);
+        struct tcpsim_rp_tlsparts t;
+        tcpsim_rp_jrec_of(&jh->j, jheld_ev(jh), &t, s);
+        jh->hd.nev = (uint8_t)nev;
+        if (tp) {
+            struct jtls *jt = jheld_tls(jh);
+            jt->off = (uint32_t)off; /* both under TLS_RING */
+            jt->len = (uint32_t)tl;
+            jt->json_len = (uint32_t)jl;
+            jt->err_len = (uint32_t)el;
+            jt->dropped = dropped;
+            jt->pad = 0;
+            char *b = (char *)(jheld_ev(jh) + ev_cap);
+            if (jl)
+                memcpy(b, s->tls_json, jl);
+            if (el)
+                memcpy(b + jl, s->tls_errors_json, el);
+        }
+        return;
+    }
     size_t seg_len = held_seg_size(f, s->seg);
     struct held *h = hold_place(f, held_size(seg_len, ev_cap));
-    hold_link(f, &h->hd, c, slot, open, ev_cap, false);
+    hold_link(f, &h->hd, c, slot, open, ev_cap, 0);
     h->seg_len = (uint16_t)seg_len;
     h->s = *s;
     hold_seg_pack((unsigned char *)(h + 1), s->seg, seg_len);
@@ -1219,7 +1290,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
         c->addr[1].family != 6) {
         struct jheld *jh = hold_take(rp, jheld_size(ev_cap));
         if (jh) {
-            hold_link(f, &jh->hd, c, slot, open, ev_cap, true);
+            hold_link(f, &jh->hd, c, slot, open, ev_cap, HOLD_J);
             jrec_fill(&jh->j, c, dir, pk, an);
             struct tcpsim_rp_jev *jev = jheld_ev(jh);
             for (size_t e = 0; e < nk; e++) {
@@ -1236,7 +1307,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     const size_t size = held_size(seg_len, ev_cap);
     struct held *h;
     if (held && (h = hold_take(rp, size))) {
-        hold_link(f, &h->hd, c, slot, open, ev_cap, false);
+        hold_link(f, &h->hd, c, slot, open, ev_cap, 0);
         h->seg_len = (uint16_t)seg_len;
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
         h->s.events = NULL; /* emit_head points it at the slots */

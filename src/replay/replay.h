@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tcpsim/error.h"
 #include "tcpsim/tcp.h"
@@ -94,6 +95,55 @@ struct tcpsim_rp_jrec {
 #define TCPSIM_RP_J_S2C     1u /* sent by the server */
 #define TCPSIM_RP_J_ACK_REL 2u /* rel_ack is known (an ACK) */
 #define TCPSIM_RP_J_SEQ_REL 4u /* rel_seq is known */
+
+/* A segment record's TLS parts as the JSON view writes them (the fields of
+ * the same names in struct tcpsim_rp_segment). */
+struct tcpsim_rp_tlsparts {
+    const char *json;
+    size_t json_len;
+    const char *errors_json;
+    size_t errors_len;
+    uint32_t dropped;
+};
+
+/* A full record in compact form, its events as bytes (at most
+ * TCPSIM_RP_MAX_EVENTS), its TLS parts: the JSON view formats every record
+ * from this form (output.c), and the replay holds TLS records in it
+ * (replay.c). IPv6 addresses do not fit (their first 4 bytes are taken). */
+static inline void tcpsim_rp_jrec_of(struct tcpsim_rp_jrec *j, struct tcpsim_rp_jev *ev, struct tcpsim_rp_tlsparts *t,
+                                     const struct tcpsim_rp_segment *s)
+{
+    j->frame = s->frame;
+    j->time = s->time;
+    j->conn = s->conn;
+    j->seq = s->seg->seq;
+    j->ack = s->seg->ack;
+    j->rel_seq = s->rel_seq;
+    j->rel_ack = s->rel_ack;
+    j->len = s->len;
+    j->win = (uint32_t)s->win;
+    j->analysis = s->analysis;
+    memcpy(&j->ip[0], s->src_ip.a, 4);
+    memcpy(&j->ip[1], s->dst_ip.a, 4);
+    j->port[0] = s->src_port;
+    j->port[1] = s->dst_port;
+    j->flags = s->seg->flags;
+    j->bits = (uint8_t)((s->dir == TCPSIM_SIDE_CLIENT ? 0u : TCPSIM_RP_J_S2C) |
+                        (s->rel_ack_known ? TCPSIM_RP_J_ACK_REL : 0u) | (s->rel_seq_known ? TCPSIM_RP_J_SEQ_REL : 0u));
+    j->client_state = (uint8_t)s->client_state;
+    j->server_state = (uint8_t)s->server_state;
+    for (size_t i = 0; i < s->nevents && i < TCPSIM_RP_MAX_EVENTS; i++) {
+        ev[i].endpoint = (uint8_t)s->events[i].endpoint;
+        ev[i].from = (uint8_t)s->events[i].from;
+        ev[i].to = (uint8_t)s->events[i].to;
+        ev[i].why = (uint8_t)s->events[i].why;
+    }
+    t->json = s->tls_json;
+    t->json_len = s->tls_json_len;
+    t->errors_json = s->tls_errors_json;
+    t->errors_len = s->tls_errors_len;
+    t->dropped = s->tls_dropped;
+}
 
 /* Zeek's per-direction bookkeeping for the history string (reference-facts.md):
  * the part the common segment reads and writes (analysis_fast.h), kept in
@@ -282,12 +332,13 @@ struct tcpsim_rp_handler {
      * s->src, s->dst, s->tls_json and s->tls_errors_json do not (the view
      * copies a record that needs them). */
     bool (*segment_ref)(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s, uint64_t *pos);
-    /* Optional, with segment_ref: a record in compact form (an IPv4 segment
-     * without TLS items), kept by reference on the same terms; `ev` holds
-     * its `nev` events. The view either keeps it (true, *pos) or is done
-     * with it on return (false). */
+    /* Optional, with segment_ref: a record in compact form (an IPv4
+     * segment), kept by reference on the same terms; `ev` holds its `nev`
+     * events, `tls` its TLS parts (NULL: none; their bytes are kept with the
+     * record). The view either keeps it (true, *pos) or is done with it on
+     * return (false). */
     bool (*segment_jref)(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
-                         uint64_t *pos);
+                         const struct tcpsim_rp_tlsparts *tls, uint64_t *pos);
     uint64_t (*ref_done)(void *ctx); /* the records up to this position are let go */
     void (*ref_wait)(void *ctx);     /* returns when every kept record is let go */
 };

@@ -46,15 +46,15 @@ struct tls_scratch {
 struct hold_hdr {
     uint64_t prev; /* number of the previous held record of the same connection (chain; 0 = none) */
     uint32_t slot;
-    bool open;      /* its connection had an open question when it was held: a
-                     * correction may still reach it. Records held only because
-                     * others wait before them cannot be corrected (a later
-                     * question applies from its own frame on, observer.c) and
-                     * are written without reading their connection again. */
-    uint8_t ev_cap; /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
-                     * may add the transitions it decides), else the events it has */
-    bool compact;   /* struct jheld, else struct held */
-    uint8_t nev;    /* events (compact form; the other keeps them in s.nevents) */
+    bool open;       /* its connection had an open question when it was held: a
+                      * correction may still reach it. Records held only because
+                      * others wait before them cannot be corrected (a later
+                      * question applies from its own frame on, observer.c) and
+                      * are written without reading their connection again. */
+    uint8_t ev_cap;  /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
+                      * may add the transitions it decides), else the events it has */
+    uint8_t compact; /* 0: struct held; HOLD_J: struct jheld; HOLD_JTLS: struct jheld, struct jtls */
+    uint8_t nev;     /* events (compact form; the other keeps them in s.nevents) */
 };
 
 /* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack,
@@ -68,13 +68,21 @@ struct held {
     uint16_t seg_len;           /* bytes of the packed segment */
 };
 
-/* The compact form (handler.segment_jref: an IPv4 segment without TLS
- * items), 80 bytes, then `ev_cap` events as struct tcpsim_rp_jev. */
+/* The compact form (handler.segment_jref: an IPv4 segment), 80 bytes; for
+ * a record with TLS parts a struct jtls; then `ev_cap` events as struct
+ * tcpsim_rp_jev; then the TLS JSON and the TLS errors' JSON. */
+#define HOLD_J    1u
+#define HOLD_JTLS 2u
 struct jheld {
     struct hold_hdr hd;
     struct tcpsim_rp_jrec j;
 };
 _Static_assert(sizeof(struct jheld) == 80, "a compact held record is 80 bytes before its events");
+struct jtls {
+    uint32_t off, len;          /* its room in the TLS ring, as a full record's (bytes counted, not used) */
+    uint32_t json_len, err_len; /* bytes after the events */
+    uint32_t dropped, pad;
+};
 
 struct hold_block {
     struct hold_block *next; /* the next block of the queue, or of the free list */

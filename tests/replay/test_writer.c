@@ -648,7 +648,8 @@ static void items_same(const char *cap, void *ctx)
 /* The JSON view's records (TLS items' JSON, errors, drops) are the same
  * whether or not the replay keeps copies of the items: on every bundled
  * capture, and on TLS connections held behind a SYN never answered (their
- * JSON held in the FIFO's ring, with and without the items before it). */
+ * JSON held in the FIFO's ring, with and without the items before it; with
+ * the writer thread, after their compact records). */
 static void test_json_tls_items_unread_expect_same_bytes(void **state)
 {
     (void)state;
@@ -689,6 +690,9 @@ static void test_json_tls_items_unread_expect_same_bytes(void **state)
     items_same(path, gen);
     assert_int_equal(gen[0], 60); /* every ClientHello's segment has its TLS part */
     assert_int_equal(gen[1], 9);  /* and the ones with bytes after it their error */
+    /* held in compact form with their TLS parts (the writer thread) as
+     * written at once (one thread) */
+    same_json(path, -1, NULL);
     unlink(path);
 }
 
