@@ -183,7 +183,7 @@ struct tcpsim_rp_writer {
 /* ---- a buffered emitter ---- */
 
 /* Message types on the writer thread's ring. */
-enum msg_type { MSG_SEG, MSG_SEGREF, MSG_JREF, MSG_JREF_TLS, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
+enum msg_type { MSG_SEG, MSG_SEGREF, MSG_JREFS, MSG_JREF_TLS, MSG_CONN, MSG_TLSCONN, MSG_RAW, MSG_SUM, MSG_TLSSUM };
 
 /* Bytes out: to the stream, or (the replay thread's `pre`) to the writer
  * thread's ring as MSG_RAW messages, in pieces the ring takes. */
@@ -1123,12 +1123,14 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
         json_segment(w, s);
         break;
     }
-    case MSG_JREF: { /* a record held in compact form, read where it is (on_segment_jref) */
-        struct jref r;
-        memcpy(&r, msg, sizeof r);
-        json_core(w, r.j, r.ev, r.nev, NULL, NULL);
+    case MSG_JREFS: /* records held in compact form, read where they are (on_segment_jref) */
+        for (size_t i = 0; i + 8u <= len; i += 8u) {
+            const struct tcpsim_rp_jrec *j;
+            memcpy(&j, (const char *)msg + i, sizeof j);
+            json_core(w, j, (const struct tcpsim_rp_jev *)(const void *)(j + 1), j->bits >> TCPSIM_RP_J_NEV, NULL,
+                      NULL);
+        }
         break;
-    }
     case MSG_JREF_TLS: {
         struct jref_tls r;
         memcpy(&r, msg, sizeof r);
@@ -1956,11 +1958,10 @@ static bool on_segment_jref(void *ctx, const struct tcpsim_rp_jrec *j, const str
         void *m = tcpsim__wq_reserve(w->q, sizeof r);
         memcpy(m, &r, sizeof r);
         tcpsim__wq_commit(w->q, MSG_JREF_TLS, sizeof r);
-    } else {
-        struct jref r = {j, ev, nev};
-        void *m = tcpsim__wq_reserve(w->q, sizeof r);
-        memcpy(m, &r, sizeof r);
-        tcpsim__wq_commit(w->q, MSG_JREF, sizeof r);
+    } else { /* its events after it, their number in it (handler.segment_jref): the pointer alone */
+        *pos = tcpsim__wq_ptr(w->q, MSG_JREFS, j);
+        w->refs++;
+        return true;
     }
     *pos = w->q->wp;
     w->refs++;

@@ -168,8 +168,9 @@ static inline void retro_one(struct hold_hdr *hd, const struct tcpsim_rp_retro *
         }
         *col = (uint8_t)r->after;
         if (h->j.frame == r->frame)
-            for (size_t e = 0; e < r->nev && hd->nev < hd->ev_cap; e++) {
-                struct tcpsim_rp_jev *v = &jheld_ev(h)[hd->nev++];
+            for (size_t e = 0, n = h->j.bits >> TCPSIM_RP_J_NEV; e < r->nev && n < hd->ev_cap; e++, n++) {
+                struct tcpsim_rp_jev *v = &jheld_ev(h)[n];
+                h->j.bits = (uint8_t)(h->j.bits + (1u << TCPSIM_RP_J_NEV));
                 v->endpoint = (uint8_t)r->ev[e].endpoint;
                 v->from = (uint8_t)r->ev[e].from;
                 v->to = (uint8_t)r->ev[e].to;
@@ -425,14 +426,14 @@ emit_head_in(struct tcpsim_replay *rp)
     uint32_t tls_off = 0, tls_len = 0; /* its room in the TLS ring, freed now */
     if (hd->compact == HOLD_J) {
         struct jheld *jh = (struct jheld *)(void *)hd;
-        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, NULL, &pos))
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), jh->j.bits >> TCPSIM_RP_J_NEV, NULL, &pos))
             f->ref_last = pos;
     } else if (hd->compact) {
         struct jheld *jh = (struct jheld *)(void *)hd;
         const struct jtls *jt = jheld_tls(jh);
         const char *b = (const char *)(jheld_ev(jh) + hd->ev_cap);
         struct tcpsim_rp_tlsparts t = {b, jt->json_len, b + jt->json_len, jt->err_len, jt->dropped};
-        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), hd->nev, &t, &pos))
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), jh->j.bits >> TCPSIM_RP_J_NEV, &t, &pos))
             f->ref_last = pos;
         tls_off = jt->off;
         tls_len = jt->len;
@@ -692,7 +693,7 @@ static inline void hold_link(struct hold_fifo *f, struct hold_hdr *h, struct tcp
     h->open = open;
     h->ev_cap = (uint8_t)ev_cap;
     h->compact = (uint8_t)compact;
-    h->nev = 0;
+    h->pad = 0;
     h->prev = c->held_last;
     c->held_last = f->base + f->len;
     if (++f->len > f->most)
@@ -756,7 +757,6 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         hold_link(f, &jh->hd, c, slot, open, ev_cap, tp ? HOLD_JTLS : HOLD_J);
         struct tcpsim_rp_tlsparts t;
         tcpsim_rp_jrec_of(&jh->j, jheld_ev(jh), &t, s);
-        jh->hd.nev = (uint8_t)nev;
         if (tp) {
             struct jtls *jt = jheld_tls(jh);
             jt->off = (uint32_t)off; /* both under TLS_RING */
@@ -1239,7 +1239,7 @@ static inline void seg_fill(struct tcpsim_rp_segment *s, const struct tcpsim_rep
 /* A record in compact form, as seg_fill and json_segment's conversion would
  * make it (its events and the FIFO's bookkeeping set by the caller). */
 static inline void jrec_fill(struct tcpsim_rp_jrec *j, const struct tcpsim_rp_conn *c, int dir,
-                             const struct tcpsim_rp_pkt *pk, uint32_t an)
+                             const struct tcpsim_rp_pkt *pk, uint32_t an, size_t nev)
 {
     const struct tcpsim_segment *seg = &pk->seg;
     const struct tcpsim_rp_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
@@ -1261,7 +1261,7 @@ static inline void jrec_fill(struct tcpsim_rp_jrec *j, const struct tcpsim_rp_co
     j->port[1] = c->port[!dir];
     j->flags = seg->flags;
     j->bits = (uint8_t)((dir ? TCPSIM_RP_J_S2C : 0u) | ((seg->flags & TCPSIM_ACK) ? TCPSIM_RP_J_ACK_REL : 0u) |
-                        TCPSIM_RP_J_SEQ_REL);
+                        TCPSIM_RP_J_SEQ_REL | nev << TCPSIM_RP_J_NEV);
     j->client_state = (uint8_t)tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
     j->server_state = (uint8_t)tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
 }
@@ -1291,7 +1291,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
         struct jheld *jh = hold_take(rp, jheld_size(ev_cap));
         if (jh) {
             hold_link(f, &jh->hd, c, slot, open, ev_cap, HOLD_J);
-            jrec_fill(&jh->j, c, dir, pk, an);
+            jrec_fill(&jh->j, c, dir, pk, an, nk);
             struct tcpsim_rp_jev *jev = jheld_ev(jh);
             for (size_t e = 0; e < nk; e++) {
                 jev[e].endpoint = (uint8_t)ev[e].endpoint;
@@ -1299,7 +1299,6 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
                 jev[e].to = (uint8_t)ev[e].to;
                 jev[e].why = (uint8_t)ev[e].why;
             }
-            jh->hd.nev = (uint8_t)nk;
             return;
         }
     }

@@ -95,6 +95,7 @@ struct tcpsim_rp_jrec {
 #define TCPSIM_RP_J_S2C     1u /* sent by the server */
 #define TCPSIM_RP_J_ACK_REL 2u /* rel_ack is known (an ACK) */
 #define TCPSIM_RP_J_SEQ_REL 4u /* rel_seq is known */
+#define TCPSIM_RP_J_NEV     3u /* the number of events, shifted (at most TCPSIM_RP_MAX_EVENTS) */
 
 /* A segment record's TLS parts as the JSON view writes them (the fields of
  * the same names in struct tcpsim_rp_segment). */
@@ -128,11 +129,13 @@ static inline void tcpsim_rp_jrec_of(struct tcpsim_rp_jrec *j, struct tcpsim_rp_
     j->port[0] = s->src_port;
     j->port[1] = s->dst_port;
     j->flags = s->seg->flags;
+    const size_t nev = s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS;
     j->bits = (uint8_t)((s->dir == TCPSIM_SIDE_CLIENT ? 0u : TCPSIM_RP_J_S2C) |
-                        (s->rel_ack_known ? TCPSIM_RP_J_ACK_REL : 0u) | (s->rel_seq_known ? TCPSIM_RP_J_SEQ_REL : 0u));
+                        (s->rel_ack_known ? TCPSIM_RP_J_ACK_REL : 0u) | (s->rel_seq_known ? TCPSIM_RP_J_SEQ_REL : 0u) |
+                        nev << TCPSIM_RP_J_NEV);
     j->client_state = (uint8_t)s->client_state;
     j->server_state = (uint8_t)s->server_state;
-    for (size_t i = 0; i < s->nevents && i < TCPSIM_RP_MAX_EVENTS; i++) {
+    for (size_t i = 0; i < nev; i++) {
         ev[i].endpoint = (uint8_t)s->events[i].endpoint;
         ev[i].from = (uint8_t)s->events[i].from;
         ev[i].to = (uint8_t)s->events[i].to;
@@ -335,7 +338,9 @@ struct tcpsim_rp_handler {
     /* Optional, with segment_ref: a record in compact form (an IPv4
      * segment), kept by reference on the same terms; `ev` holds its `nev`
      * events, `tls` its TLS parts (NULL: none; their bytes are kept with the
-     * record). The view either keeps it (true, *pos) or is done with it on
+     * record). Without TLS parts the events are right after `j` and their
+     * number is in j->bits too (TCPSIM_RP_J_NEV): the view may keep `j`
+     * alone. The view either keeps it (true, *pos) or is done with it on
      * return (false). */
     bool (*segment_jref)(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
                          const struct tcpsim_rp_tlsparts *tls, uint64_t *pos);

@@ -54,7 +54,7 @@ struct hold_hdr {
     uint8_t ev_cap;  /* event slots: TCPSIM_RP_MAX_EVENTS when open (a correction
                       * may add the transitions it decides), else the events it has */
     uint8_t compact; /* 0: struct held; HOLD_J: struct jheld; HOLD_JTLS: struct jheld, struct jtls */
-    uint8_t nev;     /* events (compact form; the other keeps them in s.nevents) */
+    uint8_t pad;
 };
 
 /* A held record: this header, then its segment packed (tcpsim__rp_hold_seg_pack,

@@ -140,6 +140,7 @@ struct tcpsim__wq *tcpsim__wq_new(size_t ring_bytes, tcpsim__wq_fn fn, void *ctx
     }
     q->mask = cap - 1;
     q->max = cap / 4 - HDR;
+    q->bmax = q->max / 8u < TCPSIM__WQ_PTRS ? (unsigned)(q->max / 8u) : TCPSIM__WQ_PTRS;
     q->fn = fn;
     q->ctx = ctx;
     atomic_init(&q->tail, 0);
@@ -190,6 +191,7 @@ void *tcpsim__wq_reserve_slow(struct tcpsim__wq *q, size_t len)
 
 void tcpsim__wq_drain(struct tcpsim__wq *q)
 {
+    tcpsim__wq_close(q);
     prod_wait(q, q->wp);
 }
 

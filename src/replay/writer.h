@@ -19,6 +19,7 @@ typedef void (*tcpsim__wq_fn)(void *ctx, uint32_t type, void *msg, size_t len);
 
 #define TCPSIM__WQ_HDR   8u  /* {len, type} before each message */
 #define TCPSIM__WQ_BATCH 32u /* messages between publications of a position */
+#define TCPSIM__WQ_PTRS  16u /* pointers in one message of tcpsim__wq_ptr */
 
 /* Defined here so that reserving and committing a message inline in the
  * caller (the fields below are writer.c's otherwise). */
@@ -38,6 +39,8 @@ struct tcpsim__wq {
     uint64_t chead;           /* the worker's position as last seen */
     unsigned wbatch;
     uint64_t nwait, nwrap; /* times the producer waited for room, wrapped (tests) */
+    unsigned bn, bmax;     /* pointers in the open message of tcpsim__wq_ptr (0: none), at most */
+    uint32_t btype;
 
     /* published positions, each on its own line */
     _Alignas(64) _Atomic uint64_t tail;      /* bytes the worker may read */
@@ -69,10 +72,23 @@ static inline size_t tcpsim__wq_size(size_t len)
 void *tcpsim__wq_reserve_slow(struct tcpsim__wq *q, size_t len);
 void tcpsim__wq_publish(struct tcpsim__wq *q);
 
+static inline void tcpsim__wq_commit(struct tcpsim__wq *q, uint32_t type, size_t len);
+
+/* The message tcpsim__wq_ptr keeps open, committed (nothing when none). */
+static inline void tcpsim__wq_close(struct tcpsim__wq *q)
+{
+    if (q->bn) {
+        size_t len = 8u * q->bn;
+        q->bn = 0;
+        tcpsim__wq_commit(q, q->btype, len);
+    }
+}
+
 /* Room for a message of `len` <= tcpsim__wq_max bytes: waits while the ring
  * is full. Fill it, then tcpsim__wq_commit with the same `len`. */
 static inline void *tcpsim__wq_reserve(struct tcpsim__wq *q, size_t len)
 {
+    tcpsim__wq_close(q);
     size_t need = tcpsim__wq_size(len), cap = q->mask + 1;
     /* before the end of the ring, and free as far as last seen */
     if (cap - (q->wp & q->mask) >= need && cap - (q->wp - q->chead) >= need)
@@ -89,6 +105,25 @@ static inline void tcpsim__wq_commit(struct tcpsim__wq *q, uint32_t type, size_t
     q->wp += tcpsim__wq_size(len);
     if (++q->wbatch >= TCPSIM__WQ_BATCH)
         tcpsim__wq_publish(q);
+}
+
+/* Pointer `p` added to a message of `type` made of pointers (8 bytes each):
+ * consecutive pointers of one type go in one message, of up to
+ * TCPSIM__WQ_PTRS, committed when it is full or before any other message (or
+ * a drain). Returns the position the worker has passed once it is done with
+ * `p` (as q->wp after a commit: the message's end were it committed now;
+ * the worker publishes its position after a whole message). */
+static inline uint64_t tcpsim__wq_ptr(struct tcpsim__wq *q, uint32_t type, const void *p)
+{
+    if (q->bn && q->btype == type && q->bn < q->bmax) {
+        memcpy(q->ring + (q->wp & q->mask) + TCPSIM__WQ_HDR + 8u * q->bn, &p, sizeof p);
+    } else {
+        void *m = tcpsim__wq_reserve(q, 8u * q->bmax); /* commits the open one first */
+        memcpy(m, &p, sizeof p);
+        q->btype = type;
+    }
+    q->bn++;
+    return q->wp + tcpsim__wq_size(8u * q->bn);
 }
 
 /* Waits until the worker has handled every message committed: afterwards the

@@ -107,6 +107,75 @@ static void test_ring_largest_message_expect_taken(void **state)
     tcpsim__wq_free(q);
 }
 
+/* Pointer messages (tcpsim__wq_ptr) among whole ones: value v goes as the
+ * pointer (uintptr_t)v of type 1 or 2 (runs of each), or, every 23rd, as an
+ * 8-byte message of type 3. The worker sees every value once, in order, and
+ * each pointer message holds consecutive pointers of one type. The position
+ * returned for a pointer is one the worker passes only after that pointer:
+ * after a drain at a random point, every value whose position is at most the
+ * worker's has been seen. */
+struct ptr_check {
+    uint64_t next, bad, msgs;
+};
+
+static uint32_t ptr_type(uint64_t v)
+{
+    return v % 23 == 22 ? 3u : (v / 5) % 2 ? 2u : 1u;
+}
+
+static void ptr_fn(void *ctx, uint32_t type, void *msg, size_t len)
+{
+    struct ptr_check *pc = ctx;
+    pc->msgs++;
+    if (type == 3) {
+        uint64_t v;
+        memcpy(&v, msg, 8);
+        pc->bad += len != 8 || v != pc->next++ || ptr_type(v) != 3;
+        return;
+    }
+    pc->bad += len == 0 || len % 8 != 0 || len > 8u * TCPSIM__WQ_PTRS;
+    for (size_t k = 0; k + 8 <= len; k += 8) {
+        uintptr_t p;
+        memcpy(&p, (char *)msg + k, sizeof p);
+        pc->bad += (uint64_t)p != pc->next++ || ptr_type(p) != type;
+    }
+}
+
+static void ptr_run(size_t ring, uint64_t n)
+{
+    struct ptr_check pc = {0, 0, 0};
+    struct tcpsim__wq *q = tcpsim__wq_new(ring, ptr_fn, &pc);
+    assert_non_null(q);
+    uint64_t last = 0;
+    for (uint64_t v = 0; v < n; v++) {
+        if (ptr_type(v) == 3) {
+            memcpy(tcpsim__wq_reserve(q, 8), &v, 8);
+            tcpsim__wq_commit(q, 3, 8);
+            continue;
+        }
+        uint64_t pos = tcpsim__wq_ptr(q, ptr_type(v), (const void *)(uintptr_t)v);
+        assert_true(pos > last); /* larger than any before */
+        last = pos;
+        if (v % 997 == 0) { /* the worker done with v once it is past pos */
+            tcpsim__wq_drain(q);
+            assert_true(atomic_load(&q->head) >= pos);
+            assert_int_equal(pc.next, v + 1);
+        }
+    }
+    tcpsim__wq_free(q);
+    assert_int_equal(pc.next, n);
+    assert_int_equal(pc.bad, 0);
+    assert_true(pc.msgs < n * 2 / 3); /* pointers went several to a message */
+}
+
+static void test_ring_pointer_messages_expect_every_value_in_order(void **state)
+{
+    (void)state;
+    ptr_run(256, 20000); /* 7 pointers to a message at most, wraps and waits */
+    ptr_run(4096, 20000);
+    ptr_run(0, 100000);
+}
+
 /* ================= the JSON and summary views with and without the thread ================= */
 
 /* Held records the last replay_view's JSON writer read by reference. */
@@ -701,6 +770,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_tiny_expect_every_message_in_order_after_wraps_and_waits),
         cmocka_unit_test(test_ring_largest_message_expect_taken),
+        cmocka_unit_test(test_ring_pointer_messages_expect_every_value_in_order),
         cmocka_unit_test(test_views_bundled_captures_thread_expect_same_bytes),
         cmocka_unit_test(test_views_generated_capture_thread_expect_same_bytes),
         cmocka_unit_test(test_views_tls_conns_thread_expect_same_bytes),
