@@ -235,7 +235,11 @@ struct recrun {
      * as tcpsim_replay_new sets). */
     bool retro_now;
     size_t rmax;
-    size_t cap; /* records room (0: RECS_MAX) */
+    size_t cap;       /* records room (0: RECS_MAX) */
+    size_t max_conns; /* cfg.max_conns (0: the default): the oldest evicted past it */
+    bool conns;       /* conn records too, in order among the segments (frame 0, the id) */
+    size_t nconn;
+    bool gaps; /* run_random: 30 s of silence every 50 connections (HOLD_NS passes) */
 };
 
 static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s)
@@ -280,6 +284,18 @@ static void on_segment_rec(void *ctx, const struct tcpsim_rp_conn *c, const stru
         x->ev[e] = s->events[e];
 }
 
+/* A conn record, where it comes among the segment records. */
+static void on_conn_rec(void *ctx, const struct tcpsim_rp_conn *c, enum tcpsim_rp_leave why)
+{
+    struct recrun *rr = ctx;
+    assert_true(rr->n < (rr->cap ? rr->cap : RECS_MAX));
+    struct rec *x = &rr->recs[rr->n++];
+    memset(x, 0, sizeof *x);
+    x->conn = c->id;
+    x->len = (uint32_t)why;
+    rr->nconn++;
+}
+
 /* A one-thread replayer that records every segment into rr (head: the JSON
  * view's way, the segment's first bytes only), corrections applied as rr
  * says (at once, or waiting with at most rr->rmax waiting). */
@@ -291,6 +307,9 @@ static struct tcpsim_replay *rec_replayer(struct recrun *rr, bool head)
     cfg.h.segment = on_segment_rec;
     cfg.h.ctx = rr;
     cfg.h.seg_head = head;
+    cfg.max_conns = rr->max_conns;
+    if (rr->conns)
+        cfg.h.conn = on_conn_rec;
     struct tcpsim_replay *rp = tcpsim_replay_new(&cfg);
     assert_non_null(rp);
     rp->fifo.retro_now = rr->retro_now;
@@ -303,12 +322,17 @@ static struct tcpsim_replay *rec_replayer(struct recrun *rr, bool head)
 static void recrun_reset(struct recrun *rr)
 {
     struct rec *keep = rr->recs;
-    bool now = rr->retro_now;
-    size_t rmax = rr->rmax;
+    bool now = rr->retro_now, gaps = rr->gaps;
+    size_t rmax = rr->rmax, maxc = rr->max_conns, cap = rr->cap;
+    bool conns = rr->conns;
     memset(rr, 0, sizeof *rr);
     rr->recs = keep;
     rr->retro_now = now;
     rr->rmax = rmax;
+    rr->gaps = gaps;
+    rr->max_conns = maxc;
+    rr->cap = cap;
+    rr->conns = conns;
 }
 
 /* run_conns's capture, n connections, k open at once. */
@@ -330,7 +354,7 @@ static void run_recs(struct recrun *rr, uint32_t n, uint32_t k, bool copy_all, b
     size_t blocks, most;
     tcpsim__rp_hold_stats(rp, &blocks, &most);
     tcpsim_replay_free(rp);
-    assert_int_equal(rr->n, rr->r.frames);
+    assert_int_equal(rr->n - rr->nconn, rr->r.frames);
     assert_true(most >= 7u * (k - 1)); /* records were held: k connections behind each SYN */
 }
 
@@ -444,6 +468,8 @@ static void run_random(struct recrun *rr, uint64_t seed, uint32_t k)
         nst[i] = random_conn(&g, st[i]);
     tcpsim_ns_t t = 1000000000u;
     for (uint32_t s = 0; s < RCONNS + k; s++) {
+        if (rr->gaps && s % 50 == 49)
+            t += (tcpsim_ns_t)30 * 1000000000u;
         if (s < RCONNS)
             packet(rp, &rr->r, s, st[s][0], t += 1000000u);
         if (s >= k)
@@ -452,7 +478,7 @@ static void run_random(struct recrun *rr, uint64_t seed, uint32_t k)
     }
     tcpsim_replay_finish(rp);
     tcpsim_replay_free(rp);
-    assert_int_equal(rr->n, rr->r.frames);
+    assert_int_equal(rr->n - rr->nconn, rr->r.frames);
 }
 
 static void test_hold_corrections_waiting_same_as_walked(void **st)
@@ -482,6 +508,113 @@ static void test_hold_corrections_waiting_same_as_walked(void **st)
         run_recs(a, 600, ks[i + 1], false, true);
         expect_same_recs(a, b);
     }
+    recrun_free(a);
+    recrun_free(b);
+}
+
+/* ---- corrections waiting against walked: the FIFO's timing ----
+ *
+ * When the FIFO writes a record shows in where the conn records fall among
+ * the segment records (a conn record is written when its connection leaves,
+ * after its own segments). The same comparison as above, with the conn
+ * records in the sequence, on connections sent as bench/gen-capture.c sends
+ * them, with silences that force the head out (HOLD_NS) and with
+ * connections evicted while their questions are open (--max-conns). */
+
+/* Random connections (random_conn) as bench/gen-capture.c sends them: k
+ * open at once, each packet from one of them picked at random, a new one
+ * opened when one has sent its last; a silence of 20 s every 300 packets
+ * when rr->gaps. */
+static void run_shuffled(struct recrun *rr, uint64_t seed, uint32_t k)
+{
+    recrun_reset(rr);
+    struct tcpsim_replay *rp = rec_replayer(rr, true);
+    struct rng g = {seed};
+    static int st[RCONNS][RSTEPS];
+    static size_t nst[RCONNS], at[RCONNS];
+    uint32_t open[RCONNS], nopen = 0, next = 0;
+    for (uint32_t i = 0; i < RCONNS; i++) {
+        nst[i] = random_conn(&g, st[i]);
+        at[i] = 0;
+    }
+    tcpsim_ns_t t = 1000000000u;
+    for (uint64_t p = 0;; p++) {
+        while (nopen < k && next < RCONNS)
+            open[nopen++] = next++;
+        if (!nopen)
+            break;
+        uint32_t j = below(&g, nopen), i = open[j];
+        t += rr->gaps && p % 300 == 299 ? (tcpsim_ns_t)20 * 1000000000u : 1000000u;
+        packet(rp, &rr->r, i, st[i][at[i]++], t);
+        if (at[i] == nst[i])
+            open[j] = open[--nopen];
+    }
+    tcpsim_replay_finish(rp);
+    tcpsim_replay_free(rp);
+    assert_int_equal(rr->n - rr->nconn, rr->r.frames);
+}
+
+/* Connection 0's SYN, sent again 10 s later, the server silent for 67 s
+ * (others' exchanges every second meanwhile) and then answering: the first
+ * SYN's record is forced out at 61 s, deciding the question (a server
+ * assumed listening), so the second SYN's record, an open one too, follows
+ * it at once. */
+static void run_late_answer(struct recrun *rr)
+{
+    recrun_reset(rr);
+    struct tcpsim_replay *rp = rec_replayer(rr, true);
+    const tcpsim_ns_t s1 = 1000000000u;
+    packet(rp, &rr->r, 0, 0, 1 * s1);
+    packet(rp, &rr->r, 0, 0, 11 * s1);
+    for (uint32_t i = 1; i <= 75; i++) {
+        for (int step = 0; step < 8; step++)
+            packet(rp, &rr->r, i, step, (11 + i) * s1 + (tcpsim_ns_t)step * 1000u);
+        if (i == 57) /* 68 s */
+            for (int step = 1; step < 8; step++)
+                packet(rp, &rr->r, 0, step, 68 * s1 + (tcpsim_ns_t)step * 1000u + 500u);
+    }
+    tcpsim_replay_finish(rp);
+    tcpsim_replay_free(rp);
+    assert_int_equal(rr->n - rr->nconn, rr->r.frames);
+}
+
+static void test_hold_corrections_waiting_same_as_walked_timing(void **st)
+{
+    (void)st;
+    struct recrun *a = recrun_new(2 * RECS_MAX), *b = recrun_new(2 * RECS_MAX);
+    a->cap = b->cap = 2 * RECS_MAX; /* and the conn records */
+    a->conns = b->conns = true;     /* the FIFO's timing shows where conn records fall */
+    b->retro_now = true;
+    run_late_answer(b);
+    a->retro_now = false;
+    run_late_answer(a);
+    expect_same_recs(a, b);
+    static const uint32_t ks[] = {1, 3, 40, 160};
+    size_t forced = 0;
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+            for (int v = 0; v < 3; v++) { /* plain; silences; evictions (connections leave early) */
+                const bool gaps = v == 1;
+                a->gaps = b->gaps = gaps;
+                a->max_conns = b->max_conns = v == 2 ? 30 : 0;
+                b->retro_now = true;
+                run_random(b, seed * 0x2545f4914f6cdd1du, ks[i]);
+                a->retro_now = false;
+                run_random(a, seed * 0x2545f4914f6cdd1du, ks[i]);
+                expect_same_recs(a, b);
+                b->retro_now = true;
+                run_shuffled(b, seed * 0x9e3779b97f4a7c15u, ks[i]);
+                a->retro_now = false;
+                run_shuffled(a, seed * 0x9e3779b97f4a7c15u, ks[i]);
+                expect_same_recs(a, b);
+                for (size_t r = 0; gaps && r < b->n; r++)
+                    forced += b->recs[r].server_state == TCPSIM_TCP_LISTEN && b->recs[r].nevents == 1;
+            }
+    assert_true(forced > 0); /* SYN records of servers assumed silent (LISTEN, the client's event only) */
+    a->gaps = b->gaps = false;
+    a->retro_now = b->retro_now = false;
+    a->max_conns = b->max_conns = 0;
+    a->conns = b->conns = false;
     recrun_free(a);
     recrun_free(b);
 }
@@ -546,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_hold_inplace_records_same_as_copied),
         cmocka_unit_test(test_hold_corrections_waiting_same_as_walked),
         cmocka_unit_test(test_hold_corrections_bundled_same_as_walked),
+        cmocka_unit_test(test_hold_corrections_waiting_same_as_walked_timing),
     };
     return cmocka_run_group_tests_name("replay_hold", tests, NULL, NULL);
 }
