@@ -616,12 +616,14 @@ static void conn_mid(struct tcpsim_rp_writer *w, const struct conn_rec *c)
     memcpy(m->text, p0, n);
 }
 
-/* One segment record, from its compact form j with its nev events and its
- * TLS parts t (NULL: none). `s`: the full record it was made from (its IPv6
- * endpoints), or NULL for a record held in compact form (IPv4). */
+/* One segment record, from its compact form j with its events ev (their
+ * number in j->bits) and its TLS parts t (NULL: none). `s`: the full record
+ * it was made from (its IPv6 endpoints), or NULL for a record held in
+ * compact form (IPv4). */
 static void json_core(struct tcpsim_rp_writer *w, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev,
-                      size_t nev, const struct tcpsim_rp_segment *s, const struct tcpsim_rp_tlsparts *t)
+                      const struct tcpsim_rp_segment *s, const struct tcpsim_rp_tlsparts *t)
 {
+    const size_t nev = j->bits >> TCPSIM_RP_J_NEV;
     char *p = room(w, w->seg_max), *p0 = p;
     CPY(p, "{\"type\":\"segment\",\"frame\":");
     p = tcpsim__fmt_next(p, &w->frame, j->frame);
@@ -754,7 +756,7 @@ static void json_segment(struct tcpsim_rp_writer *w, const struct tcpsim_rp_segm
     struct tcpsim_rp_jev ev[TCPSIM_RP_MAX_EVENTS];
     struct tcpsim_rp_tlsparts t;
     tcpsim_rp_jrec_of(&j, ev, &t, s);
-    json_core(w, &j, ev, s->nevents < TCPSIM_RP_MAX_EVENTS ? s->nevents : TCPSIM_RP_MAX_EVENTS, s, &t);
+    json_core(w, &j, ev, s, &t);
 }
 
 /* ---- JSON on the writer thread ----
@@ -1098,15 +1100,11 @@ static void unqueue_conn(struct tcpsim_rp_writer *w, void *msg, bool tls)
 static void unqueue_sum(struct tcpsim_rp_writer *w, void *msg, bool tls);
 
 /* Every message, in order, on the writer thread. */
-/* A record held in compact form, as a message: where it is (on_segment_jref),
- * with its TLS parts where it has them (MSG_JREF_TLS). */
-struct jref {
+/* A record held in compact form with TLS parts, as a message: where it is
+ * (on_segment_jref; the others go as pointers alone, MSG_JREFS). */
+struct jref_tls {
     const struct tcpsim_rp_jrec *j;
     const struct tcpsim_rp_jev *ev;
-    size_t nev;
-};
-struct jref_tls {
-    struct jref r;
     struct tcpsim_rp_tlsparts t;
 };
 
@@ -1127,14 +1125,13 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
         for (size_t i = 0; i + 8u <= len; i += 8u) {
             const struct tcpsim_rp_jrec *j;
             memcpy(&j, (const char *)msg + i, sizeof j);
-            json_core(w, j, (const struct tcpsim_rp_jev *)(const void *)(j + 1), j->bits >> TCPSIM_RP_J_NEV, NULL,
-                      NULL);
+            json_core(w, j, (const struct tcpsim_rp_jev *)(const void *)(j + 1), NULL, NULL);
         }
         break;
     case MSG_JREF_TLS: {
         struct jref_tls r;
         memcpy(&r, msg, sizeof r);
-        json_core(w, r.r.j, r.r.ev, r.r.nev, NULL, &r.t);
+        json_core(w, r.j, r.ev, NULL, &r.t);
         break;
     }
     case MSG_CONN:
@@ -1947,24 +1944,22 @@ static bool on_segment_ref(void *ctx, const struct tcpsim_rp_conn *c, const stru
 
 /* A record in compact form: as above, always kept (the writer has the
  * prefix cache the compact form's endpoints are formatted through). */
-static bool on_segment_jref(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
+static bool on_segment_jref(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev,
                             const struct tcpsim_rp_tlsparts *tls, uint64_t *pos)
 {
     struct tcpsim_rp_writer *w = ctx;
     if (!picked(w, j->conn))
         return false;
-    if (tls) {
-        struct jref_tls r = {{j, ev, nev}, *tls};
-        void *m = tcpsim__wq_reserve(w->q, sizeof r);
-        memcpy(m, &r, sizeof r);
-        tcpsim__wq_commit(w->q, MSG_JREF_TLS, sizeof r);
-    } else { /* its events after it, their number in it (handler.segment_jref): the pointer alone */
+    w->refs++;
+    if (!tls) { /* its events after it, their number in it (handler.segment_jref): the pointer alone */
         *pos = tcpsim__wq_ptr(w->q, MSG_JREFS, j);
-        w->refs++;
         return true;
     }
+    struct jref_tls r = {j, ev, *tls};
+    void *m = tcpsim__wq_reserve(w->q, sizeof r);
+    memcpy(m, &r, sizeof r);
+    tcpsim__wq_commit(w->q, MSG_JREF_TLS, sizeof r);
     *pos = w->q->wp;
-    w->refs++;
     return true;
 }
 

@@ -31,8 +31,8 @@ struct tcpsim_replay *tcpsim_replay_new(const struct tcpsim_replay_cfg *cfg)
     rp->fifo.rmax = RETRO_MAX;
     if (!cfg->h.seg_head || !cfg->h.ref_done || !cfg->h.ref_wait || !cfg->h.summary)
         rp->cfg.h.segment_ref = NULL; /* by reference only as handler.segment_ref says */
-    if (!rp->cfg.h.segment_ref)
-        rp->cfg.h.segment_jref = NULL; /* the compact form only with segment_ref */
+    if (!rp->cfg.h.segment_ref || !cfg->h.tls_items_unread)
+        rp->cfg.h.segment_jref = NULL; /* the compact form holds the segment's head and the TLS JSON only */
     if (rp->cfg.max_conns == 0 || rp->cfg.max_conns > UINT32_MAX / 2)
         rp->cfg.max_conns = 1u << 20;
     if (!tcpsim__flow_init(&rp->ft, (uint32_t)rp->cfg.max_conns)) {
@@ -169,12 +169,8 @@ static inline void retro_one(struct hold_hdr *hd, const struct tcpsim_rp_retro *
         *col = (uint8_t)r->after;
         if (h->j.frame == r->frame)
             for (size_t e = 0, n = h->j.bits >> TCPSIM_RP_J_NEV; e < r->nev && n < hd->ev_cap; e++, n++) {
-                struct tcpsim_rp_jev *v = &jheld_ev(h)[n];
+                jheld_ev(h)[n] = tcpsim_rp_jev_of(&r->ev[e]);
                 h->j.bits = (uint8_t)(h->j.bits + (1u << TCPSIM_RP_J_NEV));
-                v->endpoint = (uint8_t)r->ev[e].endpoint;
-                v->from = (uint8_t)r->ev[e].from;
-                v->to = (uint8_t)r->ev[e].to;
-                v->why = (uint8_t)r->ev[e].why;
             }
         return;
     }
@@ -424,19 +420,19 @@ emit_head_in(struct tcpsim_replay *rp)
     uint64_t pos;
     struct held *h = (struct held *)(void *)hd;
     uint32_t tls_off = 0, tls_len = 0; /* its room in the TLS ring, freed now */
-    if (hd->compact == HOLD_J) {
+    if (hd->compact) {
         struct jheld *jh = (struct jheld *)(void *)hd;
-        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), jh->j.bits >> TCPSIM_RP_J_NEV, NULL, &pos))
+        struct tcpsim_rp_tlsparts t, *tp = NULL;
+        if (hd->compact == HOLD_JTLS) {
+            const struct jtls *jt = jheld_tls(jh);
+            const char *b = (const char *)(jheld_ev(jh) + hd->ev_cap);
+            t = (struct tcpsim_rp_tlsparts){b, jt->json_len, b + jt->json_len, jt->err_len, jt->dropped};
+            tp = &t;
+            tls_off = jt->off;
+            tls_len = jt->len;
+        }
+        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), tp, &pos))
             f->ref_last = pos;
-    } else if (hd->compact) {
-        struct jheld *jh = (struct jheld *)(void *)hd;
-        const struct jtls *jt = jheld_tls(jh);
-        const char *b = (const char *)(jheld_ev(jh) + hd->ev_cap);
-        struct tcpsim_rp_tlsparts t = {b, jt->json_len, b + jt->json_len, jt->err_len, jt->dropped};
-        if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), jh->j.bits >> TCPSIM_RP_J_NEV, &t, &pos))
-            f->ref_last = pos;
-        tls_off = jt->off;
-        tls_len = jt->len;
     } else if (h->s.events = held_ev(h), rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
         /* by reference: the view reads the record where it is, the
          * segment's first bytes included (all a seg_head view reads) */
@@ -667,16 +663,12 @@ static inline size_t held_size(size_t seg_len, size_t ev_cap)
            ~(size_t)15u;
 }
 
-/* Bytes of a compact held record with room for ev_cap events (and with
- * TLS parts of `nb` bytes: jheld_tls_size). */
-static inline size_t jheld_size(size_t ev_cap)
+/* Bytes of a compact held record with room for ev_cap events, and with TLS
+ * parts (a struct jtls and `nb` bytes of JSON) when `tls`. */
+static inline size_t jheld_size(size_t ev_cap, bool tls, size_t nb)
 {
-    return (sizeof(struct jheld) + ev_cap * sizeof(struct tcpsim_rp_jev) + 15u) & ~(size_t)15u;
-}
-
-static inline size_t jheld_tls_size(size_t ev_cap, size_t nb)
-{
-    return (sizeof(struct jheld) + sizeof(struct jtls) + ev_cap * sizeof(struct tcpsim_rp_jev) + nb + 15u) &
+    return (sizeof(struct jheld) + (tls ? sizeof(struct jtls) + nb : 0u) + ev_cap * sizeof(struct tcpsim_rp_jev) +
+            15u) &
            ~(size_t)15u;
 }
 
@@ -715,9 +707,9 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     /* In compact form (the JSON view with its writer thread: an IPv4
      * segment; its TLS JSON kept after its events, so that the writer reads
      * it where it is), or in full. */
-    const size_t jsize = jheld_tls_size(ev_cap, s->tls_json_len + s->tls_errors_len);
-    const bool compact = rp->cfg.h.segment_jref && rp->cfg.h.tls_items_unread && f->seg_head && !f->copy_all &&
-                         s->src_ip.family != 6 && s->dst_ip.family != 6 && jsize <= JTLS_MAX;
+    const size_t jsize = jheld_size(ev_cap, true, s->tls_json_len + s->tls_errors_len);
+    const bool compact =
+        rp->cfg.h.segment_jref && !f->copy_all && s->src_ip.family != 6 && s->dst_ip.family != 6 && jsize <= JTLS_MAX;
     if (!hold_room_for(rp, compact && jsize > HELD_MAX_SIZE ? jsize : HELD_MAX_SIZE)) {
         /* cannot hold: decide now and write in order */
         while (f->len)
@@ -753,7 +745,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
             jl = el = 0;
         }
         const bool tp = jl || el || dropped || tl;
-        struct jheld *jh = hold_place(f, tp ? jheld_tls_size(ev_cap, jl + el) : jheld_size(ev_cap));
+        struct jheld *jh = hold_place(f, jheld_size(ev_cap, tp, jl + el));
         hold_link(f, &jh->hd, c, slot, open, ev_cap, tp ? HOLD_JTLS : HOLD_J);
         struct tcpsim_rp_tlsparts t;
         tcpsim_rp_jrec_of(&jh->j, jheld_ev(jh), &t, s);
@@ -1202,6 +1194,15 @@ RARE static void set_bases(struct tcpsim_rp_conn *c, int dir, const struct tcpsi
     note_wscale(c, dir, seg, opts_cut);
 }
 
+/* The window a segment record shows: scaled by the sender's shift when it
+ * is known (never on a SYN, RFC 7323 §2.2). */
+static inline uint32_t rec_win(const struct tcpsim_rp_dir *fwd, const struct tcpsim_segment *seg)
+{
+    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
+        return (uint32_t)seg->window << fwd->win_scale;
+    return seg->window;
+}
+
 /* Every field of a segment record but its events and TLS parts (set by the
  * caller): the same whether the record is handed over at once or built in
  * its hold slot. Each field is set (no memset: the struct is ~200 bytes). */
@@ -1227,9 +1228,7 @@ static inline void seg_fill(struct tcpsim_rp_segment *s, const struct tcpsim_rep
     s->rel_ack_known = (seg->flags & TCPSIM_ACK) != 0;
     s->rel_seq = seg->seq - fwd->base_seq;
     s->rel_ack = seg->ack - rev->base_seq;
-    s->win = seg->window;
-    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
-        s->win = (uint64_t)seg->window << fwd->win_scale;
+    s->win = rec_win(fwd, seg);
     s->analysis = an;
     s->client_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_CLIENT);
     s->server_state = tcpsim__rp_obs_state(c, TCPSIM_SIDE_SERVER);
@@ -1251,9 +1250,7 @@ static inline void jrec_fill(struct tcpsim_rp_jrec *j, const struct tcpsim_rp_co
     j->rel_seq = seg->seq - fwd->base_seq;
     j->rel_ack = seg->ack - rev->base_seq;
     j->len = pk->seglen;
-    j->win = seg->window;
-    if (!(seg->flags & TCPSIM_SYN) && fwd->win_scale >= 0)
-        j->win = (uint32_t)seg->window << fwd->win_scale;
+    j->win = rec_win(fwd, seg);
     j->analysis = an;
     memcpy(&j->ip[0], c->addr[dir].a, 4);
     memcpy(&j->ip[1], c->addr[!dir].a, 4);
@@ -1288,17 +1285,13 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     const bool held = (f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all;
     if (held && rp->cfg.h.segment_jref && !(tls_ran && tl->dropped) && c->addr[0].family != 6 &&
         c->addr[1].family != 6) {
-        struct jheld *jh = hold_take(rp, jheld_size(ev_cap));
+        struct jheld *jh = hold_take(rp, jheld_size(ev_cap, false, 0));
         if (jh) {
             hold_link(f, &jh->hd, c, slot, open, ev_cap, HOLD_J);
             jrec_fill(&jh->j, c, dir, pk, an, nk);
             struct tcpsim_rp_jev *jev = jheld_ev(jh);
-            for (size_t e = 0; e < nk; e++) {
-                jev[e].endpoint = (uint8_t)ev[e].endpoint;
-                jev[e].from = (uint8_t)ev[e].from;
-                jev[e].to = (uint8_t)ev[e].to;
-                jev[e].why = (uint8_t)ev[e].why;
-            }
+            for (size_t e = 0; e < nk; e++)
+                jev[e] = tcpsim_rp_jev_of(&ev[e]);
             return;
         }
     }

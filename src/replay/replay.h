@@ -107,6 +107,13 @@ struct tcpsim_rp_tlsparts {
     uint32_t dropped;
 };
 
+/* An event as the compact form keeps it. */
+static inline struct tcpsim_rp_jev tcpsim_rp_jev_of(const struct tcpsim_rp_event *e)
+{
+    struct tcpsim_rp_jev v = {(uint8_t)e->endpoint, (uint8_t)e->from, (uint8_t)e->to, (uint8_t)e->why};
+    return v;
+}
+
 /* A full record in compact form, its events as bytes (at most
  * TCPSIM_RP_MAX_EVENTS), its TLS parts: the JSON view formats every record
  * from this form (output.c), and the replay holds TLS records in it
@@ -135,12 +142,8 @@ static inline void tcpsim_rp_jrec_of(struct tcpsim_rp_jrec *j, struct tcpsim_rp_
                         nev << TCPSIM_RP_J_NEV);
     j->client_state = (uint8_t)s->client_state;
     j->server_state = (uint8_t)s->server_state;
-    for (size_t i = 0; i < nev; i++) {
-        ev[i].endpoint = (uint8_t)s->events[i].endpoint;
-        ev[i].from = (uint8_t)s->events[i].from;
-        ev[i].to = (uint8_t)s->events[i].to;
-        ev[i].why = (uint8_t)s->events[i].why;
-    }
+    for (size_t i = 0; i < nev; i++)
+        ev[i] = tcpsim_rp_jev_of(&s->events[i]);
     t->json = s->tls_json;
     t->json_len = s->tls_json_len;
     t->errors_json = s->tls_errors_json;
@@ -335,14 +338,14 @@ struct tcpsim_rp_handler {
      * s->src, s->dst, s->tls_json and s->tls_errors_json do not (the view
      * copies a record that needs them). */
     bool (*segment_ref)(void *ctx, const struct tcpsim_rp_conn *c, const struct tcpsim_rp_segment *s, uint64_t *pos);
-    /* Optional, with segment_ref: a record in compact form (an IPv4
-     * segment), kept by reference on the same terms; `ev` holds its `nev`
-     * events, `tls` its TLS parts (NULL: none; their bytes are kept with the
-     * record). Without TLS parts the events are right after `j` and their
-     * number is in j->bits too (TCPSIM_RP_J_NEV): the view may keep `j`
-     * alone. The view either keeps it (true, *pos) or is done with it on
-     * return (false). */
-    bool (*segment_jref)(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev, size_t nev,
+    /* Optional, with segment_ref, seg_head and tls_items_unread (the record
+     * has nothing else): a record in compact form (an IPv4 segment), kept
+     * by reference on the same terms; `ev` holds its events (their number in
+     * j->bits, TCPSIM_RP_J_NEV), `tls` its TLS parts (NULL: none; their
+     * bytes are kept with the record). Without TLS parts the events are
+     * right after `j`: the view may keep `j` alone. The view either keeps it
+     * (true, *pos) or is done with it on return (false). */
+    bool (*segment_jref)(void *ctx, const struct tcpsim_rp_jrec *j, const struct tcpsim_rp_jev *ev,
                          const struct tcpsim_rp_tlsparts *tls, uint64_t *pos);
     uint64_t (*ref_done)(void *ctx); /* the records up to this position are let go */
     void (*ref_wait)(void *ctx);     /* returns when every kept record is let go */
