@@ -433,7 +433,7 @@ emit_head_in(struct tcpsim_replay *rp)
         }
         if (rp->cfg.h.segment_jref(rp->cfg.h.ctx, &jh->j, jheld_ev(jh), tp, &pos))
             f->ref_last = pos;
-    } else if (h->s.events = held_ev(h), rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
+    } else if (rp->cfg.h.segment_ref && h->seg_len == SEG_HEAD_ONLY && !h->tls_len) {
         /* by reference: the view reads the record where it is, the
          * segment's first bytes included (all a seg_head view reads) */
         h->s.seg = (const struct tcpsim_segment *)(const void *)(h + 1);
@@ -675,6 +675,15 @@ static inline size_t jheld_size(size_t ev_cap, bool tls, size_t nb)
 /* A compact record with TLS parts is at most this (else held in full). */
 #define JTLS_MAX (BLOCK_ROOM / 4u)
 
+/* Whether a record between these endpoints may be held in compact form:
+ * the JSON view with its writer thread (handler.segment_jref), and IPv4
+ * (the compact form keeps four bytes per address). */
+static inline bool compact_ok(const struct tcpsim_replay *rp, const struct tcpsim_ip_addr *a,
+                              const struct tcpsim_ip_addr *b)
+{
+    return rp->cfg.h.segment_jref && !rp->fifo.copy_all && a->family != 6 && b->family != 6;
+}
+
 /* A new held record h at the FIFO's tail, linked to its connection's last. */
 static inline void hold_link(struct hold_fifo *f, struct hold_hdr *h, struct tcpsim_rp_conn *c, uint32_t slot,
                              bool open, size_t ev_cap, unsigned compact)
@@ -708,8 +717,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
      * segment; its TLS JSON kept after its events, so that the writer reads
      * it where it is), or in full. */
     const size_t jsize = jheld_size(ev_cap, true, s->tls_json_len + s->tls_errors_len);
-    const bool compact =
-        rp->cfg.h.segment_jref && !f->copy_all && s->src_ip.family != 6 && s->dst_ip.family != 6 && jsize <= JTLS_MAX;
+    const bool compact = compact_ok(rp, &s->src_ip, &s->dst_ip) && jsize <= JTLS_MAX;
     if (!hold_room_for(rp, compact && jsize > HELD_MAX_SIZE ? jsize : HELD_MAX_SIZE)) {
         /* cannot hold: decide now and write in order */
         while (f->len)
@@ -775,6 +783,7 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     struct tcpsim_rp_event *ev = held_ev(h);
     for (size_t e = 0; e < nev; e++)
         ev[e] = s->events[e];
+    h->s.events = ev;           /* its own slots (corrections append there) */
     h->tls_off = (uint32_t)off; /* both under TLS_RING */
     h->tls_len = (uint32_t)tl;
     if ((s->ntls || s->tls_errors_len) && !tl) {
@@ -1283,8 +1292,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
     const size_t nk = nev < TCPSIM_RP_MAX_EVENTS ? nev : TCPSIM_RP_MAX_EVENTS;
     const size_t ev_cap = open ? TCPSIM_RP_MAX_EVENTS : nk;
     const bool held = (f->len || open) && !(tls_ran && (tl->n || tl->json_len || tl->err_len)) && !f->copy_all;
-    if (held && rp->cfg.h.segment_jref && !(tls_ran && tl->dropped) && c->addr[0].family != 6 &&
-        c->addr[1].family != 6) {
+    if (held && !(tls_ran && tl->dropped) && compact_ok(rp, &c->addr[0], &c->addr[1])) {
         struct jheld *jh = hold_take(rp, jheld_size(ev_cap, false, 0));
         if (jh) {
             hold_link(f, &jh->hd, c, slot, open, ev_cap, HOLD_J);
@@ -1302,7 +1310,6 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
         hold_link(f, &h->hd, c, slot, open, ev_cap, 0);
         h->seg_len = (uint16_t)seg_len;
         seg_fill(&h->s, rp, c, dir, pk, an, nk);
-        h->s.events = NULL; /* emit_head points it at the slots */
         h->s.ntls = 0;
         h->s.tls = NULL;
         h->s.tls_json = "";
@@ -1314,6 +1321,7 @@ seg_record(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_rp_conn *c, in
         struct tcpsim_rp_event *hev = held_ev(h);
         for (size_t e = 0; e < nk; e++)
             hev[e] = ev[e];
+        h->s.events = hev; /* its own slots (corrections append there) */
         h->tls_off = 0;
         h->tls_len = 0;
         return;
