@@ -34,10 +34,12 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
     t->max = max ? max : 1u << 20;
     t->nchunks = (t->max + TCPSIM__FLOW_CHUNK - 1) / TCPSIM__FLOW_CHUNK;
     t->chunk = calloc(t->nchunks, sizeof *t->chunk);
+    t->mark = calloc(t->nchunks, sizeof *t->mark);
     uint32_t isz = 1024;
     t->index = malloc(isz * sizeof *t->index);
-    if (!t->chunk || !t->index) {
+    if (!t->chunk || !t->mark || !t->index) {
         free(t->chunk);
+        free(t->mark);
         free(t->index);
         return false;
     }
@@ -62,8 +64,9 @@ void tcpsim__flow_free(struct tcpsim__flowtab *t)
 {
     if (t->chunk)
         for (uint32_t i = 0; i < t->nchunks; i++)
-            free(t->chunk[i]);
+            free(t->chunk[i]); /* (and t->mark[i], in the same block) */
     free(t->chunk);
+    free(t->mark);
     for (unsigned i = 0; i < TCPSIM__TC_COUNT; i++)
         free(t->lru[i].e);
     free(t->index);
@@ -116,9 +119,10 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
             /* Cache-line aligned: a connection's hot part is its first lines;
              * on huge pages where the kernel offers them (wire/mem.h). */
             size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
-            t->chunk[ci] = tcpsim__alloc_large(sz, _Alignof(struct tcpsim_rp_conn));
+            t->chunk[ci] = tcpsim__alloc_large(sz + TCPSIM__FLOW_CHUNK, _Alignof(struct tcpsim_rp_conn));
             if (!t->chunk[ci])
                 return TCPSIM__FLOW_NONE;
+            t->mark[ci] = (uint8_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK); /* the slots' bytes after them */
             /* not cleared here: a slot is cleared when it is handed out
              * (below), and nothing reads slots past used_hw */
             t->allocations++;
@@ -161,6 +165,7 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
     memset((char *)c + keep_to, 0, sizeof *c - keep_to);
     c->lru_next = TCPSIM__FLOW_NONE;
     c->tclass = TCPSIM__TC_COUNT; /* on no queue yet (lru_pos is read only once it is) */
+    *tcpsim__flow_mark(t, s) = 0;
     return s;
 }
 

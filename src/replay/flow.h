@@ -62,6 +62,9 @@ struct tcpsim__lruq {
 
 struct tcpsim__flowtab {
     struct tcpsim_rp_conn **chunk; /* slots in chunks of TCPSIM__FLOW_CHUNK that never move */
+    uint8_t **mark;                /* a byte per slot for the caller, after each chunk's slots
+                                    * (0 when the slot is handed out; replay.c: the connection's
+                                    * question is open), read without the connection's lines */
     uint32_t nchunks;
     uint32_t cap, used_hw;          /* slots allocated, high-water mark of slots ever used */
     uint32_t free_head;             /* free list through lru_next */
@@ -77,6 +80,12 @@ struct tcpsim__flowtab {
 static inline struct tcpsim_rp_conn *tcpsim__flow_conn(const struct tcpsim__flowtab *t, uint32_t slot)
 {
     return &t->chunk[slot / TCPSIM__FLOW_CHUNK][slot % TCPSIM__FLOW_CHUNK];
+}
+
+/* The caller's byte of a slot in use (struct tcpsim__flowtab.mark). */
+static inline uint8_t *tcpsim__flow_mark(const struct tcpsim__flowtab *t, uint32_t slot)
+{
+    return &t->mark[slot / TCPSIM__FLOW_CHUNK][slot % TCPSIM__FLOW_CHUNK];
 }
 
 struct tcpsim__key {

@@ -8,6 +8,7 @@
 #include "replay/replay_priv.h"
 #include "tcpsim/reader.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,6 +326,19 @@ static inline void retro_take(struct hold_fifo *f, struct hold_hdr *h)
         retro_pop(f, slot);
 }
 
+/* Whether the connection in `slot` has a question open, as pump reads it:
+ * tcpsim__rp_obs_unresolved of the connection, kept in the slot's byte of
+ * the flow table (flow.h, tcpsim__flow_mark) where it changes (process_tcp
+ * for the packet's connection, resolve_at; a slot handed out has 0), so that
+ * the head of the FIFO is tested without its connection's lines (perf: that
+ * load was a seventh of process_tcp's samples in the JSON view). Builds
+ * without NDEBUG (the sanitizer build of CI) assert that the two agree
+ * wherever the mark is read. */
+static inline void mark_open(struct tcpsim_replay *rp, uint32_t slot, const struct tcpsim_rp_conn *c)
+{
+    *tcpsim__flow_mark(&rp->ft, slot) = tcpsim__rp_obs_unresolved(c);
+}
+
 /* The connection's open questions decided now (`slot`: its slot). */
 static inline void resolve_at(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c, uint32_t slot)
 {
@@ -333,14 +347,7 @@ static inline void resolve_at(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c
         tcpsim__rp_obs_resolve(c, &r);
         apply_retro(rp, c, slot, &r);
     }
-}
-
-/* The same where the slot is not at hand: the newest held record has it
- * (read only when there is one and a question to decide). */
-static void resolve_conn(struct tcpsim_replay *rp, struct tcpsim_rp_conn *c)
-{
-    if (tcpsim__rp_obs_unresolved(c))
-        resolve_at(rp, c, has_held(&rp->fifo, c) ? held_at(&rp->fifo, c->held_last)->slot : 0);
+    *tcpsim__flow_mark(&rp->ft, slot) = 0;
 }
 
 /* Records held HOLD_PF ahead of the head get their first lines hinted as
@@ -414,7 +421,8 @@ emit_head_in(struct tcpsim_replay *rp)
         }
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, hd->slot);
-    if (hd->open)
+    assert(!hd->open || *tcpsim__flow_mark(&rp->ft, hd->slot) == tcpsim__rp_obs_unresolved(c));
+    if (hd->open && *tcpsim__flow_mark(&rp->ft, hd->slot)) /* (the mark: not c's lines, mark_open) */
         resolve_at(rp, c, hd->slot);
     retro_take(f, hd);
     uint64_t pos;
@@ -483,23 +491,14 @@ static void emit_head(struct tcpsim_replay *rp)
 }
 
 /* Write held records while the head's question is answered, or forced when
- * the FIFO is full or its head is HOLD_NS behind `now`. `cur` is the slot of
- * the packet just processed. */
-static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now, uint32_t cur)
+ * the FIFO is full or its head is HOLD_NS behind `now`. */
+static void pump(struct tcpsim_replay *rp, tcpsim_ns_t now)
 {
     struct hold_fifo *f = &rp->fifo;
     while (f->len) {
         const struct hold_hdr *h = f->idx[f->head];
-        bool open;
-        if (!h->open) {
-            open = false;
-        } else if (f->blocked && f->blocked_num == f->base && h->slot != cur) {
-            open = true;
-        } else {
-            open = tcpsim__rp_obs_unresolved(tcpsim__flow_conn(&rp->ft, h->slot));
-            f->blocked = open;
-            f->blocked_num = f->base;
-        }
+        const bool open = h->open && *tcpsim__flow_mark(&rp->ft, h->slot);
+        assert(!h->open || open == tcpsim__rp_obs_unresolved(tcpsim__flow_conn(&rp->ft, h->slot)));
         if (open && f->len < HOLD_MAX && (now < hd_time(h) || now - hd_time(h) < HOLD_NS))
             break;
         emit_head_in(rp);
@@ -832,7 +831,7 @@ static void conn_leave(struct tcpsim_replay *rp, uint32_t slot, enum tcpsim_rp_l
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(&rp->ft, slot);
     /* Its questions are decided now and its records written (with any held
      * before them), so that the conn record comes after its segments. */
-    resolve_conn(rp, c);
+    resolve_at(rp, c, slot);
     while (has_held(&rp->fifo, c))
         emit_head(rp);
     tcpsim__rp_gaps_final(c);
@@ -1394,6 +1393,7 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
             nev = tcpsim__rp_obs_segment(c, dir, seg, seglen, ts, pk->frame, ev, TCPSIM_RP_MAX_EVENTS, &retro);
             apply_retro(rp, c, slot, &retro);
         }
+        mark_open(rp, slot, c); /* before anything writes held records (seg_record, pump) */
     }
     c->last_frame = pk->frame;
     c->end = ts;
@@ -1422,7 +1422,7 @@ static void process_tcp(struct tcpsim_replay *rp, const struct tcpsim_rp_pkt *pk
         if (rp->cfg.h.segment)
             seg_record(rp, slot, c, dir, pk, an, ev, nev, tls_ran);
     }
-    pump(rp, ts, slot);
+    pump(rp, ts);
     enum tcpsim__tclass cls = conn_class(c);
     tcpsim__flow_touch_c(&rp->ft, slot, c, cls, ts);
     tcpsim_ns_t due = ts + tcpsim__flow_timeout(cls);

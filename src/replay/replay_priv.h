@@ -119,11 +119,6 @@ struct hold_fifo {
                                 * the path seg_record's in-place build must give the same as */
     /* The free list's last block: blocks are taken again oldest first. */
     struct hold_block *bfree_last;
-    /* The head's connection was found unresolved while the head was record
-     * number `blocked_num`: only a packet of that connection can change that
-     * (pump), so other packets do not read its (cold) record again. */
-    bool blocked;
-    uint64_t blocked_num;
     uint8_t *ring;
     size_t r_head, r_tail, r_live; /* r_live: held records with bytes in the ring */
     /* Records handed over by reference (handler.segment_ref): the position
