@@ -288,11 +288,14 @@ static inline tcpsim_ns_t tcpsim__flow_timeout(enum tcpsim__tclass cls)
  * at the use; the misses left elsewhere are lines no hint covers. Each
  * load is stored (valgrind's optimiser drops loads whose value is unused). */
 extern volatile unsigned char tcpsim__prefetch_sink; /* (defined in reader.c) */
-#define TCPSIM__PREFETCH(p) (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
+#define TCPSIM__PREFETCH(p)   (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
+#define TCPSIM__PREFETCH_R(p) TCPSIM__PREFETCH(p)
 #elif defined(__GNUC__) || defined(__clang__)
-#define TCPSIM__PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#define TCPSIM__PREFETCH(p)   __builtin_prefetch((p), 1, 3)
+#define TCPSIM__PREFETCH_R(p) __builtin_prefetch((p), 0, 3) /* for lines only read (the ring's, the writer's) */
 #else
-#define TCPSIM__PREFETCH(p) ((void)(p))
+#define TCPSIM__PREFETCH(p)   ((void)(p))
+#define TCPSIM__PREFETCH_R(p) ((void)(p))
 #endif
 /* Inlined whatever their size: GCC counts a prefetch as no side effect, so a
  * helper left out of line is "const" and a call whose result is unused

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/flow.h" /* TCPSIM__PREFETCH_R */
 #include "replay/outfmt.h"
 #include "replay/writer.h"
 #include "tcpsim/report.h"
@@ -76,12 +77,6 @@ struct ladder_buf {
  * kept too and compared on every use, so an entry only ever gives the text of
  * the addresses it was made from (IPv6 goes the long way). */
 #define PFX_SLOTS 4096u
-
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH_R(p) __builtin_prefetch((p), 0, 3)
-#else
-#define PREFETCH_R(p) ((void)(p))
-#endif
 struct pfx {
     uint32_t key;   /* connection number + 1; 0: empty */
     uint32_t ip[2]; /* [CLIENT], [SERVER], as in memory */
@@ -1138,12 +1133,12 @@ static void on_message(void *ctx, uint32_t type, void *msg, size_t len)
             const size_t n = len / 8u - k < TCPSIM__WQ_PTRS ? len / 8u - k : TCPSIM__WQ_PTRS;
             memcpy(js, (const char *)msg + 8u * k, n * sizeof js[0]);
             for (size_t i = 0; i < n; i++) {
-                PREFETCH_R(js[i]);
-                PREFETCH_R((const char *)js[i] + 64);
+                TCPSIM__PREFETCH_R(js[i]);
+                TCPSIM__PREFETCH_R((const char *)js[i] + 64);
             }
             for (size_t i = 0; i < n; i++) {
                 if (w->pfx && i + 1u < n)
-                    PREFETCH_R(&w->pfx[js[i + 1u]->conn % PFX_SLOTS]);
+                    TCPSIM__PREFETCH_R(&w->pfx[js[i + 1u]->conn % PFX_SLOTS]);
                 json_core(w, js[i], (const struct tcpsim_rp_jev *)(const void *)(js[i] + 1), NULL, NULL);
             }
         }

@@ -205,11 +205,6 @@ struct pipe {
 
 #if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: flow.h */
 volatile unsigned char tcpsim__prefetch_sink;
-#define PREFETCH_R(p) (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
-#elif defined(__GNUC__) || defined(__clang__)
-#define PREFETCH_R(p) __builtin_prefetch((p), 0, 3)
-#else
-#define PREFETCH_R(p) ((void)(p))
 #endif
 
 static inline struct ent *ent_at(const struct pipe *pp, uint64_t pos)
@@ -432,7 +427,7 @@ static inline void ring_prefetch(struct pipe *pp)
     if (pp->pf < pp->scan)
         pp->pf = pp->scan;
     for (; pp->pf < lim; pp->pf += ENT_ALIGN)
-        PREFETCH_R(pp->ring + (pp->pf & pp->mask));
+        TCPSIM__PREFETCH_R(pp->ring + (pp->pf & pp->mask));
 }
 
 /* Cache hints: the flow index entries of the next AHEAD_N records, the
@@ -453,7 +448,7 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
             continue;
         /* the rest of the entry's hot part, written by the other core */
         for (size_t off = 64; off < ENT_HOT; off += 64)
-            PREFETCH_R((const char *)e + off);
+            TCPSIM__PREFETCH_R((const char *)e + off);
         unsigned i = (pp->hq_head + pp->hq_n++) % AHEAD_N;
         pp->hq_ok[i] = e->pk.kind == TCPSIM_RP_K_TCP;
         pp->hq[i] = e->pk.hash;
