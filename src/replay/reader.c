@@ -132,9 +132,9 @@ static bool is_pcapng(const struct tcpsim_replay_input *in, const char *name)
 #define BATCH       32u /* entries between publications of a position */
 #define SPIN        TCPSIM__SPSC_SPIN
 #define STDIO_BUF   ((size_t)128 << 10)
-#define AHEAD_N     8u    /* records looked at ahead of the one consumed (index entry prefetched) */
-#define PF_BYTES    4096u /* ring bytes asked for past the look-ahead (ring_prefetch) */
-#define CONN_D      4u    /* ... of which this one also gets its connection's hot lines prefetched */
+#define AHEAD_N     8u  /* records looked at ahead of the one consumed (index entry prefetched) */
+#define PF_ENTS     16u /* entries whose hot lines are asked for past the look-ahead (ring_prefetch) */
+#define CONN_D      4u  /* ... of which this one also gets its connection's hot lines prefetched */
 
 enum ent_type { ENT_REC, ENT_WRAP, ENT_END };
 
@@ -154,6 +154,7 @@ struct ent {
                       * into libpcap's buffer) */
 };
 #define ENT_HOT offsetof(struct ent, pk.seg.opts.sack)
+#define ENT_MIN ((sizeof(struct ent) + ENT_ALIGN - 1) & ~(size_t)(ENT_ALIGN - 1)) /* a record's entry at least */
 _Static_assert(ENT_HOT <= 2 * ENT_ALIGN, "an entry's hot part is two lines");
 
 #define NO_WANT TCPSIM__SPSC_NO_WANT
@@ -171,8 +172,12 @@ struct pipe {
     const char *name;
     unsigned batch; /* BATCH; 1 on a pipe or terminal, where the next read may wait for the writer */
 
+    _Atomic uint32_t *idx; /* where each entry starts (ring offset), by entry number: ring_prefetch */
+    uint32_t imask;        /* its length - 1 */
+
     /* the reader's own */
     _Alignas(64) uint64_t wp; /* bytes written */
+    uint64_t wn;              /* entries written */
     uint64_t hcache;          /* head as last read (the caller's position only grows) */
     struct tcpsim_replay *rp; /* one thread: the caller's step runs in the reader's (NULL with two) */
     struct progress *pr;
@@ -183,6 +188,7 @@ struct pipe {
 
     /* published positions, each on its own line */
     _Alignas(64) _Atomic uint64_t tail;      /* bytes the caller may read */
+    _Atomic uint64_t tailn;                  /* ... and entries (stored before tail) */
     _Alignas(64) _Atomic uint64_t head;      /* bytes the reader may overwrite */
     _Alignas(64) _Atomic uint64_t prod_want; /* the reader sleeps until head reaches this (NO_WANT: awake) */
     _Atomic int cons_sleep;                  /* the caller sleeps until tail moves */
@@ -192,10 +198,13 @@ struct pipe {
     /* the caller's own */
     _Alignas(64) uint64_t rpos; /* bytes consumed */
     uint64_t ctail;             /* last tail seen */
+    uint64_t ctailn;            /* ... its entries */
     unsigned rbatch;
     uint64_t consumed;      /* records */
+    uint64_t rn;            /* entries consumed (records and WRAP entries) */
     uint64_t scan;          /* look-ahead: next entry not yet looked at */
-    uint64_t pf;            /* ring bytes asked for (prefetched) up to here */
+    uint64_t scan_n;        /* entries looked at (the number of the one at scan) */
+    uint64_t pf_n;          /* entries whose hot lines were asked for (prefetched) up to here */
     unsigned hq_head, hq_n; /* look-ahead: the records in [rpos, scan) */
     uint32_t hq[AHEAD_N];
     bool hq_ok[AHEAD_N];                        /* a TCP segment: the hash is valid */
@@ -223,8 +232,10 @@ static void publish_tail(struct pipe *pp)
          * record written, not only those there when it last ran dry */
         atomic_store_explicit(&pp->tail, pp->wp, memory_order_relaxed);
         pp->ctail = pp->wp;
+        pp->ctailn = pp->wn;
         return;
     }
+    atomic_store_explicit(&pp->tailn, pp->wn, memory_order_relaxed);
     atomic_store_explicit(&pp->tail, pp->wp, memory_order_seq_cst);
     if (atomic_load_explicit(&pp->cons_sleep, memory_order_seq_cst))
         tcpsim__spsc_wake(&pp->mu, &pp->cv);
@@ -266,6 +277,14 @@ static void prod_wait(struct pipe *pp, struct tcpsim_replay *rp, struct progress
     tcpsim__spsc_wait(&pp->mu, &pp->cv, &pp->head, &pp->prod_want, target);
 }
 
+/* The entry at the write position starts there: its offset under its
+ * number, for the caller's ring_prefetch (only a hint: an offset not yet
+ * written, or overwritten a lap later, asks for a wrong line of the ring). */
+static inline void note_entry(struct pipe *pp)
+{
+    atomic_store_explicit(&pp->idx[pp->wn++ & pp->imask], (uint32_t)(pp->wp & pp->mask), memory_order_relaxed);
+}
+
 /* Room for an entry of `need` bytes at the write position (after a WRAP
  * entry when the end of the ring is too close). The reader's last view of
  * the caller's position (hcache) is enough while it shows room: the shared
@@ -290,6 +309,7 @@ __attribute__((noinline)) static struct ent *reserve_slow(struct pipe *pp, struc
         struct ent *w = ent_at(pp, pp->wp);
         w->type = ENT_WRAP;
         w->size = (uint32_t)room;
+        note_entry(pp);
         pp->wp += room;
     }
     return ent_at(pp, pp->wp);
@@ -306,6 +326,7 @@ static inline struct ent *reserve(struct pipe *pp, struct tcpsim_replay *rp, str
 static void commit(struct pipe *pp, struct ent *e, size_t size)
 {
     e->size = (uint32_t)size;
+    note_entry(pp);
     pp->wp += size;
     if (++pp->wbatch >= pp->batch)
         publish_tail(pp);
@@ -413,21 +434,34 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The ring's lines PF_BYTES past the look-ahead, asked for by address: the
- * look-ahead finds each entry from the size of the one before, so without
- * this each entry's first line is a wait on a line the reader's core wrote
- * (perf: the most-sampled load of the replay thread in look_ahead). Only
- * lines already published (ctail) are asked for, so the two cores do not
- * pass a line the reader is still writing back and forth. */
+/* The hot lines of the PF_ENTS entries past the look-ahead, found by their
+ * numbers in pp->idx: the look-ahead finds each entry from the size of the
+ * one before, so without this each entry's first line is a wait on a line the
+ * reader's core wrote. Only those two lines of an entry are asked for, not its
+ * payload, which only a TLS connection's decoder reads (look_ahead asks for
+ * that one record ahead), nor the rest of its header. Only entries already
+ * published (ctailn) are asked for, so the two cores do not pass a line the
+ * reader is still writing back and forth. */
 static inline void ring_prefetch(struct pipe *pp)
 {
-    uint64_t lim = pp->scan + PF_BYTES;
-    if (lim > pp->ctail)
-        lim = pp->ctail;
-    if (pp->pf < pp->scan)
-        pp->pf = pp->scan;
-    for (; pp->pf < lim; pp->pf += ENT_ALIGN)
-        TCPSIM__PREFETCH_R(pp->ring + (pp->pf & pp->mask));
+    uint64_t lim = pp->scan_n + PF_ENTS;
+    if (lim > pp->ctailn)
+        lim = pp->ctailn;
+    if (pp->pf_n < pp->scan_n)
+        pp->pf_n = pp->scan_n;
+    for (; pp->pf_n < lim; pp->pf_n++) {
+        const uint8_t *e = pp->ring + atomic_load_explicit(&pp->idx[pp->pf_n & pp->imask], memory_order_relaxed);
+        TCPSIM__PREFETCH_R(e);
+        TCPSIM__PREFETCH_R(e + 64);
+    }
+}
+
+/* A TLS connection's record: the lines of its payload, which its decoder
+ * reads (ring_prefetch does not ask for them). */
+static inline void payload_prefetch(const struct tcpsim_segment *seg)
+{
+    for (size_t off = 0; off < seg->payload_len; off += 64)
+        TCPSIM__PREFETCH_R(seg->payload + off);
 }
 
 /* Cache hints: the flow index entries of the next AHEAD_N records, the
@@ -444,6 +478,7 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
         if (e->type == ENT_END)
             break;
         pp->scan += e->size;
+        pp->scan_n++;
         if (e->type == ENT_WRAP)
             continue;
         /* the rest of the entry's hot part, written by the other core */
@@ -473,6 +508,8 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
         const struct ent *e = pp->hq_e[pp->hq_head];
         tcpsim__flow_prefetch_warm(pp->hq_c[pp->hq_head], e->pk.seg.flags);
         tcpsim__flow_prefetch_tls(pp->hq_c[pp->hq_head], &e->pk.seg); /* and its TLS decoder's lines */
+        if (pp->hq_c[pp->hq_head]->tls_det != TCPSIM_RP_TLS_NO)
+            payload_prefetch(&e->pk.seg);
     }
 }
 
@@ -485,12 +522,14 @@ __attribute__((noinline, cold)) static void consume_wait(struct pipe *pp)
     for (int i = 0; i < SPIN && pp->rpos == pp->ctail; i++) {
         tcpsim__spsc_relax();
         pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
+        pp->ctailn = atomic_load_explicit(&pp->tailn, memory_order_relaxed);
     }
     if (pp->rpos == pp->ctail) {
         pthread_mutex_lock(&pp->mu);
         atomic_store_explicit(&pp->cons_sleep, 1, memory_order_seq_cst);
         while ((pp->ctail = atomic_load_explicit(&pp->tail, memory_order_seq_cst)) == pp->rpos)
             pthread_cond_wait(&pp->cv, &pp->mu);
+        pp->ctailn = atomic_load_explicit(&pp->tailn, memory_order_relaxed);
         atomic_store_explicit(&pp->cons_sleep, 0, memory_order_relaxed);
         pthread_mutex_unlock(&pp->mu);
     }
@@ -503,6 +542,7 @@ static CONSUME_INLINE bool consume_one(struct pipe *pp, struct tcpsim_replay *rp
     for (;;) {
         if (pp->rpos == pp->ctail) {
             pp->ctail = atomic_load_explicit(&pp->tail, memory_order_acquire);
+            pp->ctailn = atomic_load_explicit(&pp->tailn, memory_order_relaxed);
             if (pp->rpos == pp->ctail) {
                 if (!pp->threaded)
                     return true; /* nothing written yet */
@@ -513,6 +553,7 @@ static CONSUME_INLINE bool consume_one(struct pipe *pp, struct tcpsim_replay *rp
         switch ((enum ent_type)e->type) {
         case ENT_WRAP:
             pp->rpos += e->size;
+            pp->rn++;
             continue;
         case ENT_END:
             pp->rpos += e->size;
@@ -526,12 +567,14 @@ static CONSUME_INLINE bool consume_one(struct pipe *pp, struct tcpsim_replay *rp
             pp->hq_n--;
         } else {
             pp->scan = pp->rpos + e->size;
+            pp->scan_n = pp->rn + 1;
         }
         look_ahead(pp, rp);
         tcpsim__rp_consume(rp, &e->pk);
         if (e->tick)
             progress_tick(pr, rp, e->pk.frame, e->pos);
         pp->rpos += e->size;
+        pp->rn++;
         pp->consumed++;
         if (!pp->threaded) /* publish_head's one-thread case, inline: every entry */
             atomic_store_explicit(&pp->head, pp->rpos, memory_order_relaxed);
@@ -631,8 +674,15 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     uint8_t *ring = pp ? tcpsim__alloc_large(cap, ENT_ALIGN) : NULL;
     if (pp && !ring)
         ring = aligned_alloc(ENT_ALIGN, cap = RING_INLINE);
-    if (!ring) {
+    /* an entry's number to its offset (a power of two of them): a record's
+     * entry is at least ENT_MIN bytes, so the entries in the ring at once fit */
+    size_t nidx = 1;
+    while (nidx * ENT_MIN < cap)
+        nidx <<= 1;
+    _Atomic uint32_t *idx = ring ? calloc(nidx, sizeof *idx) : NULL;
+    if (!idx) {
         snprintf(errbuf, errlen, "%s: out of memory for the read buffer", name);
+        free(ring);
         free(pp);
         if (have_filter)
             pcap_freecode(&prog);
@@ -643,6 +693,8 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
     memset(pp, 0, sizeof *pp);
     pp->ring = ring;
     pp->mask = cap - 1;
+    pp->idx = idx;
+    pp->imask = (uint32_t)(nidx - 1);
     pp->p = p;
     pp->prog = have_filter ? &prog : NULL;
     pp->ng = is_pcapng(in, name);
@@ -684,6 +736,7 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         snprintf(errbuf, errlen, "%s", pp->err);
     progress_done(&pr);
     free(pp->ring);
+    free((void *)pp->idx);
     free(pp);
     if (have_filter)
         pcap_freecode(&prog);
