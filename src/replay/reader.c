@@ -227,6 +227,8 @@ static inline struct ent *ent_at(const struct pipe *pp, uint64_t pos)
 static void publish_tail(struct pipe *pp)
 {
     pp->wbatch = 0;
+    /* first: read after tail, it counts at least tail's entries */
+    atomic_store_explicit(&pp->tailn, pp->wn, memory_order_relaxed);
     if (!pp->threaded) {
         /* the caller's view too (same thread): its look-ahead sees every
          * record written, not only those there when it last ran dry */
@@ -235,7 +237,6 @@ static void publish_tail(struct pipe *pp)
         pp->ctailn = pp->wn;
         return;
     }
-    atomic_store_explicit(&pp->tailn, pp->wn, memory_order_relaxed);
     atomic_store_explicit(&pp->tail, pp->wp, memory_order_seq_cst);
     if (atomic_load_explicit(&pp->cons_sleep, memory_order_seq_cst))
         tcpsim__spsc_wake(&pp->mu, &pp->cv);
