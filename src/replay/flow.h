@@ -354,18 +354,30 @@ TCPSIM__HINT const struct tcpsim_rp_conn *tcpsim__flow_prefetch_conn(const struc
     return NULL;
 }
 
+/* The lines of a segment's payload, for a decoder about to read them (the
+ * reader's ring: the look-ahead asks for no payload of its own). */
+TCPSIM__HINT void tcpsim__flow_prefetch_payload(const struct tcpsim_segment *seg)
+{
+    for (size_t off = 0; off < seg->payload_len; off += 64)
+        TCPSIM__PREFETCH_R(seg->payload + off);
+}
+
 /* The second hint for a TLS connection (tlsglue.c feeds it every segment):
  * the decoder's lines that a segment of its direction touches
  * (tcpsim_tls_hot_off), its address read from the connection whose line
- * tcpsim__flow_prefetch_conn asked for. The direction is a guess from the
- * source port (a wrong one costs a few idle hints, nothing else). */
+ * tcpsim__flow_prefetch_conn asked for, and the payload it will read. The
+ * direction is a guess from the source port (a wrong one costs a few idle
+ * hints, nothing else). */
 TCPSIM__HINT void tcpsim__flow_prefetch_tls(const struct tcpsim_rp_conn *c, const struct tcpsim_segment *seg)
 {
     if (c->tls_det == TCPSIM_RP_TLS_UNDECIDED) {
         /* the client's first bytes, looking like a TLS record (tlsglue.c
-         * tls_decide): a decoder is set up for it */
-        if (seg->payload_len > 0 && seg->src_port == c->port[0] && (seg->payload[0] == 22 || (seg->payload[0] & 0x80)))
+         * tls_decide): a decoder is set up for it and reads them */
+        if (seg->payload_len > 0 && seg->src_port == c->port[0] &&
+            (seg->payload[0] == 22 || (seg->payload[0] & 0x80))) {
             tcpsim_tls_prefetch_fresh();
+            tcpsim__flow_prefetch_payload(seg);
+        }
         return;
     }
     if (c->tls_det != TCPSIM_RP_TLS_YES)
@@ -382,6 +394,7 @@ TCPSIM__HINT void tcpsim__flow_prefetch_tls(const struct tcpsim_rp_conn *c, cons
 #endif
     for (int i = 0; i < TCPSIM_TLS_HOT_LINES; i++)
         TCPSIM__PREFETCH(t + off[i]);
+    tcpsim__flow_prefetch_payload(seg);
     if ((seg->flags & TCPSIM_RST) || ((seg->flags & TCPSIM_FIN) && c->tls_fin[!dir]))
         tcpsim_tls_prefetch_done(c->tls); /* both directions end: its summary is packed */
 }

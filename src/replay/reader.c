@@ -438,11 +438,11 @@ static void *reader_main(void *arg)
 /* The hot lines of the PF_ENTS entries past the look-ahead, found by their
  * numbers in pp->idx: the look-ahead finds each entry from the size of the
  * one before, so without this each entry's first line is a wait on a line the
- * reader's core wrote. Only those two lines of an entry are asked for, not its
- * payload, which only a TLS connection's decoder reads (look_ahead asks for
- * that one record ahead), nor the rest of its header. Only entries already
- * published (ctailn) are asked for, so the two cores do not pass a line the
- * reader is still writing back and forth. */
+ * reader's core wrote. Only those two lines of an entry are asked for: not the
+ * rest of its header, nor its payload, which only a TLS connection's decoder
+ * reads (tcpsim__flow_prefetch_tls asks for that one record ahead). Only
+ * entries already published (ctailn) are asked for, so the two cores do not
+ * pass a line the reader is still writing back and forth. */
 static inline void ring_prefetch(struct pipe *pp)
 {
     uint64_t lim = pp->scan_n + PF_ENTS;
@@ -455,14 +455,6 @@ static inline void ring_prefetch(struct pipe *pp)
         TCPSIM__PREFETCH_R(e);
         TCPSIM__PREFETCH_R(e + 64);
     }
-}
-
-/* A TLS connection's record: the lines of its payload, which its decoder
- * reads (ring_prefetch does not ask for them). */
-static inline void payload_prefetch(const struct tcpsim_segment *seg)
-{
-    for (size_t off = 0; off < seg->payload_len; off += 64)
-        TCPSIM__PREFETCH_R(seg->payload + off);
 }
 
 /* Cache hints: the flow index entries of the next AHEAD_N records, the
@@ -508,9 +500,8 @@ static void look_ahead(struct pipe *pp, const struct tcpsim_replay *rp)
     if (pp->hq_n > 0 && pp->hq_c[pp->hq_head]) {
         const struct ent *e = pp->hq_e[pp->hq_head];
         tcpsim__flow_prefetch_warm(pp->hq_c[pp->hq_head], e->pk.seg.flags);
-        tcpsim__flow_prefetch_tls(pp->hq_c[pp->hq_head], &e->pk.seg); /* and its TLS decoder's lines */
-        if (pp->hq_c[pp->hq_head]->tls_det != TCPSIM_RP_TLS_NO)
-            payload_prefetch(&e->pk.seg);
+        /* and its TLS decoder's lines and the payload the decoder reads */
+        tcpsim__flow_prefetch_tls(pp->hq_c[pp->hq_head], &e->pk.seg);
     }
 }
 
