@@ -62,6 +62,7 @@ bool tcpsim__flow_init(struct tcpsim__flowtab *t, uint32_t max)
 
 void tcpsim__flow_free(struct tcpsim__flowtab *t)
 {
+    tcpsim__prefault_join(&t->pf);
     if (t->chunk)
         for (uint32_t i = 0; i < t->nchunks; i++)
             free(t->chunk[i]); /* (and t->mark[i], in the same block) */
@@ -101,6 +102,32 @@ static bool index_grow(struct tcpsim__flowtab *t)
     return true;
 }
 
+/* A chunk of slots, cache-line aligned (a connection's hot part is its first
+ * lines), on huge pages where the kernel offers them (wire/mem.h), with the
+ * slots' bytes (mark) after them. Not cleared: a slot is cleared when it is
+ * handed out (tcpsim__flow_alloc), and nothing reads slots past used_hw. */
+static bool chunk_new(struct tcpsim__flowtab *t, uint32_t ci)
+{
+    size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk + TCPSIM__FLOW_CHUNK;
+    t->chunk[ci] = tcpsim__alloc_large(sz, _Alignof(struct tcpsim_rp_conn));
+    if (!t->chunk[ci])
+        return false;
+    t->mark[ci] = (uint8_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK);
+    t->allocations++;
+    return true;
+}
+
+/* The chunk after ci allocated now and its pages made by a helper (nothing
+ * when there is no next chunk or it exists; without memory, it is tried
+ * again when it is reached). */
+__attribute__((noinline, cold)) static void prefault_next(struct tcpsim__flowtab *t, uint32_t ci)
+{
+    if (ci + 1 >= t->nchunks || t->chunk[ci + 1] || !chunk_new(t, ci + 1))
+        return;
+    tcpsim__prefault_start(&t->pf, t->chunk[ci + 1],
+                           (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk + TCPSIM__FLOW_CHUNK);
+}
+
 uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
 {
     if (t->count >= t->max)
@@ -115,18 +142,10 @@ uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
         uint32_t ci = s / TCPSIM__FLOW_CHUNK;
         if (ci >= t->nchunks)
             return TCPSIM__FLOW_NONE;
-        if (!t->chunk[ci]) {
-            /* Cache-line aligned: a connection's hot part is its first lines;
-             * on huge pages where the kernel offers them (wire/mem.h). */
-            size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk;
-            t->chunk[ci] = tcpsim__alloc_large(sz + TCPSIM__FLOW_CHUNK, _Alignof(struct tcpsim_rp_conn));
-            if (!t->chunk[ci])
-                return TCPSIM__FLOW_NONE;
-            t->mark[ci] = (uint8_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK); /* the slots' bytes after them */
-            /* not cleared here: a slot is cleared when it is handed out
-             * (below), and nothing reads slots past used_hw */
-            t->allocations++;
-        }
+        if (!t->chunk[ci] && !chunk_new(t, ci))
+            return TCPSIM__FLOW_NONE;
+        if (s % TCPSIM__FLOW_CHUNK == TCPSIM__FLOW_CHUNK / 2u && tcpsim__prefault_allowed())
+            prefault_next(t, ci);
         t->used_hw++;
     }
     struct tcpsim_rp_conn *c = tcpsim__flow_conn(t, s);

@@ -75,6 +75,9 @@ struct tcpsim__flowtab {
     struct tcpsim__lruq lru[TCPSIM__TC_COUNT];
     uint64_t lru_compactions; /* rings rid of their left entries (tests) */
     uint64_t allocations;
+    /* Where the calling thread may prefault (wire/mem.h), a chunk half used
+     * has the next one allocated and its pages made by a helper thread. */
+    struct tcpsim__prefault pf;
 };
 
 static inline struct tcpsim_rp_conn *tcpsim__flow_conn(const struct tcpsim__flowtab *t, uint32_t slot)

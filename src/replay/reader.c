@@ -714,8 +714,13 @@ enum tcpsim_err tcpsim_replay_read(struct tcpsim_replay *rp, const struct tcpsim
         pp->threaded = false; /* no thread to be had: the same steps here */
     }
     if (pp->threaded) {
+        /* the new pages of the flow table and the TLS decoders made off
+         * this thread too (wire/mem.h) */
+        bool pf = tcpsim__prefault_allowed();
+        tcpsim__prefault_allow(true);
         while (consume_one(pp, rp, &pr))
             ;
+        tcpsim__prefault_allow(pf);
         pthread_join(th, NULL);
         pthread_cond_destroy(&pp->cv);
         pthread_mutex_destroy(&pp->mu);

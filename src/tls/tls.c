@@ -1374,6 +1374,20 @@ static _Thread_local unsigned char *slab_cur;
 static _Thread_local size_t slab_left;
 static _Thread_local struct tcpsim_tls_conn *bare; /* linked through their first bytes */
 static _Thread_local size_t slab_carved, bare_n;   /* decoders carved from the slabs; of them bare */
+/* Where this thread may prefault (wire/mem.h: the replay on two threads), a
+ * slab half carved has the next one allocated and its pages made by a
+ * helper thread, joined when the slab is taken (long done by then) or the
+ * slabs are freed. */
+static _Thread_local struct slab *slab_next;
+static _Thread_local struct tcpsim__prefault slab_pf;
+#define SLAB_DECODERS ((SLAB_BYTES - 64) / sizeof(struct tcpsim_tls_conn))
+
+__attribute__((noinline, cold)) static void slab_prefault(void)
+{
+    slab_next = tcpsim__alloc_large(SLAB_BYTES, 64);
+    if (slab_next)
+        tcpsim__prefault_start(&slab_pf, slab_next, SLAB_BYTES);
+}
 
 static struct tcpsim_tls_conn *decoder_alloc(void)
 {
@@ -1386,13 +1400,18 @@ static struct tcpsim_tls_conn *decoder_alloc(void)
         return c;
     }
     if (slab_left == 0) {
-        struct slab *sl = tcpsim__alloc_large(SLAB_BYTES, 64);
-        if (!sl)
+        struct slab *sl = slab_next;
+        if (sl)
+            tcpsim__prefault_join(&slab_pf);
+        else if (!(sl = tcpsim__alloc_large(SLAB_BYTES, 64)))
             return NULL;
+        slab_next = NULL;
         sl->next = slabs;
         slabs = sl;
         slab_cur = (unsigned char *)sl + 64;
-        slab_left = (SLAB_BYTES - 64) / sizeof(struct tcpsim_tls_conn);
+        slab_left = SLAB_DECODERS;
+    } else if (slab_left == SLAB_DECODERS / 2 && !slab_next && tcpsim__prefault_allowed()) {
+        slab_prefault();
     }
     struct tcpsim_tls_conn *c = (struct tcpsim_tls_conn *)(void *)slab_cur;
     slab_cur += sizeof *c;
@@ -1418,6 +1437,9 @@ static void slabs_free(void)
 {
     if (bare_n != slab_carved)
         return;
+    tcpsim__prefault_join(&slab_pf);
+    free(slab_next);
+    slab_next = NULL;
     while (slabs) {
         struct slab *sl = slabs;
         slabs = sl->next;

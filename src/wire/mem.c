@@ -31,3 +31,47 @@ void *tcpsim__alloc_large(size_t n, size_t align)
 #endif
     return p;
 }
+
+static _Thread_local bool prefault_ok;
+
+void tcpsim__prefault_allow(bool on)
+{
+    prefault_ok = on;
+}
+
+bool tcpsim__prefault_allowed(void)
+{
+    return prefault_ok;
+}
+
+static void *prefault_main(void *arg)
+{
+    const struct tcpsim__prefault *pf = arg; /* p, n: set before the thread, read-only while it runs */
+#ifdef MADV_POPULATE_WRITE
+    (void)madvise(pf->p, pf->n, MADV_POPULATE_WRITE);
+#else
+    (void)pf;
+#endif
+    return NULL;
+}
+
+void tcpsim__prefault_join(struct tcpsim__prefault *pf)
+{
+    if (pf->live) {
+        pthread_join(pf->th, NULL);
+        pf->live = false;
+    }
+}
+
+void tcpsim__prefault_start(struct tcpsim__prefault *pf, void *p, size_t n)
+{
+    tcpsim__prefault_join(pf);
+#ifdef MADV_POPULATE_WRITE
+    pf->p = p;
+    pf->n = n;
+    pf->live = pthread_create(&pf->th, NULL, prefault_main, pf) == 0;
+#else
+    (void)p;
+    (void)n;
+#endif
+}
