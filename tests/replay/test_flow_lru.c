@@ -287,3 +287,38 @@ void test_flow_alloc_large_sizes_expect_aligned_and_usable(void **state)
         free(p);
     }
 }
+
+/* Prefaulting (wire/mem.h): where the calling thread allows it, the chunk
+ * after the current one is allocated when the current one is half used (and
+ * its pages made by a helper thread), and taken when it is reached, not
+ * allocated twice; where it is not allowed (the default), chunks come one at
+ * a time, when they are reached. Every slot handed out is usable, also the
+ * new chunk's while its helper may still run. */
+void test_flow_prefault_expect_next_chunk_early_and_once(void **state);
+
+void test_flow_prefault_expect_next_chunk_early_and_once(void **state)
+{
+    (void)state;
+    for (int allow = 0; allow < 2; allow++) {
+        struct tcpsim__flowtab t;
+        assert_true(tcpsim__flow_init(&t, 4 * TCPSIM__FLOW_CHUNK));
+        assert_false(tcpsim__prefault_allowed());
+        tcpsim__prefault_allow(allow != 0);
+        uint64_t a0 = t.allocations;
+        for (uint32_t i = 0; i < TCPSIM__FLOW_CHUNK + 10; i++) {
+            uint32_t s = tcpsim__flow_alloc(&t);
+            assert_int_equal(s, i);
+            memset(tcpsim__flow_conn(&t, s), 0xa5, sizeof(struct tcpsim_rp_conn));
+            *tcpsim__flow_mark(&t, s) = 1;
+            uint64_t chunks = t.allocations - a0;
+            if (i < TCPSIM__FLOW_CHUNK / 2)
+                assert_int_equal(chunks, 1);
+            else if (i < TCPSIM__FLOW_CHUNK)
+                assert_int_equal(chunks, allow ? 2 : 1);
+            else
+                assert_int_equal(chunks, 2); /* the early one taken, not another */
+        }
+        tcpsim__prefault_allow(false);
+        tcpsim__flow_free(&t); /* joins the helper */
+    }
+}

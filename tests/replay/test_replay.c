@@ -1690,6 +1690,7 @@ void test_flow_lru_random_expect_same_order_as_list(void **state);
 void test_flow_alloc_large_sizes_expect_aligned_and_usable(void **state);
 void test_flow_hash_known_keys_expect_same_values(void **state);
 void test_flow_prefetch_hints_expect_the_lookup_and_alloc_results(void **state);
+void test_flow_prefault_expect_next_chunk_early_and_once(void **state);
 
 int main(void)
 {
@@ -1718,6 +1719,7 @@ int main(void)
         cmocka_unit_test(test_flow_alloc_large_sizes_expect_aligned_and_usable),
         cmocka_unit_test(test_flow_hash_known_keys_expect_same_values),
         cmocka_unit_test(test_flow_prefetch_hints_expect_the_lookup_and_alloc_results),
+        cmocka_unit_test(test_flow_prefault_expect_next_chunk_early_and_once),
         cmocka_unit_test(test_analysis_dup_acks_fast_retrans_expect_flags),
         cmocka_unit_test(test_analysis_gap_expect_lost_and_acked_unseen),
         cmocka_unit_test(test_analysis_zero_window_keepalive_expect_flags),
