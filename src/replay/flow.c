@@ -106,10 +106,11 @@ static bool index_grow(struct tcpsim__flowtab *t)
  * lines), on huge pages where the kernel offers them (wire/mem.h), with the
  * slots' bytes (mark) after them. Not cleared: a slot is cleared when it is
  * handed out (tcpsim__flow_alloc), and nothing reads slots past used_hw. */
+#define CHUNK_BYTES ((size_t)TCPSIM__FLOW_CHUNK * (sizeof(struct tcpsim_rp_conn) + 1u))
+
 static bool chunk_new(struct tcpsim__flowtab *t, uint32_t ci)
 {
-    size_t sz = (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk + TCPSIM__FLOW_CHUNK;
-    t->chunk[ci] = tcpsim__alloc_large(sz, _Alignof(struct tcpsim_rp_conn));
+    t->chunk[ci] = tcpsim__alloc_large(CHUNK_BYTES, _Alignof(struct tcpsim_rp_conn));
     if (!t->chunk[ci])
         return false;
     t->mark[ci] = (uint8_t *)(void *)(t->chunk[ci] + TCPSIM__FLOW_CHUNK);
@@ -124,8 +125,7 @@ __attribute__((noinline, cold)) static void prefault_next(struct tcpsim__flowtab
 {
     if (ci + 1 >= t->nchunks || t->chunk[ci + 1] || !chunk_new(t, ci + 1))
         return;
-    tcpsim__prefault_start(&t->pf, t->chunk[ci + 1],
-                           (size_t)TCPSIM__FLOW_CHUNK * sizeof **t->chunk + TCPSIM__FLOW_CHUNK);
+    tcpsim__prefault_start(&t->pf, t->chunk[ci + 1], CHUNK_BYTES);
 }
 
 uint32_t tcpsim__flow_alloc(struct tcpsim__flowtab *t)
