@@ -744,13 +744,13 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
         if (off == SIZE_MAX)
             tl = 0; /* no memory for the ring: the items are counted as dropped */
     }
+    /* Without room in the ring its TLS items and errors are counted as
+     * dropped, in either form (at least one when there are any). */
+    const uint32_t lost =
+        (s->ntls || s->tls_errors_len) && !tl ? (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u) : 0u;
     if (compact) {
-        uint32_t dropped = s->tls_dropped;
-        size_t jl = s->tls_json_len, el = s->tls_errors_len;
-        if ((s->ntls || s->tls_errors_len) && !tl) { /* as below */
-            dropped += (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u);
-            jl = el = 0;
-        }
+        const uint32_t dropped = s->tls_dropped + lost;
+        const size_t jl = lost ? 0 : s->tls_json_len, el = lost ? 0 : s->tls_errors_len;
         const bool tp = jl || el || dropped || tl;
         struct jheld *jh = hold_place(f, jheld_size(ev_cap, tp, jl + el));
         hold_link(f, &jh->hd, c, slot, open, ev_cap, tp ? HOLD_JTLS : HOLD_J);
@@ -785,8 +785,8 @@ static void emit_or_hold(struct tcpsim_replay *rp, uint32_t slot, struct tcpsim_
     h->s.events = ev;           /* its own slots (corrections append there) */
     h->tls_off = (uint32_t)off; /* both under TLS_RING */
     h->tls_len = (uint32_t)tl;
-    if ((s->ntls || s->tls_errors_len) && !tl) {
-        h->s.tls_dropped += (uint32_t)s->ntls + (s->tls_errors_len ? 1u : 0u);
+    if (lost) {
+        h->s.tls_dropped += lost;
         h->s.ntls = 0;
         h->s.tls_json_len = 0;
         h->s.tls_errors_len = 0;
