@@ -15,13 +15,16 @@
 void *tcpsim__alloc_large(size_t n, size_t align);
 
 /* Prefaulting: the pages of a new arena made ahead, by a short-lived helper
- * thread on another core, so that the thread that fills the arena does not
- * stop for them when it reaches them (the kernel zeroes each page on its
- * first write: on the replay bench, ~4% of the replay thread's samples were
- * that, for the flow table's chunks and the TLS decoders' slabs). The
- * helper asks the kernel to make the pages as a write would, without
- * writing (madvise MADV_POPULATE_WRITE): no byte is touched, so the owner
- * may start on the arena at any time. Nothing where the kernel lacks it. */
+ * thread, so that the thread that fills the arena does not stop for them
+ * when it reaches them. The kernel zeroes each page on its first write: on
+ * the replay bench, ~4% of the replay thread's samples were that, for the
+ * flow table's chunks and the TLS decoders' slabs. The helper asks the
+ * kernel to make the pages as a write would, without writing (madvise
+ * MADV_POPULATE_WRITE): no byte is touched, so the owner may start on the
+ * arena at any time. Nothing where the kernel lacks it. The scheduler puts
+ * the helper where it likes: on the other core as a rule, but a trace once
+ * saw one take the filling thread's core for 222 ms (docs/performance.md,
+ * round 13). */
 struct tcpsim__prefault {
     pthread_t th;
     bool live;
