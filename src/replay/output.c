@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/flow.h" /* TCPSIM__PREFETCH_R */
+#include "replay/hint.h"
 #include "replay/outfmt.h"
 #include "replay/writer.h"
 #include "tcpsim/report.h"

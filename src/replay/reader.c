@@ -212,7 +212,7 @@ struct pipe {
     const struct tcpsim_rp_conn *hq_c[AHEAD_N]; /* its connection, hinted CONN_D ahead (or NULL) */
 };
 
-#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: flow.h */
+#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: hint.h */
 volatile unsigned char tcpsim__prefetch_sink;
 #endif
 

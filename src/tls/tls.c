@@ -1913,7 +1913,7 @@ _Static_assert(sizeof(struct tcpsim_tls_conn) <= UINT16_MAX, "hint offsets fit 1
 _Static_assert(TCPSIM_TLS_HOT_LINES == 3, "HOT_LINES lists every line");
 const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES] = {HOT_LINES(0), HOT_LINES(1)};
 
-#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: src/replay/flow.h */
+#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: src/replay/hint.h */
 static volatile unsigned char fresh_sink;
 #define FRESH_PREFETCH(p) (fresh_sink = *(volatile const unsigned char *)(p))
 #elif defined(__GNUC__) || defined(__clang__)
