@@ -14,6 +14,7 @@
 #include "tcpsim/i18n.h"
 #include "tcpsim/report.h"
 #include "tcpsim/teach.h"
+#include "tcpsim/tls.h"
 
 static void usage(FILE *f)
 {
@@ -251,6 +252,10 @@ int tcpsim_cli_replay(int argc, char **argv)
     char err[512] = "";
     enum tcpsim_err rc = tcpsim_replay_read(rp, &in, err, sizeof err);
     tcpsim_replay_free(rp);
+    /* The TLS decoders' pools, slabs and memos this thread kept for another
+     * replay (tcpsim/tls.h): none follows here, so they go now, and with
+     * them the slabs' prefault helper, joined. */
+    tcpsim_tls_release_caches();
     uint64_t nconns = 0;
     bool found = tcpsim_rp_writer_pick_found(w, &nconns);
     bool wrote = tcpsim_rp_writer_free(w);
