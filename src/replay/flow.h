@@ -5,8 +5,8 @@
 #ifndef TCPSIM_REPLAY_FLOW_H
 #define TCPSIM_REPLAY_FLOW_H
 
-#include "replay/hint.h"
 #include "replay/replay.h"
+#include "wire/hint.h"
 #include "wire/mem.h"
 
 #include <string.h>

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/hint.h"
 #include "replay/outfmt.h"
 #include "replay/writer.h"
 #include "tcpsim/report.h"
+#include "wire/hint.h"
 
 #define OBUF 65536
 /* Pieces are copied with fixed-size moves (cpy_piece): up to SLACK bytes past

@@ -212,10 +212,6 @@ struct pipe {
     const struct tcpsim_rp_conn *hq_c[AHEAD_N]; /* its connection, hinted CONN_D ahead (or NULL) */
 };
 
-#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: hint.h */
-volatile unsigned char tcpsim__prefetch_sink;
-#endif
-
 static inline struct ent *ent_at(const struct pipe *pp, uint64_t pos)
 {
     return (struct ent *)(void *)(pp->ring + (pos & pp->mask));

@@ -10,6 +10,7 @@
 
 #include "tls/parse_internal.h"
 #include "tls/tls_internal.h"
+#include "wire/hint.h"
 #include "wire/mem.h"
 
 #if defined(__SSE2__)
@@ -1913,20 +1914,11 @@ _Static_assert(sizeof(struct tcpsim_tls_conn) <= UINT16_MAX, "hint offsets fit 1
 _Static_assert(TCPSIM_TLS_HOT_LINES == 3, "HOT_LINES lists every line");
 const uint16_t tcpsim_tls_hot_off[2][TCPSIM_TLS_HOT_LINES] = {HOT_LINES(0), HOT_LINES(1)};
 
-#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: src/replay/hint.h */
-static volatile unsigned char fresh_sink;
-#define FRESH_PREFETCH(p) (fresh_sink = *(volatile const unsigned char *)(p))
-#elif defined(__GNUC__) || defined(__clang__)
-#define FRESH_PREFETCH(p) __builtin_prefetch((p), 1, 3)
-#else
-#define FRESH_PREFETCH(p) ((void)(p))
-#endif
-
 static void prefetch_span(const char *from, const char *to)
 {
     for (const char *p = from; p < to; p += 64)
-        FRESH_PREFETCH(p);
-    FRESH_PREFETCH(to - 1); /* the last line, whatever the alignment */
+        TCPSIM__PREFETCH(p);
+    TCPSIM__PREFETCH(to - 1); /* the last line, whatever the alignment */
 }
 
 /* What conn_setup writes, as [from, to) byte ranges of a decoder (and the
@@ -1979,7 +1971,7 @@ void tcpsim_tls_prefetch_fresh(void)
         fresh_lines_make();
     const char *b = (const char *)pool[pool_n - 1];
     for (unsigned i = 0; i < fresh_n; i++)
-        FRESH_PREFETCH(b + fresh_lines[i]);
+        TCPSIM__PREFETCH(b + fresh_lines[i]);
 }
 
 /* A segment that ends the decoder's last open direction: what packing its
@@ -1992,12 +1984,12 @@ void tcpsim_tls_prefetch_fresh(void)
  * strnlen waited for them on the bench file). */
 void tcpsim_tls_prefetch_done(const struct tcpsim_tls_conn *c)
 {
-    FRESH_PREFETCH(&c->sum);
+    TCPSIM__PREFETCH(&c->sum);
     prefetch_span(c->sum.alpn, c->sum.ja3_full);
-    FRESH_PREFETCH(c->sum.ja3_full);
-    FRESH_PREFETCH(c->sum.ja3s_full);
-    FRESH_PREFETCH(&c->sum.ncerts);
-    FRESH_PREFETCH(&c->sum.nalerts);
-    FRESH_PREFETCH(&c->sum.nmsgs);
+    TCPSIM__PREFETCH(c->sum.ja3_full);
+    TCPSIM__PREFETCH(c->sum.ja3s_full);
+    TCPSIM__PREFETCH(&c->sum.ncerts);
+    TCPSIM__PREFETCH(&c->sum.nalerts);
+    TCPSIM__PREFETCH(&c->sum.nmsgs);
     prefetch_span((const char *)c->sum.msgs, (const char *)&c->sum.msgs[8]);
 }

@@ -32,6 +32,10 @@ void *tcpsim__alloc_large(size_t n, size_t align)
     return p;
 }
 
+#if defined(TCPSIM_PREFETCH_AS_LOAD) /* measuring aid: hint.h */
+volatile unsigned char tcpsim__prefetch_sink;
+#endif
+
 static _Thread_local bool prefault_ok;
 
 void tcpsim__prefault_allow(bool on)

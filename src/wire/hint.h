@@ -1,15 +1,16 @@
 /* hint.h - cache hints (prefetches) shared by the replay thread's hot path
- * (flow.h, reader.c, replay.c, tlsglue.c) and the JSON writer (output.c),
- * with their measuring-aid form. Read first: GCC's __builtin_prefetch. */
-#ifndef TCPSIM_REPLAY_HINT_H
-#define TCPSIM_REPLAY_HINT_H
+ * (src/replay: flow.h, reader.c, replay.c, tlsglue.c), the JSON writer
+ * (output.c) and the TLS decoders' set-up (src/tls/tls.c), with their
+ * measuring-aid form. Read first: GCC's __builtin_prefetch. */
+#ifndef TCPSIM_WIRE_HINT_H
+#define TCPSIM_WIRE_HINT_H
 
 #if defined(TCPSIM_PREFETCH_AS_LOAD)
 /* Measuring aid (-DTCPSIM_PREFETCH_AS_LOAD): each hint a real load, so that
  * cachegrind, which ignores prefetches, counts its miss at the hint and not
  * at the use; the misses left elsewhere are lines no hint covers. Each
  * load is stored (valgrind's optimiser drops loads whose value is unused). */
-extern volatile unsigned char tcpsim__prefetch_sink; /* (defined in reader.c) */
+extern volatile unsigned char tcpsim__prefetch_sink; /* (defined in mem.c) */
 #define TCPSIM__PREFETCH(p)   (tcpsim__prefetch_sink = *(volatile const unsigned char *)(p))
 #define TCPSIM__PREFETCH_R(p) TCPSIM__PREFETCH(p)
 #elif defined(__GNUC__) || defined(__clang__)
