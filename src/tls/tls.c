@@ -1436,9 +1436,10 @@ static void decoder_release(struct tcpsim_tls_conn *c)
  * slab (and the rest) until a later call finds them all released. */
 static void slabs_free(void)
 {
+    /* the helper joined either way: no thread outlives this call */
+    tcpsim__prefault_join(&slab_pf);
     if (bare_n != slab_carved)
         return;
-    tcpsim__prefault_join(&slab_pf);
     free(slab_next);
     slab_next = NULL;
     while (slabs) {
